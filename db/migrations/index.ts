@@ -1,0 +1,20 @@
+// Migrations are listed here rather than discovered on disk, so they load the same under tsx,
+// vitest and a compiled build. Never edit a released migration: add a new one.
+import type { Knex } from 'knex';
+import * as engineTables from './20261129120000_engine_tables.js';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+const migrations: Record<string, Migration> = {
+  '20261129120000_engine_tables': engineTables,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const m = migrations[name];
+    if (!m) throw new Error(`unknown migration ${name}`);
+    return m;
+  },
+};

@@ -1,0 +1,96 @@
+// The only reader of process.env. Parsed once with zod, frozen, and handed to the composition root.
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/weishishi.db')
+    .refine((u) => /^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(u), {
+      message: 'DATABASE_URL must start with sqlite: or postgres://',
+    }),
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('weishishi <no-reply@weishishi.local>'),
+  SESSION_SECRET: z.string().min(32).optional(),
+  DATA_DIR: z.string().default('./data'),
+  UPLOAD_DIR: z.string().optional(),
+  CLOCK: z.enum(['system', 'manual']).default('system'),
+  DEMO: z.enum(['0', '1']).default('1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BASE_URL: z.string().url().optional(),
+  WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+});
+
+export type DatabaseConfig =
+  | { client: 'sqlite'; filename: string }
+  | { client: 'pg'; connectionString: string; schema?: string };
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly database: DatabaseConfig;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly sessionSecret: string | undefined;
+  readonly dataDir: string;
+  readonly uploadDir: string;
+  readonly clock: 'system' | 'manual';
+  readonly demo: boolean;
+  readonly logLevel: string;
+  readonly baseUrl: string;
+  readonly workerPollMs: number;
+  readonly outboxMaxAttempts: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseDatabaseUrl(url: string): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    const filename = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!filename) throw new ConfigError('DATABASE_URL sqlite: needs a file name, e.g. sqlite:./data/weishishi.db');
+    return { client: 'sqlite', filename };
+  }
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { client: 'pg', connectionString: parsed.toString(), ...(schema ? { schema } : {}) };
+}
+
+/** Reads the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = result.data;
+  if (e.NODE_ENV === 'production' && e.CLOCK === 'manual') {
+    throw new ConfigError('CLOCK=manual is refused when NODE_ENV=production');
+  }
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
+    throw new ConfigError('SESSION_SECRET (at least 32 characters) is required when NODE_ENV=production');
+  }
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    database: Object.freeze(parseDatabaseUrl(e.DATABASE_URL)),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    sessionSecret: e.SESSION_SECRET,
+    dataDir: e.DATA_DIR,
+    uploadDir: e.UPLOAD_DIR ?? `${e.DATA_DIR}/uploads`,
+    clock: e.CLOCK,
+    demo: e.DEMO === '1',
+    logLevel: e.LOG_LEVEL,
+    baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
+    workerPollMs: e.WORKER_POLL_MS,
+    outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+  });
+}

@@ -1,0 +1,262 @@
+// The durable runtime. One transition = one transaction: lock, check, transition, effects,
+// timers, history, snapshot, read model, idempotency record. See ARCHITECTURE §3 and README.md here.
+import { randomUUID } from 'node:crypto';
+import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import {
+  EventNotAllowedError,
+  ForbiddenError,
+  InvalidError,
+  NotFoundError,
+  VersionConflictError,
+  WorkflowVersionError,
+  type Reason,
+} from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { Db, Trx } from '../lib/db.js';
+import { inTransaction } from '../lib/db.js';
+import { GENESIS_HASH, rowHash } from './hash.js';
+import { persist, restore, stateName } from './snapshot.js';
+import * as store from './store.js';
+import type {
+  Actor,
+  EffectHandler,
+  ExplainedEvent,
+  InstanceRow,
+  SendOptions,
+  SendResult,
+  StampedEvent,
+  WorkflowDefinition,
+} from './types.js';
+
+export const START_EVENT = '$start';
+
+export interface EngineDeps {
+  db: Db;
+  clock: Clock;
+  workflows: WorkflowDefinition[];
+  effects?: Record<string, EffectHandler>;
+  /** Builds what `enrich` hooks need (the working-day calendar …), inside the transaction. */
+  enrichEnv?: (trx: Trx) => Promise<unknown>;
+  newId?: () => string;
+}
+
+interface ExecutableAction {
+  type: string;
+  params?: Record<string, unknown>;
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export function createEngine(deps: EngineDeps) {
+  const { db, clock } = deps;
+  const effects = deps.effects ?? {};
+  const newId = deps.newId ?? randomUUID;
+  const byKey = new Map<string, WorkflowDefinition>();
+  const latest = new Map<string, WorkflowDefinition>();
+  for (const wf of deps.workflows) {
+    byKey.set(`${wf.name}@${wf.version}`, wf);
+    const cur = latest.get(wf.name);
+    if (!cur || cur.version < wf.version) latest.set(wf.name, wf);
+  }
+
+  function definition(name: string, version?: number): WorkflowDefinition {
+    const wf = version === undefined ? latest.get(name) : byKey.get(`${name}@${version}`);
+    if (!wf) throw new NotFoundError(`workflow ${name}${version === undefined ? '' : `@${version}`} is not registered`);
+    return wf;
+  }
+
+  /** The definition to run an instance with, and its snapshot, migrated to that definition's version. */
+  function load(instance: InstanceRow): { wf: WorkflowDefinition; snapshot: AnyMachineSnapshot } {
+    const current = definition(instance.workflow);
+    if (current.version === instance.workflowVersion) {
+      return { wf: current, snapshot: restore(current.machine, instance.snapshot) };
+    }
+    if (current.migrateSnapshot) {
+      const migrated = current.migrateSnapshot(instance.workflowVersion, instance.snapshot);
+      return { wf: current, snapshot: restore(current.machine, migrated) };
+    }
+    throw new WorkflowVersionError(
+      `instance ${instance.id} was stored by ${instance.workflow}@${instance.workflowVersion}; ` +
+        `${current.name}@${current.version} has no migration for it`,
+    );
+  }
+
+  async function carryOut(
+    trx: Trx,
+    wf: WorkflowDefinition,
+    instanceId: string,
+    seq: number,
+    actions: ExecutableAction[],
+    snapshot: AnyMachineSnapshot,
+    event: StampedEvent,
+  ): Promise<void> {
+    for (const action of actions) {
+      const p = action.params ?? {};
+      if (action.type === 'xstate.raise') {
+        // Immediate raises were already processed inside transition(); delayed ones become rows.
+        if (typeof p.delay !== 'number') continue;
+        const sendId = typeof p.id === 'string' ? p.id : `${(p.event as { type: string }).type}`;
+        const dueAt = new Date(Date.parse(event.at) + Math.max(0, p.delay)).toISOString();
+        await store.insertTimer(trx, { instanceId, sendId, event: p.event, dueAt, createdSeq: seq, createdAt: event.at });
+      } else if (action.type === 'xstate.cancel') {
+        await store.cancelTimers(trx, instanceId, String(p.sendId), event.at);
+      } else if (action.type === 'xstate.emit') {
+        const emitted = p.event as { type: string; [k: string]: unknown };
+        const handler = effects[emitted.type];
+        if (!handler) throw new Error(`no effect handler for "${emitted.type}" (workflow ${wf.name})`);
+        await handler(emitted, { trx, instance: { id: instanceId, workflow: wf.name }, snapshot, event, at: event.at });
+      }
+    }
+  }
+
+  async function commit(
+    trx: Trx,
+    wf: WorkflowDefinition,
+    instance: { id: string; prevHead: string; version: number; from: string | null },
+    machine: AnyStateMachine,
+    next: AnyMachineSnapshot,
+    event: StampedEvent,
+  ): Promise<{ seq: number; state: string; status: 'active' | 'done'; head: string }> {
+    const seq = instance.version + 1;
+    const to = stateName(next.value);
+    const { type, actor, at, ...rest } = event;
+    const payload = { ...rest };
+    const hash = rowHash(instance.prevHead, { instanceId: instance.id, seq, type, payload, actor, from: instance.from, to, at });
+    await store.appendHistory(trx, instance.id, { seq, type, payload, actor, from: instance.from, to, at, prevHash: instance.prevHead, hash });
+    const status = next.status === 'done' ? 'done' : 'active';
+    const snap = persist(machine, next);
+    await store.updateInstance(trx, instance.id, instance.version, {
+      state: to, status, snapshot: snap, version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
+    });
+    if (wf.project) await wf.project(trx, { instanceId: instance.id, from: instance.from, to, snapshot: next, event, at });
+    return { seq, state: to, status, head: hash };
+  }
+
+  /** Creates an instance: its first history row is `$start` with the machine's input. */
+  async function start(
+    workflow: string,
+    input: Record<string, unknown>,
+    opts: { actor: Actor; id?: string; trx?: Trx },
+  ): Promise<SendResult> {
+    const wf = definition(workflow);
+    const id = opts.id ?? newId();
+    return inTransaction(db, opts.trx, async (trx) => {
+      const at = clock.now().toISOString();
+      const event: StampedEvent = { type: START_EVENT, at, actor: opts.actor, input };
+      const [snapshot, actions] = initialTransition(wf.machine, input);
+      // The row exists at version 0 first, so timers and effects can reference it; commit fills it in.
+      await store.insertInstance(trx, {
+        id, workflow: wf.name, workflowVersion: wf.version, state: stateName(snapshot.value), status: 'active',
+        snapshot: {}, version: 0, historyHead: GENESIS_HASH, createdAt: at, updatedAt: at,
+      });
+      await carryOut(trx, wf, id, 1, actions as ExecutableAction[], snapshot, event);
+      const r = await commit(trx, wf, { id, prevHead: GENESIS_HASH, version: 0, from: null }, wf.machine, snapshot, event);
+      return { instanceId: id, workflow: wf.name, state: r.state, status: r.status, version: r.seq, seq: r.seq, replayed: false };
+    });
+  }
+
+  async function send(
+    instanceId: string,
+    input: { type: string } & Record<string, unknown>,
+    opts: SendOptions,
+  ): Promise<SendResult> {
+    return inTransaction(db, opts.trx, async (trx) => {
+      // 1. lock, and answer a retry from its record
+      const instance = await store.lockInstance(trx, instanceId);
+      if (!instance) throw new NotFoundError(`instance ${instanceId} not found`);
+      if (opts.idempotencyKey) {
+        const seen = await store.findIdempotent(trx, opts.actor.id, opts.idempotencyKey);
+        if (seen) {
+          if (seen.instanceId !== instanceId || seen.eventType !== input.type) {
+            throw new InvalidError('this Idempotency-Key was already used for another request', {
+              reasons: [{ code: 'IDEMPOTENCY_KEY_REUSED' }],
+            });
+          }
+          return { ...(seen.response as SendResult), replayed: true };
+        }
+      }
+      // 2. optimistic concurrency
+      if (opts.expectedVersion !== undefined && opts.expectedVersion !== instance.version) {
+        throw new VersionConflictError(`instance is at version ${instance.version}, not ${opts.expectedVersion}`, {
+          context: { version: instance.version },
+        });
+      }
+      const { wf, snapshot } = load(instance);
+      // 3. authorization
+      const denied = wf.authorize?.(snapshot, { type: input.type, actor: opts.actor }, opts.actor) ?? [];
+      if (denied.length > 0) throw new ForbiddenError(`${opts.actor.role} may not send ${input.type} now`, { reasons: denied });
+      // 4. payload
+      let payload: Record<string, unknown> = { ...input };
+      if (wf.validate) {
+        const v = wf.validate(input);
+        if (!v.ok) throw new InvalidError(`${input.type}: invalid fields`, { fields: v.fields, reasons: v.reasons ?? [] });
+        payload = v.value;
+      }
+      // 5. stamp and enrich
+      const at = clock.now().toISOString();
+      let event: StampedEvent = { ...payload, type: input.type, at, actor: opts.actor };
+      if (wf.enrich) event = wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx) : undefined);
+      // 6. allowed here?
+      if (!snapshot.can(event)) {
+        const reasons = wf.refusalReasons?.(snapshot, event) ?? [];
+        throw new EventNotAllowedError(`${input.type} is not allowed in ${instance.state}`, {
+          reasons: reasons.length ? reasons : [{ code: 'NOT_ALLOWED_IN_STATE', params: { state: instance.state } }],
+        });
+      }
+      // 7–10. transition, effects, history, snapshot
+      const [next, actions] = transition(wf.machine, snapshot, event);
+      await carryOut(trx, wf, instanceId, instance.version + 1, actions as ExecutableAction[], next, event);
+      const r = await commit(
+        trx, wf,
+        { id: instanceId, prevHead: instance.historyHead, version: instance.version, from: instance.state },
+        wf.machine, next, event,
+      );
+      const result: SendResult = { instanceId, workflow: wf.name, state: r.state, status: r.status, version: r.seq, seq: r.seq, replayed: false };
+      if (opts.idempotencyKey) {
+        await store.saveIdempotent(trx, { actorId: opts.actor.id, key: opts.idempotencyKey, instanceId, eventType: input.type, response: result, at });
+      }
+      return result;
+    });
+  }
+
+  /** Which events this actor may send now, and for the others why not. */
+  async function explain(instanceId: string, actor: Actor): Promise<ExplainedEvent[]> {
+    const instance = await store.getInstance(db, instanceId);
+    if (!instance) throw new NotFoundError(`instance ${instanceId} not found`);
+    const { wf, snapshot } = load(instance);
+    return explainSnapshot(wf, snapshot, actor);
+  }
+
+  function explainSnapshot(wf: WorkflowDefinition, snapshot: AnyMachineSnapshot, actor: Actor): ExplainedEvent[] {
+    const acceptsHere = new Set(snapshot._nodes.flatMap((n) => [...n.ownEvents]));
+    return (wf.eventTypes ?? [...acceptsHere]).map((type) => {
+      const reasons: Reason[] = [];
+      if (!acceptsHere.has(type) || snapshot.status !== 'active') {
+        reasons.push({ code: 'NOT_ALLOWED_IN_STATE', params: { state: stateName(snapshot.value) } });
+      } else {
+        reasons.push(...(wf.authorize?.(snapshot, { type, actor }, actor) ?? []));
+        if (reasons.length === 0) reasons.push(...(wf.preconditions?.(snapshot, type, actor) ?? []));
+      }
+      return { type, allowed: reasons.length === 0, reasons };
+    });
+  }
+
+  async function get(instanceId: string) {
+    const instance = await store.getInstance(db, instanceId);
+    if (!instance) throw new NotFoundError(`instance ${instanceId} not found`);
+    return instance;
+  }
+
+  return {
+    start,
+    send,
+    explain,
+    explainSnapshot,
+    get,
+    history: (instanceId: string) => store.listHistory(db, instanceId),
+    definition,
+    load,
+    clock,
+    db,
+  };
+}

@@ -1,0 +1,158 @@
+// The transactional e-mail outbox. A notice is a row written in the transition's own transaction;
+// the worker sends it later with a Message-ID fixed at enqueue time, so a retry after a crash is
+// recognisable as the same message. Failures back off exponentially; after maxAttempts the row is
+// `dead` and shown to admins. Delivery is at-least-once; enqueueing is exactly-once.
+import { randomUUID } from 'node:crypto';
+import type { Transporter } from 'nodemailer';
+import type { Clock } from '../lib/clock.js';
+import { isPostgres, type Db, type Queryable, type Trx } from '../lib/db.js';
+import type { Logger } from '../lib/logger.js';
+import { takeSqliteWriteLock } from './timers.js';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  template?: string;
+  instanceId?: string;
+}
+
+export interface OutboxRow {
+  id: number;
+  instanceId: string | null;
+  messageId: string;
+  template: string | null;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  status: 'pending' | 'sending' | 'sent' | 'dead';
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+const BACKOFF_BASE_MS = 30_000;
+const BACKOFF_MAX_MS = 6 * 3600_000;
+/** How long a claimed row is ours; a worker that dies mid-send leaves it to be claimed again after. */
+export const SEND_LEASE_MS = 5 * 60_000;
+
+/** 30 s, 1 min, 2 min, … capped at 6 h. Deterministic, so tests can step a manual clock to it. */
+export function backoffMs(attempts: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+}
+
+export async function enqueueMail(trx: Queryable, mail: OutgoingMail, at: string, domain = 'weishishi.local'): Promise<string> {
+  const messageId = `<${randomUUID()}@${domain}>`;
+  await trx('outbox').insert({
+    instance_id: mail.instanceId ?? null,
+    message_id: messageId,
+    template: mail.template ?? null,
+    to_addr: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html ?? null,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: at,
+    created_at: at,
+  });
+  return messageId;
+}
+
+function toRow(r: Record<string, unknown>): OutboxRow {
+  return {
+    id: Number(r.id),
+    instanceId: (r.instance_id as string | null) ?? null,
+    messageId: r.message_id as string,
+    template: (r.template as string | null) ?? null,
+    to: r.to_addr as string,
+    subject: r.subject as string,
+    text: r.text as string,
+    html: (r.html as string | null) ?? null,
+    status: r.status as OutboxRow['status'],
+    attempts: Number(r.attempts),
+    nextAttemptAt: r.next_attempt_at as string,
+    lastError: (r.last_error as string | null) ?? null,
+    createdAt: r.created_at as string,
+    sentAt: (r.sent_at as string | null) ?? null,
+  };
+}
+
+export async function listOutbox(db: Queryable, opts: { status?: string; limit?: number } = {}): Promise<OutboxRow[]> {
+  const q = db('outbox').orderBy('id', 'desc').limit(opts.limit ?? 200);
+  if (opts.status) q.where('status', opts.status);
+  return (await q).map(toRow);
+}
+
+export function createOutboxWorker(deps: { db: Db; clock: Clock; transport: Transporter; from: string; maxAttempts: number; logger?: Logger }) {
+  const { db, clock, transport, logger } = deps;
+
+  async function claim(limit: number): Promise<OutboxRow[]> {
+    return db.transaction(async (trx: Trx) => {
+      const now = clock.now().toISOString();
+      await takeSqliteWriteLock(trx, 'outbox');
+      const q = trx('outbox')
+        .where((w) =>
+          w.where((a) => a.where('status', 'pending').andWhere('next_attempt_at', '<=', now))
+            .orWhere((b) => b.where('status', 'sending').andWhere('locked_until', '<=', now)),
+        )
+        .orderBy('id')
+        .limit(limit);
+      const rows = isPostgres(trx) ? await q.forUpdate().skipLocked() : await q;
+      if (rows.length === 0) return [];
+      const lockedUntil = new Date(Date.parse(now) + SEND_LEASE_MS).toISOString();
+      await trx('outbox')
+        .whereIn('id', rows.map((r) => r.id))
+        .update({ status: 'sending', locked_until: lockedUntil, attempts: trx.raw('attempts + 1') });
+      return rows.map((r) => toRow({ ...r, status: 'sending', attempts: Number(r.attempts) + 1 }));
+    });
+  }
+
+  /** Sends what is due now; returns counts. */
+  async function runOnce(limit = 50): Promise<{ sent: number; failed: number; dead: number }> {
+    const rows = await claim(limit);
+    let sent = 0;
+    let failed = 0;
+    let dead = 0;
+    for (const row of rows) {
+      try {
+        await transport.sendMail({
+          from: deps.from,
+          to: row.to,
+          subject: row.subject,
+          text: row.text,
+          ...(row.html ? { html: row.html } : {}),
+          messageId: row.messageId,
+        });
+        await db('outbox').where({ id: row.id, status: 'sending' }).update({ status: 'sent', sent_at: clock.now().toISOString(), locked_until: null, last_error: null });
+        sent++;
+      } catch (err) {
+        const now = clock.now();
+        const isDead = row.attempts >= deps.maxAttempts;
+        await db('outbox').where({ id: row.id, status: 'sending' }).update({
+          status: isDead ? 'dead' : 'pending',
+          next_attempt_at: new Date(now.getTime() + backoffMs(row.attempts)).toISOString(),
+          locked_until: null,
+          last_error: String((err as Error).message).slice(0, 1000),
+        });
+        logger?.warn({ outboxId: row.id, attempts: row.attempts, dead: isDead, err: (err as Error).message }, 'e-mail not sent');
+        if (isDead) dead++;
+        else failed++;
+      }
+    }
+    return { sent, failed, dead };
+  }
+
+  /** Puts a dead letter back in the queue (admin action). */
+  async function retry(id: number): Promise<void> {
+    await db('outbox').where({ id, status: 'dead' }).update({ status: 'pending', attempts: 0, next_attempt_at: clock.now().toISOString() });
+  }
+
+  return { runOnce, retry };
+}
+
+export type OutboxWorker = ReturnType<typeof createOutboxWorker>;

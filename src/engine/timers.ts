@@ -1,0 +1,98 @@
+// Durable timers: rows with due_at. The worker claims one due row at a time and delivers its event
+// as the `system` actor in the same transaction that marks it fired, so each fires exactly once;
+// rows that fell due while no process ran fire on the next pass.
+import { AppError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { isPostgres, parseJson, type Db, type Trx } from '../lib/db.js';
+import type { Logger } from '../lib/logger.js';
+import type { Engine } from './engine.js';
+import { SYSTEM_ACTOR } from './types.js';
+
+/** After this many failed deliveries for a reason that is not the workflow's refusal, a timer is parked. */
+export const TIMER_MAX_ATTEMPTS = 10;
+
+export interface TimerRow {
+  id: number;
+  instanceId: string;
+  sendId: string;
+  event: { type: string };
+  dueAt: string;
+  status: string;
+}
+
+/** Takes the SQLite write lock at once (a deferred BEGIN would otherwise upgrade late and fail). */
+export async function takeSqliteWriteLock(trx: Trx, table: string): Promise<void> {
+  if (!isPostgres(trx)) await trx(table).where('id', -1).update({ id: -1 });
+}
+
+export function createTimerWorker(deps: { db: Db; engine: Engine; clock: Clock; logger?: Logger }) {
+  const { db, engine, clock, logger } = deps;
+
+  async function claimDue(trx: Trx, now: string) {
+    await takeSqliteWriteLock(trx, 'timers');
+    const q = trx('timers').where('status', 'pending').andWhere('due_at', '<=', now).orderBy([{ column: 'due_at' }, { column: 'id' }]).first();
+    return isPostgres(trx) ? q.forUpdate().skipLocked() : q;
+  }
+
+  /** Fires the earliest due timer; returns what happened, or null when none is due. */
+  async function fireOne(): Promise<'fired' | 'skipped' | null> {
+    let claimedId: number | undefined;
+    try {
+      return await db.transaction(async (trx) => {
+        const now = clock.now().toISOString();
+        const row = await claimDue(trx, now);
+        if (!row) return null;
+        claimedId = row.id;
+        const event = parseJson<{ type: string }>(row.event);
+        try {
+          // A savepoint: a refused event rolls back only the attempt, and the timer is marked skipped.
+          await trx.transaction((sp) => engine.send(row.instance_id, event, { actor: SYSTEM_ACTOR, trx: sp }));
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          await trx('timers').where({ id: row.id }).update({ status: 'skipped', fired_at: now, note: `${err.code}: ${err.message}` });
+          return 'skipped';
+        }
+        await trx('timers').where({ id: row.id }).update({ status: 'fired', fired_at: now });
+        return 'fired';
+      });
+    } catch (err) {
+      // Everything rolled back; count the failure so a poisoned timer cannot spin forever.
+      if (claimedId !== undefined) {
+        const id = claimedId;
+        await db.transaction(async (trx) => {
+          const row = await trx('timers').where({ id }).first();
+          const attempts = Number(row?.attempts ?? 0) + 1;
+          await trx('timers').where({ id }).update({
+            attempts,
+            note: String((err as Error).message).slice(0, 500),
+            ...(attempts >= TIMER_MAX_ATTEMPTS ? { status: 'failed' } : {}),
+          });
+        });
+      }
+      logger?.error({ err, timerId: claimedId }, 'timer delivery failed');
+      return 'skipped';
+    }
+  }
+
+  /** Fires every timer due now (bounded), oldest first. */
+  async function runDue(max = 10_000): Promise<{ fired: number; skipped: number }> {
+    let fired = 0;
+    let skipped = 0;
+    for (let i = 0; i < max; i++) {
+      const r = await fireOne();
+      if (r === null) break;
+      if (r === 'fired') fired++;
+      else skipped++;
+    }
+    return { fired, skipped };
+  }
+
+  async function list(instanceId: string): Promise<TimerRow[]> {
+    const rows = await db('timers').where({ instance_id: instanceId }).orderBy('id');
+    return rows.map((r) => ({ id: r.id, instanceId: r.instance_id, sendId: r.send_id, event: parseJson(r.event), dueAt: r.due_at, status: r.status }));
+  }
+
+  return { fireOne, runDue, list };
+}
+
+export type TimerWorker = ReturnType<typeof createTimerWorker>;

@@ -1,0 +1,110 @@
+import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
+import type { Reason } from '../errors.js';
+import type { Trx } from '../lib/db.js';
+
+/** Who sends an event. `system` is the timer worker; `anonymous` is a member of the public. */
+export interface Actor {
+  id: string;
+  role: string;
+  [scope: string]: unknown;
+}
+
+export const SYSTEM_ACTOR: Actor = Object.freeze({ id: 'system', role: 'system' });
+
+/** An event as the machine receives it: the payload, stamped by the engine. */
+export interface StampedEvent {
+  type: string;
+  at: string;
+  actor: Actor;
+  [field: string]: unknown;
+}
+
+export interface InstanceRow {
+  id: string;
+  workflow: string;
+  workflowVersion: number;
+  state: string;
+  status: 'active' | 'done';
+  snapshot: unknown;
+  version: number;
+  historyHead: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ValidationResult =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; fields: Record<string, string>; reasons?: Reason[] };
+
+export interface TransitionInfo {
+  instanceId: string;
+  from: string | null;
+  to: string;
+  snapshot: AnyMachineSnapshot;
+  event: StampedEvent;
+  at: string;
+}
+
+/**
+ * What a workflow gives the engine. Only `name`, `version` and `machine` are required; the hooks
+ * are how a workflow adds authorization, payload validation and derived facts without the engine
+ * knowing the domain.
+ */
+export interface WorkflowDefinition<TEnv = unknown> {
+  name: string;
+  version: number;
+  machine: AnyStateMachine;
+  /** Event types a user may send, for `explain`. */
+  eventTypes?: readonly string[];
+  /** Role, scope and four-eyes. A non-empty list refuses the event with FORBIDDEN. */
+  authorize?(snapshot: AnyMachineSnapshot, event: { type: string; actor: Actor }, actor: Actor): Reason[];
+  /** Payload validation (zod in practice). Unknown fields should be dropped here. */
+  validate?(event: { type: string } & Record<string, unknown>): ValidationResult;
+  /** Adds every derived fact the machine needs (deadline dates, …). Must be pure given env. */
+  enrich?(event: StampedEvent, snapshot: AnyMachineSnapshot, env: TEnv): StampedEvent;
+  /** Why `snapshot.can(event)` is false: reason codes from the workflow's rule functions. */
+  refusalReasons?(snapshot: AnyMachineSnapshot, event: StampedEvent): Reason[];
+  /** Payload-independent reasons an event cannot be sent now, for `explain`. */
+  preconditions?(snapshot: AnyMachineSnapshot, eventType: string, actor: Actor): Reason[];
+  /** Upgrades a persisted snapshot of an older version of this workflow; absent = refuse. */
+  migrateSnapshot?(fromVersion: number, persisted: unknown): unknown;
+  /** Keeps read-model tables in step with the instance, in the same transaction. */
+  project?(trx: Trx, info: TransitionInfo): Promise<void>;
+}
+
+export interface EffectContext {
+  trx: Trx;
+  instance: Pick<InstanceRow, 'id' | 'workflow'>;
+  /** The snapshot after the transition (effects run before it is written, in the same transaction). */
+  snapshot: AnyMachineSnapshot;
+  event: StampedEvent;
+  at: string;
+}
+
+/** Carries out one emitted event inside the transition's transaction. Throw an AppError to refuse. */
+export type EffectHandler = (emitted: { type: string; [k: string]: unknown }, ctx: EffectContext) => Promise<void>;
+
+export interface SendOptions {
+  actor: Actor;
+  expectedVersion?: number;
+  idempotencyKey?: string;
+  /** Run inside the caller's transaction (the timer worker does this). */
+  trx?: Trx;
+}
+
+export interface SendResult {
+  instanceId: string;
+  workflow: string;
+  state: string;
+  status: 'active' | 'done';
+  version: number;
+  seq: number;
+  /** True when an idempotency key matched and the stored result was returned. */
+  replayed: boolean;
+}
+
+export interface ExplainedEvent {
+  type: string;
+  allowed: boolean;
+  reasons: Reason[];
+}

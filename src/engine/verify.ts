@@ -1,0 +1,88 @@
+// `weishishi verify`: the history is the truth. For every instance, recompute the hash chain and
+// replay the stored events through the machine; both must reproduce what is stored.
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import type { Db } from '../lib/db.js';
+import { parseJson } from '../lib/db.js';
+import type { Engine } from './engine.js';
+import { START_EVENT } from './engine.js';
+import { canonicalJson, GENESIS_HASH, rowHash } from './hash.js';
+import { persist, stateName } from './snapshot.js';
+import { listHistory } from './store.js';
+import type { InstanceRow } from './types.js';
+
+export interface VerifyProblem {
+  instanceId: string;
+  seq?: number;
+  problem: string;
+}
+
+export interface VerifyReport {
+  checked: number;
+  events: number;
+  problems: VerifyProblem[];
+}
+
+export async function verifyInstance(engine: Engine, db: Db, instance: InstanceRow): Promise<{ events: number; problem?: VerifyProblem }> {
+  const id = instance.id;
+  const history = await listHistory(db, id);
+  const fail = (problem: string, seq?: number) => ({ events: history.length, problem: { instanceId: id, problem, ...(seq ? { seq } : {}) } });
+  if (history.length !== instance.version) return fail(`history has ${history.length} rows, instance is at version ${instance.version}`);
+  let prev = GENESIS_HASH;
+  for (const [i, row] of history.entries()) {
+    if (row.seq !== i + 1) return fail(`sequence gap: expected ${i + 1}, found ${row.seq}`, row.seq);
+    if (row.prevHash !== prev) return fail('prev_hash does not match the previous row', row.seq);
+    const hash = rowHash(prev, { instanceId: id, seq: row.seq, type: row.type, payload: row.payload, actor: row.actor, from: row.from, to: row.to, at: row.at });
+    if (hash !== row.hash) return fail('row content does not match its hash', row.seq);
+    prev = hash;
+  }
+  if (prev !== instance.historyHead) return fail('the last history row is not the instance head (rows removed?)');
+
+  let wf;
+  try {
+    wf = engine.definition(instance.workflow, instance.workflowVersion);
+  } catch {
+    return fail(`workflow ${instance.workflow}@${instance.workflowVersion} is not registered: cannot replay`);
+  }
+  const [first, ...rest] = history;
+  if (!first || first.type !== START_EVENT) return fail(`first history row is not ${START_EVENT}`, 1);
+  let snap: AnyMachineSnapshot;
+  try {
+    snap = initialTransition(wf.machine, first.payload.input)[0];
+    if (stateName(snap.value) !== first.to) return fail(`replay reached ${stateName(snap.value)}, history says ${first.to}`, 1);
+    for (const row of rest) {
+      const event = { ...row.payload, type: row.type, actor: row.actor, at: row.at };
+      if (!snap.can(event)) return fail(`replay: ${row.type} is not accepted in ${stateName(snap.value)}`, row.seq);
+      snap = transition(wf.machine, snap, event)[0];
+      if (stateName(snap.value) !== row.to) return fail(`replay reached ${stateName(snap.value)}, history says ${row.to}`, row.seq);
+    }
+  } catch (err) {
+    return fail(`replay threw: ${(err as Error).message}`);
+  }
+  if (canonicalJson(persist(wf.machine, snap)) !== canonicalJson(instance.snapshot)) {
+    return fail('replayed snapshot differs from the stored snapshot');
+  }
+  return { events: history.length };
+}
+
+export async function verifyAll(engine: Engine, db: Db, opts: { stopAtFirst?: boolean } = {}): Promise<VerifyReport> {
+  const report: VerifyReport = { checked: 0, events: 0, problems: [] };
+  const pageSize = 500;
+  for (let offset = 0; ; offset += pageSize) {
+    const rows = await db('workflow_instances').orderBy('id').limit(pageSize).offset(offset);
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const instance: InstanceRow = {
+        id: r.id, workflow: r.workflow, workflowVersion: Number(r.workflow_version), state: r.state, status: r.status,
+        snapshot: parseJson(r.snapshot), version: Number(r.version), historyHead: r.history_head, createdAt: r.created_at, updatedAt: r.updated_at,
+      };
+      const res = await verifyInstance(engine, db, instance);
+      report.checked++;
+      report.events += res.events;
+      if (res.problem) {
+        report.problems.push(res.problem);
+        if (opts.stopAtFirst) return report;
+      }
+    }
+  }
+  return report;
+}

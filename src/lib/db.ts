@@ -1,0 +1,71 @@
+// knex on embedded SQLite (better-sqlite3, WAL) by default, PostgreSQL when DATABASE_URL says so.
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { DatabaseConfig } from '../config.js';
+import { migrationSource } from '../../db/migrations/index.js';
+
+export type Db = Knex;
+export type Trx = Knex.Transaction;
+/** Anything that runs queries: the root knex or a transaction. */
+export type Queryable = Knex | Knex.Transaction;
+
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+export function createDb(cfg: DatabaseConfig): Db {
+  if (cfg.client === 'sqlite') {
+    if (cfg.filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(cfg.filename)), { recursive: true });
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: cfg.filename },
+      useNullAsDefault: true,
+      // One connection: SQLite has one writer anyway, and a single connection makes every
+      // transaction in this process queue instead of failing with SQLITE_BUSY.
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            conn.pragma('journal_mode = WAL');
+            // FULL: a committed transition survives power loss, not only a crash. Public money.
+            conn.pragma('synchronous = FULL');
+            conn.pragma('foreign_keys = ON');
+            conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+    });
+  }
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: cfg.connectionString },
+    searchPath: cfg.schema ? [cfg.schema, 'public'] : undefined,
+    pool: { min: 0, max: 10 },
+  });
+}
+
+export function isPostgres(db: Queryable): boolean {
+  return db.client.config.client === 'pg';
+}
+
+export async function migrateLatest(db: Db, cfg?: DatabaseConfig): Promise<void> {
+  if (cfg?.client === 'pg' && cfg.schema) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [cfg.schema]);
+  await db.migrate.latest({
+    migrationSource,
+    ...(cfg?.client === 'pg' && cfg.schema ? { schemaName: cfg.schema } : {}),
+  });
+}
+
+/** Runs fn in a transaction, or inside the caller's one when it passes trx. */
+export async function inTransaction<T>(db: Db, trx: Trx | undefined, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  if (trx) return fn(trx);
+  return db.transaction(fn);
+}
+
+export function parseJson<T>(text: unknown): T {
+  if (typeof text !== 'string') return text as T; // pg json columns arrive parsed
+  return JSON.parse(text) as T;
+}

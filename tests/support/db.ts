@@ -1,0 +1,64 @@
+// Real databases for storage tests: a fresh SQLite file, and (when TEST_DATABASE_URL is set) a fresh
+// PostgreSQL schema per call, so parallel test files never see each other's rows.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import { parseDatabaseUrl, type DatabaseConfig } from '../../src/config.js';
+import { createDb, migrateLatest, type Db } from '../../src/lib/db.js';
+
+export type StorageKind = 'sqlite' | 'postgres';
+
+export const STORAGE_KINDS: StorageKind[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export interface TestDb {
+  kind: StorageKind;
+  cfg: DatabaseConfig;
+  db: Db;
+  /** Opens another, independent connection pool on the same database (a second process, in effect). */
+  reopen(): Db;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestDb(kind: StorageKind): Promise<TestDb> {
+  let cfg: DatabaseConfig;
+  let drop: () => Promise<void>;
+  if (kind === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wss-test-'));
+    cfg = { client: 'sqlite', filename: path.join(dir, 'test.db') };
+    drop = async () => fs.rmSync(dir, { recursive: true, force: true });
+  } else {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) throw new Error('TEST_DATABASE_URL is not set');
+    const base = parseDatabaseUrl(url);
+    if (base.client !== 'pg') throw new Error('TEST_DATABASE_URL must be postgres://');
+    const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+    cfg = { ...base, schema };
+    drop = async () => {
+      const admin = knexFactory({ client: 'pg', connection: base.connectionString, pool: { min: 0, max: 1 } });
+      try {
+        await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+      } finally {
+        await admin.destroy();
+      }
+    };
+  }
+  const db = createDb(cfg);
+  await migrateLatest(db, cfg);
+  const opened: Db[] = [db];
+  return {
+    kind,
+    cfg,
+    db,
+    reopen() {
+      const other = createDb(cfg);
+      opened.push(other);
+      return other;
+    },
+    async cleanup() {
+      for (const d of opened) await d.destroy().catch(() => undefined);
+      await drop();
+    },
+  };
+}
