@@ -1,0 +1,75 @@
+// config → deps → listen → workers → graceful shutdown.
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { createDeps, type Deps } from './deps.js';
+import { startWorkers, type RunningWorkers } from './engine/workers.js';
+
+export interface Running {
+  deps: Deps;
+  server: Server;
+  workers: RunningWorkers;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, opts: { withWorkers?: boolean } = {}): Promise<Running> {
+  const deps = await createDeps(config);
+  const seeded = config.demo ? await deps.services.seedDemo?.() : undefined;
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://localhost:${port}`;
+  const workers = opts.withWorkers === false
+    ? { stop: async () => undefined, tick: async () => undefined }
+    : startWorkers({ timers: deps.timers, outbox: deps.outbox, pollMs: config.workerPollMs, logger: deps.logger });
+  deps.services.onTick?.(() => workers.tick());
+
+  deps.logger.info({ url, database: config.database.client, clock: config.clock, smtp: Boolean(config.smtpUrl) }, 'weishishi is serving');
+  if (!config.smtpUrl) deps.logger.warn('SMTP_URL is not set: e-mails wait in the outbox (see /admin/outbox)');
+  if (seeded?.logins.length) {
+    // Printed, not logged: the demo passwords are public and meant to be read by a person.
+    process.stdout.write(`\nweishishi ${url}\nDemo log-ins (password: ${seeded.password}):\n${seeded.logins.map((l) => `  ${l.email.padEnd(28)} ${l.role}`).join('\n')}\n\n`);
+  }
+
+  let stopping: Promise<void> | undefined;
+  async function stop() {
+    stopping ??= (async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await workers.stop();
+      await deps.close();
+    })();
+    return stopping;
+  }
+  return { deps, server, workers, url, stop };
+}
+
+export async function runWorkersOnly(config: Config): Promise<{ stop(): Promise<void> }> {
+  const deps = await createDeps(config);
+  const workers = startWorkers({ timers: deps.timers, outbox: deps.outbox, pollMs: config.workerPollMs, logger: deps.logger });
+  deps.logger.info('weishishi workers running');
+  return {
+    async stop() {
+      await workers.stop();
+      await deps.close();
+    },
+  };
+}
+
+export function onShutdown(stop: () => Promise<void>): void {
+  let done = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      if (done) return;
+      done = true;
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}

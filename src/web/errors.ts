@@ -1,0 +1,53 @@
+// One place turns errors into answers: JSON for /api, a page for everything else. Users never see
+// a driver message or a stack; unexpected errors are logged with the request id.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, NotFoundError, isAppError } from '../errors.js';
+import { pickLang, reasonMessage, t, type Lang } from '../lib/i18n.js';
+
+export function errorBody(err: AppError, lang: Lang) {
+  return {
+    error: {
+      code: err.code,
+      message: t(lang, `errors.${err.code}`),
+      ...(err.reasons.length ? { reasons: err.reasons.map((r) => ({ code: r.code, message: reasonMessage(lang, r.code, r.params), ...(r.params ? { params: r.params } : {}) })) } : {}),
+      ...(err.fields ? { fields: Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [k, t(lang, v)])) } : {}),
+    },
+  };
+}
+
+export function requestLang(req: Parameters<RequestHandler>[0]): Lang {
+  const q = typeof req.query?.lang === 'string' ? req.query.lang : undefined;
+  const profile = (req as { user?: { lang?: string } }).user?.lang;
+  return pickLang(q, profile, req.headers['accept-language']);
+}
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError('no such page'));
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const lang = requestLang(req);
+  let appErr: AppError | undefined = isAppError(err) ? err : undefined;
+  // Body-parser errors (malformed JSON, too large) are the client's: answer 400/413, not 500.
+  const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+  if (!appErr && typeof status === 'number' && status >= 400 && status < 500) {
+    const message = lang === 'en' ? 'The request could not be read.' : '无法解析请求内容。';
+    res.status(status).json({ error: { code: status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST', message } });
+    return;
+  }
+  if (!appErr) {
+    const requestId = String(req.id ?? '');
+    req.log?.error({ err }, 'unhandled error');
+    res.status(500);
+    const body = { error: { code: 'INTERNAL', message: t(lang, 'errors.INTERNAL', { requestId }) } };
+    if (req.path.startsWith('/api/') || !res.app.get('view engine')) res.json(body);
+    else res.render('pages/error', { status: 500, message: body.error.message, lang });
+    return;
+  }
+  res.status(appErr.status);
+  if (appErr.code === 'VERSION_CONFLICT' && appErr.context?.version !== undefined) res.setHeader('ETag', `"${appErr.context.version}"`);
+  if (req.path.startsWith('/api/') || !res.app.get('view engine')) {
+    res.json(errorBody(appErr, lang));
+  } else {
+    const body = errorBody(appErr, lang);
+    res.render('pages/error', { status: appErr.status, message: body.error.message, reasons: body.error.reasons, lang });
+  }
+};
