@@ -6,37 +6,63 @@ import type { EffectHandler, WorkflowDefinition } from './engine/types.js';
 import type { Clock } from './lib/clock.js';
 import type { Db, Trx } from './lib/db.js';
 import type { Logger } from './lib/logger.js';
+import { createUserService } from './auth/users.js';
+import { createBeneficiaryService } from './beneficiaries/beneficiaries.js';
+import { createLedger } from './budgets/ledger.js';
+import { createCalendarService } from './calendar/calendar-service.js';
+import { createNotifier, type MailRenderer } from './notifications/notifier.js';
+import { renderWithI18n } from './notifications/render-i18n.js';
+import { projectDefinition, projectEffects } from './projects/project-definition.js';
+import { createProjectService } from './projects/project-service.js';
+import { createReferenceService } from './reference/reference.js';
+import { createRulesService } from './rules/rules-service.js';
+import { seedDemo, type DemoSeedResult } from './demo/seed.js';
 
 export interface ServiceDeps {
   config: Config;
   db: Db;
   clock: Clock;
   logger: Logger;
+  renderMail?: MailRenderer;
 }
 
-export interface DemoSeedResult {
-  password: string;
-  logins: Array<{ email: string; role: string }>;
-}
+export type { DemoSeedResult };
 
-export interface Services {
-  attachEngine(engine: Engine): void;
-  /** Seeds the demo district on an empty database (idempotent); absent until the domain is wired. */
-  seedDemo?(): Promise<DemoSeedResult>;
-  /** Lets the sandbox clock run the workers after moving time. */
-  onTick?(tick: () => Promise<void>): void;
-}
-
-export function buildServices(_deps: ServiceDeps): {
-  workflows: WorkflowDefinition[];
-  effects: Record<string, EffectHandler>;
-  enrichEnv: (trx: Trx) => Promise<unknown>;
-  services: Services;
-} {
-  return {
-    workflows: [],
-    effects: {},
-    enrichEnv: async () => undefined,
-    services: { attachEngine: () => undefined },
+export function buildServices(deps: ServiceDeps) {
+  const { db, clock } = deps;
+  let engine: Engine | undefined;
+  const getEngine = () => {
+    if (!engine) throw new Error('engine not attached yet');
+    return engine;
   };
+  const users = createUserService({ db, clock });
+  const reference = createReferenceService({ db, clock });
+  const ledger = createLedger({ db, clock });
+  const calendar = createCalendarService({ db, clock });
+  const rules = createRulesService({ db, clock });
+  const beneficiaries = createBeneficiaryService({ db, clock });
+  const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine: getEngine });
+  const notify = createNotifier({ render: deps.renderMail ?? renderWithI18n, baseUrl: deps.config.baseUrl });
+  let tick: (() => Promise<void>) | undefined;
+
+  const services = {
+    users, reference, ledger, calendar, rules, beneficiaries, projects,
+    attachEngine(e: Engine) {
+      engine = e;
+    },
+    /** Seeds the demo district on an empty database (idempotent). */
+    seedDemo: (): Promise<DemoSeedResult> => seedDemo({ db, clock, users, reference, ledger, beneficiaries, projects, engine: getEngine }),
+    /** Lets the sandbox clock run the workers after moving time. */
+    onTick(fn: () => Promise<void>) {
+      tick = fn;
+    },
+    runWorkers: () => tick?.() ?? Promise.resolve(),
+  };
+
+  const workflows: WorkflowDefinition[] = [projectDefinition() as WorkflowDefinition];
+  const effects: Record<string, EffectHandler> = projectEffects({ ledger, notify });
+  const enrichEnv = (trx: Trx) => calendar.calendar(trx);
+  return { workflows, effects, enrichEnv, services };
 }
+
+export type Services = ReturnType<typeof buildServices>['services'];

@@ -2,11 +2,15 @@
 // vitest and a compiled build. Never edit a released migration: add a new one.
 import type { Knex } from 'knex';
 import * as engineTables from './20261129120000_engine_tables.js';
+import * as referenceAndUsers from './20261129130000_reference_and_users.js';
+import * as projectsAndLedger from './20261129130100_projects_and_ledger.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
 const migrations: Record<string, Migration> = {
   '20261129120000_engine_tables': engineTables,
+  '20261129130000_reference_and_users': referenceAndUsers,
+  '20261129130100_projects_and_ledger': projectsAndLedger,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { migrationSource } from '../../db/migrations/index.js';
 
@@ -11,6 +12,14 @@ export type Trx = Knex.Transaction;
 export type Queryable = Knex | Knex.Transaction;
 
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+// bigint (int8) columns hold fen and counts; every value we store is below 2^53, so read them as
+// numbers rather than strings. A value beyond that range is refused rather than rounded.
+pg.types.setTypeParser(20, (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${v} is beyond the safe integer range`);
+  return n;
+});
 
 export function createDb(cfg: DatabaseConfig): Db {
   if (cfg.client === 'sqlite') {

@@ -1,0 +1,116 @@
+// The beneficiary register (受益人). Personal data is shown unmasked only to community staff of the
+// beneficiary's own community, and every such read is logged; everyone else gets masks. Nothing
+// here is ever logged, exported or put on a public page.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { Db, Queryable } from '../lib/db.js';
+import type { User } from '../auth/users.js';
+import { maskAddress, maskIdNumber, maskName, maskPhone } from './mask.js';
+
+// 18-digit resident ID: 17 digits and a check character (digit or X), GB 11643-1999.
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+export function isValidIdNumber(id: string): boolean {
+  if (!/^\d{17}[\dX]$/.test(id)) return false;
+  const sum = ID_WEIGHTS.reduce((s, w, i) => s + w * Number(id[i]), 0);
+  return ID_CHECK[sum % 11] === id[17];
+}
+
+export const BeneficiarySchema = z.object({
+  name: z.string().trim().min(1, 'validation.required').max(100),
+  idNumber: z.string().trim().toUpperCase().refine(isValidIdNumber, 'validation.idNumber'),
+  phone: z.string().trim().regex(/^[0-9+\- ]{7,20}$/, 'validation.phone').optional().or(z.literal('').transform(() => undefined)),
+  address: z.string().trim().min(1, 'validation.required').max(300),
+  disabilityType: z.string().trim().max(40).optional(),
+  disabilityLevel: z.string().trim().max(16).optional(),
+  householdSize: z.coerce.number().int().min(1).max(30).optional(),
+});
+
+export interface BeneficiaryView {
+  id: string;
+  communityId: string;
+  name: string;
+  idNumber: string;
+  phone: string | null;
+  address: string;
+  disabilityType: string | null;
+  disabilityLevel: string | null;
+  householdSize: number | null;
+  masked: boolean;
+}
+
+export function mayReadUnmasked(user: Pick<User, 'role' | 'communityId'>, communityId: string): boolean {
+  return user.role === 'community' && user.communityId === communityId;
+}
+
+export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+
+  function view(r: Record<string, unknown>, unmasked: boolean): BeneficiaryView {
+    const b = {
+      id: r.id as string, communityId: r.community_id as string, name: r.name as string, idNumber: r.id_number as string,
+      phone: (r.phone as string | null) ?? null, address: r.address as string, disabilityType: (r.disability_type as string | null) ?? null,
+      disabilityLevel: (r.disability_level as string | null) ?? null, householdSize: r.household_size == null ? null : Number(r.household_size),
+    };
+    if (unmasked) return { ...b, masked: false };
+    // Disability details are health data: withheld entirely from other roles.
+    return { ...b, name: maskName(b.name), idNumber: maskIdNumber(b.idNumber), phone: maskPhone(b.phone), address: maskAddress(b.address), disabilityType: null, disabilityLevel: null, masked: true };
+  }
+
+  async function logAccess(q: Queryable, ids: string[], user: User, purpose: string) {
+    if (ids.length === 0) return;
+    const at = new Date().toISOString(); // access logs are wall time, never the sandbox clock
+    await q('beneficiary_access_log').insert(ids.map((id) => ({ beneficiary_id: id, user_id: user.id, purpose, at })));
+  }
+
+  async function register(user: User, input: unknown, q: Queryable = db, id = randomUUID()): Promise<BeneficiaryView> {
+    if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff register beneficiaries', { reasons: [{ code: 'WRONG_ROLE' }] });
+    const p = BeneficiarySchema.safeParse(input);
+    if (!p.success) throw new InvalidError('invalid beneficiary', { fields: Object.fromEntries(p.error.issues.map((i) => [i.path.join('.'), i.message])) });
+    const b = p.data;
+    await q('beneficiaries').insert({
+      id, community_id: user.communityId, name: b.name, id_number: b.idNumber, phone: b.phone ?? null, address: b.address,
+      disability_type: b.disabilityType ?? null, disability_level: b.disabilityLevel ?? null, household_size: b.householdSize ?? null,
+      created_by: user.id, created_at: clock.now().toISOString(),
+    });
+    return view((await q('beneficiaries').where({ id }).first())!, true);
+  }
+
+  /** One beneficiary as this user may see them; an unmasked read is logged with its purpose. */
+  async function get(user: User, id: string, purpose = 'view'): Promise<BeneficiaryView> {
+    const r = await db('beneficiaries').where({ id }).first();
+    if (!r) throw new NotFoundError('beneficiary not found');
+    const unmasked = mayReadUnmasked(user, r.community_id);
+    if (unmasked) await logAccess(db, [id], user, purpose);
+    return view(r, unmasked);
+  }
+
+  /** A community's register; other roles see masks (and only for scopes they have). */
+  async function list(user: User, communityId: string, purpose = 'list'): Promise<BeneficiaryView[]> {
+    const rows = await db('beneficiaries').where({ community_id: communityId }).orderBy('created_at');
+    const unmasked = mayReadUnmasked(user, communityId);
+    if (unmasked) await logAccess(db, rows.map((r) => r.id), user, purpose);
+    return rows.map((r) => view(r, unmasked));
+  }
+
+  /** Masked views by id, for showing which beneficiary a delivery served without revealing them. */
+  async function masked(ids: string[], q: Queryable = db): Promise<Map<string, BeneficiaryView>> {
+    if (ids.length === 0) return new Map();
+    const rows = await q('beneficiaries').whereIn('id', ids);
+    return new Map(rows.map((r) => [r.id as string, view(r, false)]));
+  }
+
+  async function exists(id: string, communityId: string, q: Queryable = db): Promise<boolean> {
+    return Boolean(await q('beneficiaries').where({ id, community_id: communityId }).first('id'));
+  }
+
+  async function accessLog(beneficiaryId: string) {
+    return (await db('beneficiary_access_log').where({ beneficiary_id: beneficiaryId }).orderBy('id')).map((r) => ({ userId: r.user_id, purpose: r.purpose, at: r.at }));
+  }
+
+  return { register, get, list, masked, exists, accessLog };
+}
+
+export type BeneficiaryService = ReturnType<typeof createBeneficiaryService>;

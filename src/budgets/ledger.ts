@@ -1,0 +1,177 @@
+// The budget ledger (资金台账): per community and year, allocated = available + reserved + committed
+// + spent, each ≥ 0 — enforced here by conditional updates and in the database by a CHECK. Every
+// movement is also an entry row. All writes take the transition's transaction.
+import { z } from 'zod';
+import { ConflictError, InsufficientBudgetError, InvalidError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { Db, Queryable, Trx } from '../lib/db.js';
+
+export interface Allocation {
+  communityId: string;
+  year: number;
+  allocatedFen: number;
+  reservedFen: number;
+  committedFen: number;
+  spentFen: number;
+  availableFen: number;
+}
+
+interface ProjectKey {
+  projectId: string;
+  communityId: string;
+  year: number;
+}
+
+const toAllocation = (r: Record<string, unknown>): Allocation => {
+  const a = { allocated: Number(r.allocated_fen), reserved: Number(r.reserved_fen), committed: Number(r.committed_fen), spent: Number(r.spent_fen) };
+  return {
+    communityId: r.community_id as string, year: Number(r.year), allocatedFen: a.allocated, reservedFen: a.reserved,
+    committedFen: a.committed, spentFen: a.spent, availableFen: a.allocated - a.reserved - a.committed - a.spent,
+  };
+};
+
+async function entry(trx: Trx, k: ProjectKey | { communityId: string; year: number; projectId?: null }, kind: string, fen: number, at: string, note?: string) {
+  await trx('ledger_entries').insert({ community_id: k.communityId, year: k.year, project_id: k.projectId ?? null, kind, fen, at, note: note ?? null });
+}
+
+function assertAmount(fen: number) {
+  if (!Number.isSafeInteger(fen) || fen < 0) throw new InvalidError('amount must be a non-negative integer of fen', { fields: { amountFen: 'validation.fen' } });
+}
+
+export function createLedger(deps: { db: Db; clock: Clock }) {
+  const { db } = deps;
+
+  async function projectKey(trx: Queryable, projectId: string): Promise<ProjectKey> {
+    const p = await trx('projects').where({ id: projectId }).first('community_id', 'year');
+    if (!p) throw new ConflictError(`project ${projectId} has no read-model row`);
+    return { projectId, communityId: p.community_id, year: Number(p.year) };
+  }
+
+  async function projectBalance(trx: Queryable, projectId: string) {
+    const r = await trx('project_ledger').where({ project_id: projectId }).first();
+    return { reservedFen: Number(r?.reserved_fen ?? 0), committedFen: Number(r?.committed_fen ?? 0), spentFen: Number(r?.spent_fen ?? 0) };
+  }
+
+  async function ensureProjectRow(trx: Trx, projectId: string) {
+    const r = await trx('project_ledger').where({ project_id: projectId }).first();
+    if (!r) await trx('project_ledger').insert({ project_id: projectId });
+  }
+
+  /** Reserves money on budget approval. Refused with INSUFFICIENT_BUDGET when the allocation is short. */
+  async function reserve(trx: Trx, projectId: string, fen: number, at: string): Promise<void> {
+    assertAmount(fen);
+    const k = await projectKey(trx, projectId);
+    // One conditional UPDATE: atomic on both databases, so concurrent approvals cannot overdraw.
+    const n = await trx('allocations')
+      .where({ community_id: k.communityId, year: k.year })
+      .andWhereRaw('allocated_fen - reserved_fen - committed_fen - spent_fen >= ?', [fen])
+      .update({ reserved_fen: trx.raw('reserved_fen + ?', [fen]) });
+    if (n !== 1) {
+      const a = await trx('allocations').where({ community_id: k.communityId, year: k.year }).first();
+      const available = a ? toAllocation(a).availableFen : 0;
+      throw new InsufficientBudgetError(`allocation ${k.communityId}/${k.year} has ${available} fen available, ${fen} needed`, {
+        reasons: [{ code: 'INSUFFICIENT_BUDGET', params: { availableFen: available, neededFen: fen, year: k.year } }],
+      });
+    }
+    await ensureProjectRow(trx, projectId);
+    await trx('project_ledger').where({ project_id: projectId }).update({ reserved_fen: trx.raw('reserved_fen + ?', [fen]) });
+    await entry(trx, k, 'reserve', fen, at);
+  }
+
+  /** On contract confirmation: the contract amount moves from reserved to committed; the rest is released. */
+  async function commit(trx: Trx, projectId: string, contractFen: number, at: string): Promise<void> {
+    assertAmount(contractFen);
+    const k = await projectKey(trx, projectId);
+    const bal = await projectBalance(trx, projectId);
+    if (contractFen > bal.reservedFen) {
+      throw new InsufficientBudgetError('contract above the reserved amount', { reasons: [{ code: 'CONTRACT_ABOVE_RESERVED', params: { reservedFen: bal.reservedFen, contractFen } }] });
+    }
+    const release = bal.reservedFen - contractFen;
+    await trx('allocations').where({ community_id: k.communityId, year: k.year }).update({
+      reserved_fen: trx.raw('reserved_fen - ?', [bal.reservedFen]),
+      committed_fen: trx.raw('committed_fen + ?', [contractFen]),
+    });
+    await trx('project_ledger').where({ project_id: projectId }).update({ reserved_fen: 0, committed_fen: trx.raw('committed_fen + ?', [contractFen]) });
+    await entry(trx, k, 'commit', contractFen, at);
+    if (release > 0) await entry(trx, k, 'release', release, at, 'reserved − contract');
+  }
+
+  /** A payment: committed money becomes spent. */
+  async function spend(trx: Trx, projectId: string, fen: number, at: string, note?: string): Promise<void> {
+    assertAmount(fen);
+    const k = await projectKey(trx, projectId);
+    const n = await trx('project_ledger').where({ project_id: projectId }).andWhere('committed_fen', '>=', fen).update({
+      committed_fen: trx.raw('committed_fen - ?', [fen]),
+      spent_fen: trx.raw('spent_fen + ?', [fen]),
+    });
+    if (n !== 1) throw new InsufficientBudgetError('payment above the committed amount', { reasons: [{ code: 'PAYMENT_ABOVE_COMMITTED', params: { fen } }] });
+    await trx('allocations').where({ community_id: k.communityId, year: k.year }).update({
+      committed_fen: trx.raw('committed_fen - ?', [fen]),
+      spent_fen: trx.raw('spent_fen + ?', [fen]),
+    });
+    await entry(trx, k, 'spend', fen, at, note);
+  }
+
+  /** On cancellation (or closing with money left): whatever is reserved or committed goes back. */
+  async function releaseAll(trx: Trx, projectId: string, at: string, note?: string): Promise<number> {
+    const k = await projectKey(trx, projectId);
+    const bal = await projectBalance(trx, projectId);
+    const total = bal.reservedFen + bal.committedFen;
+    if (total === 0) return 0;
+    await trx('allocations').where({ community_id: k.communityId, year: k.year }).update({
+      reserved_fen: trx.raw('reserved_fen - ?', [bal.reservedFen]),
+      committed_fen: trx.raw('committed_fen - ?', [bal.committedFen]),
+    });
+    await trx('project_ledger').where({ project_id: projectId }).update({ reserved_fen: 0, committed_fen: 0 });
+    await entry(trx, k, 'release', total, at, note);
+    return total;
+  }
+
+  const AllocationSchema = z.object({
+    communityId: z.string().min(1, 'validation.required'),
+    year: z.coerce.number().int().min(2000).max(2100),
+    allocatedFen: z.coerce.number().int('validation.fen').min(0, 'validation.fen').max(Number.MAX_SAFE_INTEGER),
+  });
+
+  /** Sets a community's allocation for a year; it may not drop below what is already used. */
+  async function setAllocation(input: unknown, at: string, q?: Trx): Promise<Allocation> {
+    const p = AllocationSchema.safeParse(input);
+    if (!p.success) throw new InvalidError('invalid allocation', { fields: Object.fromEntries(p.error.issues.map((i) => [i.path.join('.'), i.message])) });
+    const { communityId, year, allocatedFen } = p.data;
+    const run = async (trx: Trx) => {
+      const cur = await trx('allocations').where({ community_id: communityId, year }).first();
+      if (!cur) {
+        await trx('allocations').insert({ community_id: communityId, year, allocated_fen: allocatedFen });
+      } else {
+        const used = Number(cur.reserved_fen) + Number(cur.committed_fen) + Number(cur.spent_fen);
+        if (allocatedFen < used) {
+          throw new ConflictError('allocation below what is already used', { reasons: [{ code: 'ALLOCATION_BELOW_USED', params: { usedFen: used } }] });
+        }
+        await trx('allocations').where({ community_id: communityId, year }).update({ allocated_fen: allocatedFen });
+      }
+      await entry(trx, { communityId, year }, 'allocate', allocatedFen, at);
+      return toAllocation((await trx('allocations').where({ community_id: communityId, year }).first())!);
+    };
+    return q ? run(q) : db.transaction(run);
+  }
+
+  async function allocations(filter: { year?: number; communityId?: string; communityIds?: string[] } = {}, q: Queryable = db): Promise<Allocation[]> {
+    const query = q('allocations').orderBy(['year', 'community_id']);
+    if (filter.year !== undefined) query.where('year', filter.year);
+    if (filter.communityId) query.where('community_id', filter.communityId);
+    if (filter.communityIds) query.whereIn('community_id', filter.communityIds);
+    return (await query).map(toAllocation);
+  }
+
+  async function entries(filter: { projectId?: string; communityId?: string; year?: number }, q: Queryable = db) {
+    const query = q('ledger_entries').orderBy('id');
+    if (filter.projectId) query.where('project_id', filter.projectId);
+    if (filter.communityId) query.where('community_id', filter.communityId);
+    if (filter.year !== undefined) query.where('year', filter.year);
+    return (await query).map((r) => ({ id: Number(r.id), communityId: r.community_id, year: Number(r.year), projectId: r.project_id, kind: r.kind, fen: Number(r.fen), note: r.note, at: r.at }));
+  }
+
+  return { reserve, commit, spend, releaseAll, setAllocation, allocations, entries, projectBalance };
+}
+
+export type Ledger = ReturnType<typeof createLedger>;

@@ -1,0 +1,126 @@
+// The demo district: Xiangzhou-like reference data, users for every role, allocations for last,
+// this and next year, a few beneficiaries and projects at different stages. Idempotent: it does
+// nothing when the database already has a district.
+import type { Engine } from '../engine/engine.js';
+import type { Clock } from '../lib/clock.js';
+import type { Db } from '../lib/db.js';
+import { shanghaiDate } from '../lib/calendar.js';
+import type { UserService, NewUser } from '../auth/users.js';
+import type { ReferenceService } from '../reference/reference.js';
+import type { Ledger } from '../budgets/ledger.js';
+import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
+import type { ProjectService } from '../projects/project-service.js';
+
+export const DEMO_PASSWORD = 'weishishi-demo';
+
+export interface DemoSeedResult {
+  password: string;
+  logins: Array<{ email: string; role: string }>;
+  created: boolean;
+}
+
+export const DEMO_IDS = {
+  district: 'xz',
+  streets: { gongbei: 'st-gongbei', jida: 'st-jida' },
+  communities: { lianhua: 'cm-lianhua', yuehai: 'cm-yuehai', haibin: 'cm-haibin' },
+  vendors: { kangfu: 'vd-kangfu', anju: 'vd-anju', xinyuan: 'vd-xinyuan' },
+} as const;
+
+const CATEGORIES = [
+  ['助残', '助残', 'Disability support'],
+  ['助老', '助老', 'Older people'],
+  ['助幼', '助幼', 'Young children'],
+  ['助学', '助学', 'Students'],
+  ['助行', '助行', 'Mobility'],
+  ['助医', '助医', 'Health care'],
+  ['便民利民', '便民利民', 'Neighbourhood services'],
+  ['公共设施', '公共设施', 'Public facilities'],
+] as const;
+
+export interface SeedDeps {
+  db: Db;
+  clock: Clock;
+  users: UserService;
+  reference: ReferenceService;
+  ledger: Ledger;
+  beneficiaries: BeneficiaryService;
+  projects: ProjectService;
+  engine: () => Engine;
+}
+
+const LOGINS: Array<Omit<NewUser, 'password'>> = [
+  { email: 'community1@example.org', name: '李芳（莲花社区）', role: 'community', communityId: DEMO_IDS.communities.lianhua },
+  { email: 'community2@example.org', name: '王强（莲花社区）', role: 'community', communityId: DEMO_IDS.communities.lianhua },
+  { email: 'community3@example.org', name: '陈静（海滨社区）', role: 'community', communityId: DEMO_IDS.communities.haibin },
+  { email: 'street@example.org', name: '张伟（拱北街道）', role: 'street', streetId: DEMO_IDS.streets.gongbei },
+  { email: 'district@example.org', name: '刘洋（区民政局）', role: 'district', districtId: DEMO_IDS.district },
+  { email: 'district2@example.org', name: '赵敏（区民政局）', role: 'district', districtId: DEMO_IDS.district },
+  { email: 'finance@example.org', name: '孙丽（区财政局）', role: 'finance', districtId: DEMO_IDS.district },
+  { email: 'vendor1@example.org', name: '周康（康复辅具公司）', role: 'vendor', vendorId: DEMO_IDS.vendors.kangfu },
+  { email: 'vendor2@example.org', name: '吴安（安居改造公司）', role: 'vendor', vendorId: DEMO_IDS.vendors.anju },
+  { email: 'vendor3@example.org', name: '郑欣（心缘社工中心）', role: 'vendor', vendorId: DEMO_IDS.vendors.xinyuan },
+  { email: 'admin@example.org', name: '系统管理员', role: 'admin', districtId: DEMO_IDS.district },
+];
+
+export async function seedDemo(deps: SeedDeps): Promise<DemoSeedResult> {
+  const { db, clock } = deps;
+  const logins = LOGINS.map((l) => ({ email: l.email, role: l.role }));
+  if (await db('districts').first()) return { password: DEMO_PASSWORD, logins, created: false };
+
+  const now = clock.now().toISOString();
+  const year = Number(shanghaiDate(now).slice(0, 4));
+  await db.transaction(async (trx) => {
+    await trx('districts').insert({ id: DEMO_IDS.district, code: 'XZ', name_zh: '香洲区', name_en: 'Xiangzhou District' });
+    await deps.reference.createStreet({ id: DEMO_IDS.streets.gongbei, districtId: DEMO_IDS.district, nameZh: '拱北街道', nameEn: 'Gongbei Street' }, trx);
+    await deps.reference.createStreet({ id: DEMO_IDS.streets.jida, districtId: DEMO_IDS.district, nameZh: '吉大街道', nameEn: 'Jida Street' }, trx);
+    await deps.reference.createCommunity({ id: DEMO_IDS.communities.lianhua, streetId: DEMO_IDS.streets.gongbei, nameZh: '莲花社区', nameEn: 'Lianhua Community' }, trx);
+    await deps.reference.createCommunity({ id: DEMO_IDS.communities.yuehai, streetId: DEMO_IDS.streets.gongbei, nameZh: '粤海社区', nameEn: 'Yuehai Community' }, trx);
+    await deps.reference.createCommunity({ id: DEMO_IDS.communities.haibin, streetId: DEMO_IDS.streets.jida, nameZh: '海滨社区', nameEn: 'Haibin Community' }, trx);
+    for (const [i, [code, zh, en]] of CATEGORIES.entries()) await deps.reference.upsertCategory({ code, nameZh: zh, nameEn: en, sort: i }, trx);
+    const all = ['goods', 'works', 'services'];
+    await deps.reference.createVendor({ name: '珠海康复辅具有限公司', email: 'sales@kangfu.example.org', phone: '0756-1234567', types: all, creditCode: '91440400MA4UJ9XK3Q' }, trx, DEMO_IDS.vendors.kangfu);
+    await deps.reference.createVendor({ name: '珠海安居适老化改造工程有限公司', email: 'office@anju.example.org', phone: '0756-2345678', types: all }, trx, DEMO_IDS.vendors.anju);
+    await deps.reference.createVendor({ name: '香洲区心缘社会工作服务中心', email: 'hello@xinyuan.example.org', phone: '0756-3456789', types: all }, trx, DEMO_IDS.vendors.xinyuan);
+    for (const communityId of Object.values(DEMO_IDS.communities)) {
+      for (const y of [year - 1, year, year + 1]) {
+        // ¥2,000,000 a community a year (Longgang 2017, PROGRAMME.md)
+        await deps.ledger.setAllocation({ communityId, year: y, allocatedFen: 200_000_000 }, now, trx);
+      }
+    }
+    for (const u of LOGINS) await deps.users.create({ ...u, password: DEMO_PASSWORD }, trx);
+  });
+
+  const c1 = (await deps.users.findByEmail('community1@example.org'))!;
+  const c2 = (await deps.users.findByEmail('community2@example.org'))!;
+  // Fictitious residents; ID numbers carry valid check digits so the register accepts them.
+  for (const b of [
+    { name: '黄秀英', idNumber: '440402195003150020', phone: '13800001111', address: '珠海市香洲区莲花路18号3栋601', disabilityType: '肢体', disabilityLevel: '一级', householdSize: 2 },
+    { name: '林国华', idNumber: '440402194811020019', phone: '13800002222', address: '珠海市香洲区莲花路22号1栋502', disabilityType: '视力', disabilityLevel: '二级', householdSize: 1 },
+    { name: '何美玲', idNumber: '440402196207070027', phone: '13800003333', address: '珠海市香洲区粤海东路9号4栋301', disabilityType: '肢体', disabilityLevel: '二级', householdSize: 3 },
+  ]) {
+    await deps.beneficiaries.register(c1, b);
+  }
+
+  const stair = await deps.projects.create(c1, {
+    title: '莲花社区爬楼机配置', type: 'goods', category: '助残', estimatedFen: 3_600_000,
+    description: '为居住在无电梯楼房高层的轮椅使用者配置爬楼机两台，含操作培训与一年质保。',
+    items: [{ name: '履带式爬楼机', quantity: 2, unitFen: 1_800_000 }], beneficiaryCount: 2,
+  });
+  await deps.projects.send(c1, stair.id, { type: 'SUBMIT' });
+  await deps.projects.send(c2, stair.id, { type: 'SCREEN_PASS', checklist: { positiveList: true, negativeList: false, duplicate: false } });
+
+  const adapt = await deps.projects.create(c1, {
+    title: '困难残疾人家庭居家适老化改造', type: 'works', category: '助老', estimatedFen: 3_600_000,
+    description: '为3户重度残疾人家庭安装扶手、防滑地面、坡道和坐便器增高垫。',
+    items: [{ name: '居家适老化改造（每户）', quantity: 3, unitFen: 1_200_000 }], beneficiaryCount: 3,
+  });
+  await deps.projects.send(c1, adapt.id, { type: 'SUBMIT' });
+
+  await deps.projects.create(c1, {
+    title: '重度残疾人上门探访与心理慰藉', type: 'services', category: '助残', estimatedFen: 4_800_000,
+    description: '每周一次上门探访、心理慰藉与康复指导，服务20户，全年共计960人次。',
+    items: [{ name: '上门探访服务（人次）', quantity: 960, unitFen: 5_000 }], beneficiaryCount: 20,
+  });
+
+  return { password: DEMO_PASSWORD, logins, created: true };
+}

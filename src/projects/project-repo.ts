@@ -1,0 +1,151 @@
+// The projects read model: one row per project, kept in step with the instance by the workflow's
+// `project` hook in the same transaction. Lists, inboxes, filters and statistics read it; the
+// snapshot stays the truth.
+import type { TransitionInfo } from '../engine/types.js';
+import type { Db, Queryable, Trx } from '../lib/db.js';
+import type { ProjectContext } from '../../workflows/project/index.js';
+
+export interface ProjectRow {
+  id: string;
+  ref: string;
+  districtId: string;
+  streetId: string;
+  communityId: string;
+  year: number;
+  type: 'goods' | 'works' | 'services';
+  category: string;
+  title: string;
+  description: string | null;
+  estimatedFen: number;
+  approvedFen: number | null;
+  awardedFen: number | null;
+  paidFen: number;
+  vendorId: string | null;
+  state: string;
+  stageEnteredAt: string;
+  nextDeadlineAt: string | null;
+  rulesVersion: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProjectFilter {
+  state?: string;
+  category?: string;
+  type?: string;
+  streetId?: string;
+  communityId?: string;
+  year?: number;
+  q?: string;
+  vendorId?: string;
+  states?: string[];
+}
+
+/** Who can see which rows: null = everything. */
+export type Scope = { communityId: string } | { streetId: string } | { vendorId: string } | null;
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export function toProjectRow(r: Record<string, unknown>): ProjectRow {
+  return {
+    id: r.id as string, ref: r.ref as string, districtId: r.district_id as string, streetId: r.street_id as string,
+    communityId: r.community_id as string, year: Number(r.year), type: r.type as ProjectRow['type'], category: r.category as string,
+    title: r.title as string, description: (r.description as string | null) ?? null, estimatedFen: Number(r.estimated_fen),
+    approvedFen: num(r.approved_fen), awardedFen: num(r.awarded_fen), paidFen: Number(r.paid_fen ?? 0),
+    vendorId: (r.vendor_id as string | null) ?? null, state: r.state as string, stageEnteredAt: r.stage_entered_at as string,
+    nextDeadlineAt: (r.next_deadline_at as string | null) ?? null, rulesVersion: Number(r.rules_version),
+    createdBy: r.created_by as string, createdAt: r.created_at as string, updatedAt: r.updated_at as string,
+  };
+}
+
+/** The next deadline that governs the current stage, for inboxes and overdue badges. */
+export function nextDeadline(state: string, c: ProjectContext): string | null {
+  switch (state) {
+    case 'public_notice':
+      return c.noticeEndsAt;
+    case 'street_review':
+      return c.reviewReminderAt;
+    case 'procurement.quoting':
+      return c.procurement?.deadline ?? null;
+    case 'delivery':
+      return c.contract?.dueAt ?? null;
+    case 'warranty':
+      return c.warrantyEndsAt;
+    default:
+      return null;
+  }
+}
+
+export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<void> {
+  const c = info.snapshot.context as ProjectContext;
+  const row = {
+    ref: c.ref, district_id: c.districtId, street_id: c.streetId, community_id: c.communityId, year: c.year, type: c.type,
+    category: c.category, title: c.title, description: c.description, estimated_fen: c.estimatedFen, approved_fen: c.approvedFen,
+    awarded_fen: c.awardedFen, paid_fen: c.paidFen, vendor_id: c.award?.vendorId ?? null, state: info.to,
+    next_deadline_at: nextDeadline(info.to, c), rules_version: c.rules.version, updated_at: info.at,
+  };
+  if (info.from === null) {
+    await trx('projects').insert({ id: info.instanceId, ...row, stage_entered_at: info.at, created_by: c.createdBy, created_at: info.at });
+  } else {
+    await trx('projects').where({ id: info.instanceId }).update({ ...row, ...(info.from !== info.to ? { stage_entered_at: info.at } : {}) });
+  }
+  const invited = c.procurement?.invitations ?? [];
+  if (invited.length) {
+    const have = new Set((await trx('project_vendors').where({ project_id: info.instanceId }).select('vendor_id')).map((r) => r.vendor_id as string));
+    const add = invited.filter((v) => !have.has(v));
+    if (add.length) await trx('project_vendors').insert(add.map((v) => ({ project_id: info.instanceId, vendor_id: v })));
+  }
+}
+
+/** The next project reference for a district and year: XZ-2026-0001. Safe under concurrency. */
+export async function nextRef(trx: Trx, districtId: string, code: string, year: number): Promise<string> {
+  const n = await trx('ref_counters').where({ district_id: districtId, year }).update({ next: trx.raw('next + 1') });
+  if (n === 0) await trx('ref_counters').insert({ district_id: districtId, year, next: 1 });
+  const r = await trx('ref_counters').where({ district_id: districtId, year }).first('next');
+  return `${code}-${year}-${String(r.next).padStart(4, '0')}`;
+}
+
+function applyScope(q: ReturnType<Db>, scope: Scope) {
+  if (!scope) return q;
+  if ('communityId' in scope) return q.where('projects.community_id', scope.communityId);
+  if ('streetId' in scope) return q.where('projects.street_id', scope.streetId);
+  return q.whereIn('projects.id', (sub) => sub.select('project_id').from('project_vendors').where('vendor_id', scope.vendorId));
+}
+
+export async function getRow(db: Queryable, id: string): Promise<ProjectRow | undefined> {
+  const r = await db('projects').where({ id }).first();
+  return r ? toProjectRow(r) : undefined;
+}
+
+export async function isVendorInvited(db: Queryable, projectId: string, vendorId: string): Promise<boolean> {
+  return Boolean(await db('project_vendors').where({ project_id: projectId, vendor_id: vendorId }).first());
+}
+
+export async function listRows(
+  db: Db,
+  filter: ProjectFilter,
+  scope: Scope,
+  page: { page: number; pageSize: number; order?: 'recent' | 'oldestStage' },
+): Promise<{ rows: ProjectRow[]; total: number }> {
+  const base = applyScope(db('projects'), scope);
+  if (filter.state) {
+    // 'procurement' matches every procurement sub-state
+    base.where((w) => w.where('projects.state', filter.state!).orWhere('projects.state', 'like', `${filter.state}.%`));
+  }
+  if (filter.states) base.whereIn('projects.state', filter.states);
+  if (filter.category) base.where('projects.category', filter.category);
+  if (filter.type) base.where('projects.type', filter.type);
+  if (filter.streetId) base.where('projects.street_id', filter.streetId);
+  if (filter.communityId) base.where('projects.community_id', filter.communityId);
+  if (filter.year !== undefined) base.where('projects.year', filter.year);
+  if (filter.vendorId) base.where('projects.vendor_id', filter.vendorId);
+  if (filter.q) {
+    const like = `%${filter.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    base.where((w) => w.whereRaw("projects.title like ? escape '\\'", [like]).orWhereRaw("projects.ref like ? escape '\\'", [like]));
+  }
+  const [{ n }] = (await base.clone().count({ n: '*' })) as [{ n: number | string }];
+  const ordered = page.order === 'oldestStage' ? base.orderBy([{ column: 'stage_entered_at' }, { column: 'ref' }]) : base.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'ref', order: 'desc' }]);
+  const rows = await ordered.select('projects.*').limit(page.pageSize).offset((page.page - 1) * page.pageSize);
+  return { rows: rows.map(toProjectRow), total: Number(n) };
+}

@@ -1,0 +1,183 @@
+// The micro-project component's commands and queries. Pages and the JSON API both call these; the
+// engine does every write of the lifecycle.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Engine } from '../engine/engine.js';
+import type { SendResult } from '../engine/types.js';
+import { ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { Db } from '../lib/db.js';
+import { shanghaiDate } from '../lib/calendar.js';
+import { toActor, type User } from '../auth/users.js';
+import type { ReferenceService } from '../reference/reference.js';
+import type { RulesService } from '../rules/rules-service.js';
+import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
+import { PROJECT_TYPES, TIMER_EVENTS, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
+import { getRow, isVendorInvited, listRows, nextRef, type ProjectFilter, type ProjectRow, type Scope } from './project-repo.js';
+import { presentHistory, presentProject, type Viewer } from './project-presenter.js';
+
+const fen = z.coerce.number({ error: 'validation.number' }).int('validation.fen').min(0, 'validation.fen').max(Number.MAX_SAFE_INTEGER, 'validation.fen');
+
+export const NewProjectSchema = z
+  .object({
+    title: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(200, 'validation.too_long'),
+    type: z.enum(PROJECT_TYPES, { error: 'validation.enum' }),
+    category: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(16),
+    estimatedFen: fen.refine((n) => n > 0, 'validation.positive'),
+    description: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(20_000, 'validation.too_long'),
+    items: z
+      .array(z.object({
+        name: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(200),
+        quantity: z.coerce.number({ error: 'validation.number' }).int('validation.integer').positive('validation.positive'),
+        unitFen: fen,
+      }), { error: 'validation.required' })
+      .min(1, 'validation.required')
+      .max(200, 'validation.too_long'),
+    beneficiaryCount: z.coerce.number().int('validation.integer').min(0).max(1_000_000).optional().nullable(),
+  })
+  .superRefine((p, ctx) => {
+    const sum = p.items.reduce((s, i) => s + i.quantity * i.unitFen, 0);
+    if (sum !== p.estimatedFen) ctx.addIssue({ code: 'custom', path: ['estimatedFen'], message: 'validation.itemsSum' });
+  });
+
+export const ListQuerySchema = z.object({
+  state: z.string().max(64).optional(),
+  category: z.string().max(16).optional(),
+  type: z.enum(PROJECT_TYPES).optional(),
+  streetId: z.string().max(64).optional(),
+  communityId: z.string().max(64).optional(),
+  year: z.coerce.number().int().min(2000).max(2100).optional(),
+  q: z.string().trim().max(100).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+});
+
+function fields(err: z.ZodError): Record<string, string> {
+  return Object.fromEntries(err.issues.map((i) => [i.path.join('.') || '_', i.message]));
+}
+
+export function scopeOf(user: Viewer): Scope {
+  if (!user) return null;
+  if (user.role === 'community') return { communityId: user.communityId ?? '-' };
+  if (user.role === 'street') return { streetId: user.streetId ?? '-' };
+  if (user.role === 'vendor') return { vendorId: user.vendorId ?? '-' };
+  return null; // district, finance, admin: the whole district
+}
+
+export interface ProjectServiceDeps {
+  db: Db;
+  clock: Clock;
+  reference: ReferenceService;
+  rules: RulesService;
+  beneficiaries: BeneficiaryService;
+  engine: () => Engine;
+}
+
+export function createProjectService(deps: ProjectServiceDeps) {
+  const { db, clock } = deps;
+
+  async function canRead(user: User, row: ProjectRow): Promise<boolean> {
+    switch (user.role) {
+      case 'community':
+        return user.communityId === row.communityId;
+      case 'street':
+        return user.streetId === row.streetId;
+      case 'vendor':
+        return Boolean(user.vendorId) && (await isVendorInvited(db, row.id, user.vendorId!));
+      default:
+        return true;
+    }
+  }
+
+  async function readable(user: User, id: string): Promise<ProjectRow> {
+    const row = await getRow(db, id);
+    if (!row) throw new NotFoundError(`project ${id} not found`);
+    if (!(await canRead(user, row))) throw new ForbiddenError('project outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
+    return row;
+  }
+
+  async function create(user: User, input: unknown): Promise<ReturnType<typeof presentProject>> {
+    if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff propose projects', { reasons: [{ code: 'WRONG_ROLE' }] });
+    const parsed = NewProjectSchema.safeParse(input);
+    if (!parsed.success) throw new InvalidError('invalid project', { fields: fields(parsed.error) });
+    const p = parsed.data;
+    const categories = await deps.reference.categories();
+    if (!categories.some((c) => c.code === p.category)) throw new InvalidError('unknown category', { fields: { category: 'validation.category' } });
+    const community = await deps.reference.community(user.communityId);
+    const district = (await deps.reference.districts()).find((d) => d.id === community.districtId)!;
+    const id = randomUUID();
+    // Charged to the year it was created in, Asia/Shanghai (ARCHITECTURE §4).
+    const year = Number(shanghaiDate(clock.now().toISOString()).slice(0, 4));
+    await db.transaction(async (trx) => {
+      const input: ProjectInput = {
+        id, ref: await nextRef(trx, district.id, district.code, year), communityId: community.id, streetId: community.streetId,
+        districtId: district.id, year, title: p.title, type: p.type, category: p.category, estimatedFen: p.estimatedFen,
+        description: p.description, items: p.items, beneficiaryCount: p.beneficiaryCount ?? null,
+        rules: await deps.rules.current(district.id, trx), createdBy: user.id,
+      };
+      await deps.engine().start('project', input as unknown as Record<string, unknown>, { actor: toActor(user), id, trx });
+    });
+    return get(user, id);
+  }
+
+  /** Checks that need the database (vendors exist and may supply the type; the beneficiary is the community's). */
+  async function checkReferences(row: ProjectRow, event: Record<string, unknown>): Promise<void> {
+    if (event.type === 'INVITE' && Array.isArray(event.vendorIds)) {
+      await deps.reference.assertVendorMaySupply(event.vendorIds.map(String), row.type, db);
+    }
+    if (event.type === 'RECORD_DELIVERY' && typeof event.beneficiaryRef === 'string' && event.beneficiaryRef) {
+      if (!(await deps.beneficiaries.exists(event.beneficiaryRef, row.communityId))) {
+        throw new InvalidError('unknown beneficiary', { fields: { beneficiaryRef: 'validation.beneficiary' } });
+      }
+    }
+  }
+
+  /** A user (or, for OBJECT, the public) sends a lifecycle event. */
+  async function send(
+    user: Viewer,
+    id: string,
+    event: { type?: unknown } & Record<string, unknown>,
+    opts: { expectedVersion?: number; idempotencyKey?: string } = {},
+  ): Promise<SendResult> {
+    if (typeof event.type !== 'string' || !event.type) throw new InvalidError('event type missing', { fields: { type: 'validation.required' } });
+    if ((TIMER_EVENTS as readonly string[]).includes(event.type)) {
+      throw new ForbiddenError('timer events come from the system', { reasons: [{ code: 'WRONG_ROLE' }] });
+    }
+    const row = await getRow(db, id);
+    if (!row) throw new NotFoundError(`project ${id} not found`);
+    if (user && !(await canRead(user, row))) throw new ForbiddenError('project outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
+    await checkReferences(row, event);
+    const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
+    return deps.engine().send(id, event as { type: string }, { actor, ...opts });
+  }
+
+  async function get(user: Viewer, id: string) {
+    const row = user ? await readable(user, id) : await getRow(db, id);
+    if (!row) throw new NotFoundError(`project ${id} not found`);
+    const instance = await deps.engine().get(id);
+    const { wf, snapshot } = deps.engine().load(instance);
+    const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
+    const allowed = deps.engine().explainSnapshot(wf, snapshot, actor).filter((e) => !(TIMER_EVENTS as readonly string[]).includes(e.type));
+    return presentProject(row, instance.version, snapshot.context as ProjectContext, user, allowed);
+  }
+
+  async function history(user: Viewer, id: string) {
+    const row = user ? await readable(user, id) : await getRow(db, id);
+    if (!row) throw new NotFoundError(`project ${id} not found`);
+    const instance = await deps.engine().get(id);
+    const rows = await deps.engine().history(id);
+    return presentHistory(rows, row.state, (instance.snapshot as { context: ProjectContext }).context, user);
+  }
+
+  async function list(user: Viewer, query: unknown) {
+    const parsed = ListQuerySchema.safeParse(query);
+    if (!parsed.success) throw new InvalidError('invalid filter', { fields: fields(parsed.error) });
+    const { page, pageSize, ...filter } = parsed.data;
+    const { rows, total } = await listRows(db, filter as ProjectFilter, scopeOf(user), { page, pageSize });
+    return { projects: rows, total, page, pageSize };
+  }
+
+  return { create, send, get, history, list, readable, canRead };
+}
+
+export type ProjectService = ReturnType<typeof createProjectService>;

@@ -1,0 +1,143 @@
+// Reference data: district, streets, communities, categories, vendors. Admin-editable; read by
+// every component. The only file that reads these tables.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError, InvalidError, NotFoundError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { parseJson, type Db, type Queryable } from '../lib/db.js';
+
+export const SUPPLY_TYPES = ['goods', 'works', 'services'] as const;
+export type SupplyType = (typeof SUPPLY_TYPES)[number];
+
+export interface District { id: string; code: string; nameZh: string; nameEn: string }
+export interface Street { id: string; districtId: string; nameZh: string; nameEn: string }
+export interface Community { id: string; streetId: string; districtId: string; nameZh: string; nameEn: string }
+export interface Category { code: string; nameZh: string; nameEn: string; sort: number; active: boolean }
+export interface Vendor {
+  id: string; name: string; creditCode: string | null; email: string; phone: string | null;
+  types: SupplyType[]; status: 'active' | 'suspended'; createdAt: string;
+}
+
+export const VendorInputSchema = z.object({
+  name: z.string().trim().min(1, 'validation.required').max(200),
+  creditCode: z.string().trim().regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/, 'validation.creditCode').optional().or(z.literal('').transform(() => undefined)),
+  email: z.string().trim().toLowerCase().email('validation.email'),
+  phone: z.string().trim().max(40).optional(),
+  types: z.array(z.enum(SUPPLY_TYPES)).min(1, 'validation.required'),
+  status: z.enum(['active', 'suspended']).default('active'),
+});
+
+const toVendor = (r: Record<string, unknown>): Vendor => ({
+  id: r.id as string, name: r.name as string, creditCode: (r.credit_code as string | null) ?? null,
+  email: r.email as string, phone: (r.phone as string | null) ?? null, types: parseJson<SupplyType[]>(r.types),
+  status: r.status as Vendor['status'], createdAt: r.created_at as string,
+});
+
+function invalid(err: z.ZodError): InvalidError {
+  return new InvalidError('invalid input', { fields: Object.fromEntries(err.issues.map((i) => [i.path.join('.') || '_', i.message])) });
+}
+
+export function createReferenceService(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+
+  const districts = async (q: Queryable = db): Promise<District[]> =>
+    (await q('districts').orderBy('code')).map((r) => ({ id: r.id, code: r.code, nameZh: r.name_zh, nameEn: r.name_en }));
+
+  const streets = async (q: Queryable = db): Promise<Street[]> =>
+    (await q('streets').orderBy('id')).map((r) => ({ id: r.id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en }));
+
+  const communities = async (q: Queryable = db): Promise<Community[]> =>
+    (await q('communities').join('streets', 'streets.id', 'communities.street_id').orderBy('communities.id').select('communities.*', 'streets.district_id'))
+      .map((r) => ({ id: r.id, streetId: r.street_id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en }));
+
+  async function community(id: string, q: Queryable = db): Promise<Community> {
+    const c = (await communities(q)).find((x) => x.id === id);
+    if (!c) throw new NotFoundError(`community ${id} not found`);
+    return c;
+  }
+
+  const categories = async (q: Queryable = db, opts: { all?: boolean } = {}): Promise<Category[]> => {
+    const query = q('categories').orderBy(['sort', 'code']);
+    if (!opts.all) query.where('active', true);
+    return (await query).map((r) => ({ code: r.code, nameZh: r.name_zh, nameEn: r.name_en, sort: Number(r.sort), active: Boolean(r.active) }));
+  };
+
+  const vendors = async (q: Queryable = db): Promise<Vendor[]> => (await q('vendors').orderBy('name')).map(toVendor);
+
+  async function vendor(id: string, q: Queryable = db): Promise<Vendor> {
+    const r = await q('vendors').where({ id }).first();
+    if (!r) throw new NotFoundError(`vendor ${id} not found`);
+    return toVendor(r);
+  }
+
+  async function createVendor(input: unknown, q: Queryable = db, id: string = randomUUID()): Promise<Vendor> {
+    const p = VendorInputSchema.safeParse(input);
+    if (!p.success) throw invalid(p.error);
+    const v = p.data;
+    await q('vendors').insert({
+      id, name: v.name, credit_code: v.creditCode ?? null, email: v.email, phone: v.phone ?? null,
+      types: JSON.stringify(v.types), status: v.status, created_at: clock.now().toISOString(),
+    });
+    return vendor(id, q);
+  }
+
+  async function updateVendor(id: string, input: unknown): Promise<Vendor> {
+    const p = VendorInputSchema.safeParse(input);
+    if (!p.success) throw invalid(p.error);
+    const v = p.data;
+    const n = await db('vendors').where({ id }).update({
+      name: v.name, credit_code: v.creditCode ?? null, email: v.email, phone: v.phone ?? null, types: JSON.stringify(v.types), status: v.status,
+    });
+    if (!n) throw new NotFoundError(`vendor ${id} not found`);
+    return vendor(id);
+  }
+
+  async function createStreet(input: { id?: string; districtId: string; nameZh: string; nameEn: string }, q: Queryable = db): Promise<Street> {
+    const s = z.object({ districtId: z.string().min(1), nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }).safeParse(input);
+    if (!s.success) throw invalid(s.error);
+    const id = input.id ?? randomUUID();
+    await q('streets').insert({ id, district_id: s.data.districtId, name_zh: s.data.nameZh, name_en: s.data.nameEn });
+    return { id, ...s.data };
+  }
+
+  async function createCommunity(input: { id?: string; streetId: string; nameZh: string; nameEn: string }, q: Queryable = db): Promise<Community> {
+    const s = z.object({ streetId: z.string().min(1, 'validation.required'), nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }).safeParse(input);
+    if (!s.success) throw invalid(s.error);
+    const street = await q('streets').where({ id: s.data.streetId }).first();
+    if (!street) throw new InvalidError('unknown street', { fields: { streetId: 'validation.invalid' } });
+    const id = input.id ?? randomUUID();
+    await q('communities').insert({ id, street_id: s.data.streetId, name_zh: s.data.nameZh, name_en: s.data.nameEn });
+    return { id, districtId: street.district_id, ...s.data };
+  }
+
+  async function upsertCategory(input: unknown, q: Queryable = db): Promise<Category> {
+    const s = z.object({
+      code: z.string().trim().min(1, 'validation.required').max(16),
+      nameZh: z.string().trim().min(1, 'validation.required').max(50),
+      nameEn: z.string().trim().min(1, 'validation.required').max(80),
+      sort: z.coerce.number().int().default(0),
+      active: z.coerce.boolean().default(true),
+    }).safeParse(input);
+    if (!s.success) throw invalid(s.error);
+    const c = s.data;
+    const row = { code: c.code, name_zh: c.nameZh, name_en: c.nameEn, sort: c.sort, active: c.active };
+    const exists = await q('categories').where({ code: c.code }).first();
+    if (exists) await q('categories').where({ code: c.code }).update(row);
+    else await q('categories').insert(row);
+    return c;
+  }
+
+  async function assertVendorMaySupply(vendorIds: string[], type: SupplyType, q: Queryable): Promise<void> {
+    const rows = (await q('vendors').whereIn('id', vendorIds)).map(toVendor);
+    for (const id of vendorIds) {
+      const v = rows.find((r) => r.id === id);
+      if (!v) throw new InvalidError('unknown vendor', { fields: { vendorIds: 'validation.unknownVendor' } });
+      if (v.status !== 'active') throw new ConflictError('vendor suspended', { reasons: [{ code: 'VENDOR_SUSPENDED', params: { vendor: v.name } }] });
+      if (!v.types.includes(type)) throw new ConflictError('vendor cannot supply this type', { reasons: [{ code: 'VENDOR_TYPE', params: { vendor: v.name, type } }] });
+    }
+  }
+
+  return { districts, streets, communities, community, categories, vendors, vendor, createVendor, updateVendor, createStreet, createCommunity, upsertCategory, assertVendorMaySupply };
+}
+
+export type ReferenceService = ReturnType<typeof createReferenceService>;
