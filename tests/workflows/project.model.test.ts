@@ -1,0 +1,212 @@
+// Model-based tests: xstate/graph explores the machine with a representative set of stamped,
+// enriched events; every shortest path is replayed with the pure transition(), and every state of
+// ARCHITECTURE §4 must be reached.
+import { describe, expect, it } from 'vitest';
+import { initialTransition, transition } from 'xstate';
+import { getShortestPaths } from 'xstate/graph';
+import {
+  DEFAULT_RULES,
+  STAGES,
+  enrich,
+  outstandingFen,
+  projectMachine,
+  refusalReasons,
+  rolesFor,
+  stageOf,
+  type Actor,
+  type ProgrammeRules,
+  type ProjectEvent,
+} from '../../workflows/project/index.js';
+import {
+  A,
+  CHECKLIST_OK,
+  GOOD_VOTE,
+  RETENTION_RULES,
+  SIGNATORIES,
+  T0,
+  DAY,
+  calendar,
+  contractItems,
+  emittedBy,
+  ev,
+  input,
+  plus,
+  type Snap,
+} from './project.support.js';
+
+const DEADLINE = plus(T0, 7 * DAY);
+const vendorActor = (vendorId: string): Actor => ({ id: `u-${vendorId}`, role: 'vendor', vendorId });
+
+/** The representative events offered in `s`; payloads depend on the context where they must. */
+function eventsFor(s: Snap): ProjectEvent[] {
+  const c = s.context;
+  const stage = stageOf(s.value);
+  const reviewer = ((): Actor => {
+    const role = rolesFor('RETURN', stage)[0];
+    return role === 'street' ? A.street : role === 'district' ? A.district : A.community;
+  })();
+  const timerAt = (due: string | null | undefined) => due ?? T0;
+  const approved = c.approvedFen ?? 0;
+  const p = c.procurement;
+  const awardedVendor = c.award === null ? A.v1 : vendorActor(c.award.vendorId);
+  const list: ProjectEvent[] = [
+    ev('EDIT', { fields: { title: '新标题' } }, A.community),
+    ev('SUBMIT', {}, A.community),
+    ev('WITHDRAW', { reason: 'not needed' }, A.community),
+    ev('SCREEN_PASS', { checklist: CHECKLIST_OK }, A.community2),
+    ev('RETURN', { reason: 'fix it' }, reviewer),
+    ev('REJECT', { reason: 'no' }, reviewer),
+    ev('RECORD_DELIBERATION', GOOD_VOTE, A.community),
+    ev('RECORD_DELIBERATION', { ...GOOD_VOTE, present: 5, for: 3, against: 1, abstain: 1 }, A.community),
+    ev('OBJECT', { text: 'too expensive' }, A.anonymous),
+    ev('NOTICE_ENDED', {}, A.system, timerAt(c.noticeEndsAt)),
+    ev('UPHOLD_OBJECTION', { response: 'agreed' }, A.community),
+    ev('DISMISS_OBJECTIONS', { response: 'answered' }, A.community),
+    ev('APPROVE', {}, A.street),
+    ev('REVIEW_REMINDER', {}, A.system, timerAt(c.reviewReminderAt)),
+    ev('REVIEW_ESCALATION', {}, A.system, timerAt(c.reviewEscalationAt)),
+    // two amounts: one buys directly, one needs three written quotes
+    ev('APPROVE_BUDGET', { approvedFen: 3_000_000 }, A.district),
+    ev('APPROVE_BUDGET', { approvedFen: 10_000_000 }, A.district),
+    ev('INVITE', { vendorIds: p?.method === 'direct' ? ['v-1'] : ['v-1', 'v-2', 'v-3'], deadline: DEADLINE }, A.community),
+    ...(['v-1', 'v-2', 'v-3'] as const).map((v, n) =>
+      ev('SUBMIT_QUOTE', { amountFen: approved - 100_000 * (3 - n), validUntil: '2026-12-31' }, vendorActor(v)),
+    ),
+    ev('WITHDRAW_QUOTE', {}, A.v1),
+    ev('QUOTE_DEADLINE_PASSED', {}, A.system, timerAt(p?.deadline)),
+    ev('AWARD', { vendorId: 'v-1', amountFen: p?.quotes['v-1']?.amountFen ?? approved - 50_000, justification: 'best' }, A.community),
+    ev('DECLARE_FAILED', { reason: 'too few quotes' }, A.community),
+    ev(
+      'SIGN_CONTRACT',
+      { contractNo: 'HT-1', items: contractItems(c.awardedFen ?? 0), amountFen: c.awardedFen ?? 0, dueOn: '2026-06-30' },
+      A.community,
+    ),
+    ev('CONFIRM_CONTRACT', {}, awardedVendor),
+    ...(c.contract?.items ?? []).flatMap((item) => [
+      ev('RECORD_DELIVERY', { itemId: item.id, quantity: Math.max(1, item.quantity - item.deliveredQty), evidence: ['doc-1'] }, awardedVendor),
+      ev('CONFIRM_RECEIPT', { itemId: item.id }, A.community),
+    ]),
+    ev('DISPUTE_DELIVERY', { itemId: 'item-1', reason: 'broken' }, A.community),
+    ev('RECORD_PAYMENT', { tranche: 'advance', amountFen: Math.max(1, outstandingFen(c, 'advance')), voucherNo: 'PZ-1' }, A.finance),
+    ev('RECORD_PAYMENT', { tranche: 'final', amountFen: Math.max(1, outstandingFen(c, 'final')), voucherNo: 'PZ-2' }, A.finance),
+    ev('REQUEST_ACCEPTANCE', {}, awardedVendor),
+    ev('DELIVERY_OVERDUE', {}, A.system, timerAt(c.contract?.dueAt)),
+    ev('RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 90, signatories: SIGNATORIES }, A.community2),
+    ev('RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 70, signatories: SIGNATORIES }, A.community2),
+    ev('RECTIFIED', { evidence: ['doc-2'] }, awardedVendor),
+    ev('RECORD_EVALUATION', { score: 88, grade: '良好', notes: 'fine' }, A.district2),
+    ev('WARRANTY_ENDED', {}, A.system, timerAt(c.warrantyEndsAt)),
+    ev('RELEASE_RETENTION', { amountFen: Math.max(1, outstandingFen(c, 'retention')), voucherNo: 'PZ-3' }, A.finance),
+    ev('COMMENT', { text: 'hello' }, A.street),
+    ev('CANCEL', { reason: 'stop' }, A.district),
+  ];
+  return list.map((e) => enrich(e, c, calendar));
+}
+
+/** State value plus the context bits that change what can happen next (keeps the graph finite). */
+function serialize(s: Snap): string {
+  const c = s.context;
+  return JSON.stringify([
+    s.value,
+    c.procurement?.method ?? null,
+    c.objections.some((o) => o.status === 'open'),
+    Object.keys(c.procurement?.quotes ?? {}).sort(),
+    c.award?.vendorId ?? null,
+    c.contract === null ? null : c.contract.items.map((i) => [i.deliveredQty, i.confirmed, i.disputed]),
+    c.paidByTranche,
+    c.warrantyEnded,
+  ]);
+}
+
+function explore(rules: ProgrammeRules) {
+  return getShortestPaths(projectMachine, {
+    input: input({ rules }),
+    events: eventsFor,
+    serializeState: (s) => serialize(s as Snap),
+    limit: 100_000,
+  });
+}
+
+type Ledger = { reserved: number; committed: number; spent: number };
+
+/** Applies emitted ledger effects the way the engine's handlers would, checking the invariants. */
+function book(ledger: Ledger, emitted: Array<Record<string, unknown>>): Ledger {
+  let { reserved, committed, spent } = ledger;
+  for (const e of emitted) {
+    if (e.type === 'ledger.reserve') reserved += e.fen as number;
+    if (e.type === 'ledger.commit') {
+      expect(e.contractFen as number).toBeLessThanOrEqual(e.reservedFen as number);
+      reserved -= e.reservedFen as number;
+      committed += e.contractFen as number;
+    }
+    if (e.type === 'ledger.spend') {
+      committed -= e.fen as number;
+      spent += e.fen as number;
+    }
+    if (e.type === 'ledger.release') reserved = committed = 0;
+  }
+  expect(reserved).toBeGreaterThanOrEqual(0);
+  expect(committed).toBeGreaterThanOrEqual(0);
+  return { reserved, committed, spent };
+}
+
+describe.each([
+  ['a plan with a retention (30/65/5)', RETENTION_RULES],
+  ['the default plan (30/70/0)', DEFAULT_RULES],
+])('model: %s', (_name, rules) => {
+  const paths = explore(rules);
+  const reached = new Set(paths.map((p) => stageOf(p.state.value)));
+
+  it('reaches every state of the lifecycle', () => {
+    const expected = rules.payment.retentionPct > 0 ? [...STAGES] : STAGES.filter((s) => s !== 'warranty');
+    expect([...reached].sort()).toEqual([...expected].sort());
+    expect(paths.length).toBeGreaterThan(50);
+  });
+
+  it('replays every shortest path with the pure transition() to the same snapshot', () => {
+    for (const path of paths) {
+      let [snap] = initialTransition(projectMachine, input({ rules }));
+      let ledger: Ledger = { reserved: 0, committed: 0, spent: 0 };
+      for (const step of path.steps) {
+        const event = step.event as ProjectEvent;
+        if ((event.type as string) === 'xstate.init') continue;
+        expect(snap.can(event), `${event.type} in ${stageOf(snap.value)}`).toBe(true);
+        const [next, actions] = transition(projectMachine, snap, event);
+        ledger = book(ledger, emittedBy(actions));
+        for (const a of actions.filter((x) => (x.type as string) === 'xstate.raise')) {
+          const params = a.params as { id?: string; delay?: number };
+          expect(typeof params.id).toBe('string');
+          expect(Number.isFinite(params.delay)).toBe(true);
+          expect(params.delay).toBeGreaterThanOrEqual(0);
+        }
+        snap = next;
+        expect(serialize(next)).toEqual(serialize(step.state as Snap));
+      }
+      // the graph keeps one snapshot per serialized vertex (the last one it saw), so compare what the
+      // vertex stands for: the state value and the context bits of `serialize`
+      expect(snap.value).toEqual(path.state.value);
+      expect(serialize(snap)).toEqual(serialize(path.state as Snap));
+      expect(JSON.parse(JSON.stringify(snap.context))).toEqual(snap.context);
+      if (snap.context.stage === 'closed') {
+        expect(ledger.committed).toBe(0);
+        expect(ledger.spent).toBe(snap.context.contract!.amountFen);
+      }
+    }
+  });
+
+  it('refuses every offered event it does not accept, with reasons, leaving the snapshot as it was', () => {
+    let refusals = 0;
+    for (const path of paths) {
+      const snap = path.state as Snap;
+      for (const event of eventsFor(snap)) {
+        if (snap.can(event)) continue;
+        refusals++;
+        expect(refusalReasons(snap, event).length, `${event.type} in ${stageOf(snap.value)}`).toBeGreaterThan(0);
+        const [next] = transition(projectMachine, snap, event);
+        expect(next.value).toEqual(snap.value);
+        expect(next.context).toEqual(snap.context);
+      }
+    }
+    expect(refusals).toBeGreaterThan(1000);
+  });
+});

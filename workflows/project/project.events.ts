@@ -1,0 +1,210 @@
+/**
+ * Payload schemas of every event of the `project` workflow (zod 4).
+ *
+ * - Schemas validate the payload WITHOUT `type`, `at` and `actor`; unknown keys are stripped, so a
+ *   client can never smuggle in `at`, `actor` or a derived fact such as `noticeEndsAt`.
+ * - Every event accepts an optional `comment`.
+ * - Money is a non-negative integer in fen; dates are `YYYY-MM-DD`, instants ISO 8601.
+ * - Messages are i18n keys (`validation.*`, listed in VALIDATION_KEYS); the web layer translates.
+ */
+import { z } from 'zod';
+import type { Actor } from './project.types.js';
+
+export const VALIDATION_KEYS = [
+  'validation.required',
+  'validation.string',
+  'validation.number',
+  'validation.integer',
+  'validation.non_negative',
+  'validation.positive',
+  'validation.boolean',
+  'validation.date',
+  'validation.datetime',
+  'validation.too_long',
+  'validation.too_short',
+  'validation.min_items',
+  'validation.enum',
+  'validation.range',
+  'validation.votes_sum',
+  'validation.present_exceeds_members',
+] as const;
+export type ValidationKey = (typeof VALIDATION_KEYS)[number];
+
+/** "missing" reads `validation.required`; any other failure of the base type reads `key`. */
+const typed = (key: ValidationKey) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'validation.required' : key),
+});
+
+const text = (max = 2000) =>
+  z.string(typed('validation.string')).trim().min(1, 'validation.required').max(max, 'validation.too_long');
+const optionalText = (max = 2000) => z.string(typed('validation.string')).trim().max(max, 'validation.too_long');
+const integer = () => z.number(typed('validation.number')).int('validation.integer');
+const count = () => integer().nonnegative('validation.non_negative');
+const fen = () => integer().nonnegative('validation.non_negative');
+const date = () => z.iso.date(typed('validation.date'));
+const instant = () => z.iso.datetime({ offset: true, ...typed('validation.datetime') });
+const bool = () => z.boolean(typed('validation.boolean'));
+const ids = (min: number) =>
+  z.array(text(200), typed('validation.required')).min(min, 'validation.min_items').max(200, 'validation.too_long');
+
+const lineItem = z.object({
+  name: text(200),
+  quantity: integer().positive('validation.positive'),
+  unitFen: fen(),
+});
+const lineItems = (min: number) => z.array(lineItem, typed('validation.required')).min(min, 'validation.min_items').max(500, 'validation.too_long');
+
+const base = { comment: optionalText().optional() };
+const obj = <S extends z.ZodRawShape>(shape: S) => z.object({ ...base, ...shape });
+const reasoned = () => obj({ reason: text() });
+
+const deliberation = obj({
+  members: count(),
+  present: count(),
+  for: count(),
+  against: count(),
+  abstain: count(),
+  heldOn: date(),
+  minutes: text(20_000),
+})
+  .refine((v) => v.present <= v.members, { error: 'validation.present_exceeds_members', path: ['present'] })
+  .refine((v) => v.for + v.against + v.abstain === v.present, { error: 'validation.votes_sum', path: ['for'] });
+
+export const eventSchemas = {
+  EDIT: obj({
+    fields: z.object(
+      {
+        title: text(200).optional(),
+        type: z.enum(['goods', 'works', 'services'], typed('validation.enum')).optional(),
+        category: text(50).optional(),
+        estimatedFen: fen().optional(),
+        description: optionalText(20_000).optional(),
+        items: lineItems(1).optional(),
+        beneficiaryCount: count().nullable().optional(),
+      },
+      typed('validation.required'),
+    ),
+  }),
+  SUBMIT: obj({}),
+  WITHDRAW: reasoned(),
+  SCREEN_PASS: obj({
+    checklist: z.object({ positiveList: bool(), negativeList: bool(), duplicate: bool() }, typed('validation.required')),
+  }),
+  RETURN: reasoned(),
+  REJECT: reasoned(),
+  RECORD_DELIBERATION: deliberation,
+  OBJECT: obj({ text: text(5000), contact: optionalText(200).optional() }),
+  NOTICE_ENDED: obj({}),
+  UPHOLD_OBJECTION: obj({ response: text(5000) }),
+  DISMISS_OBJECTIONS: obj({ response: text(5000) }),
+  APPROVE: obj({}),
+  REVIEW_REMINDER: obj({}),
+  REVIEW_ESCALATION: obj({}),
+  APPROVE_BUDGET: obj({ approvedFen: fen() }),
+  INVITE: obj({ vendorIds: ids(1), deadline: instant() }),
+  SUBMIT_QUOTE: obj({ amountFen: fen(), items: lineItems(0).optional(), validUntil: date() }),
+  WITHDRAW_QUOTE: obj({}),
+  QUOTE_DEADLINE_PASSED: obj({}),
+  AWARD: obj({ vendorId: text(200), amountFen: fen(), justification: text(5000) }),
+  DECLARE_FAILED: reasoned(),
+  SIGN_CONTRACT: obj({ contractNo: text(100), items: lineItems(1), amountFen: fen(), dueOn: date() }),
+  CONFIRM_CONTRACT: obj({}),
+  RECORD_DELIVERY: obj({
+    itemId: text(50),
+    quantity: integer().positive('validation.positive'),
+    serials: z.array(text(200)).max(10_000, 'validation.too_long').optional(),
+    beneficiaryRef: optionalText(200).optional(),
+    evidence: ids(1),
+  }),
+  CONFIRM_RECEIPT: obj({ itemId: text(50) }),
+  DISPUTE_DELIVERY: obj({ itemId: text(50), reason: text() }),
+  RECORD_PAYMENT: obj({
+    tranche: z.enum(['advance', 'final', 'retention'], typed('validation.enum')),
+    amountFen: fen(),
+    voucherNo: text(100),
+  }),
+  REQUEST_ACCEPTANCE: obj({}),
+  DELIVERY_OVERDUE: obj({}),
+  RECORD_ACCEPTANCE: obj({
+    passed: bool(),
+    satisfactionPct: z.number(typed('validation.number')).min(0, 'validation.range').max(100, 'validation.range'),
+    signatories: z.array(z.object({ role: text(50), name: text(100) }), typed('validation.required')).max(50, 'validation.too_long'),
+    defects: optionalText(10_000).optional(),
+  }),
+  RECTIFIED: obj({ evidence: ids(1) }),
+  RECORD_EVALUATION: obj({
+    score: z.number(typed('validation.number')).min(0, 'validation.range').max(100, 'validation.range'),
+    grade: z.enum(['优秀', '良好', '合格', '不合格'], typed('validation.enum')),
+    notes: optionalText(10_000),
+  }),
+  WARRANTY_ENDED: obj({}),
+  RELEASE_RETENTION: obj({ amountFen: fen(), voucherNo: text(100) }),
+  COMMENT: obj({ text: text(5000) }),
+  CANCEL: reasoned(),
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
+
+/** Sent only by the engine's timer worker, as the `system` actor. */
+export const TIMER_EVENTS = [
+  'NOTICE_ENDED',
+  'QUOTE_DEADLINE_PASSED',
+  'REVIEW_REMINDER',
+  'REVIEW_ESCALATION',
+  'DELIVERY_OVERDUE',
+  'WARRANTY_ENDED',
+] as const satisfies readonly EventType[];
+export type TimerEventType = (typeof TIMER_EVENTS)[number];
+
+export type EventPayload<T extends EventType> = z.output<(typeof eventSchemas)[T]>;
+
+/** Facts `enrich` adds before the transition (see project.enrich.ts). */
+export interface Enrichment {
+  RECORD_DELIBERATION: { noticeEndsAt?: string };
+  NOTICE_ENDED: { reviewReminderAt?: string; reviewEscalationAt?: string };
+  DISMISS_OBJECTIONS: { reviewReminderAt?: string; reviewEscalationAt?: string };
+  CONFIRM_CONTRACT: { dueAt?: string };
+  RECORD_EVALUATION: { warrantyEndsAt?: string };
+}
+
+export interface Stamp {
+  /** ISO UTC, the engine's clock */
+  at: string;
+  actor: Actor;
+}
+
+/** An event as the machine receives it: payload + type + stamp (+ enrichment). */
+export type ProjectEvent = {
+  [T in EventType]: { type: T } & EventPayload<T> & Stamp & (T extends keyof Enrichment ? Enrichment[T] : unknown);
+}[EventType];
+export type ProjectEventOf<T extends EventType> = Extract<ProjectEvent, { type: T }>;
+
+/** A convenience for the engine: validate `input` as the payload of `type`. */
+export function parseEventPayload<T extends EventType>(type: T, input: unknown) {
+  return (eventSchemas[type] as unknown as z.ZodType<EventPayload<T>>).safeParse(input);
+}
+
+export function isEventType(type: unknown): type is EventType {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(eventSchemas, type);
+}
+
+export type ValidationResult =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; fields: Record<string, string> };
+
+/**
+ * The engine's validation hook: `{type, …payload}` → the clean payload (unknown keys dropped,
+ * including `type`, `at` and `actor`) or one i18n key per field path (`items.0.unitFen`).
+ */
+export function validate(event: { type: string } & Record<string, unknown>): ValidationResult {
+  if (!isEventType(event.type)) return { ok: false, fields: { type: 'validation.enum' } };
+  const result = parseEventPayload(event.type, event);
+  if (result.success) return { ok: true, value: result.data as Record<string, unknown> };
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String).join('.') || '_';
+    fields[path] ??= issue.message;
+  }
+  return { ok: false, fields };
+}

@@ -1,0 +1,302 @@
+/**
+ * The project lifecycle (ARCHITECTURE §4) as a pure XState v5 machine.
+ *
+ * - No I/O, no clock: only `event.at` and facts `enrich` put on the event.
+ * - Every accepted event runs `apply` (project.reduce.ts), which also records who sent it.
+ * - Guards are `valid` = the rule functions of project.checks.ts return nothing.
+ * - Deadlines are named delayed `raise`s in entry actions, cancelled on exit; the engine turns them
+ *   into timer rows and delivers them later as the `system` actor.
+ * - Money and e-mail are `emit`ted (project.effects.ts).
+ */
+import { and, assign, cancel, emit, raise, setup } from 'xstate';
+import { msUntil } from './project.dates.js';
+import { notification, type Audience, type NotifyTemplate, type ProjectEmitted } from './project.effects.js';
+import type { ProjectEvent, TimerEventType } from './project.events.js';
+import { applyEvent } from './project.reduce.js';
+import { acceptanceFailures, deliberationFailures } from './project.rules.js';
+import { checkEvent, hasOpenObjections, retentionHeld, retentionReleased, settled } from './project.checks.js';
+import type { ProjectContext, ProjectInput, Stage } from './project.types.js';
+import { initialContext } from './project.context.js';
+
+/** A timer event as raised; the engine stamps `at` and `actor: system` when it delivers it. */
+const timer = (type: TimerEventType) => ({ type }) as ProjectEvent;
+
+const valid = (stage: Stage) => ({ type: 'valid', params: { stage } }) as const;
+const notify = (template: NotifyTemplate, to: Audience) => ({ type: 'notify', params: { template, to } }) as const;
+const enter = (stage: Stage) => ({ type: 'enterStage', params: { stage } }) as const;
+
+/** COMMENT and CANCEL on every non-final state. */
+const anyTime = {
+  COMMENT: { actions: 'apply' },
+  CANCEL: { target: '#project.cancelled', actions: ['apply', 'release'] },
+} as const;
+
+/** RETURN → draft and REJECT → rejected, for the three review states. */
+const review = {
+  RETURN: { target: '#project.draft', actions: ['apply', notify('returned', 'community')] },
+  REJECT: { target: '#project.rejected', actions: ['apply', notify('rejected', 'community')] },
+} as const;
+
+export const projectMachine = setup({
+  types: {
+    context: {} as ProjectContext,
+    events: {} as ProjectEvent,
+    input: {} as ProjectInput,
+    emitted: {} as ProjectEmitted,
+  },
+  guards: {
+    valid: ({ context, event }, params: { stage: Stage }) => checkEvent(params.stage, context, event).length === 0,
+    deliberationCarried: ({ context, event }) =>
+      event.type === 'RECORD_DELIBERATION' && deliberationFailures(context.rules, event).length === 0,
+    openObjections: ({ context }) => hasOpenObjections(context),
+    acceptancePassed: ({ context, event }) =>
+      event.type === 'RECORD_ACCEPTANCE' && acceptanceFailures(context.rules, event.passed, event.satisfactionPct).length === 0,
+    retentionHeld: ({ context }) => retentionHeld(context),
+    settled: ({ context }) => settled(context),
+    retentionReleased: ({ context }) => retentionReleased(context),
+  },
+  actions: {
+    apply: assign(({ context, event }) => applyEvent(context, event)),
+    enterStage: assign((_, params: { stage: Stage }) => ({ stage: params.stage })),
+    notify: emit(({ context, event }, params: { template: NotifyTemplate; to: Audience }) =>
+      notification(context, event, params.template, params.to),
+    ),
+    reserve: emit(({ context }) => ({ type: 'ledger.reserve', fen: context.approvedFen ?? 0 }) as const),
+    commit: emit(
+      ({ context }) =>
+        ({ type: 'ledger.commit', contractFen: context.contract?.amountFen ?? 0, reservedFen: context.approvedFen ?? 0 }) as const,
+    ),
+    spend: emit(({ event }) => {
+      if (event.type === 'RECORD_PAYMENT') return { type: 'ledger.spend', fen: event.amountFen, tranche: event.tranche } as const;
+      const fen = event.type === 'RELEASE_RETENTION' ? event.amountFen : 0;
+      return { type: 'ledger.spend', fen, tranche: 'retention' } as const;
+    }),
+    release: emit({ type: 'ledger.release' } as const),
+    startNoticeTimer: raise(timer('NOTICE_ENDED'), {
+      id: 'notice',
+      delay: ({ context, event }) => msUntil(context.noticeEndsAt, event.at),
+    }),
+    cancelNoticeTimer: cancel('notice'),
+    startReminderTimer: raise(timer('REVIEW_REMINDER'), {
+      id: 'review_reminder',
+      delay: ({ context, event }) => msUntil(context.reviewReminderAt, event.at),
+    }),
+    startEscalationTimer: raise(timer('REVIEW_ESCALATION'), {
+      id: 'review_escalation',
+      delay: ({ context, event }) => msUntil(context.reviewEscalationAt, event.at),
+    }),
+    cancelReminderTimer: cancel('review_reminder'),
+    cancelEscalationTimer: cancel('review_escalation'),
+    startQuoteTimer: raise(timer('QUOTE_DEADLINE_PASSED'), {
+      id: 'quote_deadline',
+      delay: ({ context, event }) => msUntil(context.procurement?.deadline ?? null, event.at),
+    }),
+    cancelQuoteTimer: cancel('quote_deadline'),
+    startDeliveryTimer: raise(timer('DELIVERY_OVERDUE'), {
+      id: 'delivery_overdue',
+      delay: ({ context, event }) => msUntil(context.contract?.dueAt ?? null, event.at),
+    }),
+    cancelDeliveryTimer: cancel('delivery_overdue'),
+    startWarrantyTimer: raise(timer('WARRANTY_ENDED'), {
+      id: 'warranty',
+      delay: ({ context, event }) => msUntil(context.warrantyEndsAt, event.at),
+    }),
+    cancelWarrantyTimer: cancel('warranty'),
+  },
+}).createMachine({
+  id: 'project',
+  context: ({ input }) => initialContext(input),
+  initial: 'draft',
+  states: {
+    draft: {
+      entry: enter('draft'),
+      on: {
+        ...anyTime,
+        EDIT: { actions: 'apply' },
+        SUBMIT: { guard: valid('draft'), target: 'screening', actions: 'apply' },
+        WITHDRAW: { target: 'withdrawn', actions: 'apply' },
+      },
+    },
+    screening: {
+      entry: [enter('screening'), notify('task_assigned', 'community')],
+      on: {
+        ...anyTime,
+        ...review,
+        SCREEN_PASS: { guard: valid('screening'), target: 'deliberation', actions: 'apply' },
+      },
+    },
+    deliberation: {
+      entry: enter('deliberation'),
+      on: {
+        ...anyTime,
+        RECORD_DELIBERATION: [
+          { guard: and([valid('deliberation'), 'deliberationCarried']), target: 'public_notice', actions: 'apply' },
+          { guard: valid('deliberation'), target: 'rejected', actions: ['apply', notify('rejected', 'community')] },
+        ],
+      },
+    },
+    public_notice: {
+      entry: [enter('public_notice'), 'startNoticeTimer'],
+      exit: 'cancelNoticeTimer',
+      on: {
+        ...anyTime,
+        OBJECT: { guard: valid('public_notice'), actions: ['apply', notify('objection_received', 'community')] },
+        NOTICE_ENDED: [
+          { guard: and([valid('public_notice'), 'openObjections']), target: 'objection_review', actions: 'apply' },
+          { guard: valid('public_notice'), target: 'street_review', actions: 'apply' },
+        ],
+      },
+    },
+    objection_review: {
+      entry: [enter('objection_review'), notify('task_assigned', 'community')],
+      on: {
+        ...anyTime,
+        UPHOLD_OBJECTION: { target: 'draft', actions: ['apply', notify('returned', 'community')] },
+        DISMISS_OBJECTIONS: { guard: valid('objection_review'), target: 'street_review', actions: 'apply' },
+      },
+    },
+    street_review: {
+      entry: [enter('street_review'), 'startReminderTimer', 'startEscalationTimer', notify('task_assigned', 'street')],
+      exit: ['cancelReminderTimer', 'cancelEscalationTimer'],
+      on: {
+        ...anyTime,
+        ...review,
+        APPROVE: { target: 'budget_approval', actions: 'apply' },
+        REVIEW_REMINDER: { guard: valid('street_review'), actions: ['apply', notify('review_reminder', 'street')] },
+        REVIEW_ESCALATION: { guard: valid('street_review'), actions: ['apply', notify('escalation', 'district')] },
+      },
+    },
+    budget_approval: {
+      entry: [enter('budget_approval'), notify('task_assigned', 'district')],
+      on: {
+        ...anyTime,
+        ...review,
+        APPROVE_BUDGET: {
+          guard: valid('budget_approval'),
+          target: 'procurement',
+          actions: ['apply', 'reserve', notify('approved', 'community')],
+        },
+      },
+    },
+    procurement: {
+      initial: 'preparing',
+      on: { ...anyTime },
+      states: {
+        preparing: {
+          entry: enter('procurement.preparing'),
+          on: {
+            INVITE: {
+              guard: valid('procurement.preparing'),
+              target: 'quoting',
+              actions: ['apply', notify('invited_to_quote', 'invitedVendors')],
+            },
+            AWARD: {
+              guard: valid('procurement.preparing'),
+              target: 'contracting',
+              actions: ['apply', notify('awarded', 'awardedVendor')],
+            },
+          },
+        },
+        quoting: {
+          entry: [enter('procurement.quoting'), 'startQuoteTimer'],
+          exit: 'cancelQuoteTimer',
+          on: {
+            SUBMIT_QUOTE: { guard: valid('procurement.quoting'), actions: 'apply' },
+            WITHDRAW_QUOTE: { guard: valid('procurement.quoting'), actions: 'apply' },
+            QUOTE_DEADLINE_PASSED: {
+              guard: valid('procurement.quoting'),
+              target: 'evaluating',
+              actions: ['apply', notify('task_assigned', 'community')],
+            },
+          },
+        },
+        evaluating: {
+          entry: enter('procurement.evaluating'),
+          on: {
+            AWARD: {
+              guard: valid('procurement.evaluating'),
+              target: 'contracting',
+              actions: ['apply', notify('awarded', 'awardedVendor')],
+            },
+            DECLARE_FAILED: { target: 'preparing', actions: 'apply' },
+          },
+        },
+        contracting: {
+          entry: enter('procurement.contracting'),
+          on: {
+            SIGN_CONTRACT: { guard: valid('procurement.contracting'), actions: 'apply' },
+            CONFIRM_CONTRACT: { guard: valid('procurement.contracting'), target: '#project.delivery', actions: ['apply', 'commit'] },
+          },
+        },
+      },
+    },
+    delivery: {
+      entry: [enter('delivery'), 'startDeliveryTimer'],
+      exit: 'cancelDeliveryTimer',
+      on: {
+        ...anyTime,
+        RECORD_DELIVERY: { guard: valid('delivery'), actions: 'apply' },
+        CONFIRM_RECEIPT: { guard: valid('delivery'), actions: 'apply' },
+        DISPUTE_DELIVERY: { guard: valid('delivery'), actions: 'apply' },
+        RECORD_PAYMENT: { guard: valid('delivery'), actions: ['apply', 'spend'] },
+        REQUEST_ACCEPTANCE: { guard: valid('delivery'), target: 'acceptance', actions: 'apply' },
+        DELIVERY_OVERDUE: {
+          guard: valid('delivery'),
+          actions: ['apply', notify('overdue', 'community'), notify('overdue', 'awardedVendor')],
+        },
+      },
+    },
+    acceptance: {
+      entry: [enter('acceptance'), notify('task_assigned', 'community')],
+      on: {
+        ...anyTime,
+        RECORD_ACCEPTANCE: [
+          { guard: and([valid('acceptance'), 'acceptancePassed']), target: 'settlement', actions: 'apply' },
+          { guard: valid('acceptance'), target: 'rectification', actions: ['apply', notify('returned', 'awardedVendor')] },
+        ],
+      },
+    },
+    rectification: {
+      entry: enter('rectification'),
+      on: {
+        ...anyTime,
+        RECTIFIED: { target: 'acceptance', actions: 'apply' },
+      },
+    },
+    settlement: {
+      entry: [enter('settlement'), notify('task_assigned', 'finance')],
+      // "→ evaluation when all but the retention is paid" (also when nothing was left to pay)
+      always: { guard: 'settled', target: 'evaluation' },
+      on: {
+        ...anyTime,
+        RECORD_PAYMENT: { guard: valid('settlement'), actions: ['apply', 'spend'] },
+      },
+    },
+    evaluation: {
+      entry: [enter('evaluation'), notify('task_assigned', 'district')],
+      on: {
+        ...anyTime,
+        RECORD_EVALUATION: [
+          { guard: and([valid('evaluation'), 'retentionHeld']), target: 'warranty', actions: 'apply' },
+          { guard: valid('evaluation'), target: 'closed', actions: 'apply' },
+        ],
+      },
+    },
+    warranty: {
+      entry: [enter('warranty'), 'startWarrantyTimer'],
+      exit: 'cancelWarrantyTimer',
+      always: { guard: 'retentionReleased', target: 'closed' },
+      on: {
+        ...anyTime,
+        WARRANTY_ENDED: { guard: valid('warranty'), actions: ['apply', notify('task_assigned', 'finance')] },
+        RELEASE_RETENTION: { guard: valid('warranty'), actions: ['apply', 'spend'] },
+      },
+    },
+    closed: { type: 'final', entry: enter('closed') },
+    rejected: { type: 'final', entry: enter('rejected') },
+    withdrawn: { type: 'final', entry: enter('withdrawn') },
+    cancelled: { type: 'final', entry: enter('cancelled') },
+  },
+});
+
+export type ProjectMachine = typeof projectMachine;

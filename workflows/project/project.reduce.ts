@@ -1,0 +1,211 @@
+/**
+ * How an accepted event changes the context. Pure: (context, event) → new context.
+ * The machine calls this through its single `apply` action, after the guard (built from the rules)
+ * has accepted the event, so nothing here validates.
+ */
+import type { ProjectEvent, ProjectEventOf } from './project.events.js';
+import type { ContractItem, Decision, ProjectContext, Stage } from './project.types.js';
+import { acceptanceFailures, deliberationFailures, procurementMethod } from './project.rules.js';
+
+type Reducer<T extends ProjectEvent['type']> = (c: ProjectContext, e: ProjectEventOf<T>) => Partial<ProjectContext>;
+
+const decision = (c: ProjectContext, e: ProjectEvent, reason: string): Decision[] => [
+  ...c.decisions,
+  { type: e.type, reason, actorId: e.actor.id, stage: c.stage, at: e.at },
+];
+
+const updateItem = (c: ProjectContext, itemId: string, f: (i: ContractItem) => ContractItem): Partial<ProjectContext> =>
+  c.contract === null ? {} : { contract: { ...c.contract, items: c.contract.items.map((i) => (i.id === itemId ? f(i) : i)) } };
+
+const reducers: { [T in ProjectEvent['type']]?: Reducer<T> } = {
+  EDIT: (c, e) => {
+    const f = e.fields;
+    return {
+      ...(f.title !== undefined && { title: f.title }),
+      ...(f.type !== undefined && { type: f.type }),
+      ...(f.category !== undefined && { category: f.category }),
+      ...(f.estimatedFen !== undefined && { estimatedFen: f.estimatedFen }),
+      ...(f.description !== undefined && { description: f.description }),
+      ...(f.items !== undefined && { items: f.items.map((i) => ({ name: i.name, quantity: i.quantity, unitFen: i.unitFen })) }),
+      ...(f.beneficiaryCount !== undefined && { beneficiaryCount: f.beneficiaryCount }),
+    };
+  },
+  WITHDRAW: (c, e) => ({ decisions: decision(c, e, e.reason) }),
+  RETURN: (c, e) => ({ decisions: decision(c, e, e.reason) }),
+  REJECT: (c, e) => ({ decisions: decision(c, e, e.reason) }),
+  CANCEL: (c, e) => ({ decisions: decision(c, e, e.reason) }),
+  SCREEN_PASS: (_c, e) => ({ checklist: { ...e.checklist } }),
+  RECORD_DELIBERATION: (c, e) => ({
+    deliberation: {
+      members: e.members,
+      present: e.present,
+      for: e.for,
+      against: e.against,
+      abstain: e.abstain,
+      heldOn: e.heldOn,
+      minutes: e.minutes,
+      failures: deliberationFailures(c.rules, e),
+      at: e.at,
+    },
+    noticeEndsAt: e.noticeEndsAt ?? null,
+  }),
+  OBJECT: (c, e) => ({
+    objections: [
+      ...c.objections,
+      {
+        id: `objection-${c.objections.length + 1}`,
+        text: e.text,
+        contact: e.contact === undefined || e.contact === '' ? null : e.contact,
+        at: e.at,
+        status: 'open',
+        response: null,
+      },
+    ],
+  }),
+  NOTICE_ENDED: (_c, e) => ({
+    reviewReminderAt: e.reviewReminderAt ?? null,
+    reviewEscalationAt: e.reviewEscalationAt ?? null,
+  }),
+  UPHOLD_OBJECTION: (c, e) => ({
+    objections: c.objections.map((o) => (o.status === 'open' ? { ...o, status: 'upheld', response: e.response } : o)),
+    decisions: decision(c, e, e.response),
+  }),
+  DISMISS_OBJECTIONS: (c, e) => ({
+    objections: c.objections.map((o) => (o.status === 'open' ? { ...o, status: 'dismissed', response: e.response } : o)),
+    decisions: decision(c, e, e.response),
+    reviewReminderAt: e.reviewReminderAt ?? null,
+    reviewEscalationAt: e.reviewEscalationAt ?? null,
+  }),
+  APPROVE_BUDGET: (c, e) => ({
+    approvedFen: e.approvedFen,
+    procurement: {
+      method: procurementMethod(c.rules, e.approvedFen, c.type),
+      round: 0,
+      invitations: [],
+      deadline: null,
+      quotes: {},
+      failures: [],
+    },
+  }),
+  INVITE: (c, e) =>
+    c.procurement === null
+      ? {}
+      : {
+          procurement: {
+            ...c.procurement,
+            round: c.procurement.round + 1,
+            invitations: [...new Set(e.vendorIds)],
+            deadline: e.deadline,
+            quotes: {},
+          },
+        },
+  SUBMIT_QUOTE: (c, e) => {
+    const vendorId = e.actor.vendorId;
+    if (c.procurement === null || vendorId === undefined) return {};
+    const items = e.items === undefined ? null : e.items.map((i) => ({ name: i.name, quantity: i.quantity, unitFen: i.unitFen }));
+    const quote = { vendorId, amountFen: e.amountFen, items, validUntil: e.validUntil, at: e.at };
+    return { procurement: { ...c.procurement, quotes: { ...c.procurement.quotes, [vendorId]: quote } } };
+  },
+  WITHDRAW_QUOTE: (c, e) => {
+    if (c.procurement === null) return {};
+    const quotes = Object.fromEntries(Object.entries(c.procurement.quotes).filter(([v]) => v !== e.actor.vendorId));
+    return { procurement: { ...c.procurement, quotes } };
+  },
+  AWARD: (c, e) => ({
+    award: { vendorId: e.vendorId, amountFen: e.amountFen, justification: e.justification, direct: c.stage === 'procurement.preparing', at: e.at },
+    awardedFen: e.amountFen,
+    contract: null,
+  }),
+  DECLARE_FAILED: (c, e) =>
+    c.procurement === null
+      ? {}
+      : {
+          procurement: {
+            ...c.procurement,
+            failures: [...c.procurement.failures, { round: c.procurement.round, reason: e.reason, at: e.at }],
+          },
+          decisions: decision(c, e, e.reason),
+        },
+  SIGN_CONTRACT: (_c, e) => ({
+    contract: {
+      contractNo: e.contractNo,
+      amountFen: e.amountFen,
+      dueOn: e.dueOn,
+      dueAt: null,
+      signedAt: e.at,
+      confirmedAt: null,
+      items: e.items.map((i, n) => ({
+        id: `item-${n + 1}`,
+        name: i.name,
+        quantity: i.quantity,
+        unitFen: i.unitFen,
+        deliveredQty: 0,
+        confirmed: false,
+        disputed: false,
+        disputeReason: null,
+        deliveries: [],
+      })),
+    },
+  }),
+  CONFIRM_CONTRACT: (c, e) => (c.contract === null ? {} : { contract: { ...c.contract, dueAt: e.dueAt ?? null, confirmedAt: e.at } }),
+  RECORD_DELIVERY: (c, e) =>
+    updateItem(c, e.itemId, (i) => ({
+      ...i,
+      deliveredQty: i.deliveredQty + e.quantity,
+      disputed: false,
+      deliveries: [
+        ...i.deliveries,
+        {
+          quantity: e.quantity,
+          serials: e.serials ?? [],
+          beneficiaryRef: e.beneficiaryRef === undefined || e.beneficiaryRef === '' ? null : e.beneficiaryRef,
+          evidence: [...e.evidence],
+          at: e.at,
+        },
+      ],
+    })),
+  CONFIRM_RECEIPT: (c, e) => updateItem(c, e.itemId, (i) => ({ ...i, confirmed: true, disputed: false, disputeReason: null })),
+  // A dispute rejects what was recorded for the item: the vendor records the delivery again.
+  DISPUTE_DELIVERY: (c, e) => updateItem(c, e.itemId, (i) => ({ ...i, deliveredQty: 0, disputed: true, disputeReason: e.reason })),
+  RECORD_PAYMENT: (c, e) => ({
+    payments: [...c.payments, { tranche: e.tranche, amountFen: e.amountFen, voucherNo: e.voucherNo, at: e.at }],
+    paidFen: c.paidFen + e.amountFen,
+    paidByTranche: { ...c.paidByTranche, [e.tranche]: c.paidByTranche[e.tranche] + e.amountFen },
+  }),
+  RELEASE_RETENTION: (c, e) => ({
+    payments: [...c.payments, { tranche: 'retention', amountFen: e.amountFen, voucherNo: e.voucherNo, at: e.at }],
+    paidFen: c.paidFen + e.amountFen,
+    paidByTranche: { ...c.paidByTranche, retention: c.paidByTranche.retention + e.amountFen },
+  }),
+  RECORD_ACCEPTANCE: (c, e) => ({
+    acceptances: [
+      ...c.acceptances,
+      {
+        passed: e.passed,
+        satisfactionPct: e.satisfactionPct,
+        signatories: e.signatories.map((s) => ({ role: s.role, name: s.name })),
+        defects: e.defects === undefined || e.defects === '' ? null : e.defects,
+        accepted: acceptanceFailures(c.rules, e.passed, e.satisfactionPct).length === 0,
+        at: e.at,
+      },
+    ],
+  }),
+  RECTIFIED: (c, e) => ({ rectifications: [...c.rectifications, { evidence: [...e.evidence], at: e.at }] }),
+  RECORD_EVALUATION: (_c, e) => ({
+    evaluation: { score: e.score, grade: e.grade, notes: e.notes, at: e.at },
+    warrantyEndsAt: e.warrantyEndsAt ?? null,
+  }),
+  WARRANTY_ENDED: () => ({ warrantyEnded: true }),
+  COMMENT: (c) => ({ commentCount: c.commentCount + 1 }),
+};
+
+/** Apply an accepted event: record who sent it (four-eyes), then the event's own changes. */
+export function applyEvent(context: ProjectContext, event: ProjectEvent): ProjectContext {
+  const reducer = reducers[event.type] as Reducer<ProjectEvent['type']> | undefined;
+  const changes = reducer === undefined ? {} : reducer(context, event as never);
+  return { ...context, actors: { ...context.actors, [event.type]: event.actor.id }, ...changes };
+}
+
+export function withStage(context: ProjectContext, stage: Stage): ProjectContext {
+  return { ...context, stage };
+}

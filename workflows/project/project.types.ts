@@ -1,0 +1,256 @@
+/**
+ * Shared vocabulary of the `project` workflow: states, actors, reasons, input and context.
+ * Everything here is plain JSON so that a snapshot survives `JSON.parse(JSON.stringify(…))`.
+ * Absent values are `null`, never `undefined`.
+ */
+import type { ProgrammeRules } from './project.rules.js';
+
+/** A refusal or explanation, rendered as a sentence by the web layer (i18n key `reasons.<code>`). */
+export interface Reason {
+  code: string;
+  params?: Record<string, unknown>;
+}
+
+export type ProjectType = 'goods' | 'works' | 'services';
+export const PROJECT_TYPES = ['goods', 'works', 'services'] as const;
+
+export type Role = 'community' | 'street' | 'district' | 'finance' | 'vendor' | 'admin' | 'system' | 'anonymous';
+
+/** Stamped on every event by the engine (never by the client). */
+export interface Actor {
+  id: string;
+  role: Role;
+  communityId?: string;
+  streetId?: string;
+  vendorId?: string;
+}
+
+/** Leaf states, as `snapshot.value` reads when flattened with dots (ARCHITECTURE §4: public contract). */
+export const STAGES = [
+  'draft',
+  'screening',
+  'deliberation',
+  'public_notice',
+  'objection_review',
+  'street_review',
+  'budget_approval',
+  'procurement.preparing',
+  'procurement.quoting',
+  'procurement.evaluating',
+  'procurement.contracting',
+  'delivery',
+  'acceptance',
+  'rectification',
+  'settlement',
+  'evaluation',
+  'warranty',
+  'closed',
+  'rejected',
+  'withdrawn',
+  'cancelled',
+] as const;
+export type Stage = (typeof STAGES)[number];
+export const FINAL_STAGES: readonly Stage[] = ['closed', 'rejected', 'withdrawn', 'cancelled'];
+
+export type ProcurementMethod = 'direct' | 'quotation' | 'competitive';
+export type Tranche = 'advance' | 'final' | 'retention';
+
+export interface LineItem {
+  name: string;
+  quantity: number;
+  unitFen: number;
+}
+
+/** `initialTransition(machine, input)` — the engine builds it from `POST /projects`. */
+export interface ProjectInput {
+  id: string;
+  ref: string;
+  communityId: string;
+  streetId: string;
+  districtId: string;
+  year: number;
+  title: string;
+  type: ProjectType;
+  category: string;
+  estimatedFen: number;
+  description: string;
+  items: LineItem[];
+  beneficiaryCount?: number | null;
+  rules: ProgrammeRules;
+  /** actor id of the creator */
+  createdBy: string;
+}
+
+export interface Checklist {
+  positiveList: boolean;
+  negativeList: boolean;
+  duplicate: boolean;
+}
+
+export interface DeliberationRecord {
+  members: number;
+  present: number;
+  for: number;
+  against: number;
+  abstain: number;
+  heldOn: string;
+  minutes: string;
+  /** QUORUM_NOT_MET / MAJORITY_NOT_MET; empty when the proposal carried */
+  failures: Reason[];
+  at: string;
+}
+
+export interface Objection {
+  id: string;
+  text: string;
+  contact: string | null;
+  at: string;
+  status: 'open' | 'upheld' | 'dismissed';
+  response: string | null;
+}
+
+export interface Quote {
+  vendorId: string;
+  amountFen: number;
+  items: LineItem[] | null;
+  validUntil: string;
+  at: string;
+}
+
+export interface ProcurementRecord {
+  method: ProcurementMethod;
+  /** 1 for the first invitation round; DECLARE_FAILED (流标) starts another */
+  round: number;
+  invitations: string[];
+  deadline: string | null;
+  /** Sealed: the read model must hide amounts from everyone but the quoting vendor while quoting. */
+  quotes: Record<string, Quote>;
+  failures: Array<{ round: number; reason: string; at: string }>;
+}
+
+export interface Award {
+  vendorId: string;
+  amountFen: number;
+  justification: string;
+  direct: boolean;
+  at: string;
+}
+
+export interface DeliveryRecord {
+  quantity: number;
+  serials: string[];
+  beneficiaryRef: string | null;
+  evidence: string[];
+  at: string;
+}
+
+export interface ContractItem extends LineItem {
+  id: string;
+  deliveredQty: number;
+  confirmed: boolean;
+  disputed: boolean;
+  disputeReason: string | null;
+  deliveries: DeliveryRecord[];
+}
+
+export interface Contract {
+  contractNo: string;
+  amountFen: number;
+  dueOn: string;
+  /** end of `dueOn` in Asia/Shanghai as UTC ISO, set by enrich on CONFIRM_CONTRACT */
+  dueAt: string | null;
+  items: ContractItem[];
+  signedAt: string;
+  confirmedAt: string | null;
+}
+
+export interface Payment {
+  tranche: Tranche;
+  amountFen: number;
+  voucherNo: string;
+  at: string;
+}
+
+export interface Signatory {
+  role: string;
+  name: string;
+}
+
+export interface AcceptanceRecord {
+  passed: boolean;
+  satisfactionPct: number;
+  signatories: Signatory[];
+  defects: string | null;
+  /** true when the project went on to settlement */
+  accepted: boolean;
+  at: string;
+}
+
+export interface EvaluationRecord {
+  score: number;
+  grade: string;
+  notes: string;
+  at: string;
+}
+
+export interface Decision {
+  type: string;
+  reason: string;
+  actorId: string;
+  stage: Stage;
+  at: string;
+}
+
+export interface ProjectContext {
+  id: string;
+  ref: string;
+  communityId: string;
+  streetId: string;
+  districtId: string;
+  year: number;
+  title: string;
+  type: ProjectType;
+  category: string;
+  estimatedFen: number;
+  description: string;
+  items: LineItem[];
+  beneficiaryCount: number | null;
+  rules: ProgrammeRules;
+  createdBy: string;
+
+  /** mirrors the state value (dotted); lets `authorize` tell RETURN at street_review from RETURN at screening */
+  stage: Stage;
+  /** event type → id of the actor who last sent it (four-eyes) */
+  actors: Record<string, string>;
+  checklist: Checklist | null;
+  deliberation: DeliberationRecord | null;
+  noticeEndsAt: string | null;
+  objections: Objection[];
+  reviewReminderAt: string | null;
+  reviewEscalationAt: string | null;
+  approvedFen: number | null;
+  procurement: ProcurementRecord | null;
+  award: Award | null;
+  awardedFen: number | null;
+  contract: Contract | null;
+  payments: Payment[];
+  paidFen: number;
+  paidByTranche: Record<Tranche, number>;
+  acceptances: AcceptanceRecord[];
+  rectifications: Array<{ evidence: string[]; at: string }>;
+  evaluation: EvaluationRecord | null;
+  warrantyEndsAt: string | null;
+  warrantyEnded: boolean;
+  /** RETURN / REJECT / WITHDRAW / CANCEL / UPHOLD_OBJECTION / DISMISS_OBJECTIONS / DECLARE_FAILED, in order */
+  decisions: Decision[];
+  commentCount: number;
+}
+
+/** Hooks accept the context or a snapshot carrying it (the engine passes snapshots). */
+export type ContextSource = ProjectContext | { context: ProjectContext };
+
+export function contextOf(source: ContextSource): ProjectContext {
+  return 'context' in source && typeof source.context === 'object' && 'stage' in (source.context as object)
+    ? (source as { context: ProjectContext }).context
+    : (source as ProjectContext);
+}
