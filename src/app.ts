@@ -5,9 +5,17 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from './deps.js';
+import { apiRouter } from './api/api-router.js';
+import { pagesRouter } from './web/pages.js';
+import { setupViews } from './web/views.js';
 import { errorHandler, notFound } from './web/errors.js';
 
-export function createApp(deps: Deps): express.Express {
+export interface AppOptions {
+  /** Tests loosen or tighten the log-in limits. */
+  loginLimits?: { perAccount: number; perAddress: number; windowMs: number };
+}
+
+export function createApp(deps: Deps, opts: AppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -51,6 +59,10 @@ export function createApp(deps: Deps): express.Express {
       res.status(503).json({ status: 'unavailable' });
     }
   });
+
+  app.use('/api/v1', apiRouter(deps, opts));
+  setupViews(app);
+  app.use(pagesRouter(deps, opts));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as engineTables from './20261129120000_engine_tables.js';
 import * as referenceAndUsers from './20261129130000_reference_and_users.js';
 import * as projectsAndLedger from './20261129130100_projects_and_ledger.js';
+import * as sessions from './20261129140000_sessions.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '20261129120000_engine_tables': engineTables,
   '20261129130000_reference_and_users': referenceAndUsers,
   '20261129130100_projects_and_ledger': projectsAndLedger,
+  '20261129140000_sessions': sessions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,15 +1,34 @@
-// i18next with zh-CN first and English complete. Messages live in src/locales/<lang>.json.
+// i18next with zh-CN first and English complete. Messages live in src/locales/<lang>/<area>.json;
+// the files of a language are merged (deeply), so each area keeps its own file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import i18next, { type TFunction } from 'i18next';
-import en from '../locales/en.json' with { type: 'json' };
-import zhCN from '../locales/zh-CN.json' with { type: 'json' };
 
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = 'zh-CN';
 
+const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../locales');
+
+type Tree = { [k: string]: string | Tree };
+function merge(into: Tree, from: Tree): Tree {
+  for (const [k, v] of Object.entries(from)) {
+    const cur = into[k];
+    into[k] = typeof v === 'object' && typeof cur === 'object' ? merge(cur, v) : v;
+  }
+  return into;
+}
+
+export function loadMessages(lang: string): Tree {
+  const dir = path.join(LOCALES_DIR, lang);
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+    .reduce<Tree>((acc, f) => merge(acc, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Tree), {});
+}
+
 const instance = i18next.createInstance();
 await instance.init({
-  resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
+  resources: { 'zh-CN': { translation: loadMessages('zh-CN') }, en: { translation: loadMessages('en') } },
   lng: DEFAULT_LANG,
   fallbackLng: DEFAULT_LANG,
   interpolation: { escapeValue: false }, // Handlebars escapes; JSON needs no escaping

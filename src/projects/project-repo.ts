@@ -90,7 +90,8 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
   } else {
     await trx('projects').where({ id: info.instanceId }).update({ ...row, ...(info.from !== info.to ? { stage_entered_at: info.at } : {}) });
   }
-  const invited = c.procurement?.invitations ?? [];
+  // A direct award invites nobody: the awarded vendor must still see (and act on) its project.
+  const invited = [...new Set([...(c.procurement?.invitations ?? []), ...(c.award ? [c.award.vendorId] : [])])];
   if (invited.length) {
     const have = new Set((await trx('project_vendors').where({ project_id: info.instanceId }).select('vendor_id')).map((r) => r.vendor_id as string));
     const add = invited.filter((v) => !have.has(v));

@@ -21,6 +21,10 @@ export function requestLang(req: Parameters<RequestHandler>[0]): Lang {
   return pickLang(q, profile, req.headers['accept-language']);
 }
 
+function pageLocals(req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], lang: Lang, model: Record<string, unknown>) {
+  return { lang, htmlLang: lang, user: req.user, csrfToken: res.locals.csrfToken, nav: res.locals.nav, title: t(lang, 'errorPage.title'), otherLangs: lang === 'en' ? ['zh-CN'] : ['en'], ...model };
+}
+
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError('no such page'));
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
@@ -39,7 +43,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(500);
     const body = { error: { code: 'INTERNAL', message: t(lang, 'errors.INTERNAL', { requestId }) } };
     if (req.path.startsWith('/api/') || !res.app.get('view engine')) res.json(body);
-    else res.render('pages/error', { status: 500, message: body.error.message, lang });
+    else res.render('pages/error', pageLocals(req, res, lang, { status: 500, message: body.error.message }));
     return;
   }
   res.status(appErr.status);
@@ -48,6 +52,6 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.json(errorBody(appErr, lang));
   } else {
     const body = errorBody(appErr, lang);
-    res.render('pages/error', { status: appErr.status, message: body.error.message, reasons: body.error.reasons, lang });
+    res.render('pages/error', pageLocals(req, res, lang, { status: appErr.status, message: body.error.message, reasons: body.error.reasons }));
   }
 };

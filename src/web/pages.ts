@@ -1,0 +1,24 @@
+// The server-rendered pages: sessions, CSRF on every POST, the signed-in user, navigation, then one
+// router per area. The JSON API is mounted separately (src/api) and uses none of this.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import type { Deps } from '../deps.js';
+import type { LoginLimits } from '../auth/rate-limit.js';
+import { securityMiddleware } from './security.js';
+import { navMiddleware } from './nav.js';
+import { authRoutes } from './routes/auth.js';
+
+const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+
+export function pagesRouter(deps: Deps, opts: { loginLimits?: LoginLimits } = {}): express.Router {
+  const r = express.Router();
+  r.use('/static', express.static(STATIC_DIR, { maxAge: deps.config.env === 'production' ? '1d' : 0 }));
+  const sec = securityMiddleware(deps);
+  r.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
+  r.use(sec.cookies, sec.session, sec.loadUser, sec.csrfToken, navMiddleware(deps));
+  // Every state-changing request through the pages needs a valid CSRF token.
+  r.use((req, res, next) => (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) ? sec.csrfProtect(req, res, next) : next()));
+  r.use(authRoutes(deps, (_req, _res, next) => next(), opts.loginLimits));
+  return r;
+}

@@ -1,0 +1,44 @@
+// An express-session store on knex. connect-session-knex was tried first: it does not recognise
+// knex's better-sqlite3 dialect and compares expiry with a CAST that SQLite turns into a number,
+// so expired sessions would still load. This store keeps expiry as an ISO string (as every other
+// time here) and checks it in the query. Sessions run on wall time, never the sandbox clock.
+import session, { type SessionData } from 'express-session';
+import type { Db } from '../lib/db.js';
+
+const DEFAULT_TTL_MS = 8 * 3600_000;
+
+export class KnexSessionStore extends session.Store {
+  private sets = 0;
+  constructor(private readonly db: Db) {
+    super();
+  }
+
+  private expiry(sess: SessionData): string {
+    const e = sess.cookie?.expires;
+    return new Date(e ? new Date(e).getTime() : Date.now() + DEFAULT_TTL_MS).toISOString();
+  }
+
+  override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void): void {
+    this.db('sessions').where({ sid }).andWhere('expires_at', '>', new Date().toISOString()).first()
+      .then((r) => cb(null, r ? (JSON.parse(r.sess) as SessionData) : null), cb);
+  }
+
+  override set(sid: string, sess: SessionData, cb?: (err?: unknown) => void): void {
+    const row = { sid, sess: JSON.stringify(sess), expires_at: this.expiry(sess) };
+    this.db('sessions').insert(row).onConflict('sid').merge(['sess', 'expires_at'])
+      .then(() => {
+        // Now and then, drop expired sessions.
+        if (++this.sets % 100 === 0) return this.db('sessions').where('expires_at', '<=', new Date().toISOString()).delete().then(() => undefined);
+        return undefined;
+      })
+      .then(() => cb?.(), (err) => cb?.(err));
+  }
+
+  override touch(sid: string, sess: SessionData, cb?: (err?: unknown) => void): void {
+    this.db('sessions').where({ sid }).update({ expires_at: this.expiry(sess) }).then(() => cb?.(), (err) => cb?.(err));
+  }
+
+  override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.db('sessions').where({ sid }).delete().then(() => cb?.(), (err) => cb?.(err));
+  }
+}
