@@ -1,6 +1,7 @@
 // weishishi <serve|worker|migrate|verify|…>: the operator's entry points.
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from './config.js';
+import { isAppError } from './errors.js';
 import { createDeps } from './deps.js';
 import { verifyAll } from './engine/verify.js';
 import { createDb, migrateLatest } from './lib/db.js';
@@ -59,8 +60,105 @@ program
     }
   });
 
+program
+  .command('seed')
+  .description('seed the demo district on an empty database (serve does this unless DEMO=0)')
+  .action(async () => {
+    const deps = await createDeps(loadConfig());
+    try {
+      const r = await deps.services.seedDemo();
+      process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
+    } finally {
+      await deps.close();
+    }
+  });
+
+const user = program.command('user').description('manage users');
+user
+  .command('create')
+  .description('create a user')
+  .requiredOption('--email <email>')
+  .requiredOption('--name <name>')
+  .requiredOption('--role <role>', 'community | street | district | finance | vendor | admin')
+  .option('--community <id>', 'community id (role community)')
+  .option('--street <id>', 'street id (role street)')
+  .option('--district <id>', 'district id (roles district, finance, admin)')
+  .option('--vendor <id>', 'vendor id (role vendor)')
+  .option('--lang <lang>', 'zh-CN or en', 'zh-CN')
+  .action(async (o: { email: string; name: string; role: string; community?: string; street?: string; district?: string; vendor?: string; lang: string }) => {
+    const password = process.env.WEISHISHI_PASSWORD;
+    if (!password) throw new ConfigError('set the new password in WEISHISHI_PASSWORD (kept out of the shell history and process list)');
+    const deps = await createDeps(loadConfig());
+    try {
+      const u = await deps.services.users.create({
+        email: o.email, name: o.name, role: o.role as never, password, lang: o.lang as never,
+        ...(o.community ? { communityId: o.community } : {}), ...(o.street ? { streetId: o.street } : {}),
+        ...(o.district ? { districtId: o.district } : {}), ...(o.vendor ? { vendorId: o.vendor } : {}),
+      });
+      process.stdout.write(`created ${u.email} (${u.role}) id ${u.id}\n`);
+    } finally {
+      await deps.close();
+    }
+  });
+user
+  .command('reset-password')
+  .description("set a user's password from WEISHISHI_PASSWORD; their API tokens are revoked")
+  .requiredOption('--email <email>')
+  .action(async (o: { email: string }) => {
+    const password = process.env.WEISHISHI_PASSWORD;
+    if (!password) throw new ConfigError('set the new password in WEISHISHI_PASSWORD');
+    const deps = await createDeps(loadConfig());
+    try {
+      const u = await deps.services.users.findByEmail(o.email);
+      if (!u) throw new ConfigError(`no user ${o.email}`);
+      await deps.services.users.setPassword(u.id, password);
+      process.stdout.write(`password reset for ${u.email}\n`);
+    } finally {
+      await deps.close();
+    }
+  });
+user
+  .command('list')
+  .description('list users')
+  .action(async () => {
+    const deps = await createDeps(loadConfig());
+    try {
+      for (const u of await deps.services.users.list()) process.stdout.write(`${u.email.padEnd(32)} ${u.role.padEnd(10)} ${u.disabled ? 'disabled' : ''}\n`);
+    } finally {
+      await deps.close();
+    }
+  });
+
+const calendar = program.command('calendar').description('working-day calendar overrides');
+calendar
+  .command('list')
+  .description('list overrides and the coming years the official calendar does not know')
+  .action(async () => {
+    const deps = await createDeps(loadConfig());
+    try {
+      for (const o of await deps.services.calendar.overrides()) process.stdout.write(`${o.date} ${o.kind}${o.note ? ` ${o.note}` : ''}\n`);
+      const unknown = deps.services.calendar.unknownYearsAhead();
+      if (unknown.length) process.stdout.write(`warning: no official holiday schedule for ${unknown.join(', ')}: deadlines fall back to Monday–Friday unless overrides are added\n`);
+    } finally {
+      await deps.close();
+    }
+  });
+calendar
+  .command('set <date> <kind>')
+  .description('mark a date (YYYY-MM-DD) as a workday or a holiday')
+  .option('--note <note>')
+  .action(async (date: string, kind: string, o: { note?: string }) => {
+    const deps = await createDeps(loadConfig());
+    try {
+      const r = await deps.services.calendar.setOverride({ date, kind, ...(o.note ? { note: o.note } : {}) }, 'cli');
+      process.stdout.write(`${r.date} is now a ${r.kind}${r.unknownYear ? ' (the official calendar does not know this year)' : ''}\n`);
+    } finally {
+      await deps.close();
+    }
+  });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || isAppError(err)) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
