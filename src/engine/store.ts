@@ -41,8 +41,7 @@ export async function lockInstance(trx: Trx, id: string): Promise<InstanceRow | 
     const r = await trx<InstanceRecord>('workflow_instances').where({ id }).forUpdate().first();
     return r ? toInstance(r) : undefined;
   }
-  await trx('workflow_instances').where({ id }).update({ version: trx.raw('version') });
-  const r = await trx<InstanceRecord>('workflow_instances').where({ id }).first();
+  const [r] = (await trx('workflow_instances').where({ id }).update({ version: trx.raw('version') }, '*')) as InstanceRecord[];
   return r ? toInstance(r) : undefined;
 }
 

@@ -29,13 +29,28 @@ export function createTimerWorker(deps: { db: Db; engine: Engine; clock: Clock; 
   const { db, engine, clock, logger } = deps;
 
   async function claimDue(trx: Trx, now: string) {
+    if (isPostgres(trx)) {
+      // Lock the instance together with the timer, skipping either if busy. A user's send locks the
+      // instance and then (cancel) the timer; taking both here at once, or neither, keeps the lock
+      // order from crossing and so can never deadlock with it.
+      const r = await trx.raw(
+        `SELECT t.* FROM timers t JOIN workflow_instances i ON i.id = t.instance_id
+         WHERE t.status = 'pending' AND t.due_at <= ? ORDER BY t.due_at, t.id LIMIT 1
+         FOR UPDATE OF t, i SKIP LOCKED`,
+        [now],
+      );
+      return r.rows[0] as Record<string, unknown> & { id: number; instance_id: string; event: string } | undefined;
+    }
     await takeSqliteWriteLock(trx, 'timers');
-    const q = trx('timers').where('status', 'pending').andWhere('due_at', '<=', now).orderBy([{ column: 'due_at' }, { column: 'id' }]).first();
-    return isPostgres(trx) ? q.forUpdate().skipLocked() : q;
+    return trx('timers').where('status', 'pending').andWhere('due_at', '<=', now).orderBy([{ column: 'due_at' }, { column: 'id' }]).first();
   }
 
-  /** Fires the earliest due timer; returns what happened, or null when none is due. */
-  async function fireOne(): Promise<'fired' | 'skipped' | null> {
+  /**
+   * Fires the earliest due timer; returns what happened, or null when none is due. 'failed' means
+   * the attempt rolled back for a reason that is not the workflow's (database error …): it is
+   * counted on the timer and retried on a later pass.
+   */
+  async function fireOne(): Promise<'fired' | 'skipped' | 'failed' | null> {
     let claimedId: number | undefined;
     try {
       return await db.transaction(async (trx) => {
@@ -57,20 +72,19 @@ export function createTimerWorker(deps: { db: Db; engine: Engine; clock: Clock; 
       });
     } catch (err) {
       // Everything rolled back; count the failure so a poisoned timer cannot spin forever.
-      if (claimedId !== undefined) {
-        const id = claimedId;
-        await db.transaction(async (trx) => {
-          const row = await trx('timers').where({ id }).first();
-          const attempts = Number(row?.attempts ?? 0) + 1;
-          await trx('timers').where({ id }).update({
-            attempts,
-            note: String((err as Error).message).slice(0, 500),
-            ...(attempts >= TIMER_MAX_ATTEMPTS ? { status: 'failed' } : {}),
-          });
+      if (claimedId === undefined) throw err; // nothing claimed: the database itself failed
+      const id = claimedId;
+      await db.transaction(async (trx) => {
+        const row = await trx('timers').where({ id }).first();
+        const attempts = Number(row?.attempts ?? 0) + 1;
+        await trx('timers').where({ id }).update({
+          attempts,
+          note: String((err as Error).message).slice(0, 500),
+          ...(attempts >= TIMER_MAX_ATTEMPTS ? { status: 'failed' } : {}),
         });
-      }
+      });
       logger?.error({ err, timerId: claimedId }, 'timer delivery failed');
-      return 'skipped';
+      return 'failed';
     }
   }
 
@@ -80,7 +94,8 @@ export function createTimerWorker(deps: { db: Db; engine: Engine; clock: Clock; 
     let skipped = 0;
     for (let i = 0; i < max; i++) {
       const r = await fireOne();
-      if (r === null) break;
+      // A failed attempt stays pending and would be claimed again at once: leave it to the next pass.
+      if (r === null || r === 'failed') break;
       if (r === 'fired') fired++;
       else skipped++;
     }

@@ -1,8 +1,7 @@
 // `weishishi verify`: the history is the truth. For every instance, recompute the hash chain and
 // replay the stored events through the machine; both must reproduce what is stored.
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import type { Db } from '../lib/db.js';
-import { parseJson } from '../lib/db.js';
+import { isPostgres, parseJson, type Db, type Queryable } from '../lib/db.js';
 import type { Engine } from './engine.js';
 import { START_EVENT } from './engine.js';
 import { canonicalJson, GENESIS_HASH, rowHash } from './hash.js';
@@ -22,7 +21,7 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
-export async function verifyInstance(engine: Engine, db: Db, instance: InstanceRow): Promise<{ events: number; problem?: VerifyProblem }> {
+export async function verifyInstance(engine: Engine, db: Queryable, instance: InstanceRow): Promise<{ events: number; problem?: VerifyProblem }> {
   const id = instance.id;
   const history = await listHistory(db, id);
   const fail = (problem: string, seq?: number) => ({ events: history.length, problem: { instanceId: id, problem, ...(seq ? { seq } : {}) } });
@@ -68,14 +67,24 @@ export async function verifyAll(engine: Engine, db: Db, opts: { stopAtFirst?: bo
   const report: VerifyReport = { checked: 0, events: 0, problems: [] };
   const pageSize = 500;
   for (let offset = 0; ; offset += pageSize) {
-    const rows = await db('workflow_instances').orderBy('id').limit(pageSize).offset(offset);
+    const rows = await db('workflow_instances').orderBy('id').limit(pageSize).offset(offset).select('id');
     if (rows.length === 0) break;
-    for (const r of rows) {
-      const instance: InstanceRow = {
-        id: r.id, workflow: r.workflow, workflowVersion: Number(r.workflow_version), state: r.state, status: r.status,
-        snapshot: parseJson(r.snapshot), version: Number(r.version), historyHead: r.history_head, createdAt: r.created_at, updatedAt: r.updated_at,
-      };
-      const res = await verifyInstance(engine, db, instance);
+    for (const { id } of rows) {
+      // The instance row and its history are read in one transaction (repeatable read on
+      // PostgreSQL), so an event committed meanwhile cannot look like a missing history row.
+      const res = await db.transaction(
+        async (trx) => {
+          const r = await trx('workflow_instances').where({ id }).first();
+          if (!r) return undefined; // removed meanwhile: nothing to check
+          const instance: InstanceRow = {
+            id: r.id, workflow: r.workflow, workflowVersion: Number(r.workflow_version), state: r.state, status: r.status,
+            snapshot: parseJson(r.snapshot), version: Number(r.version), historyHead: r.history_head, createdAt: r.created_at, updatedAt: r.updated_at,
+          };
+          return verifyInstance(engine, trx, instance);
+        },
+        isPostgres(db) ? { isolationLevel: 'repeatable read' } : undefined,
+      );
+      if (!res) continue;
       report.checked++;
       report.events += res.events;
       if (res.problem) {
