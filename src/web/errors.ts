@@ -18,6 +18,9 @@ export function errorBody(err: AppError, lang: Lang) {
 export function requestLang(req: Parameters<RequestHandler>[0]): Lang {
   const q = typeof req.query?.lang === 'string' ? req.query.lang : undefined;
   const profile = (req as { user?: { lang?: string } }).user?.lang;
+  // The API answers in the Accept-Language language (ARCHITECTURE §7); pages follow ?lang=, then
+  // the user's profile, then the browser.
+  if (req.originalUrl.startsWith('/api/')) return pickLang(q, req.headers['accept-language'], profile);
   return pickLang(q, profile, req.headers['accept-language']);
 }
 

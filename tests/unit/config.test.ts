@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDatabaseUrl } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('when nothing is set, then it runs on the embedded SQLite file with the system clock and demo data', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.database).toEqual({ client: 'sqlite', filename: './data/weishishi.db' });
+    expect(c.clock).toBe('system');
+    expect(c.demo).toBe(true);
+    expect(c.smtpUrl).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads a PostgreSQL URL with an optional schema', () => {
+    expect(parseDatabaseUrl('postgres://postgres@127.0.0.1:5432/test?schema=w1')).toEqual({
+      client: 'pg', connectionString: 'postgres://postgres@127.0.0.1:5432/test', schema: 'w1',
+    });
+  });
+
+  it('when a variable is wrong, then it fails fast naming it', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ SMTP_URL: 'not a url' })).toThrow(ConfigError);
+  });
+
+  it('when production asks for the sandbox clock or has no session secret, then it refuses to start', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', CLOCK: 'manual', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/CLOCK=manual/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) }).env).toBe('production');
+  });
+});
