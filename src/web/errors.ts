@@ -32,7 +32,7 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundE
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const lang = requestLang(req);
-  let appErr: AppError | undefined = isAppError(err) ? err : undefined;
+  const appErr: AppError | undefined = isAppError(err) ? err : undefined;
   // Body-parser errors (malformed JSON, too large) are the client's: answer 400/413, not 500.
   const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
   if (!appErr && typeof status === 'number' && status >= 400 && status < 500) {
