@@ -106,7 +106,10 @@ export function apiRouter(deps: Deps, opts: { loginLimits?: Parameters<typeof lo
   r.get('/allocations', h(async (req, res) => {
     const user = req.user!;
     const q = z.object({ year: z.coerce.number().int().min(2000).max(2100).optional(), communityId: z.string().max(64).optional() }).safeParse(req.query);
-    if (!q.success) throw new InvalidError('invalid filter', { fields: { year: 'validation.year' } });
+    if (!q.success) {
+      const fields = Object.fromEntries(q.error.issues.map((i) => [String(i.path[0] ?? '_'), i.path[0] === 'year' ? 'validation.year' : 'validation.invalid']));
+      throw new InvalidError('invalid filter', { fields });
+    }
     if (user.role === 'vendor') throw new ForbiddenError('vendors do not see allocations', { reasons: [{ code: 'WRONG_ROLE' }] });
     const scope = scopeOf(user);
     let communityIds: string[] | undefined;

@@ -29,6 +29,11 @@ function presentQuotes(c: ProjectContext, state: string, viewer: Viewer) {
     });
 }
 
+/** Which beneficiary a delivery served: the vendor that recorded it, the own community, the street and the district. */
+function seesBeneficiaryRefs(v: Viewer, c: ProjectContext): boolean {
+  return v !== null && (v.role === 'vendor' || v.role === 'street' || v.role === 'district' || isOwnCommunity(v, c));
+}
+
 function maskSignatories<T extends { role: string; name: string }>(list: T[], viewer: Viewer, c: ProjectContext): T[] {
   if (isOwnCommunity(viewer, c)) return list;
   return list.map((s) => (s.role === 'beneficiary' ? { ...s, name: maskName(s.name) } : s));
@@ -81,7 +86,7 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
       items: c.contract.items.map((i) => ({
         id: i.id, name: i.name, quantity: i.quantity, unitFen: i.unitFen, delivered: i.deliveredQty, confirmed: i.confirmed,
         disputed: i.disputed, disputeReason: i.disputeReason,
-        deliveries: viewer ? i.deliveries.map((d) => ({ quantity: d.quantity, serials: d.serials, evidence: d.evidence, at: d.at, beneficiaryRef: viewer.role === 'vendor' || own || viewer.role === 'street' || viewer.role === 'district' ? d.beneficiaryRef : null })) : [],
+        deliveries: viewer ? i.deliveries.map((d) => ({ quantity: d.quantity, serials: d.serials, evidence: d.evidence, at: d.at, beneficiaryRef: seesBeneficiaryRefs(viewer, c) ? d.beneficiaryRef : null })) : [],
       })),
     },
     payments: viewer ? c.payments : c.payments.map((p) => ({ tranche: p.tranche, amountFen: p.amountFen, at: p.at })),
@@ -115,6 +120,7 @@ export function presentHistory(rows: HistoryRow[], state: string, c: ProjectCont
       if (!mine && !open) payload = { sealed: true };
     }
     if (h.type === 'OBJECT' && !own) payload = { text: payload.text, ...(payload.contact ? { contact: maskPhone(String(payload.contact)) } : {}) };
+    if (h.type === 'RECORD_DELIVERY' && payload.beneficiaryRef && !seesBeneficiaryRefs(viewer, c)) payload.beneficiaryRef = null;
     if (h.type === 'RECORD_ACCEPTANCE' && Array.isArray(payload.signatories)) {
       payload.signatories = maskSignatories(payload.signatories as Array<{ role: string; name: string }>, viewer, c);
     }

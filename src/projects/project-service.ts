@@ -12,7 +12,7 @@ import { toActor, type User } from '../auth/users.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
 import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
-import { PROJECT_TYPES, TIMER_EVENTS, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
+import { PROJECT_TYPES, TIMER_EVENTS, isEventType, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
 import { getRow, isVendorInvited, listRows, nextRef, type ProjectFilter, type ProjectRow, type Scope } from './project-repo.js';
 import { presentHistory, presentProject, type Viewer } from './project-presenter.js';
 
@@ -140,6 +140,8 @@ export function createProjectService(deps: ProjectServiceDeps) {
     opts: { expectedVersion?: number; idempotencyKey?: string } = {},
   ): Promise<SendResult> {
     if (typeof event.type !== 'string' || !event.type) throw new InvalidError('event type missing', { fields: { type: 'validation.required' } });
+    // An unknown type is bad input (422), not a question of role (the engine authorises before it validates).
+    if (!isEventType(event.type)) throw new InvalidError(`unknown event type ${event.type.slice(0, 50)}`, { fields: { type: 'validation.enum' } });
     if ((TIMER_EVENTS as readonly string[]).includes(event.type)) {
       throw new ForbiddenError('timer events come from the system', { reasons: [{ code: 'WRONG_ROLE' }] });
     }
