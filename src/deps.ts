@@ -10,6 +10,7 @@ import { createDb, migrateLatest, type Db } from './lib/db.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createTransport } from './lib/mailer.js';
 import { buildServices, type Services } from './services.js';
+import { createHbsMailRenderer } from './notifications/render-hbs.js';
 
 export interface Deps {
   config: Config;
@@ -36,7 +37,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const db = overrides.db ?? createDb(config.database);
   await migrateLatest(db, config.database);
   const clock = overrides.clock ?? (config.clock === 'manual' ? new ManualClock(new Date()) : systemClock);
-  const { workflows, effects, enrichEnv, services } = buildServices({ config, db, clock, logger });
+  const { workflows, effects, enrichEnv, services } = buildServices({ config, db, clock, logger, renderMail: createHbsMailRenderer() });
   const engine = createEngine({ db, clock, workflows, effects, enrichEnv });
   services.attachEngine(engine);
   const timers = createTimerWorker({ db, engine, clock, logger });

@@ -14,9 +14,13 @@ import { createNotifier, type MailRenderer } from './notifications/notifier.js';
 import { renderWithI18n } from './notifications/render-i18n.js';
 import { projectDefinition, projectEffects } from './projects/project-definition.js';
 import { createProjectService } from './projects/project-service.js';
+import { createDocumentService } from './documents/document-service.js';
 import { createReferenceService } from './reference/reference.js';
 import { createRulesService } from './rules/rules-service.js';
 import { seedDemo, type DemoSeedResult } from './demo/seed.js';
+import { createInboxService } from './inbox/inbox-service.js';
+import { createPublicService } from './public/public-service.js';
+import { createAdminService } from './admin/admin-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -42,11 +46,15 @@ export function buildServices(deps: ServiceDeps) {
   const rules = createRulesService({ db, clock });
   const beneficiaries = createBeneficiaryService({ db, clock });
   const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine: getEngine });
+  const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects });
+  const admin = createAdminService({ db, clock, users, reference, ledger, rules, calendar });
+  const inbox = createInboxService({ db, clock, engine: getEngine, reference, attention: () => admin.attention() });
+  const publicSite = createPublicService({ db, clock, reference, ledger, projects });
   const notify = createNotifier({ render: deps.renderMail ?? renderWithI18n, baseUrl: deps.config.baseUrl });
   let tick: (() => Promise<void>) | undefined;
 
   const services = {
-    users, reference, ledger, calendar, rules, beneficiaries, projects,
+    users, reference, ledger, calendar, rules, beneficiaries, projects, documents, inbox, publicSite, admin,
     attachEngine(e: Engine) {
       engine = e;
     },

@@ -5,6 +5,7 @@ import * as engineTables from './20261129120000_engine_tables.js';
 import * as referenceAndUsers from './20261129130000_reference_and_users.js';
 import * as projectsAndLedger from './20261129130100_projects_and_ledger.js';
 import * as sessions from './20261129140000_sessions.js';
+import * as documentLinks from './20261201120000_document_links.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '20261129130000_reference_and_users': referenceAndUsers,
   '20261129130100_projects_and_ledger': projectsAndLedger,
   '20261129140000_sessions': sessions,
+  '20261201120000_document_links': documentLinks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,7 +1,7 @@
 // The navigation for each role (and its counts). Builds res.locals.nav for the layout.
 import type { RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
-import { t } from '../lib/i18n.js';
+import { t, type Lang } from '../lib/i18n.js';
 import { langOf } from './render.js';
 
 type Item = { href: string; key: string; roles?: string[] };
@@ -15,15 +15,24 @@ const ITEMS: Item[] = [
   { href: '/public', key: 'nav.public' },
 ];
 
-export function navMiddleware(_deps: Deps): RequestHandler {
+function buildNav(role: string, path: string, lang: Lang, inboxCount: number) {
+  return ITEMS.filter((i) => !i.roles || i.roles.includes(role)).map((i) => ({
+    href: i.href,
+    label: t(lang, i.key),
+    current: path === i.href || (i.href !== '/projects' && path.startsWith(`${i.href}/`)),
+    ...(i.href === '/inbox' && inboxCount > 0 ? { count: inboxCount, countLabel: t(lang, 'inbox.navCount', { count: inboxCount }) } : {}),
+  }));
+}
+
+export function navMiddleware(deps: Deps): RequestHandler {
   return (req, res, next) => {
     if (!req.user) return next();
     const lang = langOf(req);
-    res.locals.nav = ITEMS.filter((i) => !i.roles || i.roles.includes(req.user!.role)).map((i) => ({
-      href: i.href,
-      label: t(lang, i.key),
-      current: req.path === i.href || (i.href !== '/projects' && req.path.startsWith(`${i.href}/`)),
-    }));
-    next();
+    // Only pages (GET) show the navigation and its counts; a form post pays nothing for them.
+    const counted = req.method === 'GET' ? deps.services.inbox.count(req.user) : Promise.resolve(0);
+    counted.then((count) => {
+      res.locals.nav = buildNav(req.user!.role, req.path, lang, count);
+      next();
+    }, next);
   };
 }

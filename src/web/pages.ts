@@ -8,6 +8,12 @@ import type { LoginLimits } from '../auth/rate-limit.js';
 import { securityMiddleware } from './security.js';
 import { navMiddleware } from './nav.js';
 import { authRoutes } from './routes/auth.js';
+import { projectRoutes } from './routes/projects.js';
+import { vendorRoutes } from './routes/vendor.js';
+import { documentRoutes } from './routes/documents.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { publicRoutes } from './routes/public.js';
+import { adminRoutes } from './routes/admin.js';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 
@@ -20,5 +26,11 @@ export function pagesRouter(deps: Deps, opts: { loginLimits?: LoginLimits } = {}
   // Every state-changing request through the pages needs a valid CSRF token.
   r.use((req, res, next) => (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) ? sec.csrfProtect(req, res, next) : next()));
   r.use(authRoutes(deps, (_req, _res, next) => next(), opts.loginLimits));
+  r.use(projectRoutes(deps));
+  r.use(vendorRoutes(deps));
+  r.use(documentRoutes(deps));
+  r.use(inboxRoutes(deps));
+  r.use(publicRoutes(deps));
+  r.use('/admin', adminRoutes(deps));
   return r;
 }

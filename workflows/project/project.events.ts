@@ -54,7 +54,12 @@ const lineItem = z.object({
 });
 const lineItems = (min: number) => z.array(lineItem, typed('validation.required')).min(min, 'validation.min_items').max(500, 'validation.too_long');
 
-const base = { comment: optionalText().optional() };
+// Every event may also reference uploaded documents (sha256 ids from /documents), e.g. a quote,
+// a contract scan or an acceptance report, so that the history records which files went with it.
+const base = {
+  comment: optionalText().optional(),
+  attachments: z.array(text(200), typed('validation.required')).max(20, 'validation.too_long').optional(),
+};
 const obj = <S extends z.ZodRawShape>(shape: S) => z.object({ ...base, ...shape });
 const reasoned = () => obj({ reason: text() });
 

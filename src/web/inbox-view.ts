@@ -1,0 +1,37 @@
+// View-model of the inbox page: rows with names, the task in words, the deadline, days in stage and
+// an overdue flag. Every decision is made here, none in the template.
+import type { Lang } from '../lib/i18n.js';
+import { t } from '../lib/i18n.js';
+import type { User } from '../auth/users.js';
+import type { InboxPage } from '../inbox/inbox-service.js';
+import { namer } from './labels.js';
+
+export function presentInbox(lang: Lang, user: User, model: InboxPage) {
+  const names = namer(lang, model.ref);
+  const tasks = (model.tasks ?? []).map((x) => ({
+    href: `/projects/${encodeURIComponent(x.project.id)}`,
+    ref: x.project.ref,
+    title: x.project.title,
+    community: names.community(x.project.communityId),
+    stage: names.stage(x.project.state),
+    task: t(lang, `inbox.tasks.${x.task}`, { defaultValue: names.stage(x.project.state) }),
+    deadline: x.project.nextDeadlineAt,
+    daysInStage: x.daysInStage,
+    overdue: x.overdue,
+  }));
+  const admin = model.admin && {
+    items: [
+      ...(model.admin.deadLetters > 0 ? [{ href: '/admin/outbox?status=dead', text: t(lang, 'inbox.admin.deadLetters', { count: model.admin.deadLetters }) }] : []),
+      ...(model.admin.unknownYears.length ? [{ href: '/admin/calendar', text: t(lang, 'inbox.admin.unknownYears', { years: model.admin.unknownYears.join(', ') }) }] : []),
+    ],
+  };
+  return {
+    roleName: t(lang, `roleNames.${user.role}`),
+    tasks,
+    hasTasks: tasks.length > 0,
+    overdueCount: tasks.filter((x) => x.overdue).length,
+    isAdmin: Boolean(admin),
+    adminItems: admin?.items ?? [],
+    hasAdminItems: Boolean(admin?.items.length),
+  };
+}

@@ -1,0 +1,36 @@
+// Display names in the page's language: stages, types, places, categories, vendors. Formatting only.
+import { t, type Lang } from '../lib/i18n.js';
+
+export const stageLabel = (lang: Lang, state: string): string => t(lang, `stageNames.${state.replace('.', '_')}`, { defaultValue: state });
+export const typeLabel = (lang: Lang, type: string): string => t(lang, `typeNames.${type}`, { defaultValue: type });
+export const placeName = (lang: Lang, p: { nameZh: string; nameEn: string } | undefined): string => (p ? (lang === 'en' ? p.nameEn : p.nameZh) : '—');
+
+export interface Lookups {
+  streets: Array<{ id: string; nameZh: string; nameEn: string }>;
+  communities: Array<{ id: string; nameZh: string; nameEn: string; streetId: string }>;
+  categories: Array<{ code: string; nameZh: string; nameEn: string }>;
+  vendors: Array<{ id: string; name: string }>;
+}
+
+/** Name finders over the reference lists, in one language. */
+export function namer(lang: Lang, ref: Lookups) {
+  const by = <T extends { id: string }>(list: T[]) => new Map(list.map((x) => [x.id, x]));
+  const streets = by(ref.streets);
+  const communities = by(ref.communities);
+  const vendors = by(ref.vendors);
+  const categories = new Map(ref.categories.map((c) => [c.code, c]));
+  return {
+    street: (id: string | null) => (id ? placeName(lang, streets.get(id)) : '—'),
+    community: (id: string | null) => (id ? placeName(lang, communities.get(id)) : '—'),
+    vendor: (id: string | null) => (id ? (vendors.get(id)?.name ?? '—') : '—'),
+    category: (code: string) => (categories.has(code) ? placeName(lang, categories.get(code)) : code),
+    stage: (s: string) => stageLabel(lang, s),
+    type: (s: string) => typeLabel(lang, s),
+  };
+}
+
+/** <select> options with the chosen one marked. */
+export function options(list: Array<{ value: string; label: string }>, selected: unknown, blank?: string) {
+  const sel = selected === undefined || selected === null ? '' : String(selected);
+  return [...(blank !== undefined ? [{ value: '', label: blank }] : []), ...list].map((o) => ({ ...o, selected: o.value === sel }));
+}

@@ -1,0 +1,283 @@
+// View-models of the project pages (list, detail, new) and the one query each page route makes to
+// gather what it shows. Templates receive these objects and make no decisions.
+import { t, type Lang } from '../lib/i18n.js';
+import { formatYuan } from '../lib/money.js';
+import { formatShanghai } from '../lib/calendar.js';
+import type { Services } from '../services.js';
+import type { User } from '../auth/users.js';
+import type { PresentedProject } from '../projects/project-presenter.js';
+import { STAGES } from '../../workflows/project/index.js';
+import { maskAddress } from '../beneficiaries/mask.js';
+import { GRADES, NEW_PROJECT_FORM, SIGNATORY_ROLES, TRANCHES, formSpec, type FormSpec } from './project-forms.js';
+import { anchorsOf, errorState, formFields, reasonText, type Options, type Values } from './project-form-view.js';
+import { documentIds, timelineView, type HistoryEntry } from './project-timeline.js';
+import { stateLabel, statechartModel } from './statechart.js';
+
+export interface PageCtx {
+  lang: Lang;
+  /** 'lang=en' when the page was asked for in a language by ?lang=, so that links and forms keep it */
+  langQs: string;
+  csrfToken: string;
+}
+
+export function withLang(ctx: PageCtx, url: string): string {
+  return ctx.langQs ? `${url}${url.includes('?') ? '&' : '?'}${ctx.langQs}` : url;
+}
+
+const yuanText = (lang: Lang, fen: number | null | undefined) => (typeof fen === 'number' ? formatYuan(fen, { lang }) : '—');
+const yuanInput = (fen: number | null | undefined) => (typeof fen === 'number' ? (fen / 100).toFixed(2) : '');
+const named = (lang: Lang, r: { nameZh: string; nameEn: string } | undefined, fallback: string) => (r ? (lang === 'en' ? r.nameEn : r.nameZh) : fallback);
+
+/** Everything the detail page shows, gathered in one call. */
+export async function loadProjectPage(services: Services, user: User, id: string) {
+  const project = await services.projects.get(user, id);
+  const [history, vendors, communities, streets, categories] = await Promise.all([
+    services.projects.history(user, id), services.reference.vendors(), services.reference.communities(), services.reference.streets(), services.reference.categories(),
+  ]);
+  const docIds = [...history.flatMap((h) => documentIds(h.payload)), ...(project.contract?.items.flatMap((i) => i.deliveries.flatMap((d) => d.evidence)) ?? [])];
+  const documents = await services.documents.describe(docIds);
+  const users = new Map<string, string>();
+  for (const actorId of new Set(history.map((h) => h.actor.id))) {
+    try {
+      users.set(actorId, (await services.users.get(actorId)).name);
+    } catch {
+      // a removed user keeps their id in the history
+    }
+  }
+  // Beneficiaries to choose from when recording a delivery: masked for vendors (no personal data).
+  const mayDeliver = project.allowedEvents.some((e) => e.type === 'RECORD_DELIVERY' && e.allowed);
+  const beneficiaries = mayDeliver ? await services.beneficiaries.list(user, project.communityId, 'delivery-form') : [];
+  return { project, history: history as HistoryEntry[], vendors, communities, streets, categories, documents, users, beneficiaries };
+}
+
+export type ProjectPageData = Awaited<ReturnType<typeof loadProjectPage>>;
+
+export interface FailedForm {
+  type: string;
+  values: Values;
+  err: unknown;
+}
+
+function baseOptions(lang: Lang, d: Pick<ProjectPageData, 'categories'>): Options {
+  return {
+    types: (['goods', 'works', 'services'] as const).map((v) => ({ value: v, label: t(lang, `projects.types.${v}`) })),
+    categories: d.categories.map((c) => ({ value: c.code, label: lang === 'en' ? c.nameEn : c.nameZh })),
+    grades: GRADES.map((g, i) => ({ value: g, label: t(lang, `projects.grades.${i}`) })),
+    tranches: TRANCHES.map((v) => ({ value: v, label: t(lang, `projects.tranches.${v}`) })),
+  };
+}
+
+function projectOptions(lang: Lang, d: ProjectPageData): Options {
+  const p = d.project;
+  const vendorName = (id: string) => d.vendors.find((v) => v.id === id)?.name ?? id;
+  const eligible = d.vendors.filter((v) => v.status === 'active' && v.types.includes(p.type)).map((v) => ({ value: v.id, label: v.name }));
+  const quoted = (p.procurement?.quotes ?? []).filter((q) => !q.sealed && typeof q.amountFen === 'number');
+  return {
+    ...baseOptions(lang, d),
+    vendors: eligible,
+    awardVendors: quoted.length ? quoted.map((q) => ({ value: q.vendorId, label: `${vendorName(q.vendorId)}（${yuanText(lang, q.amountFen)}）` })) : eligible,
+    contractItems: (p.contract?.items ?? []).map((i) => ({ value: i.id, label: t(lang, 'projects.itemOption', { name: i.name, delivered: i.delivered, quantity: i.quantity }) })),
+    beneficiaries: d.beneficiaries.map((b) => ({ value: b.id, label: `${b.name} · ${b.masked ? b.address : maskAddress(b.address)}` })),
+  };
+}
+
+/** What a form shows the first time: the project's current facts where they help. */
+function defaults(type: string, p: PresentedProject): Values {
+  const v: Values = {};
+  const items = (prefix: string, list: Array<{ name: string; quantity: number; unitFen: number }>) => list.forEach((i, n) => {
+    v[`${prefix}.${n}.name`] = i.name;
+    v[`${prefix}.${n}.quantity`] = String(i.quantity);
+    v[`${prefix}.${n}.unitFen`] = yuanInput(i.unitFen);
+  });
+  switch (type) {
+    case 'EDIT':
+      Object.assign(v, { 'fields.title': p.title, 'fields.type': p.type, 'fields.category': p.category, 'fields.description': p.description, 'fields.estimatedFen': yuanInput(p.estimatedFen), 'fields.beneficiaryCount': p.beneficiaryCount == null ? '' : String(p.beneficiaryCount) });
+      items('fields.items', p.items);
+      break;
+    case 'APPROVE_BUDGET':
+      v.approvedFen = yuanInput(p.estimatedFen);
+      break;
+    case 'SIGN_CONTRACT':
+      items('items', p.items);
+      v.amountFen = yuanInput(p.awardedFen);
+      break;
+    case 'RECORD_PAYMENT':
+      v.tranche = p.state === 'delivery' ? 'advance' : 'final';
+      if (p.state !== 'delivery' && p.contract) v.amountFen = yuanInput(p.contract.amountFen - p.paidFen);
+      break;
+    case 'RELEASE_RETENTION':
+      if (p.contract) v.amountFen = yuanInput(p.contract.amountFen - p.paidFen);
+      break;
+    case 'RECORD_ACCEPTANCE':
+      v.passed = 'on';
+      SIGNATORY_ROLES.filter((r) => r !== 'supervisor' || p.type === 'works').forEach((role, i) => (v[`signatories.${i}.role`] = role));
+      break;
+  }
+  return v;
+}
+
+const SECONDARY = new Set(['COMMENT', 'OBJECT']);
+
+function actionsView(ctx: PageCtx, d: ProjectPageData, failed: FailedForm | undefined, failedFields: Record<string, string>) {
+  const { lang } = ctx;
+  const p = d.project;
+  const options = projectOptions(lang, d);
+  const forms = [];
+  const blocked = [];
+  let anchors = new Map<string, string>();
+  for (const e of p.allowedEvents) {
+    const spec = formSpec(e.type);
+    if (!spec) continue;
+    const label = t(lang, `projects.events.${e.type}.name`);
+    if (!e.allowed) {
+      if (e.reasons.some((r) => r.code === 'NOT_ALLOWED_IN_STATE' || r.code === 'UNKNOWN_EVENT')) continue;
+      blocked.push({ label, reasons: e.reasons.map((r) => reasonText(lang, r.code, r.params)) });
+      continue;
+    }
+    const isFailed = failed?.type === e.type;
+    const built = formFields({ lang, spec, prefix: `${e.type}-`, values: isFailed ? failed.values : defaults(e.type, p), errors: isFailed ? failedFields : {}, options });
+    if (isFailed) anchors = anchorsOf(built);
+    const multipart = Boolean(spec.files?.length);
+    const action = `/projects/${p.id}/events/${e.type}`;
+    forms.push({
+      type: e.type, id: `form-${e.type}`, headingId: `form-${e.type}-title`, label, help: t(lang, `projects.events.${e.type}.help`),
+      submit: t(lang, `projects.events.${e.type}.submit`), warning: Boolean(spec.warning), multipart,
+      // multipart bodies are parsed after the CSRF check, so their token rides in the query string
+      action: withLang(ctx, multipart ? `${action}?_csrf=${encodeURIComponent(ctx.csrfToken)}` : action),
+      expectedVersion: p.version, csrfToken: ctx.csrfToken, ...built,
+      secondary: spec.warning || SECONDARY.has(e.type), open: isFailed,
+    });
+  }
+  return { primary: forms.filter((f) => !f.secondary), secondary: forms.filter((f) => f.secondary), blocked, anchors };
+}
+
+function factsView(lang: Lang, d: ProjectPageData) {
+  const p = d.project;
+  const community = d.communities.find((c) => c.id === p.communityId);
+  const street = d.streets.find((s) => s.id === p.streetId);
+  const category = d.categories.find((c) => c.code === p.category);
+  const vendor = p.vendorId ? d.vendors.find((v) => v.id === p.vendorId)?.name ?? p.vendorId : '—';
+  const row = (key: string, value: string) => ({ label: t(lang, `projects.fields.${key}`), value });
+  const deadlines = Object.entries(p.deadlines).filter(([, v]) => typeof v === 'string').map(([k, v]) => row(k, formatShanghai(v as string, 'datetime')));
+  return [
+    row('ref', p.ref), row('state', stateLabel(lang, p.state)), row('type', t(lang, `projects.types.${p.type}`)),
+    row('category', named(lang, category, p.category)), row('community', named(lang, community, p.communityId)), row('street', named(lang, street, p.streetId)),
+    row('year', String(p.year)), row('estimatedFen', yuanText(lang, p.estimatedFen)), row('approvedFen', yuanText(lang, p.approvedFen)),
+    row('awardedFen', yuanText(lang, p.awardedFen)), row('paidFen', yuanText(lang, p.paidFen)), row('vendor', vendor),
+    row('beneficiaryCount', p.beneficiaryCount == null ? '—' : String(p.beneficiaryCount)), row('stageEnteredAt', formatShanghai(p.stageEnteredAt, 'datetime')),
+    ...deadlines,
+  ];
+}
+
+export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm) {
+  const { lang } = ctx;
+  const p = d.project;
+  const vendorName = (id: string) => d.vendors.find((v) => v.id === id)?.name ?? id;
+  const items = p.contract?.items ?? [];
+  const masked = new Map(d.beneficiaries.map((b) => [b.id, b.name]));
+  const docHref = (id: string) => withLang(ctx, `/documents/${id}`);
+  const refs = {
+    vendorName, itemName: (id: string) => items.find((i) => i.id === id)?.name ?? id, userName: (id: string) => d.users.get(id),
+    beneficiaryLabel: (id: string) => masked.get(id) ?? t(lang, 'projects.beneficiaryRecorded'), documents: d.documents, docHref,
+  };
+  const failedErr = failed ? errorState(lang, failed.err) : undefined;
+  const actions = actionsView(ctx, d, failed, failedErr?.fields ?? {});
+  const errors = failed ? errorState(lang, failed.err, actions.anchors) : undefined;
+  return {
+    title: `${p.ref} ${p.title}`,
+    project: { id: p.id, ref: p.ref, title: p.title, description: p.description, state: stateLabel(lang, p.state) },
+    facts: factsView(lang, d),
+    items: p.items.map((i) => ({ name: i.name, quantity: i.quantity, unit: yuanText(lang, i.unitFen), total: yuanText(lang, i.quantity * i.unitFen) })),
+    procurement: p.procurement && {
+      method: t(lang, `projects.methods.${p.procurement.method}`), round: p.procurement.round,
+      deadline: p.procurement.deadline ? formatShanghai(p.procurement.deadline, 'datetime') : '—',
+      invitations: p.procurement.invitations.map(vendorName).join('、') || '—',
+      quotes: p.procurement.quotes.map((q) => ({ vendor: vendorName(q.vendorId), at: formatShanghai(q.submittedAt, 'datetime'), amount: q.sealed ? t(lang, 'projects.sealed') : yuanText(lang, q.amountFen), validUntil: q.validUntil ?? '—' })),
+    },
+    contract: p.contract && {
+      contractNo: p.contract.contractNo, amount: yuanText(lang, p.contract.amountFen), dueOn: p.contract.dueOn,
+      confirmed: p.contract.confirmedAt ? formatShanghai(p.contract.confirmedAt, 'datetime') : t(lang, 'projects.notYet'),
+      items: items.map((i) => ({
+        name: i.name, quantity: i.quantity, unit: yuanText(lang, i.unitFen), delivered: i.delivered,
+        status: t(lang, i.confirmed ? 'projects.itemStatus.confirmed' : i.disputed ? 'projects.itemStatus.disputed' : i.delivered >= i.quantity ? 'projects.itemStatus.delivered' : 'projects.itemStatus.open'),
+        evidence: i.deliveries.flatMap((x) => x.evidence).map((id) => ({ href: docHref(id), name: d.documents.get(id)?.filename ?? id.slice(0, 12) })),
+      })),
+    },
+    payments: p.payments.map((x) => ({ tranche: t(lang, `projects.tranches.${x.tranche}`), amount: yuanText(lang, x.amountFen), voucherNo: 'voucherNo' in x ? x.voucherNo : '', at: formatShanghai(x.at, 'datetime') })),
+    acceptances: p.acceptances.map((a) => ({
+      at: formatShanghai(a.at, 'datetime'), passed: t(lang, a.passed ? 'projects.yes' : 'projects.no'), satisfaction: `${a.satisfactionPct}%`,
+      accepted: t(lang, a.accepted ? 'projects.acceptance.accepted' : 'projects.acceptance.rectify'),
+      signatories: a.signatories.map((s) => `${t(lang, `projects.roles.${s.role}`)}：${s.name}`).join('；'), defects: a.defects,
+    })),
+    evaluation: p.evaluation && { score: p.evaluation.score, grade: t(lang, `projects.grades.${GRADES.indexOf(p.evaluation.grade as (typeof GRADES)[number])}`), notes: p.evaluation.notes },
+    objections: p.objections.map((o) => ({ text: o.text, at: formatShanghai(o.at, 'datetime'), status: t(lang, `projects.objectionStatus.${o.status}`), response: o.response })),
+    timeline: timelineView(lang, d.history, refs),
+    chart: statechartModel(lang, p.state, d.history.map((h) => ({ from: h.from, to: h.to }))),
+    actions,
+    errors,
+    links: { list: withLang(ctx, '/projects') },
+  };
+}
+
+const v1s = (v: Values[string]) => (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
+
+/** The proposal form, empty or with what the user typed and its errors. */
+export function newProjectView(ctx: PageCtx, categories: ProjectPageData['categories'], values: Values = {}, err?: unknown) {
+  const { lang } = ctx;
+  // A blank total is derived from the items: while they are wrong, say so there, not on the total.
+  const raw = err ? errorState(lang, err) : undefined;
+  const omit = raw && !v1s(values.estimatedFen) && Object.keys(raw.fields).some((k) => k.startsWith('items')) ? ['estimatedFen'] : [];
+  const first = err ? errorState(lang, err, undefined, omit) : undefined;
+  const built = formFields({ lang, spec: NEW_PROJECT_FORM as FormSpec, prefix: '', values, errors: first?.fields ?? {}, options: baseOptions(lang, { categories }) });
+  return {
+    title: t(lang, 'projects.new.title'),
+    form: { action: withLang(ctx, '/projects/new'), csrfToken: ctx.csrfToken, submit: t(lang, 'projects.new.submit'), ...built },
+    errors: err ? errorState(lang, err, anchorsOf(built), omit) : undefined,
+  };
+}
+
+/** The list page's filters, rows and pagination. */
+export async function loadProjectList(services: Services, user: User, query: Record<string, unknown>) {
+  const [result, communities, streets, categories] = await Promise.all([
+    services.projects.list(user, query), services.reference.communities(), services.reference.streets(), services.reference.categories(),
+  ]);
+  return { result, communities, streets, categories };
+}
+
+export function listView(ctx: PageCtx, user: User, d: Awaited<ReturnType<typeof loadProjectList>>, filter: Record<string, string>) {
+  const { lang } = ctx;
+  const { projects, total, page, pageSize } = d.result;
+  const opt = (value: string, label: string, current?: string) => ({ value, label, selected: value === (current ?? '') });
+  const any = t(lang, 'projects.list.any');
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const qs = (n: number) => {
+    const params = new URLSearchParams({ ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v)), page: String(n) });
+    return withLang(ctx, `/projects?${params.toString()}`);
+  };
+  const states = ['procurement', ...STAGES];
+  return {
+    title: t(lang, 'projects.list.title'),
+    canCreate: user.role === 'community',
+    newHref: withLang(ctx, '/projects/new'),
+    action: '/projects',
+    langValue: ctx.langQs ? lang : undefined,
+    filters: {
+      q: filter.q ?? '', year: filter.year ?? '',
+      states: [opt('', any, filter.state), ...states.map((s) => opt(s, stateLabel(lang, s), filter.state))],
+      types: [opt('', any, filter.type), ...(['goods', 'works', 'services'] as const).map((s) => opt(s, t(lang, `projects.types.${s}`), filter.type))],
+      categories: [opt('', any, filter.category), ...d.categories.map((c) => opt(c.code, lang === 'en' ? c.nameEn : c.nameZh, filter.category))],
+      streets: [opt('', any, filter.streetId), ...d.streets.map((s) => opt(s.id, named(lang, s, s.id), filter.streetId))],
+      communities: [opt('', any, filter.communityId), ...d.communities.map((c) => opt(c.id, named(lang, c, c.id), filter.communityId))],
+    },
+    rows: projects.map((p) => ({
+      href: withLang(ctx, `/projects/${p.id}`), ref: p.ref, title: p.title, state: stateLabel(lang, p.state),
+      type: t(lang, `projects.types.${p.type}`), category: named(lang, d.categories.find((c) => c.code === p.category), p.category),
+      community: named(lang, d.communities.find((c) => c.id === p.communityId), p.communityId), estimated: yuanText(lang, p.estimatedFen),
+      stageEnteredAt: formatShanghai(p.stageEnteredAt, 'date'),
+    })),
+    empty: projects.length === 0,
+    summary: t(lang, 'projects.list.summary', { total, page, pages }),
+    prev: page > 1 ? qs(page - 1) : undefined,
+    next: page < pages ? qs(page + 1) : undefined,
+  };
+}

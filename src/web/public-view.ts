@@ -1,0 +1,145 @@
+// View-models of the public pages. Only public facts go in: titles, places, amounts, vendor names,
+// stages and dates. Objections are counted, never quoted (their text may name a neighbour).
+import { t, type Lang } from '../lib/i18n.js';
+import type { PublicService } from '../public/public-service.js';
+import { PUBLIC_STAGES } from '../public/public-service.js';
+import type { ProjectRow } from '../projects/project-repo.js';
+import { namer, options, type Lookups } from './labels.js';
+
+type Awaited2<T> = T extends Promise<infer U> ? U : T;
+type Notices = Awaited2<ReturnType<PublicService['notices']>>;
+type Notice = Awaited2<ReturnType<PublicService['notice']>>;
+type List = Awaited2<ReturnType<PublicService['list']>>;
+type Detail = Awaited2<ReturnType<PublicService['project']>>;
+type Stats = Awaited2<ReturnType<PublicService['stats']>>;
+
+const langQuery = (lang: Lang) => (lang === 'en' ? '?lang=en' : '');
+
+function row(lang: Lang, ref: Lookups, p: ProjectRow) {
+  const n = namer(lang, ref);
+  return {
+    href: `/public/projects/${encodeURIComponent(p.id)}${langQuery(lang)}`,
+    ref: p.ref,
+    title: p.title,
+    community: n.community(p.communityId),
+    street: n.street(p.streetId),
+    type: n.type(p.type),
+    category: n.category(p.category),
+    stage: n.stage(p.state),
+    vendor: n.vendor(p.vendorId),
+    year: p.year,
+    estimatedFen: p.estimatedFen,
+    approvedFen: p.approvedFen,
+    awardedFen: p.awardedFen,
+    paidFen: p.paidFen,
+  };
+}
+
+export function presentNotices(lang: Lang, m: Notices) {
+  const notices = m.notices.map((p) => ({
+    ...row(lang, m.ref, p),
+    noticeHref: `/public/notices/${encodeURIComponent(p.id)}${langQuery(lang)}`,
+    endsAt: p.nextDeadlineAt,
+  }));
+  return { notices, hasNotices: notices.length > 0 };
+}
+
+export function presentNotice(lang: Lang, m: Notice) {
+  const base = row(lang, m.ref, m.row);
+  return {
+    project: base,
+    heading: t(lang, 'public.notice.heading', { title: m.row.title }),
+    description: m.project.description,
+    items: m.project.items,
+    beneficiaryCount: m.project.beneficiaryCount,
+    deliberation: m.project.deliberation && {
+      heldOn: m.project.deliberation.heldOn,
+      summary: t(lang, 'public.notice.vote', {
+        members: m.project.deliberation.members, present: m.project.deliberation.present,
+        for: m.project.deliberation.for, against: m.project.deliberation.against, abstain: m.project.deliberation.abstain,
+      }),
+    },
+    endsAt: m.project.deadlines.noticeEndsAt,
+    open: m.open,
+    objectionCount: m.project.objections.length,
+    action: `/public/notices/${encodeURIComponent(m.row.id)}${langQuery(lang)}`,
+    backHref: `/public/notices${langQuery(lang)}`,
+  };
+}
+
+export function presentPublicList(lang: Lang, m: List) {
+  const n = namer(lang, m.ref);
+  const f = m.filter as Record<string, unknown>;
+  const stageList = ['procurement', ...PUBLIC_STAGES.filter((s) => !s.startsWith('procurement.'))];
+  const query = (page: number) => {
+    const q = new URLSearchParams();
+    for (const k of ['q', 'state', 'category', 'type', 'streetId', 'year']) if (f[k] !== undefined && f[k] !== '') q.set(k, String(f[k]));
+    if (lang === 'en') q.set('lang', 'en');
+    if (page > 1) q.set('page', String(page));
+    const s = q.toString();
+    return `/public/projects${s ? `?${s}` : ''}`;
+  };
+  const pages = Math.max(1, Math.ceil(m.total / m.pageSize));
+  return {
+    rows: m.rows.map((p) => row(lang, m.ref, p)),
+    hasRows: m.rows.length > 0,
+    total: m.total,
+    summary: t(lang, 'public.projects.summary', { total: m.total, page: m.page, pages }),
+    isEn: lang === 'en',
+    q: f.q ?? '',
+    stateOptions: options(stageList.map((s) => ({ value: s, label: s === 'procurement' ? t(lang, 'stageNames.procurement') : n.stage(s) })), f.state, t(lang, 'public.filters.any')),
+    categoryOptions: options(m.ref.categories.map((c) => ({ value: c.code, label: n.category(c.code) })), f.category, t(lang, 'public.filters.any')),
+    typeOptions: options(['goods', 'works', 'services'].map((x) => ({ value: x, label: n.type(x) })), f.type, t(lang, 'public.filters.any')),
+    streetOptions: options(m.ref.streets.map((s) => ({ value: s.id, label: n.street(s.id) })), f.streetId, t(lang, 'public.filters.any')),
+    yearOptions: options(m.years.map((y) => ({ value: String(y), label: String(y) })), f.year, t(lang, 'public.filters.any')),
+    prevHref: m.page > 1 ? query(m.page - 1) : null,
+    nextHref: m.page < pages ? query(m.page + 1) : null,
+  };
+}
+
+export function presentPublicProject(lang: Lang, m: Detail) {
+  const base = row(lang, m.ref, m.row);
+  const n = namer(lang, m.ref);
+  return {
+    project: base,
+    heading: `${m.row.ref} ${m.row.title}`,
+    description: m.project.description,
+    items: m.project.items,
+    beneficiaryCount: m.project.beneficiaryCount,
+    contractNo: m.project.contract?.contractNo ?? null,
+    contractFen: m.project.contract?.amountFen ?? null,
+    dueOn: m.project.contract?.dueOn ?? null,
+    payments: m.project.payments.map((p) => ({ tranche: t(lang, `public.tranches.${p.tranche}`), amountFen: p.amountFen, at: p.at })),
+    hasPayments: m.project.payments.length > 0,
+    evaluation: m.project.evaluation && { score: m.project.evaluation.score, grade: m.project.evaluation.grade },
+    objectionCount: m.project.objections.length,
+    inNotice: m.row.state === 'public_notice',
+    noticeHref: `/public/notices/${encodeURIComponent(m.row.id)}${langQuery(lang)}`,
+    timeline: m.stages.map((s) => ({ at: s.at, text: s.from ? t(lang, 'public.project.moved', { from: n.stage(s.from), to: n.stage(s.to) }) : t(lang, 'public.project.created') })),
+    backHref: `/public/projects${langQuery(lang)}`,
+  };
+}
+
+export function presentStats(lang: Lang, m: Stats) {
+  const n = namer(lang, m.ref);
+  const label = (kind: 'stage' | 'category' | 'type' | 'street', key: string) =>
+    kind === 'stage' ? n.stage(key) : kind === 'category' ? n.category(key) : kind === 'type' ? n.type(key) : n.street(key);
+  const table = (kind: 'stage' | 'category' | 'type' | 'street', rows: Stats['byStage']) => ({
+    rows: rows.map((r) => ({ ...r, label: label(kind, r.key) })),
+    total: rows.reduce((a, r) => ({ count: a.count + r.count, estimatedFen: a.estimatedFen + r.estimatedFen, approvedFen: a.approvedFen + r.approvedFen, paidFen: a.paidFen + r.paidFen }), { count: 0, estimatedFen: 0, approvedFen: 0, paidFen: 0 }),
+    hasRows: rows.length > 0,
+  });
+  return {
+    year: m.year,
+    isEn: lang === 'en',
+    yearOptions: options(m.years.map((y) => ({ value: String(y), label: String(y) })), String(m.year)),
+    tables: [
+      { id: 'by-stage', caption: t(lang, 'public.stats.byStage'), ...table('stage', m.byStage) },
+      { id: 'by-category', caption: t(lang, 'public.stats.byCategory'), ...table('category', m.byCategory) },
+      { id: 'by-type', caption: t(lang, 'public.stats.byType'), ...table('type', m.byType) },
+      { id: 'by-street', caption: t(lang, 'public.stats.byStreet'), ...table('street', m.byStreet) },
+    ],
+    progress: m.progress,
+    money: m.money,
+  };
+}

@@ -1,0 +1,89 @@
+// Allocations per community and year; programme rules (every version; publish a new one).
+import express from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.js';
+import { t } from '../../lib/i18n.js';
+import { NotFoundError } from '../../errors.js';
+import { flash, langOf, page, render } from '../render.js';
+import { field } from '../params.js';
+import { options, placeName } from '../labels.js';
+import { adminErrors, rulesFormModel, rulesFromForm, rulesToForm, yuanToFen } from '../admin-view.js';
+
+const AllocationForm = z.object({ communityId: field(100), year: field(10), allocated: field(40) });
+
+export function adminMoneyRoutes(deps: Deps): express.Router {
+  const r = express.Router();
+  const admin = deps.services.admin;
+
+  const allocationsPage = async (req: express.Request, res: express.Response, form: Record<string, string>, errors?: unknown, status = 200) => {
+    const lang = langOf(req);
+    const m = await admin.allocations(form.year || req.query.year);
+    const byCommunity = new Map(m.allocations.map((a) => [a.communityId, a]));
+    render(req, res, 'pages/admin/allocations', {
+      title: t(lang, 'admin.allocations.title'), year: m.year, form, errors,
+      yearOptions: options(m.years.map((y) => ({ value: String(y), label: String(y) })), String(m.year)),
+      communityOptions: options(m.communities.map((c) => ({ value: c.id, label: placeName(lang, c) })), form.communityId, t(lang, 'admin.users.choose')),
+      rows: m.communities.map((c) => ({ name: placeName(lang, c), street: placeName(lang, m.streets.find((s) => s.id === c.streetId)), a: byCommunity.get(c.id) ?? null })),
+    }, status);
+  };
+  r.get('/allocations', page(async (req, res) => allocationsPage(req, res, { year: typeof req.query.year === 'string' ? req.query.year : '' })));
+  r.post('/allocations', page(async (req, res) => {
+    const form = AllocationForm.parse(req.body);
+    try {
+      await admin.setAllocation({ communityId: form.communityId, year: form.year, allocatedFen: yuanToFen(form.allocated) ?? '' });
+      flash(req, 'admin.flash.allocationSaved');
+      res.redirect(303, `/admin/allocations?year=${encodeURIComponent(form.year)}`);
+    } catch (err) {
+      const errors = adminErrors(req, err);
+      if (!errors) throw err;
+      // The service names the amount allocatedFen; the form calls it allocated.
+      const fields = Object.fromEntries(Object.entries(errors.fields).map(([k, v]) => [k === 'allocatedFen' ? 'allocated' : k, v]));
+      await allocationsPage(req, res, form, { fields, summary: errors.summary.map((s) => (s.field === 'allocatedFen' ? { ...s, field: 'allocated' } : s)) }, 422);
+    }
+  }));
+
+  r.get('/rules', page(async (req, res) => {
+    const lang = langOf(req);
+    const m = await admin.rules(req.user!);
+    render(req, res, 'pages/admin/rules', {
+      title: t(lang, 'admin.rules.title'),
+      versions: m.versions.map((v) => ({ version: v.version, href: `/admin/rules/${v.version}`, publishedAt: v.publishedAt, note: v.note })),
+      usingDefaults: m.versions.length === 0,
+    });
+  }));
+
+  const rulesForm = async (req: express.Request, res: express.Response, values?: Record<string, string>, note = '', errors?: { fields: Record<string, string> }, status = 200) => {
+    const lang = langOf(req);
+    const current = (await admin.rules(req.user!)).current;
+    render(req, res, 'pages/admin/rules-new', {
+      title: t(lang, 'admin.rules.new'), groups: rulesFormModel(lang, values ?? rulesToForm(current), errors), note, errors,
+    }, status);
+  };
+  r.get('/rules/new', page(async (req, res) => rulesForm(req, res)));
+  r.post('/rules', page(async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const note = typeof body.note === 'string' ? body.note.slice(0, 500) : '';
+    try {
+      const v = await admin.publishRules(req.user!, rulesFromForm(body), note || undefined);
+      flash(req, 'admin.flash.rulesPublished', { version: v.version });
+      res.redirect(303, `/admin/rules/${v.version}`);
+    } catch (err) {
+      const errors = adminErrors(req, err);
+      if (!errors) throw err;
+      await rulesForm(req, res, rulesToForm(null, body), note, errors, 422);
+    }
+  }));
+  r.get('/rules/:version', page(async (req, res) => {
+    const lang = langOf(req);
+    const version = Number(req.params.version);
+    if (!Number.isSafeInteger(version) || version < 0) throw new NotFoundError('no such version');
+    const v = await admin.rulesVersion(req.user!, version);
+    const values = rulesToForm(v.rules);
+    render(req, res, 'pages/admin/rules-version', {
+      title: t(lang, 'admin.rules.version', { version: v.version }), heading: t(lang, 'admin.rules.version', { version: v.version }),
+      publishedAt: v.publishedAt, note: v.note, groups: rulesFormModel(lang, values),
+    });
+  }));
+
+  return r;
+}

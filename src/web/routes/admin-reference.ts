@@ -1,0 +1,121 @@
+// Reference data: streets and communities, vendors, categories.
+import express from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.js';
+import { t } from '../../lib/i18n.js';
+import { flash, langOf, page, render } from '../render.js';
+import { field, idParam } from '../params.js';
+import { options, placeName } from '../labels.js';
+import { adminErrors, presentVendor, VendorForm, vendorFormModel } from '../admin-view.js';
+
+const PlaceForm = z.object({ nameZh: field(200), nameEn: field(200), streetId: field(100) });
+const CategoryForm = z.object({ code: field(40), nameZh: field(100), nameEn: field(100), sort: field(10), active: field(5) });
+
+export function adminReferenceRoutes(deps: Deps): express.Router {
+  const r = express.Router();
+  const admin = deps.services.admin;
+
+  // ── streets and communities ──
+  r.get('/places', page(async (req, res) => {
+    const lang = langOf(req);
+    const p = await admin.places();
+    render(req, res, 'pages/admin/places', {
+      title: t(lang, 'admin.places.title'),
+      streets: p.streets.map((s) => ({ ...s, communities: p.communities.filter((c) => c.streetId === s.id) })),
+    });
+  }));
+
+  const placeForm = async (req: express.Request, res: express.Response, kind: 'street' | 'community', form: Record<string, string>, errors?: unknown, status = 200) => {
+    const lang = langOf(req);
+    const p = await admin.places();
+    render(req, res, 'pages/admin/place-new', {
+      title: t(lang, `admin.places.new_${kind}`), heading: t(lang, `admin.places.new_${kind}`), action: kind === 'street' ? '/admin/places/streets' : '/admin/places/communities',
+      isCommunity: kind === 'community', form, errors,
+      streetOptions: options(p.streets.map((s) => ({ value: s.id, label: placeName(lang, s) })), form.streetId, t(lang, 'admin.users.choose')),
+    }, status);
+  };
+  r.get('/places/streets/new', page(async (req, res) => placeForm(req, res, 'street', {})));
+  r.get('/places/communities/new', page(async (req, res) => placeForm(req, res, 'community', {})));
+  for (const kind of ['street', 'community'] as const) {
+    r.post(kind === 'street' ? '/places/streets' : '/places/communities', page(async (req, res) => {
+      const form = PlaceForm.parse(req.body);
+      try {
+        if (kind === 'street') await admin.createStreet(req.user!, form);
+        else await admin.createCommunity(form);
+        flash(req, 'admin.flash.placeCreated', { name: form.nameZh });
+        res.redirect(303, '/admin/places');
+      } catch (err) {
+        const errors = adminErrors(req, err);
+        if (!errors) throw err;
+        await placeForm(req, res, kind, form, errors, 422);
+      }
+    }));
+  }
+
+  // ── vendors ──
+  r.get('/vendors', page(async (req, res) => {
+    const lang = langOf(req);
+    render(req, res, 'pages/admin/vendors', { title: t(lang, 'admin.vendors.title'), vendors: (await admin.vendors()).map((v) => presentVendor(lang, v)) });
+  }));
+
+  const vendorForm = (req: express.Request, res: express.Response, form: Record<string, unknown>, action: string, heading: string, errors?: unknown, status = 200) => {
+    const lang = langOf(req);
+    render(req, res, 'pages/admin/vendor-form', { title: heading, heading, action, form, errors, ...vendorFormModel(lang, form) }, status);
+  };
+  r.get('/vendors/new', (req, res) => vendorForm(req, res, { types: [], status: 'active' }, '/admin/vendors', t(langOf(req), 'admin.vendors.new')));
+  r.post('/vendors', page(async (req, res) => {
+    const form = VendorForm.parse(req.body);
+    try {
+      const v = await admin.createVendor(form);
+      flash(req, 'admin.flash.vendorSaved', { name: v.name });
+      res.redirect(303, '/admin/vendors');
+    } catch (err) {
+      const errors = adminErrors(req, err);
+      if (!errors) throw err;
+      vendorForm(req, res, form, '/admin/vendors', t(langOf(req), 'admin.vendors.new'), errors, 422);
+    }
+  }));
+  r.get('/vendors/:id', page(async (req, res) => {
+    const v = await admin.vendor(idParam(req));
+    vendorForm(req, res, { ...v, creditCode: v.creditCode ?? '', phone: v.phone ?? '' }, `/admin/vendors/${encodeURIComponent(v.id)}`, v.name);
+  }));
+  r.post('/vendors/:id', page(async (req, res) => {
+    const form = VendorForm.parse(req.body);
+    const id = idParam(req);
+    try {
+      const v = await admin.updateVendor(id, form);
+      flash(req, 'admin.flash.vendorSaved', { name: v.name });
+      res.redirect(303, '/admin/vendors');
+    } catch (err) {
+      const errors = adminErrors(req, err);
+      if (!errors) throw err;
+      vendorForm(req, res, form, `/admin/vendors/${encodeURIComponent(id)}`, form.name || t(langOf(req), 'admin.vendors.edit'), errors, 422);
+    }
+  }));
+
+  // ── categories ──
+  const categoriesPage = async (req: express.Request, res: express.Response, form: Record<string, string>, errors?: unknown, status = 200) => {
+    const lang = langOf(req);
+    const cats = await admin.categories();
+    render(req, res, 'pages/admin/categories', {
+      title: t(lang, 'admin.categories.title'), form, errors,
+      categories: cats.map((c) => ({ ...c, activeText: t(lang, c.active ? 'admin.categories.active' : 'admin.categories.inactive') })),
+      activeOptions: options([{ value: 'true', label: t(lang, 'admin.categories.active') }, { value: '', label: t(lang, 'admin.categories.inactive') }], form.active ?? 'true'),
+    }, status);
+  };
+  r.get('/categories', page(async (req, res) => categoriesPage(req, res, { active: 'true', sort: '0' })));
+  r.post('/categories', page(async (req, res) => {
+    const form = CategoryForm.parse(req.body);
+    try {
+      await admin.upsertCategory({ ...form, active: form.active === 'true' });
+      flash(req, 'admin.flash.categorySaved', { code: form.code });
+      res.redirect(303, '/admin/categories');
+    } catch (err) {
+      const errors = adminErrors(req, err);
+      if (!errors) throw err;
+      await categoriesPage(req, res, form, errors, 422);
+    }
+  }));
+
+  return r;
+}

@@ -1,0 +1,26 @@
+// GET /documents/:id — an uploaded document for a signed-in user who may read a project it belongs
+// to (or who uploaded it). Served with the type decided at upload (from the bytes), nosniff, and a
+// sandboxing CSP; images open in the browser, PDFs download.
+import express from 'express';
+import { page, requireRole } from '../render.js';
+import type { Deps } from '../../deps.js';
+
+function disposition(kind: 'inline' | 'attachment', filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+export function documentRoutes(deps: Deps): express.Router {
+  const r = express.Router();
+  r.get('/documents/:id', requireRole(), page(async (req, res) => {
+    const { meta, file } = await deps.services.documents.open(req.user!, String(req.params.id));
+    res.setHeader('Content-Type', meta.mime);
+    res.setHeader('Content-Disposition', disposition(meta.mime.startsWith('image/') ? 'inline' : 'attachment', meta.filename));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
+    // content-addressed: the bytes behind an id never change, but the reader's right may
+    res.setHeader('Cache-Control', 'private, max-age=3600');
+    await new Promise<void>((resolve, reject) => res.sendFile(file, { dotfiles: 'deny', headers: {} }, (err) => (err ? reject(err) : resolve())));
+  }));
+  return r;
+}

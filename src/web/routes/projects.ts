@@ -1,0 +1,116 @@
+// Project pages: the list with filters, the proposal form, the detail page (facts, statechart,
+// timeline, the actions this user may take as forms) and one POST per lifecycle event. Each route
+// parses its input, makes one service call (or one page query), and renders or redirects (PRG).
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.js';
+import { InvalidError, NotFoundError, isAppError } from '../../errors.js';
+import { t } from '../../lib/i18n.js';
+import { NewProjectSchema } from '../../projects/project-service.js';
+import { validate as validateEvent } from '../../../workflows/project/project.events.js';
+import { parseUpload } from '../../documents/upload.js';
+import { flash, langOf, page, render, requireRole } from '../render.js';
+import { formSpec, toNewProject, toPayload, type FormBody } from '../project-forms.js';
+import type { Values } from '../project-form-view.js';
+import { detailView, listView, loadProjectList, loadProjectPage, newProjectView, withLang, type PageCtx } from '../project-view.js';
+
+export function pageCtx(req: Request, res: Response): PageCtx {
+  const lang = langOf(req);
+  return { lang, langQs: typeof req.query.lang === 'string' ? `lang=${lang}` : '', csrfToken: String(res.locals.csrfToken ?? '') };
+}
+
+/** What the user typed, to show again after an error (never the CSRF token). */
+export function typedValues(body: FormBody): Values {
+  const out: Values = {};
+  for (const [k, v] of Object.entries(body ?? {})) {
+    if (k === '_csrf' || k === 'expectedVersion') continue;
+    if (typeof v === 'string') out[k] = v.slice(0, 20_000);
+    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string').slice(0, 200);
+  }
+  return out;
+}
+
+/** Conversion errors first, then whatever the schema says about the rest, in one InvalidError. */
+function invalid(conversion: Record<string, string>, schema: Record<string, string>): InvalidError {
+  return new InvalidError('invalid form', { fields: { ...schema, ...conversion } });
+}
+
+const ListFilter = z.object({
+  state: z.string().max(64).optional(), category: z.string().max(16).optional(), type: z.string().max(16).optional(),
+  streetId: z.string().max(64).optional(), communityId: z.string().max(64).optional(), year: z.string().regex(/^\d{4}$/).optional().catch(undefined),
+  q: z.string().max(100).optional(), page: z.string().regex(/^\d{1,5}$/).optional().catch(undefined),
+});
+
+const Version = z.string().regex(/^\d{1,9}$/).transform(Number).optional().catch(undefined);
+
+export function projectRoutes(deps: Deps): express.Router {
+  const { services } = deps;
+  const r = express.Router();
+
+  r.get('/projects', requireRole(), page(async (req, res) => {
+    const raw = ListFilter.parse(Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, typeof v === 'string' && v !== '' ? v : undefined])));
+    const filter = Object.fromEntries(Object.entries(raw).filter(([k, v]) => v !== undefined && k !== 'page')) as Record<string, string>;
+    const data = await loadProjectList(services, req.user!, { ...filter, page: raw.page ?? '1' });
+    render(req, res, 'pages/projects/list', listView(pageCtx(req, res), req.user!, data, filter));
+  }));
+
+  r.get('/projects/new', requireRole('community'), page(async (req, res) => {
+    const ctx = pageCtx(req, res);
+    render(req, res, 'pages/projects/new', newProjectView(ctx, await services.reference.categories()));
+  }));
+
+  r.post('/projects/new', requireRole('community'), page(async (req, res) => {
+    const ctx = pageCtx(req, res);
+    const body = (req.body ?? {}) as FormBody;
+    try {
+      const { payload, errors } = toNewProject(body);
+      if (Object.keys(errors).length) {
+        const schema = NewProjectSchema.safeParse(payload);
+        throw invalid(errors, schema.success ? {} : Object.fromEntries(schema.error.issues.map((i) => [i.path.join('.'), i.message])));
+      }
+      const project = await services.projects.create(req.user!, payload);
+      flash(req, 'projects.flash.created', { ref: project.ref });
+      res.redirect(303, withLang(ctx, `/projects/${project.id}`));
+    } catch (err) {
+      if (!isAppError(err) || err.status >= 500 || err.status === 401) throw err;
+      render(req, res, 'pages/projects/new', newProjectView(ctx, await services.reference.categories(), typedValues(body), err), err.status);
+    }
+  }));
+
+  r.get('/projects/:id', requireRole(), page(async (req, res) => {
+    const data = await loadProjectPage(services, req.user!, String(req.params.id));
+    render(req, res, 'pages/projects/detail', detailView(pageCtx(req, res), data));
+  }));
+
+  r.post('/projects/:id/events/:type', requireRole(), page(async (req, res) => {
+    const id = String(req.params.id);
+    const type = String(req.params.type);
+    const spec = formSpec(type);
+    if (!spec) throw new NotFoundError(`no form for ${type}`);
+    const ctx = pageCtx(req, res);
+    const user = req.user!;
+    let body: FormBody = (req.body ?? {}) as FormBody;
+    try {
+      const files = await parseUpload(req, res);
+      body = (req.body ?? {}) as FormBody;
+      const expectedVersion = Version.parse(body.expectedVersion);
+      // Files first (content-addressed, harmless if the event is then refused), then the event.
+      const stored = files.length ? await services.documents.storeForProject(user, id, files) : {};
+      const { payload, errors } = toPayload(spec, body, stored);
+      if (Object.keys(errors).length) {
+        const schema = validateEvent({ type, ...payload });
+        throw invalid(errors, schema.ok ? {} : schema.fields);
+      }
+      await services.projects.send(user, id, { type, ...payload }, { expectedVersion });
+      flash(req, 'projects.flash.sent', { event: t(ctx.lang, `projects.events.${type}.name`) });
+      res.redirect(303, withLang(ctx, `/projects/${id}`));
+    } catch (err) {
+      if (!isAppError(err) || err.status >= 500 || err.status === 401) throw err;
+      // A stale or refused form comes back with the user's input and the reasons (never a blank page).
+      const data = await loadProjectPage(services, user, id);
+      render(req, res, 'pages/projects/detail', detailView(ctx, data, { type, values: typedValues(body), err }), err.status);
+    }
+  }));
+
+  return r;
+}

@@ -1,0 +1,78 @@
+// Public pages, no log-in (issue 4 item 7): notices with an objection form, projects, statistics.
+// No personal data: the services hand over masked projects and stage-only timelines.
+import express from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.js';
+import { objectionLimiter } from '../../auth/rate-limit.js';
+import { t } from '../../lib/i18n.js';
+import { formErrors, langOf, page, render } from '../render.js';
+import { field, idParam } from '../params.js';
+import { presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats } from '../public-view.js';
+
+const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
+
+export function publicRoutes(deps: Deps): express.Router {
+  const r = express.Router();
+  const limitObjections = objectionLimiter();
+
+  r.get('/public', page(async (req, res) => {
+    const lang = langOf(req);
+    const { notices } = await deps.services.publicSite.notices();
+    const q = lang === 'en' ? '?lang=en' : '';
+    render(req, res, 'pages/public/index', {
+      title: t(lang, 'public.home.title'), noticeCount: notices.length,
+      links: { notices: `/public/notices${q}`, projects: `/public/projects${q}`, stats: `/public/stats${q}` },
+    });
+  }));
+
+  r.get('/public/notices', page(async (req, res) => {
+    const lang = langOf(req);
+    render(req, res, 'pages/public/notices', { title: t(lang, 'public.notices.title'), ...presentNotices(lang, await deps.services.publicSite.notices()) });
+  }));
+
+  r.get('/public/notices/:id', page(async (req, res) => {
+    const lang = langOf(req);
+    const id = idParam(req);
+    render(req, res, 'pages/public/notice', { title: t(lang, 'public.notice.title'), form: { text: '', contact: '' }, ...presentNotice(lang, await deps.services.publicSite.notice(id)) });
+  }));
+
+  r.post('/public/notices/:id', limitObjections, page(async (req, res) => {
+    const lang = langOf(req);
+    const id = idParam(req);
+    const form = ObjectionForm.parse(req.body);
+    try {
+      await deps.services.publicSite.object(id, form);
+      res.redirect(303, `/public/notices/${encodeURIComponent(id)}/thanks${lang === 'en' ? '?lang=en' : ''}`);
+    } catch (err) {
+      const errors = formErrors(req, err);
+      if (!errors) throw err;
+      const model = presentNotice(lang, await deps.services.publicSite.notice(id));
+      render(req, res, 'pages/public/notice', { title: t(lang, 'public.notice.title'), form, errors, ...model }, (err as { status?: number }).status ?? 422);
+    }
+  }));
+
+  r.get('/public/notices/:id/thanks', page(async (req, res) => {
+    const lang = langOf(req);
+    const id = idParam(req);
+    render(req, res, 'pages/public/thanks', { title: t(lang, 'public.thanks.title'), ...presentNotice(lang, await deps.services.publicSite.notice(id)) });
+  }));
+
+  r.get('/public/projects', page(async (req, res) => {
+    const lang = langOf(req);
+    render(req, res, 'pages/public/projects', { title: t(lang, 'public.projects.title'), ...presentPublicList(lang, await deps.services.publicSite.list(req.query)) });
+  }));
+
+  r.get('/public/projects/:id', page(async (req, res) => {
+    const lang = langOf(req);
+    const id = idParam(req);
+    const model = presentPublicProject(lang, await deps.services.publicSite.project(id));
+    render(req, res, 'pages/public/project', { title: model.heading, ...model });
+  }));
+
+  r.get('/public/stats', page(async (req, res) => {
+    const lang = langOf(req);
+    render(req, res, 'pages/public/stats', { title: t(lang, 'public.stats.title'), ...presentStats(lang, await deps.services.publicSite.stats(req.query.year)) });
+  }));
+
+  return r;
+}
