@@ -66,7 +66,7 @@ program
   .action(async () => {
     const deps = await createDeps(loadConfig());
     try {
-      const r = await deps.services.seedDemo();
+      const r = await deps.services.seedDemo({ stories: true });
       process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
     } finally {
       await deps.close();

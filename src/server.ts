@@ -15,7 +15,7 @@ export interface Running {
 
 export async function startServer(config: Config, opts: { withWorkers?: boolean } = {}): Promise<Running> {
   const deps = await createDeps(config);
-  const seeded = config.demo ? await deps.services.seedDemo?.() : undefined;
+  const seeded = config.demo ? await deps.services.seedDemo({ stories: true }) : undefined;
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -18,6 +18,10 @@ import { createDocumentService } from './documents/document-service.js';
 import { createReferenceService } from './reference/reference.js';
 import { createRulesService } from './rules/rules-service.js';
 import { seedDemo, type DemoSeedResult } from './demo/seed.js';
+import { seedStories, type StoryRuntime } from './demo/stories.js';
+import { createEngine } from './engine/engine.js';
+import { createTimerWorker } from './engine/timers.js';
+import type { ManualClock } from './lib/clock.js';
 import { createInboxService } from './inbox/inbox-service.js';
 import { createPublicService } from './public/public-service.js';
 import { createAdminService } from './admin/admin-service.js';
@@ -52,14 +56,30 @@ export function buildServices(deps: ServiceDeps) {
   const publicSite = createPublicService({ db, clock, reference, ledger, projects });
   const notify = createNotifier({ render: deps.renderMail ?? renderWithI18n, baseUrl: deps.config.baseUrl });
   let tick: (() => Promise<void>) | undefined;
+  const workflows: WorkflowDefinition[] = [projectDefinition() as WorkflowDefinition];
+  const effects: Record<string, EffectHandler> = projectEffects({ ledger, notify });
+  const enrichEnv = (trx: Trx) => calendar.calendar(trx);
+  /** The same components on their own engine and clock, for the demo stories. */
+  const storyRuntime = (c: ManualClock): StoryRuntime => {
+    const e = createEngine({ db, clock: c, workflows, effects, enrichEnv });
+    const p = createProjectService({ db, clock: c, reference, rules, beneficiaries, engine: () => e });
+    return { projects: p, timers: createTimerWorker({ db, engine: e, clock: c }), documents: createDocumentService({ db, clock: c, uploadDir: deps.config.uploadDir, projects: p }) };
+  };
 
   const services = {
     users, reference, ledger, calendar, rules, beneficiaries, projects, documents, inbox, publicSite, admin,
     attachEngine(e: Engine) {
       engine = e;
     },
-    /** Seeds the demo district on an empty database (idempotent). */
-    seedDemo: (): Promise<DemoSeedResult> => seedDemo({ db, clock, users, reference, ledger, beneficiaries, projects, engine: getEngine }),
+    /**
+     * Seeds the demo district on an empty database (idempotent). With stories, demo projects are
+     * driven through the lifecycle on a sandbox clock that ends at now (npm start); without, a
+     * minimal set that tests build on.
+     */
+    seedDemo: (opts: { stories?: boolean } = {}): Promise<DemoSeedResult> =>
+      seedDemo({ db, clock, users, reference, ledger, beneficiaries, projects, engine: getEngine }, {
+        ...(opts.stories ? { stories: (c: Clock) => seedStories({ clock: c, users, runtime: storyRuntime }) } : {}),
+      }),
     /** Lets the sandbox clock run the workers after moving time. */
     onTick(fn: () => Promise<void>) {
       tick = fn;
@@ -67,9 +87,6 @@ export function buildServices(deps: ServiceDeps) {
     runWorkers: () => tick?.() ?? Promise.resolve(),
   };
 
-  const workflows: WorkflowDefinition[] = [projectDefinition() as WorkflowDefinition];
-  const effects: Record<string, EffectHandler> = projectEffects({ ledger, notify });
-  const enrichEnv = (trx: Trx) => calendar.calendar(trx);
   return { workflows, effects, enrichEnv, services };
 }
 

@@ -37,6 +37,11 @@ const CATEGORIES = [
   ['公共设施', '公共设施', 'Public facilities'],
 ] as const;
 
+export interface SeedOptions {
+  /** Also drive demo projects through the lifecycle to several stages (npm start, `weishishi seed`). */
+  stories?: (clock: Clock) => Promise<unknown>;
+}
+
 export interface SeedDeps {
   db: Db;
   clock: Clock;
@@ -62,7 +67,7 @@ const LOGINS: Array<Omit<NewUser, 'password'>> = [
   { email: 'admin@example.org', name: '系统管理员', role: 'admin', districtId: DEMO_IDS.district },
 ];
 
-export async function seedDemo(deps: SeedDeps): Promise<DemoSeedResult> {
+export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<DemoSeedResult> {
   const { db, clock } = deps;
   const logins = LOGINS.map((l) => ({ email: l.email, role: l.role }));
   if (await db('districts').first()) return { password: DEMO_PASSWORD, logins, created: false };
@@ -91,7 +96,6 @@ export async function seedDemo(deps: SeedDeps): Promise<DemoSeedResult> {
   });
 
   const c1 = (await deps.users.findByEmail('community1@example.org'))!;
-  const c2 = (await deps.users.findByEmail('community2@example.org'))!;
   // Fictitious residents; ID numbers carry valid check digits so the register accepts them.
   for (const b of [
     { name: '黄秀英', idNumber: '440402195003150020', phone: '13800001111', address: '珠海市香洲区莲花路18号3栋601', disabilityType: '肢体', disabilityLevel: '一级', householdSize: 2 },
@@ -101,26 +105,32 @@ export async function seedDemo(deps: SeedDeps): Promise<DemoSeedResult> {
     await deps.beneficiaries.register(c1, b);
   }
 
-  const stair = await deps.projects.create(c1, {
-    title: '莲花社区爬楼机配置', type: 'goods', category: '助残', estimatedFen: 3_600_000,
-    description: '为居住在无电梯楼房高层的轮椅使用者配置爬楼机两台，含操作培训与一年质保。',
-    items: [{ name: '履带式爬楼机', quantity: 2, unitFen: 1_800_000 }], beneficiaryCount: 2,
-  });
-  await deps.projects.send(c1, stair.id, { type: 'SUBMIT' });
-  await deps.projects.send(c2, stair.id, { type: 'SCREEN_PASS', checklist: { positiveList: true, negativeList: false, duplicate: false } });
+  if (opts.stories) {
+    await opts.stories(clock);
+  } else {
+    // A minimal set, which the tests build on: a draft, one in screening, one in deliberation.
+    const stair = await deps.projects.create(c1, {
+      title: '莲花社区爬楼机配置', type: 'goods', category: '助残', estimatedFen: 3_600_000,
+      description: '为居住在无电梯楼房高层的轮椅使用者配置爬楼机两台，含操作培训与一年质保。',
+      items: [{ name: '履带式爬楼机', quantity: 2, unitFen: 1_800_000 }], beneficiaryCount: 2,
+    });
+    await deps.projects.send(c1, stair.id, { type: 'SUBMIT' });
+    const c2 = (await deps.users.findByEmail('community2@example.org'))!;
+    await deps.projects.send(c2, stair.id, { type: 'SCREEN_PASS', checklist: { positiveList: true, negativeList: false, duplicate: false } });
 
-  const adapt = await deps.projects.create(c1, {
-    title: '困难残疾人家庭居家适老化改造', type: 'works', category: '助老', estimatedFen: 3_600_000,
-    description: '为3户重度残疾人家庭安装扶手、防滑地面、坡道和坐便器增高垫。',
-    items: [{ name: '居家适老化改造（每户）', quantity: 3, unitFen: 1_200_000 }], beneficiaryCount: 3,
-  });
-  await deps.projects.send(c1, adapt.id, { type: 'SUBMIT' });
+    const adapt = await deps.projects.create(c1, {
+      title: '困难残疾人家庭居家适老化改造', type: 'works', category: '助老', estimatedFen: 3_600_000,
+      description: '为3户重度残疾人家庭安装扶手、防滑地面、坡道和坐便器增高垫。',
+      items: [{ name: '居家适老化改造（每户）', quantity: 3, unitFen: 1_200_000 }], beneficiaryCount: 3,
+    });
+    await deps.projects.send(c1, adapt.id, { type: 'SUBMIT' });
 
-  await deps.projects.create(c1, {
-    title: '重度残疾人上门探访与心理慰藉', type: 'services', category: '助残', estimatedFen: 4_800_000,
-    description: '每周一次上门探访、心理慰藉与康复指导，服务20户，全年共计960人次。',
-    items: [{ name: '上门探访服务（人次）', quantity: 960, unitFen: 5_000 }], beneficiaryCount: 20,
-  });
+    await deps.projects.create(c1, {
+      title: '重度残疾人上门探访与心理慰藉', type: 'services', category: '助残', estimatedFen: 4_800_000,
+      description: '每周一次上门探访、心理慰藉与康复指导，服务20户，全年共计960人次。',
+      items: [{ name: '上门探访服务（人次）', quantity: 960, unitFen: 5_000 }], beneficiaryCount: 20,
+    });
+  }
 
   return { password: DEMO_PASSWORD, logins, created: true };
 }

@@ -23,12 +23,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(opts: { kind?: StorageKind; start?: string; transport?: Transporter; app?: AppOptions; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(opts: { kind?: StorageKind; start?: string; transport?: Transporter; app?: AppOptions; env?: Record<string, string>; seed?: boolean } = {}): Promise<TestApp> {
   const t = await createTestDb(opts.kind ?? 'sqlite');
   const config = loadConfig({ NODE_ENV: 'test', CLOCK: 'manual', LOG_LEVEL: 'silent', DATA_DIR: '/tmp/wss-test-data', ...opts.env });
   const clock = new ManualClock(opts.start ?? T0);
   const deps = await createDeps(config, { db: t.db, clock, logger: createLogger('silent'), ...(opts.transport ? { transport: opts.transport } : {}) });
-  await deps.services.seedDemo();
+  if (opts.seed !== false) await deps.services.seedDemo();
   const app = createApp(deps, { loginLimits: { perAccount: 1000, perAddress: 1000, windowMs: 60_000 }, ...opts.app });
   const http = supertest(app);
   const tokens = new Map<string, string>();
