@@ -147,7 +147,7 @@ const OFFICIAL_WORKDAYS: DayList = chineseDaysData.workdays;
  * The package has no list of years; a year is known when its New Year's Day (元旦) is in the
  * official data — every annual State Council notice starts with 元旦 of that year.
  */
-function chineseDaysKnowsYear(year: number): boolean {
+export function chineseDaysKnowsYear(year: number): boolean {
   if (!Number.isSafeInteger(year) || year < 1000 || year > 9999) return false;
   return OFFICIAL_HOLIDAYS[`${year}-01-01`] !== undefined;
 }

@@ -5,6 +5,7 @@ import type { ExplainedEvent } from '../engine/types.js';
 import type { HistoryRow } from '../engine/store.js';
 import type { User } from '../auth/users.js';
 import { maskName, maskPhone } from '../beneficiaries/mask.js';
+import { chineseDaysKnowsYear, shanghaiDate } from '../lib/calendar.js';
 import type { ProjectContext } from '../../workflows/project/index.js';
 import type { ProjectRow } from './project-repo.js';
 
@@ -93,6 +94,10 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
     acceptances: c.acceptances.map((a) => ({ ...a, signatories: maskSignatories(a.signatories, viewer, c) })),
     evaluation: c.evaluation,
     deadlines: {
+      // Working-day deadlines in a year the official calendar does not know were counted on
+      // Monday–Friday (plus admin overrides): flagged so people check them.
+      weekdaysOnly: [c.noticeEndsAt, c.reviewReminderAt, c.reviewEscalationAt]
+        .some((d) => typeof d === 'string' && !chineseDaysKnowsYear(Number(shanghaiDate(d).slice(0, 4)))),
       noticeEndsAt: c.noticeEndsAt,
       reviewReminderAt: c.reviewReminderAt,
       reviewEscalationAt: c.reviewEscalationAt,

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { api, DELIBERATION_OK, goodsProject, shanghaiDay, U } from '../support/lifecycle.js';
+
+const GOOD_CHECKLIST = { positiveList: true, negativeList: false, duplicate: false };
+
+describe('working-day deadlines', () => {
+  let a: TestApp | undefined;
+  afterEach(async () => {
+    await a?.close();
+  });
+
+  async function toNotice(app: TestApp) {
+    const x = api(app);
+    const p = await x.create(U.c1, goodsProject());
+    await x.ok(U.c1, p.id, 'SUBMIT');
+    await x.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });
+    return x.ok(U.c1, p.id, 'RECORD_DELIBERATION', { ...DELIBERATION_OK, heldOn: shanghaiDay(app) });
+  }
+
+  it('when the notice spans the National Day holiday, then it ends after the golden week, at the end of a working day', async () => {
+    // Tuesday 2026-09-29, 10:00 in Shanghai; 1–7 October are holidays, Saturday 10 October is worked.
+    a = await createTestApp({ start: '2026-09-29T02:00:00.000Z' });
+    const p = await toNotice(a);
+    // Working days after 29 Sep: 30 Sep, 8 Oct, 9 Oct, 10 Oct (make-up Saturday), 12 Oct.
+    expect(p.deadlines.noticeEndsAt).toBe('2026-10-12T15:59:59.999Z');
+    expect(p.deadlines.weekdaysOnly).toBe(false);
+  });
+
+  it('when a deadline falls in a year the official calendar does not know, then it is counted on weekdays and flagged', async () => {
+    a = await createTestApp({ start: '2026-12-29T02:00:00.000Z' });
+    const p = await toNotice(a);
+    // 30, 31 Dec 2026; then 2027, which it does not know: Friday 1 January counts as a plain
+    // weekday (nobody has told it that 元旦 is a holiday), then Mon 4 and Tue 5.
+    expect(p.deadlines.noticeEndsAt).toBe('2027-01-05T15:59:59.999Z');
+    expect(p.deadlines.weekdaysOnly).toBe(true);
+  });
+
+  it('when an admin marks a day as a holiday, then deadlines computed afterwards skip it', async () => {
+    a = await createTestApp({ start: '2026-12-29T02:00:00.000Z' });
+    await a.deps.services.calendar.setOverride({ date: '2027-01-01', kind: 'holiday', note: '元旦' }, 'test');
+    const p = await toNotice(a);
+    expect(p.deadlines.noticeEndsAt).toBe('2027-01-06T15:59:59.999Z');
+  });
+});
