@@ -7,7 +7,6 @@ import type { Transporter } from 'nodemailer';
 import type { Clock } from '../lib/clock.js';
 import { isPostgres, type Db, type Queryable, type Trx } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
-import { takeSqliteWriteLock } from './timers.js';
 
 export interface OutgoingMail {
   to: string;
@@ -94,7 +93,6 @@ export function createOutboxWorker(deps: { db: Db; clock: Clock; transport: Tran
   async function claim(limit: number): Promise<OutboxRow[]> {
     return db.transaction(async (trx: Trx) => {
       const now = clock.now().toISOString();
-      await takeSqliteWriteLock(trx, 'outbox');
       const q = trx('outbox')
         .where((w) =>
           w.where((a) => a.where('status', 'pending').andWhere('next_attempt_at', '<=', now))

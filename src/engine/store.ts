@@ -32,16 +32,13 @@ function toInstance(r: InstanceRecord): InstanceRow {
 }
 
 /**
- * Loads an instance and takes its write lock for the rest of the transaction. On PostgreSQL a row
- * lock (FOR UPDATE); on SQLite a no-op write first, so that the deferred BEGIN becomes a write
- * transaction at once instead of failing later with SQLITE_BUSY when it upgrades.
+ * Loads an instance and takes its write lock for the rest of the transaction: a row lock on
+ * PostgreSQL (FOR UPDATE); on SQLite the transaction already holds the database's write lock,
+ * because src/lib/db.ts begins every transaction IMMEDIATE.
  */
 export async function lockInstance(trx: Trx, id: string): Promise<InstanceRow | undefined> {
-  if (isPostgres(trx)) {
-    const r = await trx<InstanceRecord>('workflow_instances').where({ id }).forUpdate().first();
-    return r ? toInstance(r) : undefined;
-  }
-  const [r] = (await trx('workflow_instances').where({ id }).update({ version: trx.raw('version') }, '*')) as InstanceRecord[];
+  const q = trx<InstanceRecord>('workflow_instances').where({ id }).first();
+  const r = isPostgres(trx) ? await q.forUpdate() : await q;
   return r ? toInstance(r) : undefined;
 }
 

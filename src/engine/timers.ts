@@ -20,11 +20,6 @@ export interface TimerRow {
   status: string;
 }
 
-/** Takes the SQLite write lock at once (a deferred BEGIN would otherwise upgrade late and fail). */
-export async function takeSqliteWriteLock(trx: Trx, table: string): Promise<void> {
-  if (!isPostgres(trx)) await trx(table).where('id', -1).update({ id: -1 });
-}
-
 export function createTimerWorker(deps: { db: Db; engine: Engine; clock: Clock; logger?: Logger }) {
   const { db, engine, clock, logger } = deps;
 
@@ -41,7 +36,7 @@ export function createTimerWorker(deps: { db: Db; engine: Engine; clock: Clock; 
       );
       return r.rows[0] as Record<string, unknown> & { id: number; instance_id: string; event: string } | undefined;
     }
-    await takeSqliteWriteLock(trx, 'timers');
+    // SQLite: the IMMEDIATE transaction already holds the one write lock.
     return trx('timers').where('status', 'pending').andWhere('due_at', '<=', now).orderBy([{ column: 'due_at' }, { column: 'id' }]).first();
   }
 

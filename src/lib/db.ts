@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { createRequire } from 'node:module';
 import type { DatabaseConfig } from '../config.js';
 import { migrationSource } from '../../db/migrations/index.js';
 
@@ -21,11 +22,34 @@ pg.types.setTypeParser(20, (v: string) => {
   return n;
 });
 
+// knex begins SQLite transactions with a deferred BEGIN, which takes the write lock only at the
+// first write: a transaction that reads first and writes later can then fail with SQLITE_BUSY
+// (another process wrote in between) instead of waiting. Every transaction here may write, so this
+// client begins them IMMEDIATE: the write lock is taken at BEGIN, and waits use the busy timeout.
+// knex has no option for it; a subclass of its own better-sqlite3 client is the supported way to
+// customise a dialect (`client` accepts a class).
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- knex's dialect classes are untyped internals
+const ClientBetterSqlite3 = require('knex/lib/dialects/better-sqlite3/index.js') as new (config: Knex.Config) => any;
+const TransactionSqlite = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as new (...args: unknown[]) => { query(conn: unknown, sql: string): Promise<unknown> };
+
+class ImmediateTransaction extends TransactionSqlite {
+  begin(conn: unknown) {
+    return this.query(conn, 'BEGIN IMMEDIATE;');
+  }
+}
+
+class ImmediateSqliteClient extends ClientBetterSqlite3 {
+  transaction(...args: unknown[]) {
+    return new ImmediateTransaction(this, ...args);
+  }
+}
+
 export function createDb(cfg: DatabaseConfig): Db {
   if (cfg.client === 'sqlite') {
     if (cfg.filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(cfg.filename)), { recursive: true });
     return knexFactory({
-      client: 'better-sqlite3',
+      client: ImmediateSqliteClient as unknown as typeof Knex.Client,
       connection: { filename: cfg.filename },
       useNullAsDefault: true,
       // One connection: SQLite has one writer anyway, and a single connection makes every
@@ -57,7 +81,7 @@ export function createDb(cfg: DatabaseConfig): Db {
 }
 
 export function isPostgres(db: Queryable): boolean {
-  return db.client.config.client === 'pg';
+  return db.client.dialect === 'postgresql';
 }
 
 export async function migrateLatest(db: Db, cfg?: DatabaseConfig): Promise<void> {
