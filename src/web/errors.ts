@@ -2,14 +2,15 @@
 // a driver message or a stack; unexpected errors are logged with the request id.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, NotFoundError, isAppError } from '../errors.js';
-import { pickLang, reasonMessage, t, type Lang } from '../lib/i18n.js';
+import { pickLang, t, type Lang } from '../lib/i18n.js';
+import { reasonText } from '../lib/reason-text.js';
 
 export function errorBody(err: AppError, lang: Lang) {
   return {
     error: {
       code: err.code,
       message: t(lang, `errors.${err.code}`),
-      ...(err.reasons.length ? { reasons: err.reasons.map((r) => ({ code: r.code, message: reasonMessage(lang, r.code, r.params), ...(r.params ? { params: r.params } : {}) })) } : {}),
+      ...(err.reasons.length ? { reasons: err.reasons.map((r) => ({ code: r.code, message: reasonText(lang, r.code, r.params ?? {}), ...(r.params ? { params: r.params } : {}) })) } : {}),
       ...(err.fields ? { fields: Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [k, t(lang, v)])) } : {}),
     },
   };

@@ -14,6 +14,7 @@ import { documentRoutes } from './routes/documents.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { publicRoutes } from './routes/public.js';
 import { adminRoutes } from './routes/admin.js';
+import { profileRoutes } from './routes/profile.js';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 
@@ -31,6 +32,7 @@ export function pagesRouter(deps: Deps, opts: { loginLimits?: LoginLimits } = {}
   r.use(documentRoutes(deps));
   r.use(inboxRoutes(deps));
   r.use(publicRoutes(deps));
+  r.use(profileRoutes(deps));
   r.use('/admin', adminRoutes(deps));
   return r;
 }

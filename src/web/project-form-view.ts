@@ -1,12 +1,10 @@
 // View-models of the project forms: turns a FormSpec (project-forms.ts), the values to show (the
 // project's current facts, or what the user typed) and the field errors into flat objects the
 // partials print. Also the error summary, with links to the fields that exist on the page.
-import { hasKey, reasonMessage, t, type Lang } from '../lib/i18n.js';
+import { hasKey, t, type Lang } from '../lib/i18n.js';
 import { isAppError } from '../errors.js';
-import { formatYuan } from '../lib/money.js';
-import { formatShanghai } from '../lib/calendar.js';
 import { ITEM_ROWS, fieldsOf, type FieldSpec, type FormSpec, type OptionSource } from './project-forms.js';
-import { stateLabel } from './statechart.js';
+import { reasonText } from '../lib/reason-text.js';
 
 export interface Option { value: string; label: string }
 export type Options = Partial<Record<OptionSource, Option[]>>;
@@ -93,7 +91,9 @@ function fieldView(lang: Lang, prefix: string, spec: FieldSpec, values: Values, 
         const role = v1(values, `${spec.name}.${i}.role`);
         if (!role) break;
         const name = `${spec.name}.${i}.name`;
-        rows.push({ roleName: `${spec.name}.${i}.role`, role, id: `f-${prefix}${name}`, name, label: t(lang, 'projects.fields.signatoryName', { role: t(lang, `projects.roles.${role}`) }), value: v1(values, name), error: errors[name] });
+        const rid = `f-${prefix}${name}`;
+        const err = errors[name];
+        rows.push({ roleName: `${spec.name}.${i}.role`, role, id: rid, name, label: t(lang, 'projects.fields.signatoryName', { role: t(lang, `projects.roles.${role}`) }), value: v1(values, name), error: err, errorId: err ? `${rid}-error` : undefined });
       }
       return { ...base, isSignatories: true, rows, fieldsetId: id };
     }
@@ -162,26 +162,6 @@ function fieldLabel(lang: Lang, path: string): string {
   return t(lang, `projects.fields.${last(path)}`);
 }
 
-/** Reason params as people read them: amounts in 元, states and roles by name, dates in Shanghai. */
-export function reasonText(lang: Lang, code: string, params: Record<string, unknown> = {}): string {
-  const p: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(params)) {
-    if ((k.endsWith('Fen') || k === 'fen') && typeof v === 'number') p[k] = formatYuan(v, { lang });
-    else if (k === 'state' && typeof v === 'string') p[k] = stateLabel(lang, v);
-    else if (k === 'type' && typeof v === 'string') p[k] = hasKey(lang, `projects.types.${v}`) ? t(lang, `projects.types.${v}`) : t(lang, `projects.events.${v}.name`);
-    else if (k === 'method' && typeof v === 'string') p[k] = t(lang, `projects.methods.${v}`);
-    else if (k === 'role' && typeof v === 'string') p[k] = t(lang, `projects.roles.${v}`);
-    else if (k === 'item' && typeof v === 'string') p[k] = t(lang, `projects.fields.${v}`);
-    else if (k === 'expected' && typeof v === 'boolean') p[k] = t(lang, v ? 'projects.yes' : 'projects.no');
-    else if ((k === 'tranche') && typeof v === 'string') p[k] = t(lang, `projects.tranches.${v}`);
-    else if (k === 'allowed' && Array.isArray(v)) p[k] = v.map((x) => t(lang, `projects.tranches.${String(x)}`)).join('、');
-    else if (Array.isArray(v)) p[k] = v.join('、');
-    else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) p[k] = formatShanghai(v, 'datetime');
-    else p[k] = v;
-  }
-  return reasonMessage(lang, code, p);
-}
-
 /**
  * A service error as the form's error state: field messages (translated) and a summary whose
  * entries link to the fields on the page. Undefined for errors that are not the user's to fix.
@@ -199,3 +179,5 @@ export function errorState(lang: Lang, err: unknown, anchors: Map<string, string
   }
   return { summary, fields };
 }
+
+export { reasonText };

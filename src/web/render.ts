@@ -2,7 +2,8 @@
 // async-handler wrapper, flashes, and turning a service error into a form with its messages.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isAppError } from '../errors.js';
-import { LANGS, reasonMessage, t, type Lang } from '../lib/i18n.js';
+import { LANGS, t, type Lang } from '../lib/i18n.js';
+import { reasonText } from '../lib/reason-text.js';
 import { UnauthenticatedError, ForbiddenError } from '../errors.js';
 import type { Role } from '../auth/users.js';
 import { requestLang } from './errors.js';
@@ -61,7 +62,7 @@ export function formErrors(req: Request, err: unknown): { summary: Array<{ field
   const fields = Object.fromEntries(Object.entries(err.fields ?? {}).map(([k, v]) => [k, t(lang, v)]));
   const summary = [
     ...Object.entries(fields).map(([field, text]) => ({ field, text })),
-    ...err.reasons.map((r) => ({ text: reasonMessage(lang, r.code, r.params) })),
+    ...err.reasons.map((r) => ({ text: reasonText(lang, r.code, r.params ?? {}) })),
   ];
   if (summary.length === 0) summary.push({ text: t(lang, `errors.${err.code}`) });
   return { summary, fields };

@@ -2,6 +2,7 @@
 // grid, the chart's transitions as light arrows, the transitions this project took (from the
 // history's from → to) as bold arrows, visited states tinted and the current one highlighted.
 // Pure layout: the template (partials/project-statechart.hbs) only prints the numbers.
+import { stateLabel } from '../lib/reason-text.js';
 import { t, type Lang } from '../lib/i18n.js';
 
 const COL = 160;
@@ -65,10 +66,7 @@ function edgePath(from: string, to: string, bend: number): string {
   return `M${r1(p.x)},${r1(p.y)} Q${r1(mx)},${r1(my)} ${r1(q.x)},${r1(q.y)}`;
 }
 
-export function stateLabel(lang: Lang, state: string): string {
-  // nested states ('procurement.quoting') are flat keys: i18next reads dots as nesting
-  return t(lang, `projects.states.${state.replace('.', '_')}`);
-}
+export { stateLabel };
 
 /**
  * @param current the project's state now
