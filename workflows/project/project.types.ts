@@ -3,7 +3,7 @@
  * Everything here is plain JSON so that a snapshot survives `JSON.parse(JSON.stringify(…))`.
  * Absent values are `null`, never `undefined`.
  */
-import type { ProgrammeRules } from './project.rules.js';
+import type { ProgrammeRules, Votes } from './project.rules.js';
 
 /** A refusal or explanation, rendered as a sentence by the web layer (i18n key `reasons.<code>`). */
 export interface Reason {
@@ -87,13 +87,7 @@ export interface Checklist {
   duplicate: boolean;
 }
 
-export interface DeliberationRecord {
-  members: number;
-  present: number;
-  for: number;
-  against: number;
-  abstain: number;
-  heldOn: string;
+export interface DeliberationRecord extends Votes {
   minutes: string;
   /** QUORUM_NOT_MET / MAJORITY_NOT_MET; empty when the proposal carried */
   failures: Reason[];
@@ -201,22 +195,9 @@ export interface Decision {
   at: string;
 }
 
-export interface ProjectContext {
-  id: string;
-  ref: string;
-  communityId: string;
-  streetId: string;
-  districtId: string;
-  year: number;
-  title: string;
-  type: ProjectType;
-  category: string;
-  estimatedFen: number;
-  description: string;
-  items: LineItem[];
+/** The input, kept whole (with `beneficiaryCount` always present), plus what the lifecycle adds. */
+export interface ProjectContext extends Omit<ProjectInput, 'beneficiaryCount'> {
   beneficiaryCount: number | null;
-  rules: ProgrammeRules;
-  createdBy: string;
 
   /** mirrors the state value (dotted); lets `authorize` tell RETURN at street_review from RETURN at screening */
   stage: Stage;
