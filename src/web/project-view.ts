@@ -166,6 +166,7 @@ function factsView(lang: Lang, d: ProjectPageData) {
     row('awardedFen', yuanText(lang, p.awardedFen)), row('paidFen', yuanText(lang, p.paidFen)), row('vendor', vendor),
     row('beneficiaryCount', p.beneficiaryCount == null ? '—' : String(p.beneficiaryCount)), row('stageEnteredAt', formatShanghai(p.stageEnteredAt, 'datetime')),
     ...deadlines,
+    ...(p.deadlines.weekdaysOnly ? [row('weekdaysOnly', t(lang, 'projects.weekdaysOnlyNote'))] : []),
   ];
 }
 

@@ -34,6 +34,13 @@ describe('working-day deadlines', () => {
     // weekday (nobody has told it that 元旦 is a holiday), then Mon 4 and Tue 5.
     expect(p.deadlines.noticeEndsAt).toBe('2027-01-05T15:59:59.999Z');
     expect(p.deadlines.weekdaysOnly).toBe(true);
+    // …and the project page says so, in both languages.
+    const agent = (await import('supertest')).default.agent(a.app);
+    const login = await agent.get('/login');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(login.text)![1];
+    await agent.post('/login').type('form').send({ _csrf: csrf, email: U.c1, password: 'weishishi-demo' }).expect(302);
+    expect((await agent.get(`/projects/${p.id}`)).text).toContain('已按周一至周五计算');
+    expect((await agent.get(`/projects/${p.id}?lang=en`)).text).toContain('counted on Monday to Friday');
   });
 
   it('when an admin marks a day as a holiday, then deadlines computed afterwards skip it', async () => {
