@@ -1,5 +1,6 @@
 // Drives projects through the lifecycle via the JSON API (/api/v1), as the demo users, and checks
 // the budget ledger. Every step asserts its own status, so a test fails at the step that broke.
+import type { Allocation } from '../../src/budgets/ledger.js';
 import { expect } from 'vitest';
 import type { Response } from 'supertest';
 import type { TestApp } from './app.js';
@@ -120,15 +121,8 @@ export interface Project {
   [k: string]: unknown;
 }
 
-export interface AllocationView {
-  communityId: string;
-  year: number;
-  allocatedFen: number;
-  reservedFen: number;
-  committedFen: number;
-  spentFen: number;
-  availableFen: number;
-}
+/** An allocation as GET /api/v1/allocations answers it. */
+export type AllocationView = Allocation;
 
 /**
  * The ledger invariant through the API (allocated = available + reserved + committed + spent, each
