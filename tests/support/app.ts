@@ -6,7 +6,7 @@ import { createApp, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { ManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { createTestDb, type StorageKind, type TestDb } from './db.js';
 
 export const DEMO_PASSWORD = 'weishishi-demo';
@@ -23,11 +23,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(opts: { kind?: StorageKind; start?: string; transport?: Transporter; app?: AppOptions; env?: Record<string, string>; seed?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(opts: { kind?: StorageKind; start?: string; transport?: Transporter; app?: AppOptions; env?: Record<string, string>; seed?: boolean; logger?: Logger } = {}): Promise<TestApp> {
   const t = await createTestDb(opts.kind ?? 'sqlite');
   const config = loadConfig({ NODE_ENV: 'test', CLOCK: 'manual', LOG_LEVEL: 'silent', DATA_DIR: '/tmp/wss-test-data', ...opts.env });
   const clock = new ManualClock(opts.start ?? T0);
-  const deps = await createDeps(config, { db: t.db, clock, logger: createLogger('silent'), ...(opts.transport ? { transport: opts.transport } : {}) });
+  const deps = await createDeps(config, { db: t.db, clock, logger: opts.logger ?? createLogger('silent'), ...(opts.transport ? { transport: opts.transport } : {}) });
   if (opts.seed !== false) await deps.services.seedDemo();
   const app = createApp(deps, { loginLimits: { perAccount: 1000, perAddress: 1000, windowMs: 60_000 }, ...opts.app });
   const http = supertest(app);
