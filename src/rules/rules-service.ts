@@ -36,7 +36,8 @@ export interface RulesVersion {
   version: number;
   rules: ProgrammeRules;
   publishedBy: string | null;
-  publishedAt: string;
+  /** null for the built-in defaults */
+  publishedAt: string | null;
   note: string | null;
 }
 
@@ -48,8 +49,11 @@ export function createRulesService(deps: { db: Db; clock: Clock }) {
     publishedBy: (r.published_by as string | null) ?? null, publishedAt: r.published_at as string, note: (r.note as string | null) ?? null,
   });
 
+  /** Every version, newest first; the built-in defaults are version 1 until a district stores its own. */
   async function versions(districtId: string, q: Queryable = db): Promise<RulesVersion[]> {
-    return (await q('programme_rules').where({ district_id: districtId }).orderBy('version', 'desc')).map(toVersion);
+    const stored = (await q('programme_rules').where({ district_id: districtId }).orderBy('version', 'desc')).map(toVersion);
+    if (stored.some((v) => v.version === DEFAULT_RULES.version)) return stored;
+    return [...stored, { districtId, version: DEFAULT_RULES.version, rules: { ...DEFAULT_RULES }, publishedBy: null, publishedAt: null, note: null }];
   }
 
   /** The district's current rules; the defaults (version 1) until a district publishes its own. */
@@ -62,7 +66,9 @@ export function createRulesService(deps: { db: Db; clock: Clock }) {
     const p = RulesSchema.safeParse(input);
     if (!p.success) throw new InvalidError('invalid rules', { fields: Object.fromEntries(p.error.issues.map((i) => [i.path.join('.'), i.message])) });
     const latest = await q('programme_rules').where({ district_id: districtId }).max<{ v: number | null }[]>({ v: 'version' });
-    const version = Number(latest[0]?.v ?? 0) + 1;
+    // The defaults count as version 1, so the first published version is 2 and never collides
+    // with projects that started under the defaults.
+    const version = Math.max(Number(latest[0]?.v ?? 0), DEFAULT_RULES.version) + 1;
     const rules = { ...p.data, version } as ProgrammeRules;
     await q('programme_rules').insert({ district_id: districtId, version, rules: JSON.stringify(rules), published_by: userId, published_at: clock.now().toISOString(), note: note ?? null });
     return { districtId, version, rules, publishedBy: userId, publishedAt: clock.now().toISOString(), note: note ?? null };

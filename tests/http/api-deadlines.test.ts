@@ -49,4 +49,23 @@ describe('working-day deadlines', () => {
     const p = await toNotice(a);
     expect(p.deadlines.noticeEndsAt).toBe('2027-01-06T15:59:59.999Z');
   });
+
+  it('when the district publishes new rules, then a project keeps the version it started under', async () => {
+    a = await createTestApp();
+    const x = api(a);
+    const older = await x.create(U.c1, goodsProject({ title: '旧规则项目' }));
+    const current = await a.deps.services.rules.current('xz');
+    const v2 = await a.deps.services.rules.publish('xz', { ...current, noticeWorkingDays: 10 }, null, '公示期延长至10个工作日');
+    expect(v2.version).toBe(2);
+    const newer = await x.create(U.c1, goodsProject({ title: '新规则项目' }));
+    expect([older.rulesVersion, newer.rulesVersion]).toEqual([1, 2]);
+    const toNoticeOf = async (id: string) => {
+      await x.ok(U.c1, id, 'SUBMIT');
+      await x.ok(U.c2, id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });
+      return x.ok(U.c1, id, 'RECORD_DELIBERATION', { ...DELIBERATION_OK, heldOn: shanghaiDay(a!) });
+    };
+    // T0 is Monday 2026-03-02: five working days end Monday 9 March, ten end Monday 16 March.
+    expect((await toNoticeOf(older.id)).deadlines.noticeEndsAt).toBe('2026-03-09T15:59:59.999Z');
+    expect((await toNoticeOf(newer.id)).deadlines.noticeEndsAt).toBe('2026-03-16T15:59:59.999Z');
+  });
 });
