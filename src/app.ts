@@ -61,7 +61,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): express.Express {
   });
 
   app.use('/api/v1', apiRouter(deps, opts));
-  setupViews(app);
+  setupViews(app, { cache: deps.config.env !== 'development' });
   app.use(pagesRouter(deps, opts));
 
   app.use(notFound);

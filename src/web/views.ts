@@ -42,7 +42,7 @@ export const helpers = {
   },
 };
 
-export function setupViews(app: Express): void {
+export function setupViews(app: Express, opts: { cache: boolean }): void {
   const hbs = create({
     extname: '.hbs',
     defaultLayout: 'main',
@@ -52,5 +52,7 @@ export function setupViews(app: Express): void {
   });
   app.engine('.hbs', hbs.engine);
   app.set('view engine', '.hbs');
+  // Compiled templates are cached except in development, where an edited template shows at once.
+  app.set('view cache', opts.cache);
   app.set('views', TEMPLATES_DIR);
 }
