@@ -75,6 +75,8 @@ export function createAdminService(deps: {
     },
 
     places,
+    renamePlace: (kind: 'street' | 'community', id: string, input: unknown) => deps.reference.renamePlace(kind, id, input),
+
     createStreet: async (admin: User, input: { nameZh?: string; nameEn?: string }) =>
       deps.reference.createStreet({ districtId: await districtOf(admin), nameZh: input.nameZh ?? '', nameEn: input.nameEn ?? '' }),
     createCommunity: (input: { streetId?: string; nameZh?: string; nameEn?: string }) =>

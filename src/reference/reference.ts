@@ -110,6 +110,14 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
     return { id, districtId: street.district_id, ...s.data };
   }
 
+  /** Renames a street or a community. Moving a community to another street is not offered: its projects' scope would change under them. */
+  async function renamePlace(kind: 'street' | 'community', id: string, input: unknown): Promise<void> {
+    const p = z.object({ nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }).safeParse(input);
+    if (!p.success) throw invalid(p.error);
+    const n = await db(kind === 'street' ? 'streets' : 'communities').where({ id }).update({ name_zh: p.data.nameZh, name_en: p.data.nameEn });
+    if (!n) throw new NotFoundError(`${kind} ${id} not found`);
+  }
+
   async function upsertCategory(input: unknown, q: Queryable = db): Promise<Category> {
     const s = z.object({
       code: z.string().trim().min(1, 'validation.required').max(16),
@@ -137,7 +145,7 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
     }
   }
 
-  return { districts, streets, communities, community, categories, vendors, vendor, createVendor, updateVendor, createStreet, createCommunity, upsertCategory, assertVendorMaySupply };
+  return { districts, streets, communities, community, categories, vendors, vendor, createVendor, updateVendor, createStreet, createCommunity, renamePlace, upsertCategory, assertVendorMaySupply };
 }
 
 export type ReferenceService = ReturnType<typeof createReferenceService>;

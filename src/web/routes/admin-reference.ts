@@ -2,6 +2,7 @@
 import express from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
+import { NotFoundError } from '../../errors.js';
 import { t } from '../../lib/i18n.js';
 import { flash, langOf, page, render } from '../render.js';
 import { field, idParam } from '../params.js';
@@ -48,6 +49,35 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
         const errors = adminErrors(req, err);
         if (!errors) throw err;
         await placeForm(req, res, kind, form, errors, 422);
+      }
+    }));
+  }
+
+  // Renaming (names only; see ReferenceService.renamePlace).
+  const renameForm = async (req: express.Request, res: express.Response, kind: 'street' | 'community', id: string, form?: Record<string, string>, errors?: unknown, status = 200) => {
+    const lang = langOf(req);
+    const p = await admin.places();
+    const place = (kind === 'street' ? p.streets : p.communities).find((x) => x.id === id);
+    if (!place) throw new NotFoundError(`${kind} ${id} not found`);
+    const heading = t(lang, `admin.places.edit_${kind}`);
+    render(req, res, 'pages/admin/place-new', {
+      title: heading, heading, action: `/admin/places/${kind === 'street' ? 'streets' : 'communities'}/${id}`, isCommunity: false,
+      form: form ?? { nameZh: place.nameZh, nameEn: place.nameEn }, errors,
+    }, status);
+  };
+  for (const kind of ['street', 'community'] as const) {
+    const base = kind === 'street' ? '/places/streets' : '/places/communities';
+    r.get(`${base}/:id/edit`, page(async (req, res) => renameForm(req, res, kind, idParam(req))));
+    r.post(`${base}/:id`, page(async (req, res) => {
+      const form = PlaceForm.pick({ nameZh: true, nameEn: true }).parse(req.body);
+      try {
+        await admin.renamePlace(kind, idParam(req), form);
+        flash(req, 'admin.flash.placeSaved', { name: form.nameZh });
+        res.redirect(303, '/admin/places');
+      } catch (err) {
+        const errors = adminErrors(req, err);
+        if (!errors) throw err;
+        await renameForm(req, res, kind, idParam(req), form, errors, 422);
       }
     }));
   }
