@@ -7,6 +7,16 @@ import { verifyAll } from './engine/verify.js';
 import { createDb, migrateLatest } from './lib/db.js';
 import { onShutdown, runWorkersOnly, startServer } from './server.js';
 
+/** Opens the app's dependencies (migrating the database), runs fn, and always closes them. */
+async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
+  const deps = await createDeps(loadConfig());
+  try {
+    return await fn(deps);
+  } finally {
+    await deps.close();
+  }
+}
+
 const program = new Command()
   .name('weishishi')
   .description('民生微实事 workflow engine and web application')
@@ -49,28 +59,22 @@ program
   .description("replay every instance's history through its machine and check the hash chain")
   .option('--first', 'stop at the first broken instance')
   .action(async (opts: { first?: boolean }) => {
-    const deps = await createDeps(loadConfig());
-    try {
-      const report = await verifyAll(deps.engine, deps.db, { stopAtFirst: Boolean(opts.first) });
-      for (const p of report.problems) process.stdout.write(`BROKEN ${p.instanceId}${p.seq ? ` at seq ${p.seq}` : ''}: ${p.problem}\n`);
-      process.stdout.write(`verified ${report.checked} instances, ${report.events} events: ${report.problems.length ? `${report.problems.length} broken` : 'all intact'}\n`);
-      process.exitCode = report.problems.length ? 1 : 0;
-    } finally {
-      await deps.close();
-    }
+    await withDeps(async (deps) => {
+    const report = await verifyAll(deps.engine, deps.db, { stopAtFirst: Boolean(opts.first) });
+    for (const p of report.problems) process.stdout.write(`BROKEN ${p.instanceId}${p.seq ? ` at seq ${p.seq}` : ''}: ${p.problem}\n`);
+    process.stdout.write(`verified ${report.checked} instances, ${report.events} events: ${report.problems.length ? `${report.problems.length} broken` : 'all intact'}\n`);
+    process.exitCode = report.problems.length ? 1 : 0;
+    });
   });
 
 program
   .command('seed')
   .description('seed the demo district on an empty database (serve does this unless DEMO=0)')
   .action(async () => {
-    const deps = await createDeps(loadConfig());
-    try {
-      const r = await deps.services.seedDemo({ stories: true });
-      process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
-    } finally {
-      await deps.close();
-    }
+    await withDeps(async (deps) => {
+    const r = await deps.services.seedDemo({ stories: true });
+    process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
+    });
   });
 
 const user = program.command('user').description('manage users');
@@ -88,17 +92,14 @@ user
   .action(async (o: { email: string; name: string; role: string; community?: string; street?: string; district?: string; vendor?: string; lang: string }) => {
     const password = process.env.WEISHISHI_PASSWORD;
     if (!password) throw new ConfigError('set the new password in WEISHISHI_PASSWORD (kept out of the shell history and process list)');
-    const deps = await createDeps(loadConfig());
-    try {
-      const u = await deps.services.users.create({
-        email: o.email, name: o.name, role: o.role as never, password, lang: o.lang as never,
-        ...(o.community ? { communityId: o.community } : {}), ...(o.street ? { streetId: o.street } : {}),
-        ...(o.district ? { districtId: o.district } : {}), ...(o.vendor ? { vendorId: o.vendor } : {}),
-      });
-      process.stdout.write(`created ${u.email} (${u.role}) id ${u.id}\n`);
-    } finally {
-      await deps.close();
-    }
+    await withDeps(async (deps) => {
+    const u = await deps.services.users.create({
+      email: o.email, name: o.name, role: o.role as never, password, lang: o.lang as never,
+      ...(o.community ? { communityId: o.community } : {}), ...(o.street ? { streetId: o.street } : {}),
+      ...(o.district ? { districtId: o.district } : {}), ...(o.vendor ? { vendorId: o.vendor } : {}),
+    });
+    process.stdout.write(`created ${u.email} (${u.role}) id ${u.id}\n`);
+    });
   });
 user
   .command('reset-password')
@@ -107,26 +108,20 @@ user
   .action(async (o: { email: string }) => {
     const password = process.env.WEISHISHI_PASSWORD;
     if (!password) throw new ConfigError('set the new password in WEISHISHI_PASSWORD');
-    const deps = await createDeps(loadConfig());
-    try {
-      const u = await deps.services.users.findByEmail(o.email);
-      if (!u) throw new ConfigError(`no user ${o.email}`);
-      await deps.services.users.setPassword(u.id, password);
-      process.stdout.write(`password reset for ${u.email}\n`);
-    } finally {
-      await deps.close();
-    }
+    await withDeps(async (deps) => {
+    const u = await deps.services.users.findByEmail(o.email);
+    if (!u) throw new ConfigError(`no user ${o.email}`);
+    await deps.services.users.setPassword(u.id, password);
+    process.stdout.write(`password reset for ${u.email}\n`);
+    });
   });
 user
   .command('list')
   .description('list users')
   .action(async () => {
-    const deps = await createDeps(loadConfig());
-    try {
-      for (const u of await deps.services.users.list()) process.stdout.write(`${u.email.padEnd(32)} ${u.role.padEnd(10)} ${u.disabled ? 'disabled' : ''}\n`);
-    } finally {
-      await deps.close();
-    }
+    await withDeps(async (deps) => {
+    for (const u of await deps.services.users.list()) process.stdout.write(`${u.email.padEnd(32)} ${u.role.padEnd(10)} ${u.disabled ? 'disabled' : ''}\n`);
+    });
   });
 
 const calendar = program.command('calendar').description('working-day calendar overrides');
@@ -134,27 +129,21 @@ calendar
   .command('list')
   .description('list overrides and the coming years the official calendar does not know')
   .action(async () => {
-    const deps = await createDeps(loadConfig());
-    try {
-      for (const o of await deps.services.calendar.overrides()) process.stdout.write(`${o.date} ${o.kind}${o.note ? ` ${o.note}` : ''}\n`);
-      const unknown = deps.services.calendar.unknownYearsAhead();
-      if (unknown.length) process.stdout.write(`warning: no official holiday schedule for ${unknown.join(', ')}: deadlines fall back to Monday–Friday unless overrides are added\n`);
-    } finally {
-      await deps.close();
-    }
+    await withDeps(async (deps) => {
+    for (const o of await deps.services.calendar.overrides()) process.stdout.write(`${o.date} ${o.kind}${o.note ? ` ${o.note}` : ''}\n`);
+    const unknown = deps.services.calendar.unknownYearsAhead();
+    if (unknown.length) process.stdout.write(`warning: no official holiday schedule for ${unknown.join(', ')}: deadlines fall back to Monday–Friday unless overrides are added\n`);
+    });
   });
 calendar
   .command('set <date> <kind>')
   .description('mark a date (YYYY-MM-DD) as a workday or a holiday')
   .option('--note <note>')
   .action(async (date: string, kind: string, o: { note?: string }) => {
-    const deps = await createDeps(loadConfig());
-    try {
-      const r = await deps.services.calendar.setOverride({ date, kind, ...(o.note ? { note: o.note } : {}) }, 'cli');
-      process.stdout.write(`${r.date} is now a ${r.kind}${r.unknownYear ? ' (the official calendar does not know this year)' : ''}\n`);
-    } finally {
-      await deps.close();
-    }
+    await withDeps(async (deps) => {
+    const r = await deps.services.calendar.setOverride({ date, kind, ...(o.note ? { note: o.note } : {}) }, 'cli');
+    process.stdout.write(`${r.date} is now a ${r.kind}${r.unknownYear ? ' (the official calendar does not know this year)' : ''}\n`);
+    });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
