@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from './config.js';
 import { isAppError } from './errors.js';
-import { createDeps } from './deps.js';
+import { createDeps, type Deps } from './deps.js';
 import { verifyAll } from './engine/verify.js';
 import { createDb, migrateLatest } from './lib/db.js';
 import { onShutdown, runWorkersOnly, startServer } from './server.js';
