@@ -56,14 +56,17 @@ program
 
 program
   .command('verify')
-  .description("replay every instance's history through its machine and check the hash chain")
+  .description("replay every instance's history through its machine, check the hash chains, and rebuild every allocation from its ledger entries")
   .option('--first', 'stop at the first broken instance')
   .action(async (opts: { first?: boolean }) => {
     await withDeps(async (deps) => {
-    const report = await verifyAll(deps.engine, deps.db, { stopAtFirst: Boolean(opts.first) });
-    for (const p of report.problems) process.stdout.write(`BROKEN ${p.instanceId}${p.seq ? ` at seq ${p.seq}` : ''}: ${p.problem}\n`);
-    process.stdout.write(`verified ${report.checked} instances, ${report.events} events: ${report.problems.length ? `${report.problems.length} broken` : 'all intact'}\n`);
-    process.exitCode = report.problems.length ? 1 : 0;
+      const report = await verifyAll(deps.engine, deps.db, { stopAtFirst: Boolean(opts.first) });
+      for (const p of report.problems) process.stdout.write(`BROKEN ${p.instanceId}${p.seq ? ` at seq ${p.seq}` : ''}: ${p.problem}\n`);
+      process.stdout.write(`verified ${report.checked} instances, ${report.events} events: ${report.problems.length ? `${report.problems.length} broken` : 'all intact'}\n`);
+      const ledger = await deps.services.ledger.audit();
+      for (const p of ledger) process.stdout.write(`LEDGER ${p.communityId}/${p.year}: ${p.problem}\n`);
+      process.stdout.write(`ledger: ${ledger.length ? `${ledger.length} allocations do not match their entries` : 'every allocation matches its entries'}\n`);
+      process.exitCode = report.problems.length || ledger.length ? 1 : 0;
     });
   });
 
@@ -72,8 +75,8 @@ program
   .description('seed the demo district on an empty database (serve does this unless DEMO=0)')
   .action(async () => {
     await withDeps(async (deps) => {
-    const r = await deps.services.seedDemo({ stories: true });
-    process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
+      const r = await deps.services.seedDemo({ stories: true });
+      process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
     });
   });
 
@@ -93,10 +96,10 @@ user
     const password = process.env.WEISHISHI_PASSWORD;
     if (!password) throw new ConfigError('set the new password in WEISHISHI_PASSWORD (kept out of the shell history and process list)');
     await withDeps(async (deps) => {
-    const u = await deps.services.users.create({
-      email: o.email, name: o.name, role: o.role as never, password, lang: o.lang as never,
-      ...(o.community ? { communityId: o.community } : {}), ...(o.street ? { streetId: o.street } : {}),
-      ...(o.district ? { districtId: o.district } : {}), ...(o.vendor ? { vendorId: o.vendor } : {}),
+      const u = await deps.services.users.create({
+        email: o.email, name: o.name, role: o.role as never, password, lang: o.lang as never,
+        ...(o.community ? { communityId: o.community } : {}), ...(o.street ? { streetId: o.street } : {}),
+        ...(o.district ? { districtId: o.district } : {}), ...(o.vendor ? { vendorId: o.vendor } : {}),
     });
     process.stdout.write(`created ${u.email} (${u.role}) id ${u.id}\n`);
     });
@@ -109,10 +112,10 @@ user
     const password = process.env.WEISHISHI_PASSWORD;
     if (!password) throw new ConfigError('set the new password in WEISHISHI_PASSWORD');
     await withDeps(async (deps) => {
-    const u = await deps.services.users.findByEmail(o.email);
-    if (!u) throw new ConfigError(`no user ${o.email}`);
-    await deps.services.users.setPassword(u.id, password);
-    process.stdout.write(`password reset for ${u.email}\n`);
+      const u = await deps.services.users.findByEmail(o.email);
+      if (!u) throw new ConfigError(`no user ${o.email}`);
+      await deps.services.users.setPassword(u.id, password);
+      process.stdout.write(`password reset for ${u.email}\n`);
     });
   });
 user
@@ -120,7 +123,7 @@ user
   .description('list users')
   .action(async () => {
     await withDeps(async (deps) => {
-    for (const u of await deps.services.users.list()) process.stdout.write(`${u.email.padEnd(32)} ${u.role.padEnd(10)} ${u.disabled ? 'disabled' : ''}\n`);
+      for (const u of await deps.services.users.list()) process.stdout.write(`${u.email.padEnd(32)} ${u.role.padEnd(10)} ${u.disabled ? 'disabled' : ''}\n`);
     });
   });
 
@@ -130,9 +133,9 @@ calendar
   .description('list overrides and the coming years the official calendar does not know')
   .action(async () => {
     await withDeps(async (deps) => {
-    for (const o of await deps.services.calendar.overrides()) process.stdout.write(`${o.date} ${o.kind}${o.note ? ` ${o.note}` : ''}\n`);
-    const unknown = deps.services.calendar.unknownYearsAhead();
-    if (unknown.length) process.stdout.write(`warning: no official holiday schedule for ${unknown.join(', ')}: deadlines fall back to Monday–Friday unless overrides are added\n`);
+      for (const o of await deps.services.calendar.overrides()) process.stdout.write(`${o.date} ${o.kind}${o.note ? ` ${o.note}` : ''}\n`);
+      const unknown = deps.services.calendar.unknownYearsAhead();
+      if (unknown.length) process.stdout.write(`warning: no official holiday schedule for ${unknown.join(', ')}: deadlines fall back to Monday–Friday unless overrides are added\n`);
     });
   });
 calendar
@@ -141,8 +144,8 @@ calendar
   .option('--note <note>')
   .action(async (date: string, kind: string, o: { note?: string }) => {
     await withDeps(async (deps) => {
-    const r = await deps.services.calendar.setOverride({ date, kind, ...(o.note ? { note: o.note } : {}) }, 'cli');
-    process.stdout.write(`${r.date} is now a ${r.kind}${r.unknownYear ? ' (the official calendar does not know this year)' : ''}\n`);
+      const r = await deps.services.calendar.setOverride({ date, kind, ...(o.note ? { note: o.note } : {}) }, 'cli');
+      process.stdout.write(`${r.date} is now a ${r.kind}${r.unknownYear ? ' (the official calendar does not know this year)' : ''}\n`);
     });
   });
 

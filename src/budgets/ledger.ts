@@ -171,7 +171,48 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
     return (await query).map((r) => ({ id: Number(r.id), communityId: r.community_id, year: Number(r.year), projectId: r.project_id, kind: r.kind, fen: Number(r.fen), note: r.note, at: r.at }));
   }
 
-  return { reserve, commit, spend, releaseAll, setAllocation, allocations, entries, projectBalance };
+  /**
+   * Rebuilds every allocation from its entries and compares: a balance edited behind the ledger's
+   * back shows up. The entries give allocated (the latest `allocate`), spent (Σ spend) and what is
+   * still held (Σ reserve − Σ release − Σ spend = reserved + committed); the per-project rows must
+   * add up to the same. (Reserved and committed are not told apart by the entries, only their sum.)
+   */
+  async function audit(q: Queryable = db): Promise<Array<{ communityId: string; year: number; problem: string }>> {
+    const problems: Array<{ communityId: string; year: number; problem: string }> = [];
+    const entriesBy = new Map<string, { allocated: number | null; reserve: number; release: number; spend: number }>();
+    for (const e of await q('ledger_entries').orderBy('id')) {
+      const k = `${e.community_id}|${e.year}`;
+      const acc = entriesBy.get(k) ?? { allocated: null, reserve: 0, release: 0, spend: 0 };
+      const fen = Number(e.fen);
+      if (e.kind === 'allocate') acc.allocated = fen;
+      else if (e.kind === 'reserve') acc.reserve += fen;
+      else if (e.kind === 'release') acc.release += fen;
+      else if (e.kind === 'spend') acc.spend += fen;
+      entriesBy.set(k, acc);
+    }
+    const projectSums = new Map<string, { held: number; spent: number }>();
+    for (const r of await q('project_ledger').join('projects', 'projects.id', 'project_ledger.project_id').select('projects.community_id', 'projects.year', 'project_ledger.*')) {
+      const k = `${r.community_id}|${r.year}`;
+      const acc = projectSums.get(k) ?? { held: 0, spent: 0 };
+      acc.held += Number(r.reserved_fen) + Number(r.committed_fen);
+      acc.spent += Number(r.spent_fen);
+      projectSums.set(k, acc);
+    }
+    for (const a of await allocations({}, q)) {
+      const k = `${a.communityId}|${a.year}`;
+      const e = entriesBy.get(k) ?? { allocated: null, reserve: 0, release: 0, spend: 0 };
+      const p = projectSums.get(k) ?? { held: 0, spent: 0 };
+      const held = a.reservedFen + a.committedFen;
+      const fail = (problem: string) => problems.push({ communityId: a.communityId, year: a.year, problem });
+      if (e.allocated !== a.allocatedFen) fail(`allocated ${a.allocatedFen} fen, the entries say ${e.allocated ?? 'nothing'}`);
+      if (e.spend !== a.spentFen) fail(`spent ${a.spentFen} fen, the entries say ${e.spend}`);
+      if (e.reserve - e.release - e.spend !== held) fail(`reserved + committed ${held} fen, the entries say ${e.reserve - e.release - e.spend}`);
+      if (p.held !== held || p.spent !== a.spentFen) fail(`the projects hold ${p.held} and spent ${p.spent} fen, the allocation says ${held} and ${a.spentFen}`);
+    }
+    return problems;
+  }
+
+  return { reserve, commit, spend, releaseAll, setAllocation, allocations, entries, projectBalance, audit };
 }
 
 export type Ledger = ReturnType<typeof createLedger>;

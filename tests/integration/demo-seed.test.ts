@@ -27,6 +27,18 @@ describe.each(STORAGE_KINDS)('the demo stories on %s', (kind) => {
       expect(al.availableFen + al.reservedFen + al.committedFen + al.spentFen).toBe(al.allocatedFen);
       expect(Math.min(al.availableFen, al.reservedFen, al.committedFen, al.spentFen)).toBeGreaterThanOrEqual(0);
     }
+    // Every allocation can be rebuilt from its ledger entries…
+    expect(await a.deps.services.ledger.audit()).toEqual([]);
+    // …so money moved behind the ledger's back is caught, whichever side was edited.
+    await a.deps.db('allocations').where({ community_id: 'cm-lianhua', year: 2026 }).update({ spent_fen: a.deps.db.raw('spent_fen - 100'), reserved_fen: a.deps.db.raw('reserved_fen + 100') });
+    expect((await a.deps.services.ledger.audit()).map((p) => p.communityId)).toContain('cm-lianhua');
+    await a.deps.db('allocations').where({ community_id: 'cm-lianhua', year: 2026 }).update({ spent_fen: a.deps.db.raw('spent_fen + 100'), reserved_fen: a.deps.db.raw('reserved_fen - 100') });
+    expect(await a.deps.services.ledger.audit()).toEqual([]);
+    await a.deps.db('ledger_entries').where({ kind: 'spend' }).orderBy('id').limit(1).update({ fen: 1 });
+    expect(await a.deps.services.ledger.audit()).toEqual([
+      expect.objectContaining({ communityId: 'cm-lianhua', year: 2026, problem: expect.stringContaining('spent') }),
+      expect.objectContaining({ communityId: 'cm-lianhua', year: 2026, problem: expect.stringContaining('reserved + committed') }),
+    ]);
     // Seeding again changes nothing.
     expect((await a.deps.services.seedDemo({ stories: true })).created).toBe(false);
     expect(await a.deps.db('projects').count({ n: '*' })).toEqual([{ n: 8 }]);

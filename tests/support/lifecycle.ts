@@ -157,6 +157,8 @@ export async function expectLedgerBalanced(app: TestApp): Promise<AllocationView
     expect(allocs.at(-1)?.fen, `${where} last allocate entry`).toBe(a.allocatedFen);
     expect(kind('spend'), `${where} spent entries`).toBe(a.spentFen);
   }
+  // The ledger's own audit (what `weishishi verify` runs) agrees with the rebuild above.
+  expect(await app.deps.services.ledger.audit()).toEqual([]);
   return allocations;
 }
 
