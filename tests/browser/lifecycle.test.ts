@@ -5,17 +5,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD, type TestApp } from '../support/app.js';
 import { U } from '../support/lifecycle.js';
-import { browserAvailable, launchBrowser, startApp } from './lifecycle-support.js';
+import { skipBrowser, startBrowserHarness, type BrowserHarness } from './support.js';
 
 const SHOTS = path.resolve('tests/browser/screenshots');
 const DAY = 86_400_000;
 let app: TestApp;
 let baseUrl: string;
-let stop: () => Promise<void>;
-let browser: Browser;
+let h: BrowserHarness;
 let context: BrowserContext;
 let page: Page;
 
@@ -62,17 +61,16 @@ async function shot(name: string, selector?: string) {
   else await page.screenshot({ path: file, fullPage: true });
 }
 
-describe.skipIf(!browserAvailable)('the lifecycle through the pages', () => {
+describe.skipIf(skipBrowser)('the lifecycle through the pages', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    ({ app, baseUrl, stop } = await startApp({ UPLOAD_DIR: `/tmp/wss-browser-uploads-${process.pid}` }));
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+    h = await startBrowserHarness({ UPLOAD_DIR: `/tmp/wss-browser-uploads-${process.pid}` });
+    ({ app, baseUrl } = h);
+    context = await h.browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
     page = await context.newPage();
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
-    await stop?.();
+    await h?.close();
   });
 
   it('takes a home-adaptation project from draft to closed', async () => {

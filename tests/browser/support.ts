@@ -18,8 +18,8 @@ export interface BrowserHarness {
   close(): Promise<void>;
 }
 
-export async function startBrowserHarness(): Promise<BrowserHarness> {
-  const app = await createTestApp();
+export async function startBrowserHarness(env: Record<string, string> = {}): Promise<BrowserHarness> {
+  const app = await createTestApp({ env });
   const server: Server = await new Promise((resolve) => {
     const s = app.app.listen(0, '127.0.0.1', () => resolve(s));
   });
