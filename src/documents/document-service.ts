@@ -39,7 +39,7 @@ export function sniffMime(buf: Buffer): DocumentMime | null {
 /** A file name safe to show and to put in Content-Disposition: no path, no control characters. */
 export function cleanFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- removing control characters from file names is the point
   const clean = base.replace(/[\u0000-\u001f\u007f"<>]/g, '').trim().slice(0, 200);
   return clean || 'document';
 }

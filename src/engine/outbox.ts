@@ -145,12 +145,25 @@ export function createOutboxWorker(deps: { db: Db; clock: Clock; transport: Tran
     return { sent, failed, dead };
   }
 
+  /** Sends batches until nothing is due (bounded), like the timer worker's runDue. */
+  async function drain(batch = 50, maxPasses = 1000): Promise<{ sent: number; failed: number; dead: number }> {
+    const total = { sent: 0, failed: 0, dead: 0 };
+    for (let i = 0; i < maxPasses; i++) {
+      const r = await runOnce(batch);
+      total.sent += r.sent;
+      total.failed += r.failed;
+      total.dead += r.dead;
+      if (r.sent + r.failed + r.dead === 0) break;
+    }
+    return total;
+  }
+
   /** Puts a dead letter back in the queue (admin action). */
   async function retry(id: number): Promise<void> {
     await db('outbox').where({ id, status: 'dead' }).update({ status: 'pending', attempts: 0, next_attempt_at: clock.now().toISOString() });
   }
 
-  return { runOnce, retry };
+  return { runOnce, drain, retry };
 }
 
 export type OutboxWorker = ReturnType<typeof createOutboxWorker>;

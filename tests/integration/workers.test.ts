@@ -122,14 +122,7 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
     const inProcessSent: string[] = [];
     const { results, sent } = await race('outbox', clock.now(), async (db, c) => {
       const worker = createOutboxWorker({ db, clock: c, transport: countingTransport(inProcessSent), from: FROM, maxAttempts: 5 });
-      const total = { sent: 0, failed: 0, dead: 0 };
-      for (;;) {
-        const r = await worker.runOnce(3);
-        total.sent += r.sent;
-        total.failed += r.failed;
-        total.dead += r.dead;
-        if (r.sent + r.failed + r.dead === 0) return total;
-      }
+      return worker.drain(3);
     });
     const all = kind === 'postgres' ? inProcessSent : sent;
     expect(results.reduce((n, r) => n + r.sent, 0)).toBe(40);

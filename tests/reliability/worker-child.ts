@@ -42,14 +42,7 @@ if (kind === 'timers') {
     },
   } as never);
   const worker = createOutboxWorker({ db, clock, transport, from: 'noreply@weishishi.local', maxAttempts: 5 });
-  const total = { sent: 0, failed: 0, dead: 0 };
-  for (;;) {
-    const r = await worker.runOnce(3);
-    total.sent += r.sent;
-    total.failed += r.failed;
-    total.dead += r.dead;
-    if (r.sent + r.failed + r.dead === 0) break;
-  }
+  const total = await worker.drain(3);
   out(`RESULT ${JSON.stringify(total)}`);
 }
 await db.destroy();
