@@ -2,7 +2,7 @@
 // in the queue. Works with or without an SMTP transport (without one, e-mails wait here).
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
-import { listOutbox, type OutboxRow } from '../engine/outbox.js';
+import { listOutbox, requeueDead, type OutboxRow } from '../engine/outbox.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
 
@@ -23,10 +23,9 @@ export function createOutboxAdmin(deps: { db: Db; clock: Clock }) {
       const [r] = await db('outbox').where({ status }).count({ n: '*' });
       return Number(r?.n ?? 0);
     },
-    /** Same as the outbox worker's retry (src/engine/outbox.ts), which needs a transport to exist. */
+    /** Works without a transport: the engine owns the outbox table, this only asks it. */
     async retry(id: number): Promise<void> {
-      const n = await db('outbox').where({ id, status: 'dead' }).update({ status: 'pending', attempts: 0, next_attempt_at: clock.now().toISOString() });
-      if (!n) throw new NotFoundError(`no dead letter ${id}`);
+      if (!(await requeueDead(db, id, clock.now().toISOString()))) throw new NotFoundError(`no dead letter ${id}`);
     },
   };
 }

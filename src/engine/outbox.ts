@@ -87,6 +87,12 @@ export async function listOutbox(db: Queryable, opts: { status?: string; limit?:
   return (await q).map(toRow);
 }
 
+/** Puts a dead letter back in the queue; false when there is no dead letter with that id. Needs no transport. */
+export async function requeueDead(db: Queryable, id: number, at: string): Promise<boolean> {
+  const n = await db('outbox').where({ id, status: 'dead' }).update({ status: 'pending', attempts: 0, next_attempt_at: at });
+  return n > 0;
+}
+
 export function createOutboxWorker(deps: { db: Db; clock: Clock; transport: Transporter; from: string; maxAttempts: number; logger?: Logger }) {
   const { db, clock, transport, logger } = deps;
 
@@ -160,7 +166,7 @@ export function createOutboxWorker(deps: { db: Db; clock: Clock; transport: Tran
 
   /** Puts a dead letter back in the queue (admin action). */
   async function retry(id: number): Promise<void> {
-    await db('outbox').where({ id, status: 'dead' }).update({ status: 'pending', attempts: 0, next_attempt_at: clock.now().toISOString() });
+    await requeueDead(db, id, clock.now().toISOString());
   }
 
   return { runOnce, drain, retry };
