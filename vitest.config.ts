@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/bench/**', 'node_modules/**'],
     pool: 'forks',
+    // In CI every test is listed with its suite, so the log shows each storage suite passing on
+    // each database by name ("engine on sqlite3", "engine on postgres" …).
+    reporters: process.env.CI ? ['verbose'] : ['default'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Logs would drown the reporter; tests that care about logs capture them.

@@ -9,7 +9,7 @@ const { database } = loadConfig();
 
 const config: Knex.Config =
   database.client === 'sqlite'
-    ? { client: 'better-sqlite3', connection: { filename: database.filename }, useNullAsDefault: true, migrations: { migrationSource } }
+    ? { client: database.driver, connection: { filename: database.filename }, useNullAsDefault: true, migrations: { migrationSource } }
     : {
         client: 'pg',
         connection: { connectionString: database.connectionString },

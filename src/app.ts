@@ -54,7 +54,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): express.Express {
   app.get('/healthz', async (_req, res) => {
     try {
       await deps.db.raw('select 1');
-      res.json({ status: 'ok', database: deps.config.database.client, time: new Date().toISOString() });
+      const { database } = deps.config;
+      res.json({ status: 'ok', database: database.client, ...(database.client === 'sqlite' ? { driver: database.driver } : {}), time: new Date().toISOString() });
     } catch {
       res.status(503).json({ status: 'unavailable' });
     }

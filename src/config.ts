@@ -8,8 +8,8 @@ const EnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .default('sqlite:./data/weishishi.db')
-    .refine((u) => /^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(u), {
-      message: 'DATABASE_URL must start with sqlite: or postgres://',
+    .refine((u) => /^(sqlite:|sqlite3:|better-sqlite3:|postgres:\/\/|postgresql:\/\/)/.test(u), {
+      message: 'DATABASE_URL must start with sqlite:, sqlite3: or postgres://',
     }),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('weishishi <no-reply@weishishi.local>'),
@@ -24,8 +24,11 @@ const EnvSchema = z.object({
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
 });
 
+/** The two SQLite drivers: better-sqlite3 (synchronous, the default) and sqlite3 (asynchronous). */
+export type SqliteDriver = 'better-sqlite3' | 'sqlite3';
+
 export type DatabaseConfig =
-  | { client: 'sqlite'; filename: string }
+  | { client: 'sqlite'; driver: SqliteDriver; filename: string }
   | { client: 'pg'; connectionString: string; schema?: string };
 
 export interface Config {
@@ -50,11 +53,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+// `sqlite:` and `better-sqlite3:` name the default driver; `sqlite3:` the asynchronous one, which
+// waits for another process's write lock on libuv's thread pool instead of on the event loop.
+const SQLITE_SCHEMES: Record<string, SqliteDriver> = { 'sqlite:': 'better-sqlite3', 'better-sqlite3:': 'better-sqlite3', 'sqlite3:': 'sqlite3' };
+
 export function parseDatabaseUrl(url: string): DatabaseConfig {
-  if (url.startsWith('sqlite:')) {
-    const filename = url.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (!filename) throw new ConfigError('DATABASE_URL sqlite: needs a file name, e.g. sqlite:./data/weishishi.db');
-    return { client: 'sqlite', filename };
+  const scheme = Object.keys(SQLITE_SCHEMES).find((s) => url.startsWith(s));
+  if (scheme) {
+    const filename = url.slice(scheme.length).replace(/^\/\//, '');
+    if (!filename) throw new ConfigError(`DATABASE_URL ${scheme} needs a file name, e.g. ${scheme}./data/weishishi.db`);
+    return { client: 'sqlite', driver: SQLITE_SCHEMES[scheme]!, filename };
   }
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? undefined;

@@ -1,10 +1,10 @@
-// knex on embedded SQLite (better-sqlite3, WAL) by default, PostgreSQL when DATABASE_URL says so.
+// knex on embedded SQLite (WAL; better-sqlite3 by default, or sqlite3) or PostgreSQL, as DATABASE_URL says.
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { createRequire } from 'node:module';
-import type { DatabaseConfig } from '../config.js';
+import type { DatabaseConfig, SqliteDriver } from '../config.js';
 import { migrationSource } from '../../db/migrations/index.js';
 
 export type Db = Knex;
@@ -24,13 +24,13 @@ pg.types.setTypeParser(20, (v: string) => {
 
 // knex begins SQLite transactions with a deferred BEGIN, which takes the write lock only at the
 // first write: a transaction that reads first and writes later can then fail with SQLITE_BUSY
-// (another process wrote in between) instead of waiting. Every transaction here may write, so this
-// client begins them IMMEDIATE: the write lock is taken at BEGIN, and waits use the busy timeout.
-// knex has no option for it; a subclass of its own better-sqlite3 client is the supported way to
-// customise a dialect (`client` accepts a class).
+// (another process wrote in between) instead of waiting. Every transaction here may write, so these
+// clients begin them IMMEDIATE: the write lock is taken at BEGIN, and waits use the busy timeout.
+// knex has no option for it; a subclass of its own client is the supported way to customise a
+// dialect (`client` accepts a class). Both SQLite drivers get the same subclass and the same pragmas.
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- knex's dialect classes are untyped internals
-const ClientBetterSqlite3 = require('knex/lib/dialects/better-sqlite3/index.js') as new (config: Knex.Config) => any;
+type KnexClientClass = new (config: Knex.Config) => any;
 const TransactionSqlite = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction.js') as new (...args: unknown[]) => { query(conn: unknown, sql: string): Promise<unknown> };
 
 class ImmediateTransaction extends TransactionSqlite {
@@ -39,37 +39,54 @@ class ImmediateTransaction extends TransactionSqlite {
   }
 }
 
-class ImmediateSqliteClient extends ClientBetterSqlite3 {
-  transaction(...args: unknown[]) {
-    return new ImmediateTransaction(this, ...args);
-  }
+function immediate(base: KnexClientClass): KnexClientClass {
+  return class extends base {
+    transaction(...args: unknown[]) {
+      return new ImmediateTransaction(this, ...args);
+    }
+  };
 }
+
+const SQLITE_CLIENTS: Record<SqliteDriver, KnexClientClass> = {
+  'better-sqlite3': immediate(require('knex/lib/dialects/better-sqlite3/index.js') as KnexClientClass),
+  sqlite3: immediate(require('knex/lib/dialects/sqlite3/index.js') as KnexClientClass),
+};
+
+const SQLITE_PRAGMAS = [
+  'journal_mode = WAL',
+  // FULL: a committed transition survives power loss, not only a crash. Public money.
+  'synchronous = FULL',
+  'foreign_keys = ON',
+  `busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`,
+];
+
+type Done = (err: Error | null, conn: unknown) => void;
+
+/** Sets the pragmas on a new connection, with whichever call its driver offers. */
+const SQLITE_AFTER_CREATE: Record<SqliteDriver, (conn: never, done: Done) => void> = {
+  'better-sqlite3'(conn: { pragma(s: string): unknown }, done: Done) {
+    try {
+      for (const p of SQLITE_PRAGMAS) conn.pragma(p);
+      done(null, conn);
+    } catch (err) {
+      done(err as Error, conn);
+    }
+  },
+  sqlite3(conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: Done) {
+    conn.exec(SQLITE_PRAGMAS.map((p) => `PRAGMA ${p};`).join(' '), (err) => done(err, conn));
+  },
+};
 
 export function createDb(cfg: DatabaseConfig): Db {
   if (cfg.client === 'sqlite') {
     if (cfg.filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(cfg.filename)), { recursive: true });
     return knexFactory({
-      client: ImmediateSqliteClient as unknown as typeof Knex.Client,
+      client: SQLITE_CLIENTS[cfg.driver] as unknown as typeof Knex.Client,
       connection: { filename: cfg.filename },
       useNullAsDefault: true,
       // One connection: SQLite has one writer anyway, and a single connection makes every
       // transaction in this process queue instead of failing with SQLITE_BUSY.
-      pool: {
-        min: 1,
-        max: 1,
-        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
-          try {
-            conn.pragma('journal_mode = WAL');
-            // FULL: a committed transition survives power loss, not only a crash. Public money.
-            conn.pragma('synchronous = FULL');
-            conn.pragma('foreign_keys = ON');
-            conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-            done(null, conn);
-          } catch (err) {
-            done(err as Error, conn);
-          }
-        },
-      },
+      pool: { min: 1, max: 1, afterCreate: SQLITE_AFTER_CREATE[cfg.driver] },
     });
   }
   return knexFactory({

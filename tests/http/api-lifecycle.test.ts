@@ -4,6 +4,7 @@
 // (POST /api/v1/_clock), and the ledger is checked after every step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { STORAGE_KINDS } from '../support/db.js';
 import {
   api, expectLedgerBalanced, goodsProject, worksProject, shanghaiDay, passNotice, passQuoteDeadline,
   DELIBERATION_OK, GOOD_CHECKLIST, SIGNATORIES, WORKS_SIGNATORIES, U, VENDORS, type Api, type Project, type AllocationView,
@@ -12,7 +13,7 @@ import {
 const LIANHUA = 'cm-lianhua';
 const YEAR = 2026;
 
-describe('the JSON API lifecycle', () => {
+describe.each(STORAGE_KINDS)('the JSON API lifecycle on %s', (kind) => {
   let app: TestApp;
   let a: Api;
   let base: AllocationView;
@@ -20,7 +21,7 @@ describe('the JSON API lifecycle', () => {
   const moved = { reserved: 0, committed: 0, spent: 0 };
 
   beforeAll(async () => {
-    app = await createTestApp();
+    app = await createTestApp({ kind });
     a = api(app);
   });
   afterAll(async () => app?.close());

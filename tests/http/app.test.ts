@@ -13,7 +13,7 @@ describe('the application shell', () => {
   it('answers /healthz when the database answers', async () => {
     const res = await a.http.get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', database: 'sqlite' });
+    expect(res.body).toMatchObject({ status: 'ok', database: 'sqlite', driver: 'better-sqlite3' });
     expect(res.headers['x-request-id']).toBeTruthy();
   });
 

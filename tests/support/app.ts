@@ -24,7 +24,7 @@ export interface TestApp {
 }
 
 export async function createTestApp(opts: { kind?: StorageKind; start?: string; transport?: Transporter; app?: AppOptions; env?: Record<string, string>; seed?: boolean; logger?: Logger } = {}): Promise<TestApp> {
-  const t = await createTestDb(opts.kind ?? 'sqlite');
+  const t = await createTestDb(opts.kind ?? 'better-sqlite3');
   const config = loadConfig({ NODE_ENV: 'test', CLOCK: 'manual', LOG_LEVEL: 'silent', DATA_DIR: '/tmp/wss-test-data', ...opts.env });
   const clock = new ManualClock(opts.start ?? T0);
   const deps = await createDeps(config, { db: t.db, clock, logger: opts.logger ?? createLogger('silent'), ...(opts.transport ? { transport: opts.transport } : {}) });

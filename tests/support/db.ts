@@ -1,16 +1,23 @@
-// Real databases for storage tests: a fresh SQLite file, and (when TEST_DATABASE_URL is set) a fresh
-// PostgreSQL schema per call, so parallel test files never see each other's rows.
+// Real databases for storage tests: a fresh SQLite file per call, on better-sqlite3 always and on the
+// sqlite3 driver too when TEST_SQLITE3=1, and (when TEST_DATABASE_URL is set) a fresh PostgreSQL
+// schema per call, so parallel test files never see each other's rows.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
-import { parseDatabaseUrl, type DatabaseConfig } from '../../src/config.js';
+import { parseDatabaseUrl, type DatabaseConfig, type SqliteDriver } from '../../src/config.js';
 import { createDb, migrateLatest, type Db } from '../../src/lib/db.js';
 
-export type StorageKind = 'sqlite' | 'postgres';
+/** A database and its driver: the two SQLite drivers, and PostgreSQL. */
+export type StorageKind = SqliteDriver | 'postgres';
 
-export const STORAGE_KINDS: StorageKind[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+/** The databases the storage suites run on, named as they appear in the test output. */
+export const STORAGE_KINDS: StorageKind[] = [
+  'better-sqlite3',
+  ...(process.env.TEST_SQLITE3 === '1' ? (['sqlite3'] as const) : []),
+  ...(process.env.TEST_DATABASE_URL ? (['postgres'] as const) : []),
+];
 
 export interface TestDb {
   kind: StorageKind;
@@ -24,9 +31,9 @@ export interface TestDb {
 export async function createTestDb(kind: StorageKind): Promise<TestDb> {
   let cfg: DatabaseConfig;
   let drop: () => Promise<void>;
-  if (kind === 'sqlite') {
+  if (kind !== 'postgres') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wss-test-'));
-    cfg = { client: 'sqlite', filename: path.join(dir, 'test.db') };
+    cfg = { client: 'sqlite', driver: kind, filename: path.join(dir, 'test.db') };
     drop = async () => fs.rmSync(dir, { recursive: true, force: true });
   } else {
     const url = process.env.TEST_DATABASE_URL;

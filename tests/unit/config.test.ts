@@ -5,11 +5,19 @@ describe('configuration', () => {
   it('when nothing is set, then it runs on the embedded SQLite file with the system clock and demo data', () => {
     const c = loadConfig({});
     expect(c.port).toBe(3000);
-    expect(c.database).toEqual({ client: 'sqlite', filename: './data/weishishi.db' });
+    expect(c.database).toEqual({ client: 'sqlite', driver: 'better-sqlite3', filename: './data/weishishi.db' });
     expect(c.clock).toBe('system');
     expect(c.demo).toBe(true);
     expect(c.smtpUrl).toBeUndefined();
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads the SQLite driver from the scheme: sqlite: and better-sqlite3: take the default, sqlite3: the asynchronous driver', () => {
+    expect(parseDatabaseUrl('sqlite:./a.db')).toEqual({ client: 'sqlite', driver: 'better-sqlite3', filename: './a.db' });
+    expect(parseDatabaseUrl('better-sqlite3:/tmp/b.db')).toEqual({ client: 'sqlite', driver: 'better-sqlite3', filename: '/tmp/b.db' });
+    expect(parseDatabaseUrl('sqlite3:./data/weishishi.db')).toEqual({ client: 'sqlite', driver: 'sqlite3', filename: './data/weishishi.db' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite3:./x.db' }).database).toEqual({ client: 'sqlite', driver: 'sqlite3', filename: './x.db' });
+    expect(() => parseDatabaseUrl('sqlite3:')).toThrow(/sqlite3: needs a file name/);
   });
 
   it('reads a PostgreSQL URL with an optional schema', () => {
