@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from './deps.js';
-import { apiRouter } from './api/api-router.js';
+import { apiRouter } from './api/index.js';
 import { pagesRouter } from './web/pages.js';
 import { setupViews } from './web/views.js';
 import { errorHandler, notFound } from './web/errors.js';

@@ -2,14 +2,14 @@
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from './config.js';
 import { isAppError } from './errors.js';
-import { createDeps, type Deps } from './deps.js';
+import { createDeps, type Deps, type DepsOptions } from './deps.js';
 import { verifyAll } from './engine/verify.js';
 import { createDb, migrateLatest } from './lib/db.js';
 import { onShutdown, runWorkersOnly, startServer } from './server.js';
 
 /** Opens the app's dependencies (migrating the database), runs fn, and always closes them. */
-async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
-  const deps = await createDeps(loadConfig());
+async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: DepsOptions = {}): Promise<T> {
+  const deps = await createDeps(loadConfig(), opts);
   try {
     return await fn(deps);
   } finally {
@@ -75,9 +75,9 @@ program
   .description('seed the demo district on an empty database (serve does this unless DEMO=0)')
   .action(async () => {
     await withDeps(async (deps) => {
-      const r = await deps.services.seedDemo({ stories: true });
+      const r = deps.seeded!;
       process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
-    });
+    }, { seedDemo: true });
   });
 
 const user = program.command('user').description('manage users');

@@ -14,8 +14,9 @@ export interface Running {
 }
 
 export async function startServer(config: Config, opts: { withWorkers?: boolean } = {}): Promise<Running> {
-  const deps = await createDeps(config);
-  const seeded = config.demo ? await deps.services.seedDemo({ stories: true }) : undefined;
+  // With DEMO on, the demo is seeded (on a sandbox clock, handed over to the system clock) before serving.
+  const deps = await createDeps(config, { seedDemo: config.demo });
+  const seeded = deps.seeded;
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -27,7 +28,6 @@ export async function startServer(config: Config, opts: { withWorkers?: boolean 
   const workers = opts.withWorkers === false
     ? { stop: async () => undefined, tick: async () => undefined }
     : startWorkers({ timers: deps.timers, outbox: deps.outbox, pollMs: config.workerPollMs, logger: deps.logger });
-  deps.services.onTick?.(() => workers.tick());
 
   deps.logger.info({ url, database: config.database.client, clock: config.clock, smtp: Boolean(config.smtpUrl) }, 'weishishi is serving');
   if (!config.smtpUrl) deps.logger.warn('SMTP_URL is not set: e-mails wait in the outbox (see /admin/outbox)');

@@ -1,7 +1,10 @@
 // Wires the domain components (workflows, their effect handlers, and the services the web layer
-// calls). Each component owns its folder; this file only connects them.
+// calls), in two steps around the one engine, which deps.ts builds in between: first what the
+// engine is made of, then the services that drive it. Each component owns its folder; this file
+// only connects them.
 import type { Config } from './config.js';
 import type { Engine } from './engine/engine.js';
+import type { TimerWorker } from './engine/timers.js';
 import type { EffectHandler, WorkflowDefinition } from './engine/types.js';
 import type { Clock } from './lib/clock.js';
 import type { Db, Trx } from './lib/db.js';
@@ -17,14 +20,11 @@ import { createProjectService } from './projects/project-service.js';
 import { createDocumentService } from './documents/document-service.js';
 import { createReferenceService } from './reference/reference.js';
 import { createRulesService } from './rules/rules-service.js';
-import { seedDemo, type DemoSeedResult } from './demo/seed.js';
-import { seedStories, type StoryRuntime } from './demo/stories.js';
-import { createEngine } from './engine/engine.js';
-import { createTimerWorker } from './engine/timers.js';
-import type { ManualClock } from './lib/clock.js';
+import { seedDemo, type DemoSeedResult, type SeedOptions } from './demo/seed.js';
 import { createInboxService } from './inbox/inbox-service.js';
 import { createPublicService } from './public/public-service.js';
 import { createAdminService } from './admin/admin-service.js';
+import { createSandboxClock } from './admin/sandbox-clock.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -36,58 +36,55 @@ export interface ServiceDeps {
 
 export type { DemoSeedResult };
 
-export function buildServices(deps: ServiceDeps) {
+/**
+ * Step 1: the components the engine is built from. The workflows' effects need the ledger and the
+ * notifier, their enrichment the working-day calendar; none of these needs the engine.
+ */
+export function buildComponents(deps: ServiceDeps) {
   const { db, clock } = deps;
-  let engine: Engine | undefined;
-  const getEngine = () => {
-    if (!engine) throw new Error('engine not attached yet');
-    return engine;
-  };
   const users = createUserService({ db, clock });
   const reference = createReferenceService({ db, clock });
   const ledger = createLedger({ db, clock });
   const calendar = createCalendarService({ db, clock });
   const rules = createRulesService({ db, clock });
   const beneficiaries = createBeneficiaryService({ db, clock });
-  const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine: getEngine });
-  const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects });
-  const admin = createAdminService({ db, clock, users, reference, ledger, rules, calendar });
-  const inbox = createInboxService({ db, clock, engine: getEngine, reference, attention: () => admin.attention() });
-  const publicSite = createPublicService({ db, clock, reference, ledger, projects });
   const notify = createNotifier({ render: deps.renderMail ?? renderWithI18n, baseUrl: deps.config.baseUrl });
-  let tick: (() => Promise<void>) | undefined;
   const workflows: WorkflowDefinition[] = [projectDefinition() as WorkflowDefinition];
   const effects: Record<string, EffectHandler> = projectEffects({ ledger, notify });
   const enrichEnv = (trx: Trx) => calendar.calendar(trx);
-  /** The same components on their own engine and clock, for the demo stories. */
-  const storyRuntime = (c: ManualClock): StoryRuntime => {
-    const e = createEngine({ db, clock: c, workflows, effects, enrichEnv });
-    const p = createProjectService({ db, clock: c, reference, rules, beneficiaries, engine: () => e });
-    return { projects: p, timers: createTimerWorker({ db, engine: e, clock: c }), documents: createDocumentService({ db, clock: c, uploadDir: deps.config.uploadDir, projects: p }) };
-  };
-
-  const services = {
-    users, reference, ledger, calendar, rules, beneficiaries, projects, documents, inbox, publicSite, admin,
-    attachEngine(e: Engine) {
-      engine = e;
-    },
-    /**
-     * Seeds the demo district on an empty database (idempotent). With stories, demo projects are
-     * driven through the lifecycle on a sandbox clock that ends at now (npm start); without, a
-     * minimal set that tests build on.
-     */
-    seedDemo: (opts: { stories?: boolean } = {}): Promise<DemoSeedResult> =>
-      seedDemo({ db, clock, users, reference, ledger, beneficiaries, projects, engine: getEngine }, {
-        ...(opts.stories ? { stories: (c: Clock) => seedStories({ clock: c, users, runtime: storyRuntime }) } : {}),
-      }),
-    /** Lets the sandbox clock run the workers after moving time. */
-    onTick(fn: () => Promise<void>) {
-      tick = fn;
-    },
-    runWorkers: () => tick?.() ?? Promise.resolve(),
-  };
-
-  return { workflows, effects, enrichEnv, services };
+  return { users, reference, ledger, calendar, rules, beneficiaries, workflows, effects, enrichEnv };
 }
 
-export type Services = ReturnType<typeof buildServices>['services'];
+export type Components = ReturnType<typeof buildComponents>;
+
+export interface ServicesDeps extends ServiceDeps {
+  components: Components;
+  engine: Engine;
+  timers: TimerWorker;
+}
+
+/** Step 2: the services the web layer and the CLI call, on the one engine and its timer worker. */
+export function buildServices(deps: ServicesDeps) {
+  const { db, clock, engine, timers } = deps;
+  const { users, reference, ledger, calendar, rules, beneficiaries } = deps.components;
+  const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine });
+  const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects });
+  const admin = createAdminService({ db, clock, users, reference, ledger, rules, calendar });
+  const inbox = createInboxService({ db, clock, reference, attention: () => admin.attention() });
+  const publicSite = createPublicService({ db, clock, reference, ledger, projects });
+  const sandboxClock = createSandboxClock({ config: deps.config, clock, timers });
+
+  return {
+    users, reference, ledger, calendar, rules, beneficiaries, projects, documents, inbox, publicSite, admin,
+    sandboxClock,
+    /**
+     * Seeds the demo district on an empty database (idempotent). With stories, demo projects are
+     * driven through the lifecycle by the engine, moving its still-manual clock forward (npm start,
+     * `weishishi seed`: see createDeps); without, a minimal set that tests build on.
+     */
+    seedDemo: (opts: SeedOptions = {}): Promise<DemoSeedResult> =>
+      seedDemo({ db, clock, users, reference, ledger, beneficiaries, projects, documents, timers }, opts),
+  };
+}
+
+export type Services = ReturnType<typeof buildServices>;

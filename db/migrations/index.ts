@@ -6,6 +6,7 @@ import * as referenceAndUsers from './20261129130000_reference_and_users.js';
 import * as projectsAndLedger from './20261129130100_projects_and_ledger.js';
 import * as sessions from './20261129140000_sessions.js';
 import * as documentLinks from './20261201120000_document_links.js';
+import * as waitingAndPublic from './20261202120000_waiting_and_public.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '20261129130100_projects_and_ledger': projectsAndLedger,
   '20261129140000_sessions': sessions,
   '20261201120000_document_links': documentLinks,
+  '20261202120000_waiting_and_public': waitingAndPublic,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,7 +1,7 @@
 // Users, their scope, and API tokens. The only file that reads the users and api_tokens tables.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, InvalidError, NotFoundError, UnauthenticatedError } from '../errors.js';
+import { ConflictError, InvalidError, NotFoundError, UnauthenticatedError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable } from '../lib/db.js';
 import type { Actor } from '../engine/types.js';
@@ -72,10 +72,6 @@ export const NewUserSchema = z
   });
 export type NewUser = z.input<typeof NewUserSchema>;
 
-function fieldsOf(err: z.ZodError): Record<string, string> {
-  return Object.fromEntries(err.issues.map((i) => [i.path.join('.') || '_', i.message]));
-}
-
 export function createUserService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
@@ -98,9 +94,7 @@ export function createUserService(deps: { db: Db; clock: Clock }) {
   }
 
   async function create(input: NewUser, q: Queryable = db): Promise<User> {
-    const parsed = NewUserSchema.safeParse(input);
-    if (!parsed.success) throw new InvalidError('invalid user', { fields: fieldsOf(parsed.error) });
-    const u = parsed.data;
+    const u = parseOr422(NewUserSchema, input, 'invalid user');
     if (await findByEmail(q, u.email)) throw new ConflictError('e-mail already in use', { fields: { email: 'validation.emailTaken' } });
     const id = randomUUID();
     let districtId = u.districtId ?? null;

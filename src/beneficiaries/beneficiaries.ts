@@ -3,10 +3,11 @@
 // here is ever logged, exported or put on a public page.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
+import { ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable } from '../lib/db.js';
 import type { User } from '../auth/users.js';
+import { createReferenceService } from '../reference/reference.js';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from './mask.js';
 
 // 18-digit resident ID: 17 digits and a check character (digit or X), GB 11643-1999.
@@ -67,9 +68,7 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
 
   async function register(user: User, input: unknown, q: Queryable = db, id = randomUUID()): Promise<BeneficiaryView> {
     if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff register beneficiaries', { reasons: [{ code: 'WRONG_ROLE' }] });
-    const p = BeneficiarySchema.safeParse(input);
-    if (!p.success) throw new InvalidError('invalid beneficiary', { fields: Object.fromEntries(p.error.issues.map((i) => [i.path.join('.'), i.message])) });
-    const b = p.data;
+    const b = parseOr422(BeneficiarySchema, input, 'invalid beneficiary');
     await q('beneficiaries').insert({
       id, community_id: user.communityId, name: b.name, id_number: b.idNumber, phone: b.phone ?? null, address: b.address,
       disability_type: b.disabilityType ?? null, disability_level: b.disabilityLevel ?? null, household_size: b.householdSize ?? null,
@@ -95,6 +94,23 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
     return rows.map((r) => view(r, unmasked));
   }
 
+  /**
+   * A community's register as the API and pages show it, with the access decision: the community
+   * is the user's own unless named; vendors and admins never see it (WRONG_ROLE); community staff
+   * only their own community, street staff only their street's (OUT_OF_SCOPE).
+   */
+  async function browse(user: User, communityId: string | undefined, purpose = 'list'): Promise<BeneficiaryView[]> {
+    const id = communityId ?? user.communityId;
+    if (!id) throw new InvalidError('communityId required', { fields: { communityId: 'validation.required' } });
+    if (user.role === 'vendor' || user.role === 'admin') throw new ForbiddenError('no access to the register', { reasons: [{ code: 'WRONG_ROLE' }] });
+    // Which street a community belongs to is reference data: asked of its owner (404 when unknown).
+    const c = await createReferenceService(deps).community(id);
+    if ((user.role === 'community' && user.communityId !== c.id) || (user.role === 'street' && user.streetId !== c.streetId)) {
+      throw new ForbiddenError('outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
+    }
+    return list(user, c.id, purpose);
+  }
+
   /** Masked views by id, for showing which beneficiary a delivery served without revealing them. */
   async function masked(ids: string[], q: Queryable = db): Promise<Map<string, BeneficiaryView>> {
     if (ids.length === 0) return new Map();
@@ -110,7 +126,7 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
     return (await db('beneficiary_access_log').where({ beneficiary_id: beneficiaryId }).orderBy('id')).map((r) => ({ userId: r.user_id, purpose: r.purpose, at: r.at }));
   }
 
-  return { register, get, list, masked, exists, accessLog };
+  return { register, get, list, browse, masked, exists, accessLog };
 }
 
 export type BeneficiaryService = ReturnType<typeof createBeneficiaryService>;

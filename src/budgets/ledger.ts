@@ -2,9 +2,11 @@
 // + spent, each ≥ 0 — enforced here by conditional updates and in the database by a CHECK. Every
 // movement is also an entry row. All writes take the transition's transaction.
 import { z } from 'zod';
-import { ConflictError, InsufficientBudgetError, InvalidError } from '../errors.js';
+import { ConflictError, ForbiddenError, InsufficientBudgetError, InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
+import type { User } from '../auth/users.js';
+import { createReferenceService } from '../reference/reference.js';
 
 export interface Allocation {
   communityId: string;
@@ -135,9 +137,7 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
 
   /** Sets a community's allocation for a year; it may not drop below what is already used. */
   async function setAllocation(input: unknown, at: string, q?: Trx): Promise<Allocation> {
-    const p = AllocationSchema.safeParse(input);
-    if (!p.success) throw new InvalidError('invalid allocation', { fields: Object.fromEntries(p.error.issues.map((i) => [i.path.join('.'), i.message])) });
-    const { communityId, year, allocatedFen } = p.data;
+    const { communityId, year, allocatedFen } = parseOr422(AllocationSchema, input, 'invalid allocation');
     const run = async (trx: Trx) => {
       const cur = await trx('allocations').where({ community_id: communityId, year }).first();
       if (!cur) {
@@ -161,6 +161,20 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
     if (filter.communityId) query.where('community_id', filter.communityId);
     if (filter.communityIds) query.whereIn('community_id', filter.communityIds);
     return (await query).map(toAllocation);
+  }
+
+  /**
+   * The allocations this user may see, for pages and the API alike: vendors none (WRONG_ROLE);
+   * community staff their community's; street staff their street's communities'; district, finance
+   * and admin the whole district's.
+   */
+  async function visibleAllocations(user: Pick<User, 'role' | 'communityId' | 'streetId'>, filter: { year?: number; communityId?: string } = {}): Promise<Allocation[]> {
+    if (user.role === 'vendor') throw new ForbiddenError('vendors do not see allocations', { reasons: [{ code: 'WRONG_ROLE' }] });
+    let communityIds: string[] | undefined;
+    if (user.role === 'community') communityIds = [user.communityId ?? '-'];
+    // Which communities a street has is reference data: asked of its owner, not read here.
+    if (user.role === 'street') communityIds = (await createReferenceService(deps).communities()).filter((c) => c.streetId === (user.streetId ?? '-')).map((c) => c.id);
+    return allocations({ ...filter, ...(communityIds ? { communityIds } : {}) });
   }
 
   async function entries(filter: { projectId?: string; communityId?: string; year?: number }, q: Queryable = db) {
@@ -212,7 +226,7 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
     return problems;
   }
 
-  return { reserve, commit, spend, releaseAll, setAllocation, allocations, entries, projectBalance, audit };
+  return { reserve, commit, spend, releaseAll, setAllocation, allocations, visibleAllocations, entries, projectBalance, audit };
 }
 
 export type Ledger = ReturnType<typeof createLedger>;

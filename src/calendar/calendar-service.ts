@@ -1,6 +1,6 @@
 // Working days = chinese-days' official schedule + admin-editable overrides (calendar_overrides).
 import { z } from 'zod';
-import { InvalidError } from '../errors.js';
+import { InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { createCalendar, type CalendarOverride, type WorkingCalendar } from '../lib/calendar.js';
 import type { Db, Queryable } from '../lib/db.js';
@@ -24,9 +24,7 @@ export function createCalendarService(deps: { db: Db; clock: Clock }) {
   }
 
   async function setOverride(input: unknown, userId: string): Promise<CalendarOverride & { unknownYear: boolean }> {
-    const p = OverrideSchema.safeParse(input);
-    if (!p.success) throw new InvalidError('invalid override', { fields: Object.fromEntries(p.error.issues.map((i) => [i.path.join('.'), i.message])) });
-    const o = p.data;
+    const o = parseOr422(OverrideSchema, input, 'invalid override');
     try {
       createCalendar([o]); // validates the date itself (no 2026-02-30)
     } catch {

@@ -1,8 +1,7 @@
 // The demo district: Xiangzhou-like reference data, users for every role, allocations for last,
 // this and next year, a few beneficiaries and projects at different stages. Idempotent: it does
 // nothing when the database already has a district.
-import type { Engine } from '../engine/engine.js';
-import type { Clock } from '../lib/clock.js';
+import { isManual, type Clock, type ManualClock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
 import type { UserService, NewUser } from '../auth/users.js';
@@ -10,6 +9,9 @@ import type { ReferenceService } from '../reference/reference.js';
 import type { Ledger } from '../budgets/ledger.js';
 import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
 import type { ProjectService } from '../projects/project-service.js';
+import type { DocumentService } from '../documents/document-service.js';
+import type { TimerWorker } from '../engine/timers.js';
+import { seedStories, STORY_SPAN_MS } from './stories.js';
 
 export const DEMO_PASSWORD = 'weishishi-demo';
 
@@ -38,19 +40,24 @@ const CATEGORIES = [
 ] as const;
 
 export interface SeedOptions {
-  /** Also drive demo projects through the lifecycle to several stages (npm start, `weishishi seed`). */
-  stories?: (clock: Clock) => Promise<unknown>;
+  /**
+   * Also drive demo projects through the lifecycle to several stages (npm start, `weishishi seed`).
+   * They move the engine's clock forward by STORY_SPAN_MS, so it must still be manual.
+   */
+  stories?: boolean;
 }
 
 export interface SeedDeps {
   db: Db;
+  /** The engine's clock. */
   clock: Clock;
   users: UserService;
   reference: ReferenceService;
   ledger: Ledger;
   beneficiaries: BeneficiaryService;
   projects: ProjectService;
-  engine: () => Engine;
+  documents: DocumentService;
+  timers: TimerWorker;
 }
 
 const LOGINS: Array<Omit<NewUser, 'password'>> = [
@@ -71,9 +78,16 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
   const { db, clock } = deps;
   const logins = LOGINS.map((l) => ({ email: l.email, role: l.role }));
   if (await db('districts').first()) return { password: DEMO_PASSWORD, logins, created: false };
+  let storyClock: ManualClock | undefined;
+  if (opts.stories) {
+    if (!isManual(clock)) throw new Error('the demo stories move the clock by hand: seed them before it is handed over to the system clock');
+    storyClock = clock;
+  }
 
   const now = clock.now().toISOString();
-  const year = Number(shanghaiDate(now).slice(0, 4));
+  // "This year" is the year the seeding ends in: the stories run STORY_SPAN_MS forward.
+  const end = new Date(clock.now().getTime() + (storyClock ? STORY_SPAN_MS : 0)).toISOString();
+  const year = Number(shanghaiDate(end).slice(0, 4));
   await db.transaction(async (trx) => {
     await trx('districts').insert({ id: DEMO_IDS.district, code: 'XZ', name_zh: '香洲区', name_en: 'Xiangzhou District' });
     await deps.reference.createStreet({ id: DEMO_IDS.streets.gongbei, districtId: DEMO_IDS.district, nameZh: '拱北街道', nameEn: 'Gongbei Street' }, trx);
@@ -105,8 +119,8 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
     await deps.beneficiaries.register(c1, b);
   }
 
-  if (opts.stories) {
-    await opts.stories(clock);
+  if (storyClock) {
+    await seedStories({ clock: storyClock, users: deps.users, projects: deps.projects, timers: deps.timers, documents: deps.documents });
   } else {
     // A minimal set, which the tests build on: a draft, one in screening, one in deliberation.
     const stair = await deps.projects.create(c1, {

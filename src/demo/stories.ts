@@ -1,36 +1,38 @@
 // Demo stories: projects at different stages, each driven through the real workflow by the demo
-// users. The engine runs on a sandbox clock that starts weeks ago and stops at "now", so timers
-// (the notice period, the quote deadline) fire as they would have, and the history reads true.
-import type { Clock } from '../lib/clock.js';
-import { ManualClock } from '../lib/clock.js';
+// users. They run on the engine's own clock while it is still manual (a sandbox): from where it
+// stands, STORY_SPAN_MS forward, so timers (the notice period, the quote deadline) fire as they
+// would have and the history reads true. The composition root starts that clock STORY_SPAN_MS ago,
+// so the stories end at "now", and then hands it over to the system clock.
+import type { ManualClock } from '../lib/clock.js';
 import { shanghaiDate } from '../lib/calendar.js';
 import type { User, UserService } from '../auth/users.js';
 import type { ProjectService } from '../projects/project-service.js';
 import type { TimerWorker } from '../engine/timers.js';
 import type { DocumentService } from '../documents/document-service.js';
+import { percentOf } from '../../workflows/shared/money.js';
 import { demoPdf } from './demo-pdf.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-export interface StoryRuntime {
+/** How long the stories take on the sandbox clock. */
+export const STORY_SPAN_MS = 45 * DAY;
+
+export interface StoriesDeps {
+  /** The engine's clock, still manual: the stories move it forward by STORY_SPAN_MS. */
+  clock: ManualClock;
+  users: UserService;
   projects: ProjectService;
   timers: TimerWorker;
   documents: DocumentService;
 }
 
-export interface StoriesDeps {
-  clock: Clock;
-  users: UserService;
-  runtime(clock: ManualClock): StoryRuntime;
-}
-
 const CHECKLIST = { positiveList: true, negativeList: false, duplicate: false };
 
 export async function seedStories(deps: StoriesDeps): Promise<string[]> {
-  const now = deps.clock.now().getTime();
-  const clock = new ManualClock(now - 45 * DAY);
-  const rt = deps.runtime(clock);
+  const { clock, projects, timers, documents } = deps;
+  /** The "now" the stories end at. */
+  const now = clock.now().getTime() + STORY_SPAN_MS;
   const u = async (email: string) => (await deps.users.findByEmail(email)) as User;
   const c1 = await u('community1@example.org');
   const c2 = await u('community2@example.org');
@@ -42,21 +44,21 @@ export async function seedStories(deps: StoriesDeps): Promise<string[]> {
   const v1 = await u('vendor1@example.org');
   const v2 = await u('vendor2@example.org');
   const v3 = await u('vendor3@example.org');
-  const send = (user: User, id: string, type: string, payload: Record<string, unknown> = {}) => rt.projects.send(user, id, { type, ...payload });
-  /** Moves the sandbox clock forward (never past the real now) and fires what fell due. */
+  const send = (user: User, id: string, type: string, payload: Record<string, unknown> = {}) => projects.send(user, id, { type, ...payload });
+  /** Moves the sandbox clock forward (never past the end) and fires what fell due. */
   const advanceTo = async (ms: number) => {
     const target = Math.min(ms, now);
     if (target > clock.now().getTime()) clock.set(target);
-    await rt.timers.runDue();
+    await timers.runDue();
   };
   const later = (ms: number) => advanceTo(clock.now().getTime() + ms);
   const today = (plusDays = 0) => shanghaiDate(new Date(clock.now().getTime() + plusDays * DAY).toISOString());
   const evidence = async (user: User, id: string, lines: string[]) =>
-    (await rt.documents.storeForProject(user, id, [{ field: 'evidence', originalname: `${lines[0]}.pdf`, buffer: demoPdf(lines), size: 0 }])).evidence!;
+    (await documents.storeForProject(user, id, [{ field: 'evidence', originalname: `${lines[0]}.pdf`, buffer: demoPdf(lines), size: 0 }])).evidence!;
 
   /** draft → public_notice, the proposal agreed by the residents' council. */
   async function propose(input: Record<string, unknown>): Promise<{ id: string; noticeEndsAt: string }> {
-    const p = await rt.projects.create(c1, input);
+    const p = await projects.create(c1, input);
     await later(2 * HOUR);
     await send(c1, p.id, 'SUBMIT');
     await later(DAY);
@@ -64,7 +66,7 @@ export async function seedStories(deps: StoriesDeps): Promise<string[]> {
     await later(DAY);
     const minutes = await evidence(c1, p.id, ['Residents council minutes', `Project ${p.ref}`, 'Members 11, present 9: for 8, against 0, abstain 1']);
     await send(c1, p.id, 'RECORD_DELIBERATION', { members: 11, present: 9, for: 8, against: 0, abstain: 1, heldOn: today(), minutes: minutes[0], comment: '居民议事会表决通过。' });
-    const after = await rt.projects.get(c1, p.id);
+    const after = await projects.get(c1, p.id);
     return { id: p.id, noticeEndsAt: String(after.deadlines.noticeEndsAt) };
   }
 
@@ -87,8 +89,8 @@ export async function seedStories(deps: StoriesDeps): Promise<string[]> {
     await later(4 * HOUR);
     await send(vendor, id, 'CONFIRM_CONTRACT');
     await later(DAY);
-    await send(finance, id, 'RECORD_PAYMENT', { tranche: 'advance', amountFen: Math.floor((amountFen * 30) / 100), voucherNo: `PZ-${today().replaceAll('-', '')}-01` });
-    return (await rt.projects.get(c1, id)).contract!.items;
+    await send(finance, id, 'RECORD_PAYMENT', { tranche: 'advance', amountFen: percentOf(amountFen, 30), voucherNo: `PZ-${today().replaceAll('-', '')}-01` });
+    return (await projects.get(c1, id)).contract!.items;
   }
 
   // 1. Stair-climbers: the whole way to closed.
@@ -152,7 +154,7 @@ export async function seedStories(deps: StoriesDeps): Promise<string[]> {
     attachments: await evidence(c2, stair.id, ['Acceptance report', 'Satisfaction 95%', 'Signed: community, residents representative, beneficiary']),
   });
   await later(DAY);
-  await send(finance, stair.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 3_600_000 - Math.floor((3_600_000 * 30) / 100), voucherNo: `PZ-${today().replaceAll('-', '')}-02` });
+  await send(finance, stair.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 3_600_000 - percentOf(3_600_000, 30), voucherNo: `PZ-${today().replaceAll('-', '')}-02` });
   await later(2 * DAY);
   await send(district2, stair.id, 'RECORD_EVALUATION', { score: 92, grade: '优秀', notes: '按期交付，操作培训到位，受益人满意。' });
   // The first household's adaptation is done and signed for.
@@ -169,13 +171,13 @@ export async function seedStories(deps: StoriesDeps): Promise<string[]> {
     items: [{ name: '上门探访服务（人次）', quantity: 960, unitFen: 5_000 }],
   });
   // 7. A proposal in screening, and 8. a draft in another community.
-  const tutoring = await rt.projects.create(c1, {
+  const tutoring = await projects.create(c1, {
     title: '困境儿童课后托管与学业辅导', type: 'services', category: '助学', estimatedFen: 3_000_000, beneficiaryCount: 25,
     description: '为辖区25名困境儿童提供工作日课后托管、作业辅导和周末阅读活动。',
     items: [{ name: '课后托管（人·月）', quantity: 250, unitFen: 12_000 }],
   });
   await send(c1, tutoring.id, 'SUBMIT');
-  await rt.projects.create(c3, {
+  await projects.create(c3, {
     title: '海滨社区助行器具租借点', type: 'goods', category: '助行', estimatedFen: 1_800_000, beneficiaryCount: 60,
     description: '设立助行器具租借点，配置轮椅、助行器和拐杖，供行动不便的居民短期免费借用。',
     items: [{ name: '轮椅', quantity: 6, unitFen: 150_000 }, { name: '助行器', quantity: 10, unitFen: 60_000 }, { name: '多脚拐杖', quantity: 10, unitFen: 30_000 }],

@@ -15,7 +15,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Db, Trx } from '../lib/db.js';
 import { inTransaction } from '../lib/db.js';
 import { GENESIS_HASH, rowHash } from './hash.js';
-import { persist, restore, stateName } from './snapshot.js';
+import { handledEvents, persist, restore, stateName } from './snapshot.js';
 import * as store from './store.js';
 import type {
   Actor,
@@ -127,8 +127,12 @@ export function createEngine(deps: EngineDeps) {
     const snap = persist(machine, next);
     await store.updateInstance(trx, instance.id, instance.version, {
       state: to, status, snapshot: snap, version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
+      describedVersion: wf.describe ? (wf.describedVersion ?? 1) : 0,
     });
-    if (wf.project) await wf.project(trx, { instanceId: instance.id, from: instance.from, to, snapshot: next, event, at });
+    // 10. the read model: whom the instance now waits for (and the workflow's own tables)
+    const description = wf.describe ? wf.describe(next, at) : null;
+    if (description) await store.replaceWaits(trx, instance.id, wf.name, description.waitingFor, description.deadline?.at ?? null, at);
+    if (wf.project) await wf.project(trx, { instanceId: instance.id, from: instance.from, to, snapshot: next, event, at, description });
     return { seq, state: to, status, head: hash };
   }
 
@@ -219,7 +223,7 @@ export function createEngine(deps: EngineDeps) {
     });
   }
 
-  /** Which events this actor may send now, and for the others why not. */
+  /** Which events this actor may send now (on the engine's clock), and for the others why not. */
   async function explain(instanceId: string, actor: Actor): Promise<ExplainedEvent[]> {
     const instance = await store.getInstance(db, instanceId);
     if (!instance) throw new NotFoundError(`instance ${instanceId} not found`);
@@ -228,17 +232,49 @@ export function createEngine(deps: EngineDeps) {
   }
 
   function explainSnapshot(wf: WorkflowDefinition, snapshot: AnyMachineSnapshot, actor: Actor): ExplainedEvent[] {
-    const acceptsHere = new Set(snapshot._nodes.flatMap((n) => [...n.ownEvents]));
+    const at = clock.now().toISOString();
+    if (wf.explain) return wf.explain(snapshot, actor, at);
+    const acceptsHere = handledEvents(wf.machine, snapshot);
     return (wf.eventTypes ?? [...acceptsHere]).map((type) => {
       const reasons: Reason[] = [];
       if (!acceptsHere.has(type) || snapshot.status !== 'active') {
         reasons.push({ code: 'NOT_ALLOWED_IN_STATE', params: { state: stateName(snapshot.value) } });
       } else {
         reasons.push(...(wf.authorize?.(snapshot, { type, actor }, actor) ?? []));
-        if (reasons.length === 0) reasons.push(...(wf.preconditions?.(snapshot, type, actor) ?? []));
+        if (reasons.length === 0) reasons.push(...(wf.preconditions?.(snapshot, type, actor, at) ?? []));
       }
       return { type, allowed: reasons.length === 0, reasons };
     });
+  }
+
+  /**
+   * Rewrites the stored descriptions ("waiting for") of every instance whose rows were written by
+   * another version of its workflow's `describe` (or before it existed), in batches, each instance
+   * under its lock. Returns how many were rebuilt.
+   */
+  async function rebuildDescriptions(batch = 200): Promise<number> {
+    let n = 0;
+    for (const wf of latest.values()) {
+      if (!wf.describe) continue;
+      const version = wf.describedVersion ?? 1;
+      for (;;) {
+        const ids = await store.staleDescriptions(db, wf.name, version, batch);
+        if (ids.length === 0) break;
+        for (const id of ids) {
+          await db.transaction(async (trx) => {
+            const instance = await store.lockInstance(trx, id);
+            if (!instance) return;
+            const { snapshot } = load(instance);
+            const d = wf.describe!(snapshot, instance.updatedAt);
+            const since = (await store.stateEnteredAt(trx, id)) ?? instance.updatedAt;
+            await store.replaceWaits(trx, id, wf.name, d.waitingFor, d.deadline?.at ?? null, since);
+            await store.setDescribedVersion(trx, id, version);
+          });
+          n++;
+        }
+      }
+    }
+    return n;
   }
 
   async function get(instanceId: string) {
@@ -256,7 +292,6 @@ export function createEngine(deps: EngineDeps) {
     history: (instanceId: string) => store.listHistory(db, instanceId),
     definition,
     load,
-    clock,
-    db,
+    rebuildDescriptions,
   };
 }

@@ -18,3 +18,24 @@ export function restore(machine: AnyStateMachine, persisted: unknown): AnyMachin
   // createActor restores without starting: no entry actions run, nothing is scheduled.
   return createActor(machine, { snapshot: persisted as never }).getSnapshot() as AnyMachineSnapshot;
 }
+
+/**
+ * The event types the snapshot's active state nodes (and their ancestors) have transitions for,
+ * guards aside. Public XState API only: the node of each active leaf by id, then its parents.
+ */
+export function handledEvents(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): Set<string> {
+  const out = new Set<string>();
+  for (const path of leafPaths(snapshot.value)) {
+    let node: { ownEvents: readonly string[]; parent?: unknown } | undefined = machine.getStateNodeById(`${machine.id}.${path}`);
+    while (node !== undefined) {
+      for (const t of node.ownEvents) out.add(t);
+      node = node.parent as typeof node;
+    }
+  }
+  return out;
+}
+
+function leafPaths(value: StateValue): string[] {
+  if (typeof value === 'string') return [value];
+  return Object.entries(value).flatMap(([k, v]) => (v && (typeof v === 'string' || Object.keys(v).length > 0) ? leafPaths(v).map((p) => `${k}.${p}`) : [k]));
+}

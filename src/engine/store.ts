@@ -1,7 +1,7 @@
 // The engine's repository: the only place that knows its tables. Every function takes the
 // transaction it runs in.
 import { isPostgres, parseJson, type Queryable, type Trx } from '../lib/db.js';
-import type { InstanceRow } from './types.js';
+import type { InstanceRow, Waiting } from './types.js';
 
 interface InstanceRecord {
   id: string;
@@ -66,7 +66,7 @@ export async function updateInstance(
   trx: Trx,
   id: string,
   expectVersion: number,
-  patch: { state: string; status: 'active' | 'done'; snapshot: unknown; version: number; historyHead: string; updatedAt: string; workflowVersion: number },
+  patch: { state: string; status: 'active' | 'done'; snapshot: unknown; version: number; historyHead: string; updatedAt: string; workflowVersion: number; describedVersion: number },
 ): Promise<void> {
   const n = await trx('workflow_instances').where({ id, version: expectVersion }).update({
     state: patch.state,
@@ -76,6 +76,7 @@ export async function updateInstance(
     history_head: patch.historyHead,
     updated_at: patch.updatedAt,
     workflow_version: patch.workflowVersion,
+    described_version: patch.describedVersion,
   });
   // The row is locked, so this can only fail if the lock was not taken: a programming error.
   if (n !== 1) throw new Error(`instance ${id} changed under its lock`);
@@ -165,4 +166,65 @@ export async function saveIdempotent(
     response: JSON.stringify(r.response),
     created_at: r.at,
   });
+}
+
+interface WaitRecord {
+  role: string;
+  scope: string;
+  excluded_user_id: string | null;
+  tasks: string;
+  since: string;
+  deadline_at: string | null;
+}
+
+const waitKey = (w: { role: string; scope: string; excludedUserId: string | null; tasks: string }) =>
+  `${w.role}|${w.scope}|${w.excludedUserId ?? ''}|${w.tasks}`;
+
+/**
+ * Replaces the parties an instance waits for. A party that still waits for the same tasks keeps its
+ * `since`; a new one waits since `at`. Nothing is written when nothing changed.
+ */
+export async function replaceWaits(
+  trx: Trx,
+  instanceId: string,
+  workflow: string,
+  waits: readonly Waiting[],
+  deadlineAt: string | null,
+  at: string,
+): Promise<void> {
+  const old = (await trx('workflow_waits').where({ instance_id: instanceId }).select('role', 'scope', 'excluded_user_id', 'tasks', 'since', 'deadline_at')) as WaitRecord[];
+  const since = new Map(old.map((r) => [waitKey({ role: r.role, scope: r.scope, excludedUserId: r.excluded_user_id, tasks: r.tasks }), r.since]));
+  const rows = waits.map((w) => {
+    const tasks = w.tasks.join(',');
+    return {
+      instance_id: instanceId, workflow, role: w.role, scope: w.scope, excluded_user_id: w.excludedUserId, tasks,
+      since: since.get(waitKey({ ...w, tasks })) ?? at, deadline_at: deadlineAt,
+    };
+  });
+  const same = rows.length === old.length && rows.every((r) => {
+    const o = old.find((x) => waitKey({ role: x.role, scope: x.scope, excludedUserId: x.excluded_user_id, tasks: x.tasks }) === waitKey({ role: r.role, scope: r.scope, excludedUserId: r.excluded_user_id, tasks: r.tasks }));
+    return o !== undefined && o.deadline_at === r.deadline_at;
+  });
+  if (same) return;
+  if (old.length > 0) await trx('workflow_waits').where({ instance_id: instanceId }).del();
+  if (rows.length > 0) await trx('workflow_waits').insert(rows);
+}
+
+export async function setDescribedVersion(trx: Queryable, instanceId: string, version: number): Promise<void> {
+  await trx('workflow_instances').where({ id: instanceId }).update({ described_version: version });
+}
+
+/** Instances of `workflow` whose stored description was written by another version of its code. */
+export async function staleDescriptions(db: Queryable, workflow: string, version: number, limit: number): Promise<string[]> {
+  return db('workflow_instances').where({ workflow }).whereNot({ described_version: version }).orderBy('id').limit(limit).pluck('id');
+}
+
+/** When the instance entered its current state: the last history row that changed the state. */
+export async function stateEnteredAt(db: Queryable, instanceId: string): Promise<string | undefined> {
+  const r = await db('workflow_history')
+    .where({ instance_id: instanceId })
+    .andWhere((w) => w.whereNull('from_state').orWhereRaw('from_state <> to_state'))
+    .orderBy('seq', 'desc')
+    .first('at');
+  return r?.at;
 }

@@ -36,6 +36,23 @@ export type ValidationResult =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; fields: Record<string, string>; reasons?: Reason[] };
 
+/** One party an instance waits for: users of `role` acting in `scope`, except `excludedUserId`. */
+export interface Waiting {
+  role: string;
+  scope: string;
+  excludedUserId: string | null;
+  /** the events that party may send now */
+  tasks: readonly string[];
+}
+
+/** What the engine stores of a workflow's description at each transition (its read model). */
+export interface Description {
+  waitingFor: readonly Waiting[];
+  deadline: { at: string; kind: string } | null;
+  /** when the instance became public (null: not public) */
+  publicSince: string | null;
+}
+
 export interface TransitionInfo {
   instanceId: string;
   from: string | null;
@@ -43,6 +60,8 @@ export interface TransitionInfo {
   snapshot: AnyMachineSnapshot;
   event: StampedEvent;
   at: string;
+  /** the workflow's description of the new snapshot at `at` (null without a `describe` hook) */
+  description: Description | null;
 }
 
 /**
@@ -64,8 +83,18 @@ export interface WorkflowDefinition<TEnv = unknown> {
   enrich?(event: StampedEvent, snapshot: AnyMachineSnapshot, env: TEnv): StampedEvent;
   /** Why `snapshot.can(event)` is false: reason codes from the workflow's rule functions. */
   refusalReasons?(snapshot: AnyMachineSnapshot, event: StampedEvent): Reason[];
-  /** Payload-independent reasons an event cannot be sent now, for `explain`. */
-  preconditions?(snapshot: AnyMachineSnapshot, eventType: string, actor: Actor): Reason[];
+  /** Payload-independent reasons an event cannot be sent now (at `at`), for the generic `explain`. */
+  preconditions?(snapshot: AnyMachineSnapshot, eventType: string, actor: Actor, at: string): Reason[];
+  /**
+   * The instance described at a moment: whom it waits for, its deadline, whether it is public. The
+   * engine writes it into `workflow_waits` in every transition's transaction and hands it to
+   * `project`. Bump `describedVersion` when the description's code changes: the engine then
+   * rebuilds the stored rows (`rebuildDescriptions`).
+   */
+  describe?(snapshot: AnyMachineSnapshot, at: string): Description;
+  describedVersion?: number;
+  /** What `actor` may send now, with reasons for the rest (replaces the generic explain). */
+  explain?(snapshot: AnyMachineSnapshot, actor: Actor, at: string): ExplainedEvent[];
   /** Upgrades a persisted snapshot of an older version of this workflow; absent = refuse. */
   migrateSnapshot?(fromVersion: number, persisted: unknown): unknown;
   /** Keeps read-model tables in step with the instance, in the same transaction. */
@@ -107,4 +136,6 @@ export interface ExplainedEvent {
   type: string;
   allowed: boolean;
   reasons: Reason[];
+  /** the workflow's defaults and bounds for the event's form fields, where it gives them */
+  fields?: Record<string, { default?: unknown; min?: number; max?: number; options?: readonly string[] }>;
 }

@@ -1,4 +1,5 @@
-// Engine time is injected: tests and the sandbox move a ManualClock; production uses the system clock.
+// Engine time is injected: tests and the sandbox move a ManualClock; production uses the system
+// clock — after the demo was seeded, on a HandOverClock that then hands over to it.
 export interface Clock {
   now(): Date;
 }
@@ -24,6 +25,46 @@ export class ManualClock implements Clock {
     this.ms = next;
     return this.now();
   }
+}
+
+/**
+ * The clock `npm start` builds the engine and the workers on. It starts manual (a sandbox moved
+ * by hand, so the demo stories can run from weeks ago and their deadlines fall due as they would
+ * have) and handOver() makes it follow the system clock for good: the engine and the workers keep
+ * the same clock and are never rebuilt. Time never runs backwards: the sandbox stays behind the
+ * system clock.
+ */
+export class HandOverClock extends ManualClock {
+  private live = false;
+
+  /** True until handOver(): only then may the clock be moved by hand. */
+  get manual(): boolean {
+    return !this.live;
+  }
+  override now(): Date {
+    return this.live ? systemClock.now() : super.now();
+  }
+  override advance(ms: number): Date {
+    this.assertBehindSystem(super.now().getTime() + ms);
+    return super.advance(ms);
+  }
+  override set(to: Date | string | number): Date {
+    this.assertBehindSystem(new Date(to).getTime());
+    return super.set(to);
+  }
+  /** From now on, follow the system clock. */
+  handOver(): void {
+    this.live = true;
+  }
+  private assertBehindSystem(ms: number): void {
+    if (this.live) throw new RangeError('the clock was handed over to the system clock');
+    if (ms > systemClock.now().getTime()) throw new RangeError('the sandbox may not run ahead of the system clock');
+  }
+}
+
+/** A clock that may be moved by hand: a ManualClock, unless it is a HandOverClock already handed over. */
+export function isManual(clock: Clock): clock is ManualClock {
+  return clock instanceof ManualClock && !(clock instanceof HandOverClock && !clock.manual);
 }
 
 export function isoNow(clock: Clock): string {

@@ -1,12 +1,13 @@
 // A reason code as a sentence, its parameters as people read them: amounts in 元, states, roles,
 // methods and tranches by name, instants in Asia/Shanghai. Used by the pages and the JSON API alike.
 import { hasKey, reasonMessage, t, type Lang } from './i18n.js';
-import { formatYuan } from './money.js';
+import { formatYuan } from '../../workflows/shared/money.js';
 import { formatShanghai } from './calendar.js';
 
+/** The one label of a workflow state (`states.<stage>` in common.json), on every page, e-mail and API message. */
 export function stateLabel(lang: Lang, state: string): string {
   // nested states ('procurement.quoting') are flat keys: i18next reads dots as nesting
-  return t(lang, `projects.states.${state.replace('.', '_')}`);
+  return t(lang, `states.${state.replace('.', '_')}`);
 }
 
 /** Reason params as people read them: amounts in 元, states and roles by name, dates in Shanghai. */

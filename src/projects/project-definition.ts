@@ -8,7 +8,7 @@ import type { Notify } from '../notifications/notifier.js';
 import { projectWorkflow, type ProjectEmitted } from '../../workflows/project/index.js';
 import { syncReadModel } from './project-repo.js';
 
-type Hooks = Pick<WorkflowDefinition, 'authorize' | 'enrich' | 'refusalReasons' | 'preconditions'>;
+type Hooks = Pick<WorkflowDefinition, 'authorize' | 'enrich' | 'refusalReasons' | 'preconditions' | 'describe' | 'explain'>;
 
 export function projectDefinition(): WorkflowDefinition<WorkingCalendar> {
   const wf = projectWorkflow;
@@ -22,6 +22,9 @@ export function projectDefinition(): WorkflowDefinition<WorkingCalendar> {
     enrich: wf.enrich as unknown as WorkflowDefinition<WorkingCalendar>['enrich'],
     refusalReasons: wf.refusalReasons as Hooks['refusalReasons'],
     preconditions: wf.preconditions as Hooks['preconditions'],
+    describe: wf.describe as Hooks['describe'],
+    describedVersion: wf.describedVersion,
+    explain: wf.explain as Hooks['explain'],
     project: syncReadModel,
   };
 }

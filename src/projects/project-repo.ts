@@ -24,6 +24,8 @@ export interface ProjectRow {
   state: string;
   stageEnteredAt: string;
   nextDeadlineAt: string | null;
+  /** the start of its first public notice; null: never public */
+  publicSince: string | null;
   rulesVersion: number;
   createdBy: string;
   createdAt: string;
@@ -40,6 +42,8 @@ export interface ProjectFilter {
   q?: string;
   vendorId?: string;
   states?: string[];
+  /** only projects that have had their first public notice */
+  isPublic?: boolean;
 }
 
 /** Who can see which rows: null = everything. */
@@ -54,27 +58,9 @@ export function toProjectRow(r: Record<string, unknown>): ProjectRow {
     title: r.title as string, description: (r.description as string | null) ?? null, estimatedFen: Number(r.estimated_fen),
     approvedFen: num(r.approved_fen), awardedFen: num(r.awarded_fen), paidFen: Number(r.paid_fen ?? 0),
     vendorId: (r.vendor_id as string | null) ?? null, state: r.state as string, stageEnteredAt: r.stage_entered_at as string,
-    nextDeadlineAt: (r.next_deadline_at as string | null) ?? null, rulesVersion: Number(r.rules_version),
+    nextDeadlineAt: (r.next_deadline_at as string | null) ?? null, publicSince: (r.public_since as string | null) ?? null, rulesVersion: Number(r.rules_version),
     createdBy: r.created_by as string, createdAt: r.created_at as string, updatedAt: r.updated_at as string,
   };
-}
-
-/** The next deadline that governs the current stage, for inboxes and overdue badges. */
-export function nextDeadline(state: string, c: ProjectContext): string | null {
-  switch (state) {
-    case 'public_notice':
-      return c.noticeEndsAt;
-    case 'street_review':
-      return c.reviewReminderAt;
-    case 'procurement.quoting':
-      return c.procurement?.deadline ?? null;
-    case 'delivery':
-      return c.contract?.dueAt ?? null;
-    case 'warranty':
-      return c.warrantyEndsAt;
-    default:
-      return null;
-  }
 }
 
 export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<void> {
@@ -83,12 +69,18 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
     ref: c.ref, district_id: c.districtId, street_id: c.streetId, community_id: c.communityId, year: c.year, type: c.type,
     category: c.category, title: c.title, description: c.description, estimated_fen: c.estimatedFen, approved_fen: c.approvedFen,
     awarded_fen: c.awardedFen, paid_fen: c.paidFen, vendor_id: c.award?.vendorId ?? null, state: info.to,
-    next_deadline_at: nextDeadline(info.to, c), rules_version: c.rules.version, updated_at: info.at,
+    next_deadline_at: info.description?.deadline?.at ?? null, rules_version: c.rules.version, updated_at: info.at,
   };
+  // Once public, always public (from the first notice): the first date seen is kept.
+  const publicSince = info.description?.publicSince ?? null;
   if (info.from === null) {
-    await trx('projects').insert({ id: info.instanceId, ...row, stage_entered_at: info.at, created_by: c.createdBy, created_at: info.at });
+    await trx('projects').insert({ id: info.instanceId, ...row, public_since: publicSince, stage_entered_at: info.at, created_by: c.createdBy, created_at: info.at });
   } else {
-    await trx('projects').where({ id: info.instanceId }).update({ ...row, ...(info.from !== info.to ? { stage_entered_at: info.at } : {}) });
+    await trx('projects').where({ id: info.instanceId }).update({
+      ...row,
+      ...(info.from !== info.to ? { stage_entered_at: info.at } : {}),
+      ...(publicSince !== null ? { public_since: trx.raw('coalesce(public_since, ?)', [publicSince]) } : {}),
+    });
   }
   // A direct award invites nobody: the awarded vendor must still see (and act on) its project.
   const invited = [...new Set([...(c.procurement?.invitations ?? []), ...(c.award ? [c.award.vendorId] : [])])];
@@ -141,6 +133,7 @@ export async function listRows(
   if (filter.communityId) base.where('projects.community_id', filter.communityId);
   if (filter.year !== undefined) base.where('projects.year', filter.year);
   if (filter.vendorId) base.where('projects.vendor_id', filter.vendorId);
+  if (filter.isPublic) base.whereNotNull('projects.public_since');
   if (filter.q) {
     const like = `%${filter.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     base.where((w) => w.whereRaw("projects.title like ? escape '\\'", [like]).orWhereRaw("projects.ref like ? escape '\\'", [like]));
@@ -149,4 +142,59 @@ export async function listRows(
   const ordered = page.order === 'oldestStage' ? base.orderBy([{ column: 'stage_entered_at' }, { column: 'ref' }]) : base.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'ref', order: 'desc' }]);
   const rows = await ordered.select('projects.*').limit(page.pageSize).offset((page.page - 1) * page.pageSize);
   return { rows: rows.map(toProjectRow), total: Number(n) };
+}
+
+/** A party as the read model names it: the user's role, the scopes it acts in, and its id (four-eyes). */
+export interface Party {
+  role: string;
+  scopes: string[];
+  userId: string;
+}
+
+function waitsOf(db: Queryable, party: Party) {
+  return db('workflow_waits')
+    .where('workflow_waits.role', party.role)
+    .whereIn('workflow_waits.scope', party.scopes.length ? party.scopes : ['-'])
+    .andWhere((w) => w.whereNull('workflow_waits.excluded_user_id').orWhereNot('workflow_waits.excluded_user_id', party.userId));
+}
+
+/**
+ * The projects waiting for this party, oldest stage first, one page and the true count, with the
+ * events each waits for: three indexed queries, whatever the number of projects.
+ */
+export async function listWaiting(
+  db: Db,
+  party: Party,
+  page: { page: number; pageSize: number },
+): Promise<{ rows: Array<ProjectRow & { tasks: string[] }>; total: number }> {
+  const base = db('projects').whereIn('projects.id', waitsOf(db, party).select('workflow_waits.instance_id'));
+  const [{ n }] = (await base.clone().count({ n: '*' })) as [{ n: number | string }];
+  const rows = (await base.orderBy([{ column: 'stage_entered_at' }, { column: 'ref' }]).select('projects.*').limit(page.pageSize).offset((page.page - 1) * page.pageSize)).map(toProjectRow);
+  const tasks = new Map<string, Set<string>>();
+  if (rows.length) {
+    for (const w of await waitsOf(db, party).whereIn('workflow_waits.instance_id', rows.map((r) => r.id)).select('instance_id', 'tasks')) {
+      const set = tasks.get(w.instance_id) ?? new Set<string>();
+      for (const t of String(w.tasks).split(',')) if (t) set.add(t);
+      tasks.set(w.instance_id, set);
+    }
+  }
+  return { rows: rows.map((r) => ({ ...r, tasks: [...(tasks.get(r.id) ?? [])] })), total: Number(n) };
+}
+
+/** How many projects wait for this party (the navigation's count), or only those past `overdueAt`: one query. */
+export async function countWaiting(db: Queryable, party: Party, overdueAt?: string): Promise<number> {
+  const q = waitsOf(db, party);
+  if (overdueAt !== undefined) q.where('workflow_waits.deadline_at', '<', overdueAt);
+  const [{ n }] = (await q.countDistinct({ n: 'workflow_waits.instance_id' })) as [{ n: number | string }];
+  return Number(n);
+}
+
+/** For each of these projects, the roles it waits for (the lists' "waiting for" column): one query. */
+export async function waitingRoles(db: Queryable, ids: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  for (const w of await db('workflow_waits').whereIn('instance_id', ids).distinct('instance_id', 'role').orderBy(['instance_id', 'role'])) {
+    out.set(w.instance_id, [...(out.get(w.instance_id) ?? []), w.role]);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.js';
 import type { SendResult } from '../engine/types.js';
-import { ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
+import { ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
@@ -13,7 +13,7 @@ import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
 import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
 import { PROJECT_TYPES, TIMER_EVENTS, isEventType, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
-import { getRow, isVendorInvited, listRows, nextRef, type ProjectFilter, type ProjectRow, type Scope } from './project-repo.js';
+import { getRow, isVendorInvited, listRows, waitingRoles, nextRef, type ProjectFilter, type ProjectRow, type Scope } from './project-repo.js';
 import { presentHistory, presentProject, type Viewer } from './project-presenter.js';
 
 const fen = z.coerce.number({ error: 'validation.number' }).int('validation.fen').min(0, 'validation.fen').max(Number.MAX_SAFE_INTEGER, 'validation.fen');
@@ -52,10 +52,6 @@ export const ListQuerySchema = z.object({
   pageSize: z.coerce.number().int().min(1).max(200).default(20),
 });
 
-function fields(err: z.ZodError): Record<string, string> {
-  return Object.fromEntries(err.issues.map((i) => [i.path.join('.') || '_', i.message]));
-}
-
 export function scopeOf(user: Viewer): Scope {
   if (!user) return null;
   if (user.role === 'community') return { communityId: user.communityId ?? '-' };
@@ -70,7 +66,7 @@ export interface ProjectServiceDeps {
   reference: ReferenceService;
   rules: RulesService;
   beneficiaries: BeneficiaryService;
-  engine: () => Engine;
+  engine: Engine;
 }
 
 export function createProjectService(deps: ProjectServiceDeps) {
@@ -98,9 +94,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
 
   async function create(user: User, input: unknown): Promise<ReturnType<typeof presentProject>> {
     if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff propose projects', { reasons: [{ code: 'WRONG_ROLE' }] });
-    const parsed = NewProjectSchema.safeParse(input);
-    if (!parsed.success) throw new InvalidError('invalid project', { fields: fields(parsed.error) });
-    const p = parsed.data;
+    const p = parseOr422(NewProjectSchema, input, 'invalid project');
     const categories = await deps.reference.categories();
     if (!categories.some((c) => c.code === p.category)) throw new InvalidError('unknown category', { fields: { category: 'validation.category' } });
     const community = await deps.reference.community(user.communityId);
@@ -115,7 +109,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
         description: p.description, items: p.items, beneficiaryCount: p.beneficiaryCount ?? null,
         rules: await deps.rules.current(district.id, trx), createdBy: user.id,
       };
-      await deps.engine().start('project', input as unknown as Record<string, unknown>, { actor: toActor(user), id, trx });
+      await deps.engine.start('project', input as unknown as Record<string, unknown>, { actor: toActor(user), id, trx });
     });
     return get(user, id);
   }
@@ -150,33 +144,32 @@ export function createProjectService(deps: ProjectServiceDeps) {
     if (user && !(await canRead(user, row))) throw new ForbiddenError('project outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
     await checkReferences(row, event);
     const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
-    return deps.engine().send(id, event as { type: string }, { actor, ...opts });
+    return deps.engine.send(id, event as { type: string }, { actor, ...opts });
   }
 
   async function get(user: Viewer, id: string) {
     const row = user ? await readable(user, id) : await getRow(db, id);
     if (!row) throw new NotFoundError(`project ${id} not found`);
-    const instance = await deps.engine().get(id);
-    const { wf, snapshot } = deps.engine().load(instance);
+    const instance = await deps.engine.get(id);
+    const { wf, snapshot } = deps.engine.load(instance);
     const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
-    const allowed = deps.engine().explainSnapshot(wf, snapshot, actor).filter((e) => !(TIMER_EVENTS as readonly string[]).includes(e.type));
+    const allowed = deps.engine.explainSnapshot(wf, snapshot, actor).filter((e) => !(TIMER_EVENTS as readonly string[]).includes(e.type));
     return presentProject(row, instance.version, snapshot.context as ProjectContext, user, allowed);
   }
 
   async function history(user: Viewer, id: string) {
     const row = user ? await readable(user, id) : await getRow(db, id);
     if (!row) throw new NotFoundError(`project ${id} not found`);
-    const instance = await deps.engine().get(id);
-    const rows = await deps.engine().history(id);
+    const instance = await deps.engine.get(id);
+    const rows = await deps.engine.history(id);
     return presentHistory(rows, row.state, (instance.snapshot as { context: ProjectContext }).context, user);
   }
 
   async function list(user: Viewer, query: unknown) {
-    const parsed = ListQuerySchema.safeParse(query);
-    if (!parsed.success) throw new InvalidError('invalid filter', { fields: fields(parsed.error) });
-    const { page, pageSize, ...filter } = parsed.data;
+    const { page, pageSize, ...filter } = parseOr422(ListQuerySchema, query, 'invalid filter');
     const { rows, total } = await listRows(db, filter as ProjectFilter, scopeOf(user), { page, pageSize });
-    return { projects: rows, total, page, pageSize };
+    const waiting = await waitingRoles(db, rows.map((r) => r.id));
+    return { projects: rows.map((r) => ({ ...r, waitingFor: waiting.get(r.id) ?? [] })), total, page, pageSize };
   }
 
   return { create, send, get, history, list, readable, canRead };

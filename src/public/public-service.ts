@@ -2,7 +2,7 @@
 // projects from their public notice on, and the district's statistics. Nothing personal: the
 // project presenter masks for the null viewer, and the timeline here carries stages only.
 import { z } from 'zod';
-import { InvalidError, NotFoundError } from '../errors.js';
+import { NotFoundError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
@@ -10,17 +10,12 @@ import type { Ledger } from '../budgets/ledger.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { ProjectService } from '../projects/project-service.js';
 import { getRow, listRows, type ProjectRow } from '../projects/project-repo.js';
-import { PROJECT_TYPES, STAGES } from '../../workflows/project/index.js';
+import { PROJECT_TYPES, STAGES, WORK_ACCEPTED, eventSchemas } from '../../workflows/project/index.js';
 import { moneyTotals, progressCounts, projectYears, statsBy } from '../reports/stats-repo.js';
 
-/** A proposal becomes public with its public notice (公示); before that it is the community's draft. */
-const NOT_YET_PUBLIC = ['draft', 'screening', 'deliberation', 'withdrawn'];
-export const PUBLIC_STAGES: readonly string[] = STAGES.filter((s) => !NOT_YET_PUBLIC.includes(s));
-/** Work accepted: from settlement on (验收通过). */
-export const FINISHED_STAGES: readonly string[] = ['settlement', 'evaluation', 'warranty', 'closed'];
 
 export const PublicListSchema = z.object({
-  state: z.enum(['procurement', ...PUBLIC_STAGES] as [string, ...string[]]).optional().or(z.literal('').transform(() => undefined)),
+  state: z.enum(['procurement', ...STAGES] as [string, ...string[]]).optional().or(z.literal('').transform(() => undefined)),
   category: z.string().max(16).optional().or(z.literal('').transform(() => undefined)),
   type: z.enum(PROJECT_TYPES).optional().or(z.literal('').transform(() => undefined)),
   streetId: z.string().max(64).optional().or(z.literal('').transform(() => undefined)),
@@ -30,9 +25,11 @@ export const PublicListSchema = z.object({
 });
 export type PublicListQuery = z.infer<typeof PublicListSchema>;
 
+// The limits are the OBJECT event's own: the page and the API accept the same objection.
+const OBJECT_SHAPE = eventSchemas.OBJECT.shape;
 export const ObjectionSchema = z.object({
-  text: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(2000, 'validation.too_long'),
-  contact: z.string().trim().max(100, 'validation.too_long').optional().transform((v) => (v ? v : undefined)),
+  text: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(OBJECT_SHAPE.text.maxLength ?? 5000, 'validation.too_long'),
+  contact: z.string().trim().max(OBJECT_SHAPE.contact.unwrap().maxLength ?? 200, 'validation.too_long').optional().transform((v) => (v ? v : undefined)),
 });
 
 const PAGE_SIZE = 20;
@@ -42,7 +39,8 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
 
   async function publicRow(id: string): Promise<ProjectRow> {
     const row = await getRow(db, id);
-    if (!row || !PUBLIC_STAGES.includes(row.state)) throw new NotFoundError(`project ${id} not public`);
+    // Public from its first notice on (the workflow's `publicSince`, kept by the read model).
+    if (!row || row.publicSince === null) throw new NotFoundError(`project ${id} not public`);
     return row;
   }
 
@@ -72,16 +70,15 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
     /** An objection from a member of the public (OBJECT, anonymous). */
     async object(id: string, input: unknown) {
       await publicRow(id);
-      const p = ObjectionSchema.safeParse(input);
-      if (!p.success) throw new InvalidError('invalid objection', { fields: Object.fromEntries(p.error.issues.map((i) => [i.path.join('.') || '_', i.message])) });
-      return deps.projects.send(null, id, { type: 'OBJECT', text: p.data.text, ...(p.data.contact ? { contact: p.data.contact } : {}) });
+      const o = parseOr422(ObjectionSchema, input, 'invalid objection');
+      return deps.projects.send(null, id, { type: 'OBJECT', text: o.text, ...(o.contact ? { contact: o.contact } : {}) });
     },
 
     async list(query: unknown) {
       const p = PublicListSchema.safeParse(query);
       const filter = p.success ? p.data : { page: 1 };
       const { page, ...rest } = filter as PublicListQuery;
-      const { rows, total } = await listRows(db, { ...rest, states: [...PUBLIC_STAGES] }, null, { page: page ?? 1, pageSize: PAGE_SIZE });
+      const { rows, total } = await listRows(db, { ...rest, isPublic: true }, null, { page: page ?? 1, pageSize: PAGE_SIZE });
       return { rows, total, page: page ?? 1, pageSize: PAGE_SIZE, filter, years: await projectYears(db), ref: await reference() };
     },
 
@@ -97,10 +94,10 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
       const years = await projectYears(db);
       const parsed = z.coerce.number().int().min(2000).max(2100).safeParse(yearInput);
       const year = parsed.success ? parsed.data : Number(shanghaiDate(deps.clock.now().toISOString()).slice(0, 4));
-      const filter = { states: PUBLIC_STAGES, year };
+      const filter = { year };
       const [byStage, byCategory, byType, byStreet, progress, money] = await Promise.all([
         statsBy(db, 'state', filter), statsBy(db, 'category', filter), statsBy(db, 'type', filter), statsBy(db, 'street_id', filter),
-        progressCounts(db, { finishedStates: FINISHED_STAGES, year }), moneyTotals(db, year),
+        progressCounts(db, { finishedStates: WORK_ACCEPTED, year }), moneyTotals(db, year),
       ]);
       return { year, years, byStage, byCategory, byType, byStreet, progress, money, ref: await reference() };
     },

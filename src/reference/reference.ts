@@ -2,7 +2,7 @@
 // every component. The only file that reads these tables.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, InvalidError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
 
@@ -32,10 +32,6 @@ const toVendor = (r: Record<string, unknown>): Vendor => ({
   email: r.email as string, phone: (r.phone as string | null) ?? null, types: parseJson<SupplyType[]>(r.types),
   status: r.status as Vendor['status'], createdAt: r.created_at as string,
 });
-
-function invalid(err: z.ZodError): InvalidError {
-  return new InvalidError('invalid input', { fields: Object.fromEntries(err.issues.map((i) => [i.path.join('.') || '_', i.message])) });
-}
 
 export function createReferenceService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
@@ -71,9 +67,7 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   }
 
   async function createVendor(input: unknown, q: Queryable = db, id: string = randomUUID()): Promise<Vendor> {
-    const p = VendorInputSchema.safeParse(input);
-    if (!p.success) throw invalid(p.error);
-    const v = p.data;
+    const v = parseOr422(VendorInputSchema, input);
     await q('vendors').insert({
       id, name: v.name, credit_code: v.creditCode ?? null, email: v.email, phone: v.phone ?? null,
       types: JSON.stringify(v.types), status: v.status, created_at: clock.now().toISOString(),
@@ -82,9 +76,7 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   }
 
   async function updateVendor(id: string, input: unknown): Promise<Vendor> {
-    const p = VendorInputSchema.safeParse(input);
-    if (!p.success) throw invalid(p.error);
-    const v = p.data;
+    const v = parseOr422(VendorInputSchema, input);
     const n = await db('vendors').where({ id }).update({
       name: v.name, credit_code: v.creditCode ?? null, email: v.email, phone: v.phone ?? null, types: JSON.stringify(v.types), status: v.status,
     });
@@ -93,16 +85,14 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   }
 
   async function createStreet(input: { id?: string; districtId: string; nameZh: string; nameEn: string }, q: Queryable = db): Promise<Street> {
-    const s = z.object({ districtId: z.string().min(1), nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }).safeParse(input);
-    if (!s.success) throw invalid(s.error);
+    const s = { data: parseOr422(z.object({ districtId: z.string().min(1), nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }), input) };
     const id = input.id ?? randomUUID();
     await q('streets').insert({ id, district_id: s.data.districtId, name_zh: s.data.nameZh, name_en: s.data.nameEn });
     return { id, ...s.data };
   }
 
   async function createCommunity(input: { id?: string; streetId: string; nameZh: string; nameEn: string }, q: Queryable = db): Promise<Community> {
-    const s = z.object({ streetId: z.string().min(1, 'validation.required'), nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }).safeParse(input);
-    if (!s.success) throw invalid(s.error);
+    const s = { data: parseOr422(z.object({ streetId: z.string().min(1, 'validation.required'), nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }), input) };
     const street = await q('streets').where({ id: s.data.streetId }).first();
     if (!street) throw new InvalidError('unknown street', { fields: { streetId: 'validation.invalid' } });
     const id = input.id ?? randomUUID();
@@ -112,22 +102,20 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
 
   /** Renames a street or a community. Moving a community to another street is not offered: its projects' scope would change under them. */
   async function renamePlace(kind: 'street' | 'community', id: string, input: unknown): Promise<void> {
-    const p = z.object({ nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }).safeParse(input);
-    if (!p.success) throw invalid(p.error);
+    const p = { data: parseOr422(z.object({ nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }), input) };
     const n = await db(kind === 'street' ? 'streets' : 'communities').where({ id }).update({ name_zh: p.data.nameZh, name_en: p.data.nameEn });
     if (!n) throw new NotFoundError(`${kind} ${id} not found`);
   }
 
   async function upsertCategory(input: unknown, q: Queryable = db): Promise<Category> {
-    const s = z.object({
+    const s = parseOr422(z.object({
       code: z.string().trim().min(1, 'validation.required').max(16),
       nameZh: z.string().trim().min(1, 'validation.required').max(50),
       nameEn: z.string().trim().min(1, 'validation.required').max(80),
       sort: z.coerce.number().int().default(0),
       active: z.coerce.boolean().default(true),
-    }).safeParse(input);
-    if (!s.success) throw invalid(s.error);
-    const c = s.data;
+    }), input);
+    const c = s;
     const row = { code: c.code, name_zh: c.nameZh, name_en: c.nameEn, sort: c.sort, active: c.active };
     const exists = await q('categories').where({ code: c.code }).first();
     if (exists) await q('categories').where({ code: c.code }).update(row);

@@ -20,8 +20,9 @@ export interface MoneyTotals {
 
 const n = (v: unknown) => Number(v ?? 0);
 
-export async function statsBy(db: Db, column: 'state' | 'category' | 'type' | 'street_id', filter: { states: readonly string[]; year?: number }): Promise<StatsRow[]> {
-  const q = db('projects').whereIn('state', [...filter.states]).groupBy(column).orderBy(column)
+/** Counts and sums by `column`, over the projects that have been public (their first notice began). */
+export async function statsBy(db: Db, column: 'state' | 'category' | 'type' | 'street_id', filter: { year?: number }): Promise<StatsRow[]> {
+  const q = db('projects').whereNotNull('public_since').groupBy(column).orderBy(column)
     .select({ key: column })
     .count({ count: '*' })
     .sum({ estimatedFen: 'estimated_fen', approvedFen: 'approved_fen', paidFen: 'paid_fen' });

@@ -1,13 +1,14 @@
 // Programme rules (实施规则) as versioned data per district. A project keeps the version it was
 // created under (it is part of the machine's input); publishing makes a new version, never edits one.
 import { z } from 'zod';
-import { InvalidError } from '../errors.js';
+import { parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
 import { DEFAULT_RULES, type ProgrammeRules } from '../../workflows/project/index.js';
 
 const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const pct = z.number().min(0).max(100);
+// At most two decimals: the money module splits amounts by percentages exactly, in hundredths.
+const pct = z.number().min(0).max(100).refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9, { message: 'validation.range' });
 const fraction = z.object({ num: z.number().int().min(0), den: z.number().int().min(1) }).refine((f) => f.num <= f.den, 'validation.fraction');
 
 export const RulesSchema = z.object({
@@ -63,13 +64,12 @@ export function createRulesService(deps: { db: Db; clock: Clock }) {
   }
 
   async function publish(districtId: string, input: unknown, userId: string | null, note?: string, q: Queryable = db): Promise<RulesVersion> {
-    const p = RulesSchema.safeParse(input);
-    if (!p.success) throw new InvalidError('invalid rules', { fields: Object.fromEntries(p.error.issues.map((i) => [i.path.join('.'), i.message])) });
+    const parsed = parseOr422(RulesSchema, input, 'invalid rules');
     const latest = await q('programme_rules').where({ district_id: districtId }).max<{ v: number | null }[]>({ v: 'version' });
     // The defaults count as version 1, so the first published version is 2 and never collides
     // with projects that started under the defaults.
     const version = Math.max(Number(latest[0]?.v ?? 0), DEFAULT_RULES.version) + 1;
-    const rules = { ...p.data, version } as ProgrammeRules;
+    const rules = { ...parsed, version } as ProgrammeRules;
     await q('programme_rules').insert({ district_id: districtId, version, rules: JSON.stringify(rules), published_by: userId, published_at: clock.now().toISOString(), note: note ?? null });
     return { districtId, version, rules, publishedBy: userId, publishedAt: clock.now().toISOString(), note: note ?? null };
   }

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { hasKey, t, type Lang } from '../lib/i18n.js';
 import { isAppError } from '../errors.js';
-import { parseYuan } from '../lib/money.js';
+import { parseYuan } from '../../workflows/shared/money.js';
 import { ROLES, type User } from '../auth/users.js';
 import { SUPPLY_TYPES, type Community, type Street, type Vendor } from '../reference/reference.js';
 import { formErrors, langOf } from './render.js';

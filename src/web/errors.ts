@@ -2,8 +2,11 @@
 // a driver message or a stack; unexpected errors are logged with the request id.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, NotFoundError, isAppError } from '../errors.js';
-import { pickLang, t, type Lang } from '../lib/i18n.js';
+import { hasKey, pickLang, t, type Lang } from '../lib/i18n.js';
 import { reasonText } from '../lib/reason-text.js';
+
+/** A field's message: its i18n key translated; anything else (a service's raw text) as "invalid", never untranslated. */
+export const fieldText = (lang: Lang, key: string): string => t(lang, hasKey(lang, key) ? key : 'validation.invalid');
 
 export function errorBody(err: AppError, lang: Lang) {
   return {
@@ -11,7 +14,7 @@ export function errorBody(err: AppError, lang: Lang) {
       code: err.code,
       message: t(lang, `errors.${err.code}`),
       ...(err.reasons.length ? { reasons: err.reasons.map((r) => ({ code: r.code, message: reasonText(lang, r.code, r.params ?? {}), ...(r.params ? { params: r.params } : {}) })) } : {}),
-      ...(err.fields ? { fields: Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [k, t(lang, v)])) } : {}),
+      ...(err.fields ? { fields: Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [k, fieldText(lang, v)])) } : {}),
     },
   };
 }
@@ -56,6 +59,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.json(errorBody(appErr, lang));
   } else {
     const body = errorBody(appErr, lang);
-    res.render('pages/error', pageLocals(req, res, lang, { status: appErr.status, message: body.error.message, reasons: body.error.reasons }));
+    // A bad query string has no form to show it on: the error page names each field.
+    const fields = Object.entries(body.error.fields ?? {}).map(([name, text]) => ({ code: `field:${name}`, message: `${name}${lang === 'en' ? ': ' : '：'}${text}` }));
+    const reasons = [...fields, ...(body.error.reasons ?? [])];
+    res.render('pages/error', pageLocals(req, res, lang, { status: appErr.status, message: body.error.message, reasons: reasons.length ? reasons : undefined }));
   }
 };

@@ -14,7 +14,7 @@ export function presentInbox(lang: Lang, user: User, model: InboxPage) {
     title: x.project.title,
     community: names.community(x.project.communityId),
     stage: names.stage(x.project.state),
-    task: t(lang, `inbox.tasks.${x.task}`, { defaultValue: names.stage(x.project.state) }),
+    task: x.events.map((e) => t(lang, `projects.events.${e}.name`)).join('、'),
     deadline: x.project.nextDeadlineAt,
     daysInStage: x.daysInStage,
     overdue: x.overdue,
@@ -25,11 +25,18 @@ export function presentInbox(lang: Lang, user: User, model: InboxPage) {
       ...(model.admin.unknownYears.length ? [{ href: '/admin/calendar', text: t(lang, 'inbox.admin.unknownYears', { years: model.admin.unknownYears.join(', ') }) }] : []),
     ],
   };
+  const pages = Math.max(1, Math.ceil(model.total / model.pageSize));
+  const href = (n: number) => `/inbox?page=${n}${lang === 'en' ? '&lang=en' : ''}`;
   return {
     roleName: t(lang, `roleNames.${user.role}`),
     tasks,
+    total: model.total,
+    summary: t(lang, 'inbox.summary', { total: model.total, page: model.page, pages }),
+    prev: model.page > 1 ? href(model.page - 1) : undefined,
+    next: model.page < pages ? href(model.page + 1) : undefined,
+    hasPager: pages > 1,
+    overdueCount: model.overdue,
     hasTasks: tasks.length > 0,
-    overdueCount: tasks.filter((x) => x.overdue).length,
     isAdmin: Boolean(admin),
     adminItems: admin?.items ?? [],
     hasAdminItems: Boolean(admin?.items.length),

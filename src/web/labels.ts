@@ -1,7 +1,10 @@
 // Display names in the page's language: stages, types, places, categories, vendors. Formatting only.
 import { t, type Lang } from '../lib/i18n.js';
+import { stateLabel } from '../lib/reason-text.js';
 
-export const stageLabel = (lang: Lang, state: string): string => t(lang, `stageNames.${state.replace('.', '_')}`, { defaultValue: state });
+// One label per state and language (`states.<stage>`, common.json): the inbox, the project pages,
+// the public pages, the statechart and the e-mails all name a state through this one function.
+export { stateLabel };
 export const typeLabel = (lang: Lang, type: string): string => t(lang, `typeNames.${type}`, { defaultValue: type });
 export const placeName = (lang: Lang, p: { nameZh: string; nameEn: string } | undefined): string => (p ? (lang === 'en' ? p.nameEn : p.nameZh) : '—');
 
@@ -24,7 +27,7 @@ export function namer(lang: Lang, ref: Lookups) {
     community: (id: string | null) => (id ? placeName(lang, communities.get(id)) : '—'),
     vendor: (id: string | null) => (id ? (vendors.get(id)?.name ?? '—') : '—'),
     category: (code: string) => (categories.has(code) ? placeName(lang, categories.get(code)) : code),
-    stage: (s: string) => stageLabel(lang, s),
+    stage: (s: string) => stateLabel(lang, s),
     type: (s: string) => typeLabel(lang, s),
   };
 }

@@ -55,6 +55,7 @@ function fieldView(lang: Lang, prefix: string, spec: FieldSpec, values: Values, 
       return { ...base, isTextarea: true, value, rows: spec.kind === 'lines' ? 3 : 4 };
     case 'checkbox':
       return { ...base, isCheckbox: true, checked: ['on', 'true', '1'].includes(value) };
+    case 'yesno':
     case 'select': {
       const opts = (options[spec.options!] ?? []).map((o) => ({ ...o, selected: o.value === value }));
       return { ...base, isSelect: true, options: spec.blank ? [{ value: '', label: t(lang, 'projects.form.choose'), selected: value === '' }, ...opts] : opts };

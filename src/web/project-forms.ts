@@ -3,14 +3,14 @@
 // integers, booleans from checkboxes, arrays from repeated fields and numbered rows). Validation
 // proper stays in the service (the workflow's zod schemas); conversion only reports what it could
 // not read at all (e.g. "abc" as an amount), with the same i18n keys.
-import { parseYuan } from '../lib/money.js';
+import { parseYuan } from '../../workflows/shared/money.js';
 
 export type FieldKind =
   | 'text' | 'textarea' | 'yuan' | 'int' | 'number' | 'date' | 'datetime' | 'checkbox'
-  | 'select' | 'checkboxes' | 'items' | 'signatories' | 'lines';
+  | 'select' | 'yesno' | 'checkboxes' | 'items' | 'signatories' | 'lines';
 
 /** Dynamic option lists, filled by the view-model from the project and reference data. */
-export type OptionSource = 'types' | 'categories' | 'vendors' | 'awardVendors' | 'contractItems' | 'beneficiaries' | 'grades' | 'tranches';
+export type OptionSource = 'types' | 'categories' | 'vendors' | 'awardVendors' | 'contractItems' | 'beneficiaries' | 'grades' | 'tranches' | 'yesno';
 
 export interface FieldSpec {
   /** Payload path, dotted (`checklist.positiveList`, `fields.title`); also the form field name. */
@@ -41,9 +41,6 @@ export interface FormSpec {
 }
 
 export const ITEM_ROWS = 5;
-export const SIGNATORY_ROLES = ['community', 'residents_rep', 'beneficiary', 'supervisor'] as const;
-export const GRADES = ['优秀', '良好', '合格', '不合格'] as const;
-export const TRANCHES = ['advance', 'final', 'retention'] as const;
 
 const f = (name: string, kind: FieldKind, extra: Partial<FieldSpec> = {}): FieldSpec => ({ name, kind, ...extra });
 const reason = [f('reason', 'textarea')];
@@ -67,7 +64,8 @@ export const EVENT_FORMS: Record<string, FormSpec> = {
   },
   SUBMIT: { fields: [] },
   WITHDRAW: { fields: reason, warning: true },
-  SCREEN_PASS: { fields: [f('checklist.positiveList', 'checkbox'), f('checklist.negativeList', 'checkbox'), f('checklist.duplicate', 'checkbox')] },
+  // An explicit 是/否 for each question (no box ticked by default); the workflow orders the answers.
+  SCREEN_PASS: { fields: ['checklist.positiveList', 'checklist.negativeList', 'checklist.duplicate'].map((n) => f(n, 'yesno', { options: 'yesno', blank: true })) },
   RETURN: { fields: reason },
   REJECT: { fields: reason, warning: true },
   RECORD_DELIBERATION: {
@@ -227,6 +225,8 @@ function convertField(body: FormBody, field: FieldSpec): Converted {
     }
     case 'checkbox':
       return { value: ['on', 'true', '1', 'yes'].includes(raw), errors: {} };
+    case 'yesno':
+      return raw === 'yes' ? { value: true, errors: {} } : raw === 'no' ? { value: false, errors: {} } : raw ? bad('validation.enum') : none;
     case 'checkboxes': {
       const list = strs(body, field.name);
       return { value: list.length ? list : undefined, errors: {} };

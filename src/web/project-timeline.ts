@@ -4,11 +4,11 @@
 // personal data for this viewer.
 import { stateLabel } from './statechart.js';
 import { t, type Lang } from '../lib/i18n.js';
-import { formatYuan } from '../lib/money.js';
+import { formatYuan } from '../../workflows/shared/money.js';
 import { formatShanghai } from '../lib/calendar.js';
 import type { DocumentMeta } from '../documents/document-service.js';
 import { isDocumentId } from '../documents/document-service.js';
-import { GRADES } from './project-forms.js';
+import { GRADES } from '../../workflows/project/index.js';
 
 export interface HistoryEntry {
   seq: number;

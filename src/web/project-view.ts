@@ -1,14 +1,15 @@
 // View-models of the project pages (list, detail, new) and the one query each page route makes to
 // gather what it shows. Templates receive these objects and make no decisions.
 import { t, type Lang } from '../lib/i18n.js';
-import { formatYuan } from '../lib/money.js';
+import { formatYuan } from '../../workflows/shared/money.js';
 import { formatShanghai } from '../lib/calendar.js';
 import type { Services } from '../services.js';
 import type { User } from '../auth/users.js';
 import type { PresentedProject } from '../projects/project-presenter.js';
 import { STAGES } from '../../workflows/project/index.js';
 import { maskAddress } from '../beneficiaries/mask.js';
-import { GRADES, NEW_PROJECT_FORM, SIGNATORY_ROLES, TRANCHES, formSpec, type FormSpec } from './project-forms.js';
+import { NEW_PROJECT_FORM, formSpec, type FormSpec } from './project-forms.js';
+import { GRADES, TRANCHES } from '../../workflows/project/index.js';
 import { anchorsOf, errorState, formFields, reasonText, type Options, type Values } from './project-form-view.js';
 import { documentIds, timelineView, type HistoryEntry } from './project-timeline.js';
 import { stateLabel, statechartModel } from './statechart.js';
@@ -64,6 +65,7 @@ function baseOptions(lang: Lang, d: Pick<ProjectPageData, 'categories'>): Option
     categories: d.categories.map((c) => ({ value: c.code, label: lang === 'en' ? c.nameEn : c.nameZh })),
     grades: GRADES.map((g, i) => ({ value: g, label: t(lang, `projects.grades.${i}`) })),
     tranches: TRANCHES.map((v) => ({ value: v, label: t(lang, `projects.tranches.${v}`) })),
+    yesno: [{ value: 'yes', label: t(lang, 'projects.yes') }, { value: 'no', label: t(lang, 'projects.no') }],
   };
 }
 
@@ -81,39 +83,52 @@ function projectOptions(lang: Lang, d: ProjectPageData): Options {
   };
 }
 
-/** What a form shows the first time: the project's current facts where they help. */
-function defaults(type: string, p: PresentedProject): Values {
+/** A workflow default in the form's own terms (元 for money, Shanghai time for instants). */
+function formValue(kind: string, d: unknown): Values[string] {
+  if (d === undefined || d === null) return undefined;
+  if (kind === 'yuan' && typeof d === 'number') return yuanInput(d);
+  if (kind === 'datetime' && typeof d === 'string') return new Date(Date.parse(d) + 8 * 3_600_000).toISOString().slice(0, 16);
+  if (kind === 'checkbox') return d === true ? 'on' : '';
+  return String(d);
+}
+
+/**
+ * What a form shows the first time: the workflow's defaults for the event (`fields` of the allowed
+ * event: amounts still to pay, the award, the required signatories …), and for EDIT the proposal.
+ */
+function defaults(type: string, p: PresentedProject, spec: FormSpec): Values {
   const v: Values = {};
+  const fields = p.allowedEvents.find((e) => e.type === type)?.fields ?? {};
   const items = (prefix: string, list: Array<{ name: string; quantity: number; unitFen: number }>) => list.forEach((i, n) => {
     v[`${prefix}.${n}.name`] = i.name;
     v[`${prefix}.${n}.quantity`] = String(i.quantity);
     v[`${prefix}.${n}.unitFen`] = yuanInput(i.unitFen);
   });
-  switch (type) {
-    case 'EDIT':
-      Object.assign(v, { 'fields.title': p.title, 'fields.type': p.type, 'fields.category': p.category, 'fields.description': p.description, 'fields.estimatedFen': yuanInput(p.estimatedFen), 'fields.beneficiaryCount': p.beneficiaryCount == null ? '' : String(p.beneficiaryCount) });
-      items('fields.items', p.items);
-      break;
-    case 'APPROVE_BUDGET':
-      v.approvedFen = yuanInput(p.estimatedFen);
-      break;
-    case 'SIGN_CONTRACT':
-      items('items', p.items);
-      v.amountFen = yuanInput(p.awardedFen);
-      break;
-    case 'RECORD_PAYMENT':
-      v.tranche = p.state === 'delivery' ? 'advance' : 'final';
-      if (p.state !== 'delivery' && p.contract) v.amountFen = yuanInput(p.contract.amountFen - p.paidFen);
-      break;
-    case 'RELEASE_RETENTION':
-      if (p.contract) v.amountFen = yuanInput(p.contract.amountFen - p.paidFen);
-      break;
-    case 'RECORD_ACCEPTANCE':
-      v.passed = 'on';
-      SIGNATORY_ROLES.filter((r) => r !== 'supervisor' || p.type === 'works').forEach((role, i) => (v[`signatories.${i}.role`] = role));
-      break;
+  if (type === 'EDIT') {
+    Object.assign(v, { 'fields.title': p.title, 'fields.type': p.type, 'fields.category': p.category, 'fields.description': p.description, 'fields.estimatedFen': yuanInput(p.estimatedFen), 'fields.beneficiaryCount': p.beneficiaryCount == null ? '' : String(p.beneficiaryCount) });
+    items('fields.items', p.items);
+  }
+  for (const field of spec.fields) {
+    const d = fields[field.name];
+    if (!d) continue;
+    if (field.kind === 'items' && Array.isArray(d.default)) items(field.name, d.default as Array<{ name: string; quantity: number; unitFen: number }>);
+    // one row per signatory the rules version requires
+    else if (field.kind === 'signatories') (d.options ?? []).forEach((role, i) => (v[`${field.name}.${i}.role`] = role));
+    else v[field.name] = formValue(field.kind, d.default);
   }
   return v;
+}
+
+/** The option lists narrowed and ordered as the workflow says for this event (items to confirm, quoted vendors …). */
+function eventOptions(options: Options, spec: FormSpec, fields: Record<string, { options?: readonly string[] }>): Options {
+  const out: Options = { ...options };
+  for (const field of spec.fields) {
+    const allowed = fields[field.name]?.options;
+    if (!field.options || !allowed) continue;
+    const all = options[field.options] ?? [];
+    out[field.options] = allowed.flatMap((value) => all.filter((o) => o.value === value));
+  }
+  return out;
 }
 
 const SECONDARY = new Set(['COMMENT', 'OBJECT']);
@@ -135,7 +150,7 @@ function actionsView(ctx: PageCtx, d: ProjectPageData, failed: FailedForm | unde
       continue;
     }
     const isFailed = failed?.type === e.type;
-    const built = formFields({ lang, spec, prefix: `${e.type}-`, values: isFailed ? failed.values : defaults(e.type, p), errors: isFailed ? failedFields : {}, options });
+    const built = formFields({ lang, spec, prefix: `${e.type}-`, values: isFailed ? failed.values : defaults(e.type, p, spec), errors: isFailed ? failedFields : {}, options: eventOptions(options, spec, e.fields ?? {}) });
     if (isFailed) anchors = anchorsOf(built);
     const multipart = Boolean(spec.files?.length);
     const action = `/projects/${p.id}/events/${e.type}`;
@@ -275,6 +290,7 @@ export function listView(ctx: PageCtx, user: User, d: Awaited<ReturnType<typeof 
       type: t(lang, `projects.types.${p.type}`), category: named(lang, d.categories.find((c) => c.code === p.category), p.category),
       community: named(lang, d.communities.find((c) => c.id === p.communityId), p.communityId), estimated: yuanText(lang, p.estimatedFen),
       stageEnteredAt: formatShanghai(p.stageEnteredAt, 'date'),
+      waitingFor: p.waitingFor.map((r) => t(lang, `roleNames.${r}`)).join('、') || '—',
     })),
     empty: projects.length === 0,
     summary: t(lang, 'projects.list.summary', { total, page, pages }),

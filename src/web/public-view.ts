@@ -2,7 +2,7 @@
 // stages and dates. Objections are counted, never quoted (their text may name a neighbour).
 import { t, type Lang } from '../lib/i18n.js';
 import type { PublicService } from '../public/public-service.js';
-import { PUBLIC_STAGES } from '../public/public-service.js';
+import { eventSchemas, STAGES } from '../../workflows/project/index.js';
 import type { ProjectRow } from '../projects/project-repo.js';
 import { namer, options, type Lookups } from './labels.js';
 
@@ -14,6 +14,9 @@ type Detail = Awaited2<ReturnType<PublicService['project']>>;
 type Stats = Awaited2<ReturnType<PublicService['stats']>>;
 
 const langQuery = (lang: Lang) => (lang === 'en' ? '?lang=en' : '');
+
+/** The objection form's limit is the OBJECT event's own (workflows/project/project.events.ts), never a copy. */
+export const OBJECTION_TEXT_MAX: number = eventSchemas.OBJECT.shape.text.maxLength ?? 0;
 
 function row(lang: Lang, ref: Lookups, p: ProjectRow) {
   const n = namer(lang, ref);
@@ -62,6 +65,7 @@ export function presentNotice(lang: Lang, m: Notice) {
     endsAt: m.project.deadlines.noticeEndsAt,
     open: m.open,
     objectionCount: m.project.objections.length,
+    textHint: t(lang, 'public.notice.textHint', { max: lang === 'en' ? OBJECTION_TEXT_MAX.toLocaleString('en') : String(OBJECTION_TEXT_MAX) }),
     action: `/public/notices/${encodeURIComponent(m.row.id)}${langQuery(lang)}`,
     backHref: `/public/notices${langQuery(lang)}`,
   };
@@ -70,7 +74,7 @@ export function presentNotice(lang: Lang, m: Notice) {
 export function presentPublicList(lang: Lang, m: List) {
   const n = namer(lang, m.ref);
   const f = m.filter as Record<string, unknown>;
-  const stageList = ['procurement', ...PUBLIC_STAGES.filter((s) => !s.startsWith('procurement.'))];
+  const stageList = ['procurement', ...STAGES.filter((s) => !s.startsWith('procurement.'))];
   const query = (page: number) => {
     const q = new URLSearchParams();
     for (const k of ['q', 'state', 'category', 'type', 'streetId', 'year']) if (f[k] !== undefined && f[k] !== '') q.set(k, String(f[k]));
@@ -87,7 +91,7 @@ export function presentPublicList(lang: Lang, m: List) {
     summary: t(lang, 'public.projects.summary', { total: m.total, page: m.page, pages }),
     isEn: lang === 'en',
     q: f.q ?? '',
-    stateOptions: options(stageList.map((s) => ({ value: s, label: s === 'procurement' ? t(lang, 'stageNames.procurement') : n.stage(s) })), f.state, t(lang, 'public.filters.any')),
+    stateOptions: options(stageList.map((s) => ({ value: s, label: n.stage(s) })), f.state, t(lang, 'public.filters.any')),
     categoryOptions: options(m.ref.categories.map((c) => ({ value: c.code, label: n.category(c.code) })), f.category, t(lang, 'public.filters.any')),
     typeOptions: options(['goods', 'works', 'services'].map((x) => ({ value: x, label: n.type(x) })), f.type, t(lang, 'public.filters.any')),
     streetOptions: options(m.ref.streets.map((s) => ({ value: s.id, label: n.street(s.id) })), f.streetId, t(lang, 'public.filters.any')),

@@ -3,7 +3,7 @@
 // record, rectifications — and the rest. Each links to the project page, whose forms do the work.
 import { stateLabel } from './statechart.js';
 import { t } from '../lib/i18n.js';
-import { formatYuan } from '../lib/money.js';
+import { formatYuan } from '../../workflows/shared/money.js';
 import { formatShanghai } from '../lib/calendar.js';
 import type { Services } from '../services.js';
 import type { User } from '../auth/users.js';

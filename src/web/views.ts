@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { create } from 'express-handlebars';
 import type { Express } from 'express';
 import { formatShanghai } from '../lib/calendar.js';
-import { formatYuan, formatYuanShort } from '../lib/money.js';
+import { formatYuan, formatYuanShort } from '../../workflows/shared/money.js';
 import { t, type Lang } from '../lib/i18n.js';
 
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');

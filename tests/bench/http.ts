@@ -27,8 +27,7 @@ interface Row {
 async function measure(driver: SqliteDriver): Promise<Row[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wss-bench-http-'));
   const config = loadConfig({ DATABASE_URL: `${driver}:${path.join(dir, 'bench.db')}`, DATA_DIR: dir, LOG_LEVEL: 'silent', NODE_ENV: 'test' });
-  const deps = await createDeps(config);
-  await deps.services.seedDemo({ stories: true });
+  const deps = await createDeps(config, { seedDemo: true });
   const app = createApp(deps, { loginLimits: { perAccount: 1e6, perAddress: 1e6, windowMs: 60_000 } });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

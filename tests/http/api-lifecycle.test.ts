@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { STORAGE_KINDS } from '../support/db.js';
 import {
-  api, expectLedgerBalanced, goodsProject, worksProject, shanghaiDay, passNotice, passQuoteDeadline,
+  api, expectInboxMatchesAllowed, expectLedgerBalanced, goodsProject, worksProject, shanghaiDay, passNotice, passQuoteDeadline,
   DELIBERATION_OK, GOOD_CHECKLIST, SIGNATORIES, WORKS_SIGNATORIES, U, VENDORS, type Api, type Project, type AllocationView,
 } from '../support/lifecycle.js';
 
@@ -36,11 +36,17 @@ describe.each(STORAGE_KINDS)('the JSON API lifecycle on %s', (kind) => {
     expect(mine.allocatedFen, `after ${step}`).toBe(base.allocatedFen);
   }
 
-  /** Sends an event that must succeed and land in `state`, then checks the ledger. */
+  // The projects this test drives: after every step, each demo user's inbox must hold exactly those
+  // on which the user may send an event other than a right.
+  const driven = new Set<string>();
+
+  /** Sends an event that must succeed and land in `state`, then checks the ledger and the inboxes. */
   async function step(email: string | null, id: string, type: string, payload: Record<string, unknown>, state: string): Promise<Project> {
     const p = await a.ok(email, id, type, payload);
     expect(p.state, `${type} → ${state}`).toBe(state);
     await ledgerAfter(type);
+    driven.add(id);
+    await expectInboxMatchesAllowed(app, [...driven], `after ${type} → ${state}`);
     return p;
   }
 

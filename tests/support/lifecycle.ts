@@ -270,3 +270,27 @@ export function expectRefused(res: Response, status: number, code: string, reaso
     expect(message, `${where}: field ${field} has no translated message`).not.toMatch(/^validation\./);
   }
 }
+
+/** Events every party holds as rights (ARCHITECTURE §4): never a task, never a reason to be in an inbox. */
+const RIGHT_EVENTS = new Set(['COMMENT', 'CANCEL', 'OBJECT']);
+
+/**
+ * The inbox rule, on the real database, for every demo user and each of these projects: the project
+ * is in the user's inbox exactly when the user may send an event other than a right (what the API's
+ * `allowedEvents` says on the engine's clock). The inbox reads the engine's stored "waiting for";
+ * the API explains from the snapshot: two paths that must agree.
+ */
+export async function expectInboxMatchesAllowed(app: TestApp, projectIds: string[], where: string): Promise<void> {
+  const { services } = app.deps;
+  for (const email of Object.values(U)) {
+    const user = (await services.users.findByEmail(email))!;
+    const inbox = new Set((await services.inbox.page(user, 1)).tasks.map((x) => x.project.id));
+    for (const id of projectIds) {
+      const readable = await services.projects.readable(user, id).then(() => true, () => false);
+      const tasks = readable
+        ? (await services.projects.get(user, id)).allowedEvents.filter((e) => e.allowed && !RIGHT_EVENTS.has(e.type)).map((e) => e.type)
+        : [];
+      expect(inbox.has(id), `${where}: ${email} on ${id}, allowed ${tasks.join(',') || 'nothing'}`).toBe(tasks.length > 0);
+    }
+  }
+}

@@ -9,6 +9,10 @@ import {
   STAGES,
   enrich,
   outstandingFen,
+  allowedEvents,
+  isWaitingFor,
+  waitingFor,
+  RIGHTS,
   projectMachine,
   refusalReasons,
   rolesFor,
@@ -192,6 +196,24 @@ describe.each([
         expect(ledger.spent).toBe(snap.context.contract!.amountFen);
       }
     }
+  });
+
+  it('in every reached state, an actor of any role is waited for exactly when it has an allowed event other than the rights', () => {
+    const districtId = input().districtId;
+    const actors = Object.values(A).map((a) => ({ ...a, districtId }));
+    let waiting = 0;
+    for (const path of paths) {
+      const snap = path.state as Snap;
+      // a moment inside every period, so time-bound tasks (quoting) count as they would on the page
+      const at = T0;
+      const waits = waitingFor(snap, at);
+      for (const actor of actors) {
+        const tasks = allowedEvents(snap, actor, at).filter((e) => e.allowed && !RIGHTS.includes(e.type)).map((e) => e.type);
+        expect(isWaitingFor(waits, actor), `${actor.id} in ${stageOf(snap.value)}: ${tasks.join(',')}`).toBe(tasks.length > 0);
+        if (tasks.length > 0) waiting++;
+      }
+    }
+    expect(waiting).toBeGreaterThan(paths.length / 2);
   });
 
   it('refuses every offered event it does not accept, with reasons, leaving the snapshot as it was', () => {

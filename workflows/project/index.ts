@@ -6,6 +6,7 @@ import { enrich } from './project.enrich.js';
 import { EVENT_TYPES, eventSchemas, validate } from './project.events.js';
 import { projectMachine } from './project.machine.js';
 import { preconditions, refusalReasons } from './project.refusals.js';
+import { allowedEvents, describe, DESCRIBED_VERSION } from './project.describe.js';
 
 export const projectWorkflow = {
   name: 'project',
@@ -18,6 +19,9 @@ export const projectWorkflow = {
   refusalReasons,
   enrich,
   preconditions,
+  describe,
+  describedVersion: DESCRIBED_VERSION,
+  explain: allowedEvents,
 } as const;
 
 export type ProjectWorkflow = typeof projectWorkflow;
@@ -47,5 +51,6 @@ export { projectMachine, type ProjectMachine } from './project.machine.js';
 export { initialContext } from './project.context.js';
 export { handledEvents, preconditions, refusalReasons, stageOf, type SnapshotLike } from './project.refusals.js';
 export { outstandingFen } from './project.checks.js';
+export * from './project.describe.js';
 export * from './project.rules.js';
 export * from './project.types.js';

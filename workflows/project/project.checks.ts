@@ -6,7 +6,7 @@
  * `preconditionsFor` is the payload-independent part, for `explain` (what may this actor do now?).
  */
 import type { EventType, ProjectEvent, ProjectEventOf } from './project.events.js';
-import type { ProjectContext, Reason, Stage, Tranche } from './project.types.js';
+import type { ContractItem, ProjectContext, Reason, Stage, Tranche } from './project.types.js';
 import {
   budgetReasons,
   checklistReasons,
@@ -153,6 +153,10 @@ export function hasOpenObjections(c: ProjectContext): boolean {
   return openObjections(c) > 0;
 }
 
+/** Some item not yet confirmed satisfies `test`. */
+const someItem = (c: ProjectContext, test: (i: ContractItem) => boolean): boolean =>
+  c.contract !== null && c.contract.items.some((i) => !i.confirmed && test(i));
+
 const nothingToPay = (c: ProjectContext, tranche: Tranche): Reason[] =>
   outstandingFen(c, tranche) <= 0 ? [{ code: 'NOTHING_TO_PAY', params: { tranche } }] : [];
 
@@ -194,6 +198,13 @@ export function preconditionsFor(
       return c.contract === null ? [{ code: 'NO_CONTRACT' }] : [];
     case 'delivery|REQUEST_ACCEPTANCE':
       return itemsConfirmedReasons(c.contract);
+    // Payload-independent shadows of the item rules: no item id could pass them.
+    case 'delivery|RECORD_DELIVERY':
+      return someItem(c, (i) => i.deliveredQty < i.quantity) ? [] : [{ code: 'NOTHING_TO_DELIVER' }];
+    case 'delivery|CONFIRM_RECEIPT':
+      return someItem(c, (i) => i.deliveredQty >= i.quantity) ? [] : [{ code: 'NOTHING_TO_CONFIRM' }];
+    case 'delivery|DISPUTE_DELIVERY':
+      return someItem(c, (i) => i.deliveredQty > 0) ? [] : [{ code: 'NOTHING_TO_CONFIRM' }];
     case 'delivery|RECORD_PAYMENT':
       return nothingToPay(c, 'advance');
     case 'delivery|DELIVERY_OVERDUE':

@@ -8,7 +8,7 @@
  * - Messages are i18n keys (`validation.*`, listed in VALIDATION_KEYS); the web layer translates.
  */
 import { z } from 'zod';
-import type { Actor } from './project.types.js';
+import { GRADES, TRANCHES, type Actor } from './project.types.js';
 
 export const VALIDATION_KEYS = [
   'validation.required',
@@ -124,7 +124,7 @@ export const eventSchemas = {
   CONFIRM_RECEIPT: obj({ itemId: text(50) }),
   DISPUTE_DELIVERY: obj({ itemId: text(50), reason: text() }),
   RECORD_PAYMENT: obj({
-    tranche: z.enum(['advance', 'final', 'retention'], typed('validation.enum')),
+    tranche: z.enum(TRANCHES, typed('validation.enum')),
     amountFen: fen(),
     voucherNo: text(100),
   }),
@@ -139,7 +139,7 @@ export const eventSchemas = {
   RECTIFIED: obj({ evidence: ids(1) }),
   RECORD_EVALUATION: obj({
     score: z.number(typed('validation.number')).min(0, 'validation.range').max(100, 'validation.range'),
-    grade: z.enum(['优秀', '良好', '合格', '不合格'], typed('validation.enum')),
+    grade: z.enum(GRADES, typed('validation.enum')),
     notes: optionalText(10_000),
   }),
   WARRANTY_ENDED: obj({}),

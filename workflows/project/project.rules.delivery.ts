@@ -4,6 +4,7 @@
  */
 import type { ProgrammeRules } from './project.rules.js';
 import { shanghaiDate } from './project.dates.js';
+import { splitByPercents } from '../shared/money.js';
 import type { Contract, ContractItem, LineItem, Reason, Tranche } from './project.types.js';
 
 const reason = (code: string, params?: Record<string, unknown>): Reason =>
@@ -74,9 +75,10 @@ export function itemsConfirmedReasons(contract: Contract | null): Reason[] {
  * final tranche takes the rest, so the three always sum to the contract amount.
  */
 export function paymentPlan(rules: ProgrammeRules, contractFen: number): Record<Tranche, number> {
-  const advance = Math.floor((contractFen * rules.payment.advancePct) / 100);
-  const retention = Math.floor((contractFen * rules.payment.retentionPct) / 100);
-  return { advance, final: contractFen - advance - retention, retention };
+  const { advancePct, retentionPct, finalPct } = rules.payment;
+  // splitByPercents gives the fen left over by rounding to the last part: here the final tranche.
+  const [advance = 0, retention = 0, final = 0] = splitByPercents(contractFen, [advancePct, retentionPct, finalPct]);
+  return { advance, final, retention };
 }
 
 /**

@@ -53,7 +53,11 @@ export type Stage = (typeof STAGES)[number];
 export const FINAL_STAGES: readonly Stage[] = ['closed', 'rejected', 'withdrawn', 'cancelled'];
 
 export type ProcurementMethod = 'direct' | 'quotation' | 'competitive';
-export type Tranche = 'advance' | 'final' | 'retention';
+/** Payment tranches, in the plan's order. */
+export const TRANCHES = ['advance', 'final', 'retention'] as const;
+export type Tranche = (typeof TRANCHES)[number];
+/** Evaluation grades (RECORD_EVALUATION), best first. */
+export const GRADES = ['优秀', '良好', '合格', '不合格'] as const;
 
 export interface LineItem {
   name: string;

@@ -5,11 +5,12 @@ import type { Deps } from '../../deps.js';
 import { t } from '../../lib/i18n.js';
 import { NotFoundError } from '../../errors.js';
 import { flash, langOf, page, render } from '../render.js';
-import { field } from '../params.js';
+import { field, parseForm, parseQuery, queryYear } from '../params.js';
 import { options, placeName } from '../labels.js';
 import { adminErrors, rulesFormModel, rulesFromForm, rulesToForm, yuanToFen } from '../admin-view.js';
 
 const AllocationForm = z.object({ communityId: field(100), year: field(10), allocated: field(40) });
+const AllocationsQuery = z.object({ year: queryYear() });
 
 export function adminMoneyRoutes(deps: Deps): express.Router {
   const r = express.Router();
@@ -17,7 +18,7 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
 
   const allocationsPage = async (req: express.Request, res: express.Response, form: Record<string, string>, errors?: unknown, status = 200) => {
     const lang = langOf(req);
-    const m = await admin.allocations(form.year || req.query.year);
+    const m = await admin.allocations(form.year || undefined);
     const byCommunity = new Map(m.allocations.map((a) => [a.communityId, a]));
     render(req, res, 'pages/admin/allocations', {
       title: t(lang, 'admin.allocations.title'), year: m.year, form, errors,
@@ -26,9 +27,9 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
       rows: m.communities.map((c) => ({ name: placeName(lang, c), street: placeName(lang, m.streets.find((s) => s.id === c.streetId)), a: byCommunity.get(c.id) ?? null })),
     }, status);
   };
-  r.get('/allocations', page(async (req, res) => allocationsPage(req, res, { year: typeof req.query.year === 'string' ? req.query.year : '' })));
+  r.get('/allocations', page(async (req, res) => allocationsPage(req, res, { year: parseQuery(req, AllocationsQuery).year ?? '' })));
   r.post('/allocations', page(async (req, res) => {
-    const form = AllocationForm.parse(req.body);
+    const form = parseForm(req, AllocationForm);
     try {
       await admin.setAllocation({ communityId: form.communityId, year: form.year, allocatedFen: yuanToFen(form.allocated) ?? '' });
       flash(req, 'admin.flash.allocationSaved');
@@ -61,7 +62,7 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
   };
   r.get('/rules/new', page(async (req, res) => rulesForm(req, res)));
   r.post('/rules', page(async (req, res) => {
-    const body = req.body as Record<string, unknown>;
+    const body = (req.body ?? {}) as Record<string, unknown>;
     const note = typeof body.note === 'string' ? body.note.slice(0, 500) : '';
     try {
       const v = await admin.publishRules(req.user!, rulesFromForm(body), note || undefined);

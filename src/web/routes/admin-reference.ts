@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.js';
 import { NotFoundError } from '../../errors.js';
 import { t } from '../../lib/i18n.js';
 import { flash, langOf, page, render } from '../render.js';
-import { field, idParam } from '../params.js';
+import { field, idParam, parseForm } from '../params.js';
 import { options, placeName } from '../labels.js';
 import { adminErrors, presentVendor, VendorForm, vendorFormModel } from '../admin-view.js';
 
@@ -39,7 +39,7 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
   r.get('/places/communities/new', page(async (req, res) => placeForm(req, res, 'community', {})));
   for (const kind of ['street', 'community'] as const) {
     r.post(kind === 'street' ? '/places/streets' : '/places/communities', page(async (req, res) => {
-      const form = PlaceForm.parse(req.body);
+      const form = parseForm(req, PlaceForm);
       try {
         if (kind === 'street') await admin.createStreet(req.user!, form);
         else await admin.createCommunity(form);
@@ -69,7 +69,7 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
     const base = kind === 'street' ? '/places/streets' : '/places/communities';
     r.get(`${base}/:id/edit`, page(async (req, res) => renameForm(req, res, kind, idParam(req))));
     r.post(`${base}/:id`, page(async (req, res) => {
-      const form = PlaceForm.pick({ nameZh: true, nameEn: true }).parse(req.body);
+      const form = parseForm(req, PlaceForm.pick({ nameZh: true, nameEn: true }));
       try {
         await admin.renamePlace(kind, idParam(req), form);
         flash(req, 'admin.flash.placeSaved', { name: form.nameZh });
@@ -94,7 +94,7 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
   };
   r.get('/vendors/new', (req, res) => vendorForm(req, res, { types: [], status: 'active' }, '/admin/vendors', t(langOf(req), 'admin.vendors.new')));
   r.post('/vendors', page(async (req, res) => {
-    const form = VendorForm.parse(req.body);
+    const form = parseForm(req, VendorForm);
     try {
       const v = await admin.createVendor(form);
       flash(req, 'admin.flash.vendorSaved', { name: v.name });
@@ -110,7 +110,7 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
     vendorForm(req, res, { ...v, creditCode: v.creditCode ?? '', phone: v.phone ?? '' }, `/admin/vendors/${encodeURIComponent(v.id)}`, v.name);
   }));
   r.post('/vendors/:id', page(async (req, res) => {
-    const form = VendorForm.parse(req.body);
+    const form = parseForm(req, VendorForm);
     const id = idParam(req);
     try {
       const v = await admin.updateVendor(id, form);
@@ -135,7 +135,7 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
   };
   r.get('/categories', page(async (req, res) => categoriesPage(req, res, { active: 'true', sort: '0' })));
   r.post('/categories', page(async (req, res) => {
-    const form = CategoryForm.parse(req.body);
+    const form = parseForm(req, CategoryForm);
     try {
       await admin.upsertCategory({ ...form, active: form.active === 'true' });
       flash(req, 'admin.flash.categorySaved', { code: form.code });

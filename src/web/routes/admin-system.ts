@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.js';
 import { LANGS, t, type Lang } from '../../lib/i18n.js';
 import { NotFoundError } from '../../errors.js';
 import { flash, langOf, page, render } from '../render.js';
-import { field } from '../params.js';
+import { field, parseForm, parseQuery, queryChoice } from '../params.js';
 import { options } from '../labels.js';
 import { adminErrors } from '../admin-view.js';
 import { createHbsMailRenderer, sampleMailData } from '../../notifications/render-hbs.js';
@@ -13,6 +13,8 @@ import { NOTIFY_TEMPLATES, type NotifyTemplate } from '../../../workflows/projec
 import { OUTBOX_STATUSES } from '../../admin/outbox-admin.js';
 
 const OverrideForm = z.object({ date: field(20), kind: field(20), note: field(300) });
+const OutboxQuery = z.object({ status: queryChoice(OUTBOX_STATUSES) });
+const MailQuery = z.object({ mail: queryChoice(LANGS) });
 
 export function adminSystemRoutes(deps: Deps): express.Router {
   const r = express.Router();
@@ -32,7 +34,7 @@ export function adminSystemRoutes(deps: Deps): express.Router {
   };
   r.get('/calendar', page(async (req, res) => calendarPage(req, res, {})));
   r.post('/calendar', page(async (req, res) => {
-    const form = OverrideForm.parse(req.body);
+    const form = parseForm(req, OverrideForm);
     try {
       const o = await admin.setOverride(req.user!, { date: form.date, kind: form.kind, ...(form.note ? { note: form.note } : {}) });
       if (o.unknownYear) flash(req, 'admin.flash.overrideUnknownYear', { date: o.date, year: o.date.slice(0, 4) }, 'info');
@@ -53,7 +55,7 @@ export function adminSystemRoutes(deps: Deps): express.Router {
   // ── outbox ──
   r.get('/outbox', page(async (req, res) => {
     const lang = langOf(req);
-    const m = await admin.outbox(typeof req.query.status === 'string' ? req.query.status : undefined);
+    const m = await admin.outbox(parseQuery(req, OutboxQuery).status);
     render(req, res, 'pages/admin/outbox', {
       title: t(lang, 'admin.outbox.title'),
       filters: [{ href: '/admin/outbox', label: t(lang, 'admin.outbox.all'), current: !m.status }, ...OUTBOX_STATUSES.map((s) => ({
@@ -80,7 +82,7 @@ export function adminSystemRoutes(deps: Deps): express.Router {
     if (!(NOTIFY_TEMPLATES as readonly string[]).includes(name)) throw new NotFoundError('no such template');
     return name as NotifyTemplate;
   };
-  const mailLang = (req: express.Request): Lang => (req.query.mail === 'en' ? 'en' : 'zh-CN');
+  const mailLang = (req: express.Request): Lang => parseQuery(req, MailQuery).mail ?? 'zh-CN';
 
   r.get('/emails', (req, res) => {
     const lang = langOf(req);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { t } from '../../lib/i18n.js';
 import { flash, langOf, page, render } from '../render.js';
-import { field, idParam } from '../params.js';
+import { field, idParam, parseForm } from '../params.js';
 import { adminErrors, langOptions, presentUser, roleOptions, scopeOptions, UserForm } from '../admin-view.js';
 
 const PasswordForm = z.object({ password: field(300) });
@@ -31,7 +31,7 @@ export function adminUserRoutes(deps: Deps): express.Router {
   r.get('/users/new', page(async (req, res) => newUserPage(req, res, { role: 'community', lang: 'zh-CN' })));
 
   r.post('/users', page(async (req, res) => {
-    const form = UserForm.parse(req.body);
+    const form = parseForm(req, UserForm);
     try {
       const u = await admin.createUser(req.user!, form);
       flash(req, 'admin.flash.userCreated', { email: u.email });
@@ -53,7 +53,7 @@ export function adminUserRoutes(deps: Deps): express.Router {
   r.get('/users/:id', page(async (req, res) => userPage(req, res)));
 
   r.post('/users/:id/password', page(async (req, res) => {
-    const { password } = PasswordForm.parse(req.body);
+    const { password } = parseForm(req, PasswordForm);
     try {
       await admin.resetPassword(idParam(req), password);
       flash(req, 'admin.flash.passwordReset');
@@ -66,7 +66,7 @@ export function adminUserRoutes(deps: Deps): express.Router {
   }));
 
   r.post('/users/:id/disabled', page(async (req, res) => {
-    const { disabled } = DisableForm.parse(req.body);
+    const { disabled } = parseForm(req, DisableForm);
     await admin.setDisabled(req.user!, idParam(req), disabled === 'true');
     flash(req, disabled === 'true' ? 'admin.flash.userDisabled' : 'admin.flash.userEnabled');
     res.redirect(303, `/admin/users/${encodeURIComponent(idParam(req))}`);

@@ -1,10 +1,14 @@
 // Sign-in and sign-out. Log-in is rate-limited per account and per address (failures only).
 import express from 'express';
+import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { loginLimiters, type LoginLimits } from '../../auth/rate-limit.js';
 import { isAppError } from '../../errors.js';
 import { t } from '../../lib/i18n.js';
 import { langOf, page, render } from '../render.js';
+import { field, parseForm } from '../params.js';
+
+const LoginForm = z.object({ email: field(200), password: field(200), next: field(500) });
 
 /** Only local paths: an open redirect through ?next= would be a phishing aid. */
 export function safeNext(next: unknown): string {
@@ -22,9 +26,9 @@ export function authRoutes(deps: Deps, csrfProtect: express.RequestHandler, limi
   });
 
   r.post('/login', csrfProtect, ...loginLimiters(limits), page(async (req, res) => {
-    const { email, password, next } = req.body as { email?: string; password?: string; next?: string };
+    const { email, password, next } = parseForm(req, LoginForm);
     try {
-      const user = await deps.services.users.authenticate(String(email ?? ''), String(password ?? ''));
+      const user = await deps.services.users.authenticate(email, password);
       // A new session id on log-in: a session fixed before log-in is worth nothing after it.
       await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
       req.session.userId = user.id;
@@ -33,7 +37,7 @@ export function authRoutes(deps: Deps, csrfProtect: express.RequestHandler, limi
       if (!isAppError(err) || err.code !== 'UNAUTHENTICATED') throw err;
       const lang = langOf(req);
       render(req, res, 'pages/auth/login', {
-        title: t(lang, 'login.title'), next: safeNext(next), email: String(email ?? '').slice(0, 200),
+        title: t(lang, 'login.title'), next: safeNext(next), email,
         errors: { summary: [{ field: 'email', text: t(lang, 'login.failed') }], fields: { email: t(lang, 'login.failed') } },
       }, 401);
     }

@@ -10,7 +10,8 @@ export function inboxRoutes(deps: Deps): express.Router {
   r.get('/inbox', requireRole(), page(async (req, res) => {
     const lang = langOf(req);
     const user = req.user!;
-    const model = await deps.services.inbox.page(user);
+    const n = typeof req.query.page === 'string' && /^\d{1,5}$/.test(req.query.page) ? Math.max(1, Number(req.query.page)) : 1;
+    const model = await deps.services.inbox.page(user, n);
     render(req, res, 'pages/inbox/index', { title: t(lang, 'inbox.title'), ...presentInbox(lang, user, model) });
   }));
   return r;

@@ -4,12 +4,13 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
-import { InvalidError, NotFoundError, isAppError } from '../../errors.js';
+import { InvalidError, NotFoundError, isAppError, zodFields } from '../../errors.js';
 import { t } from '../../lib/i18n.js';
 import { NewProjectSchema } from '../../projects/project-service.js';
 import { validate as validateEvent } from '../../../workflows/project/project.events.js';
 import { parseUpload } from '../../documents/upload.js';
 import { flash, langOf, page, render, requireRole } from '../render.js';
+import { parseQuery, queryText, queryYear } from '../params.js';
 import { formSpec, toNewProject, toPayload, type FormBody } from '../project-forms.js';
 import type { Values } from '../project-form-view.js';
 import { detailView, listView, loadProjectList, loadProjectPage, newProjectView, withLang, type PageCtx } from '../project-view.js';
@@ -36,9 +37,8 @@ function invalid(conversion: Record<string, string>, schema: Record<string, stri
 }
 
 const ListFilter = z.object({
-  state: z.string().max(64).optional(), category: z.string().max(16).optional(), type: z.string().max(16).optional(),
-  streetId: z.string().max(64).optional(), communityId: z.string().max(64).optional(), year: z.string().regex(/^\d{4}$/).optional().catch(undefined),
-  q: z.string().max(100).optional(), page: z.string().regex(/^\d{1,5}$/).optional().catch(undefined),
+  state: queryText(64), category: queryText(16), type: queryText(16), streetId: queryText(64), communityId: queryText(64), year: queryYear(),
+  q: queryText(100), page: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,5}$/, 'validation.integer').optional()),
 });
 
 const Version = z.string().regex(/^\d{1,9}$/).transform(Number).optional().catch(undefined);
@@ -48,7 +48,7 @@ export function projectRoutes(deps: Deps): express.Router {
   const r = express.Router();
 
   r.get('/projects', requireRole(), page(async (req, res) => {
-    const raw = ListFilter.parse(Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, typeof v === 'string' && v !== '' ? v : undefined])));
+    const raw = parseQuery(req, ListFilter);
     const filter = Object.fromEntries(Object.entries(raw).filter(([k, v]) => v !== undefined && k !== 'page')) as Record<string, string>;
     const data = await loadProjectList(services, req.user!, { ...filter, page: raw.page ?? '1' });
     render(req, res, 'pages/projects/list', listView(pageCtx(req, res), req.user!, data, filter));
@@ -66,7 +66,7 @@ export function projectRoutes(deps: Deps): express.Router {
       const { payload, errors } = toNewProject(body);
       if (Object.keys(errors).length) {
         const schema = NewProjectSchema.safeParse(payload);
-        throw invalid(errors, schema.success ? {} : Object.fromEntries(schema.error.issues.map((i) => [i.path.join('.'), i.message])));
+        throw invalid(errors, schema.success ? {} : zodFields(schema.error));
       }
       const project = await services.projects.create(req.user!, payload);
       flash(req, 'projects.flash.created', { ref: project.ref });

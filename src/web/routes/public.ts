@@ -6,10 +6,12 @@ import type { Deps } from '../../deps.js';
 import { objectionLimiter } from '../../auth/rate-limit.js';
 import { t } from '../../lib/i18n.js';
 import { formErrors, langOf, page, render } from '../render.js';
-import { field, idParam } from '../params.js';
+import { field, idParam, parseForm, parseQuery, queryYear } from '../params.js';
+import { PublicListSchema } from '../../public/public-service.js';
 import { presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats } from '../public-view.js';
 
 const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
+const StatsQuery = z.object({ year: queryYear() });
 
 export function publicRoutes(deps: Deps): express.Router {
   const r = express.Router();
@@ -39,7 +41,7 @@ export function publicRoutes(deps: Deps): express.Router {
   r.post('/public/notices/:id', limitObjections, page(async (req, res) => {
     const lang = langOf(req);
     const id = idParam(req);
-    const form = ObjectionForm.parse(req.body);
+    const form = parseForm(req, ObjectionForm);
     try {
       await deps.services.publicSite.object(id, form);
       res.redirect(303, `/public/notices/${encodeURIComponent(id)}/thanks${lang === 'en' ? '?lang=en' : ''}`);
@@ -59,7 +61,7 @@ export function publicRoutes(deps: Deps): express.Router {
 
   r.get('/public/projects', page(async (req, res) => {
     const lang = langOf(req);
-    render(req, res, 'pages/public/projects', { title: t(lang, 'public.projects.title'), ...presentPublicList(lang, await deps.services.publicSite.list(req.query)) });
+    render(req, res, 'pages/public/projects', { title: t(lang, 'public.projects.title'), ...presentPublicList(lang, await deps.services.publicSite.list(parseQuery(req, PublicListSchema))) });
   }));
 
   r.get('/public/projects/:id', page(async (req, res) => {
@@ -71,7 +73,7 @@ export function publicRoutes(deps: Deps): express.Router {
 
   r.get('/public/stats', page(async (req, res) => {
     const lang = langOf(req);
-    render(req, res, 'pages/public/stats', { title: t(lang, 'public.stats.title'), ...presentStats(lang, await deps.services.publicSite.stats(req.query.year)) });
+    render(req, res, 'pages/public/stats', { title: t(lang, 'public.stats.title'), ...presentStats(lang, await deps.services.publicSite.stats(parseQuery(req, StatsQuery).year)) });
   }));
 
   return r;

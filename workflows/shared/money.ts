@@ -2,6 +2,9 @@
  * Money is an integer number of fen (分; 1 元 = 100 fen) everywhere below the presentation layer.
  * Never a float: '0.29' * 100 is 28.999999999999996. Parsing works on the digits as text, and
  * percentages go through BigInt, so every result is exact.
+ *
+ * The one money module: the workflows split payments with it and the pages format and parse with
+ * it. It is pure (no I/O, no clock), which is why it lives under workflows/ — machines may import it.
  */
 
 export type Lang = 'zh-CN' | 'en';
@@ -12,7 +15,7 @@ const FEN_PER_WAN = 1_000_000;
 const MAX_FEN = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Throws a RangeError unless `n` is a non-negative safe integer (an amount of fen). */
-export function assertFen(n: unknown, what = 'amount'): asserts n is number {
+function assertFen(n: unknown, what = 'amount'): asserts n is number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`Invalid ${what} ${String(n)}: expected a non-negative integer number of fen`);
   }
@@ -97,17 +100,6 @@ export function parseYuan(text: string): number | null {
   if (frac.length > decimals) return null;
   const fen = BigInt(int + frac.padEnd(decimals, '0'));
   return fen > MAX_FEN ? null : Number(fen);
-}
-
-/** Exact sum of non-negative amounts; throws a RangeError past Number.MAX_SAFE_INTEGER. */
-export function sumFen(values: readonly number[]): number {
-  let total = 0;
-  for (const v of values) {
-    assertFen(v);
-    total += v;
-    if (!Number.isSafeInteger(total)) throw new RangeError('Sum of amounts exceeds the safe integer range');
-  }
-  return total;
 }
 
 /** Percentage with up to 2 decimals (e.g. 30, 2.5, 33.33) in basis points; RangeError otherwise. */

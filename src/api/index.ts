@@ -1,0 +1,29 @@
+// JSON API /api/v1 (ARCHITECTURE §7). Bearer tokens only, so no cookies and no CSRF. This file only
+// parses JSON, authenticates and mounts one small router per resource; each route parses its input
+// (src/errors.ts parseOr422), makes one service call and answers JSON.
+import express from 'express';
+import type { Deps } from '../deps.js';
+import type { LoginLimits } from '../auth/rate-limit.js';
+import { bearerAuth } from './bearer.js';
+import { authRoutes } from './routes/auth.js';
+import { projectRoutes } from './routes/projects.js';
+import { referenceRoutes } from './routes/reference.js';
+import { allocationRoutes } from './routes/allocations.js';
+import { beneficiaryRoutes } from './routes/beneficiaries.js';
+import { clockRoutes } from './routes/clock.js';
+
+export function apiRouter(deps: Deps, opts: { loginLimits?: LoginLimits } = {}): express.Router {
+  const auth = bearerAuth(deps.services.users);
+  const r = express.Router();
+  r.use(express.json({ limit: '1mb' }));
+  // Signing in and a project's events (the public may object without a token) come before the
+  // token check; every route mounted after it has req.user.
+  r.use(authRoutes(deps, auth, opts.loginLimits));
+  r.use(projectRoutes(deps, auth));
+  r.use(auth.requireUser);
+  r.use(referenceRoutes(deps));
+  r.use(allocationRoutes(deps));
+  r.use(beneficiaryRoutes(deps));
+  r.use(clockRoutes(deps));
+  return r;
+}

@@ -1,0 +1,60 @@
+// Projects: the list with filters, proposing, one project, its history, and its events (the one
+// route the public may use without a token: OBJECT, rate-limited per address).
+import express, { type RequestHandler } from 'express';
+import type { Deps } from '../../deps.js';
+import { InvalidError, parseOr422 } from '../../errors.js';
+import { objectionLimiter } from '../../auth/rate-limit.js';
+import { ListQuerySchema } from '../../projects/project-service.js';
+import type { BearerAuth } from '../bearer.js';
+import { h } from '../handler.js';
+
+/** If-Match: 3 or "3" (or W/"3") → 3. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header === '') return undefined;
+  const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  if (!m) throw new InvalidError('If-Match must be a version number', { fields: { 'If-Match': 'validation.ifMatch' } });
+  return Number(m[1]);
+}
+
+export function projectRoutes(deps: Deps, auth: BearerAuth): express.Router {
+  const { projects } = deps.services;
+  const r = express.Router();
+
+  // OBJECT is the one event the public may send, without a token; rate-limited per address.
+  const objections = objectionLimiter();
+  const userOrObjection: RequestHandler = (req, res, next) => {
+    if (!req.headers.authorization && (req.body as { type?: unknown } | undefined)?.type === 'OBJECT') return objections(req, res, next);
+    return auth.requireUser(req, res, next);
+  };
+
+  r.post('/projects/:id/events', userOrObjection, h(async (req, res) => {
+    const id = String(req.params.id);
+    const expectedVersion = parseIfMatch(req.header('if-match'));
+    const idempotencyKey = req.header('idempotency-key')?.slice(0, 200) || undefined;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const result = await projects.send(req.user ?? null, id, body, { expectedVersion, idempotencyKey });
+    const project = req.user ? await projects.get(req.user, id) : { id, state: result.state, version: result.version };
+    res.setHeader('ETag', `"${result.version}"`);
+    res.json({ project });
+  }));
+
+  r.get('/projects', auth.requireUser, h(async (req, res) => {
+    res.json(await projects.list(req.user!, parseOr422(ListQuerySchema, req.query, 'invalid filter')));
+  }));
+
+  r.post('/projects', auth.requireUser, h(async (req, res) => {
+    const project = await projects.create(req.user!, req.body);
+    res.status(201).setHeader('ETag', `"${project.version}"`).json({ project });
+  }));
+
+  r.get('/projects/:id', auth.requireUser, h(async (req, res) => {
+    const project = await projects.get(req.user!, String(req.params.id));
+    res.setHeader('ETag', `"${project.version}"`).json({ project });
+  }));
+
+  r.get('/projects/:id/history', auth.requireUser, h(async (req, res) => {
+    res.json({ history: await projects.history(req.user!, String(req.params.id)) });
+  }));
+
+  return r;
+}
