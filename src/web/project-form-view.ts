@@ -7,7 +7,8 @@ import { ITEM_ROWS, fieldsOf, type FieldSpec, type FormSpec, type OptionSource }
 import { reasonText } from '../lib/reason-text.js';
 
 export interface Option { value: string; label: string }
-export type Options = Partial<Record<OptionSource, Option[]>>;
+/** Option lists by source; `source:field` narrows one field's list (see project-view's eventOptions). */
+export type Options = Partial<Record<OptionSource | `${OptionSource}:${string}`, Option[]>>;
 export type Values = Record<string, string | string[] | undefined>;
 
 export interface ErrorState {
@@ -57,12 +58,12 @@ function fieldView(lang: Lang, prefix: string, spec: FieldSpec, values: Values, 
       return { ...base, isCheckbox: true, checked: ['on', 'true', '1'].includes(value) };
     case 'yesno':
     case 'select': {
-      const opts = (options[spec.options!] ?? []).map((o) => ({ ...o, selected: o.value === value }));
+      const opts = (options[`${spec.options!}:${spec.name}`] ?? options[spec.options!] ?? []).map((o) => ({ ...o, selected: o.value === value }));
       return { ...base, isSelect: true, options: spec.blank ? [{ value: '', label: t(lang, 'projects.form.choose'), selected: value === '' }, ...opts] : opts };
     }
     case 'checkboxes': {
       const chosen = new Set([values[spec.name]].flat().filter((x): x is string => typeof x === 'string'));
-      const opts = (options[spec.options!] ?? []).map((o, i) => ({ ...o, id: `${id}-${i}`, checked: chosen.has(o.value) }));
+      const opts = (options[`${spec.options!}:${spec.name}`] ?? options[spec.options!] ?? []).map((o, i) => ({ ...o, id: `${id}-${i}`, checked: chosen.has(o.value) }));
       return { ...base, isCheckboxes: true, options: opts, id: `${id}-0`, fieldsetId: id };
     }
     case 'items': {

@@ -126,7 +126,7 @@ function eventOptions(options: Options, spec: FormSpec, fields: Record<string, {
     const allowed = fields[field.name]?.options;
     if (!field.options || !allowed) continue;
     const all = options[field.options] ?? [];
-    out[field.options] = allowed.flatMap((value) => all.filter((o) => o.value === value));
+    out[`${field.options}:${field.name}`] = allowed.flatMap((value) => all.filter((o) => o.value === value));
   }
   return out;
 }

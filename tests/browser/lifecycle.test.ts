@@ -98,7 +98,10 @@ describe.skipIf(skipBrowser)('the lifecycle through the pages', () => {
     // community2 screens (four-eyes) and records the deliberation
     await signInAs(U.c2);
     await open(id);
-    await page.check('[id="f-SCREEN_PASS-checklist.positiveList"]');
+    // an explicit answer to each screening question
+    await page.selectOption('[id="f-SCREEN_PASS-checklist.positiveList"]', 'yes');
+    await page.selectOption('[id="f-SCREEN_PASS-checklist.negativeList"]', 'no');
+    await page.selectOption('[id="f-SCREEN_PASS-checklist.duplicate"]', 'no');
     await submit('SCREEN_PASS');
     for (const [k, v] of Object.entries({ members: '9', present: '7', for: '6', against: '1', abstain: '0' })) await page.fill(`#f-RECORD_DELIBERATION-${k}`, v);
     await page.fill('#f-RECORD_DELIBERATION-heldOn', shanghai().date);
