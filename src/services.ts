@@ -49,7 +49,7 @@ export function buildComponents(deps: ServiceDeps) {
   const rules = createRulesService({ db, clock });
   const beneficiaries = createBeneficiaryService({ db, clock });
   const notify = createNotifier({ render: deps.renderMail ?? renderWithI18n, baseUrl: deps.config.baseUrl });
-  const workflows: WorkflowDefinition[] = [projectDefinition() as WorkflowDefinition];
+  const workflows: WorkflowDefinition[] = [projectDefinition()];
   const effects: Record<string, EffectHandler> = projectEffects({ ledger, notify });
   const enrichEnv = (trx: Trx) => calendar.calendar(trx);
   return { users, reference, ledger, calendar, rules, beneficiaries, workflows, effects, enrichEnv };

@@ -139,7 +139,7 @@ export function createEngine(deps: EngineDeps) {
   /** Creates an instance: its first history row is `$start` with the machine's input. */
   async function start(
     workflow: string,
-    input: Record<string, unknown>,
+    input: object,
     opts: { actor: Actor; id?: string; trx?: Trx },
   ): Promise<SendResult> {
     const wf = definition(workflow);
@@ -187,7 +187,7 @@ export function createEngine(deps: EngineDeps) {
       }
       const { wf, snapshot } = load(instance);
       // 3. authorization
-      const denied = wf.authorize?.(snapshot, { type: input.type, actor: opts.actor }, opts.actor) ?? [];
+      const denied = wf.authorize?.(snapshot, { type: input.type }, opts.actor) ?? [];
       if (denied.length > 0) throw new ForbiddenError(`${opts.actor.role} may not send ${input.type} now`, { reasons: denied });
       // 4. payload
       let payload: Record<string, unknown> = { ...input };
@@ -199,7 +199,8 @@ export function createEngine(deps: EngineDeps) {
       // 5. stamp and enrich
       const at = clock.now().toISOString();
       let event: StampedEvent = { ...payload, type: input.type, at, actor: opts.actor };
-      if (wf.enrich) event = wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx) : undefined);
+      // enrich adds facts; the stamp stays the engine's
+      if (wf.enrich) event = { ...wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx) : undefined), type: input.type, at, actor: opts.actor };
       // 6. allowed here?
       if (!snapshot.can(event)) {
         const reasons = wf.refusalReasons?.(snapshot, event) ?? [];
@@ -240,7 +241,7 @@ export function createEngine(deps: EngineDeps) {
       if (!acceptsHere.has(type) || snapshot.status !== 'active') {
         reasons.push({ code: 'NOT_ALLOWED_IN_STATE', params: { state: stateName(snapshot.value) } });
       } else {
-        reasons.push(...(wf.authorize?.(snapshot, { type, actor }, actor) ?? []));
+        reasons.push(...(wf.authorize?.(snapshot, { type }, actor) ?? []));
         if (reasons.length === 0) reasons.push(...(wf.preconditions?.(snapshot, type, actor, at) ?? []));
       }
       return { type, allowed: reasons.length === 0, reasons };

@@ -2,22 +2,22 @@ import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
 import type { Reason } from '../errors.js';
 import type { Trx } from '../lib/db.js';
 
-/** Who sends an event. `system` is the timer worker; `anonymous` is a member of the public. */
-export interface Actor {
+/**
+ * Who sends an event, as far as the engine is concerned: an id (idempotency keys, history) and a
+ * role. `system` is the timer worker; `anonymous` a member of the public. A workflow's own actor
+ * type adds its scope fields (community, street, vendor …); the engine passes it through untouched.
+ */
+export type Actor = {
   id: string;
   role: string;
-  [scope: string]: unknown;
-}
+};
 
 export const SYSTEM_ACTOR: Actor = Object.freeze({ id: 'system', role: 'system' });
 
-/** An event as the machine receives it: the payload, stamped by the engine. */
-export interface StampedEvent {
-  type: string;
-  at: string;
-  actor: Actor;
-  [field: string]: unknown;
-}
+/** An event as the machine receives it: the validated payload, stamped by the engine with `at` and `actor`. */
+export type StampedEvent = { type: string; at: string; actor: Actor } & Record<string, unknown>;
+
+
 
 export interface InstanceRow {
   id: string;
@@ -69,36 +69,49 @@ export interface TransitionInfo {
  * are how a workflow adds authorization, payload validation and derived facts without the engine
  * knowing the domain.
  */
-export interface WorkflowDefinition<TEnv = unknown> {
+export interface WorkflowDefinition<T extends WorkflowTypesOf = WorkflowTypesOf> {
   name: string;
   version: number;
   machine: AnyStateMachine;
-  /** Event types a user may send, for `explain`. */
+  /** Event types a user may send, for the generic `explain`. */
   eventTypes?: readonly string[];
   /** Role, scope and four-eyes. A non-empty list refuses the event with FORBIDDEN. */
-  authorize?(snapshot: AnyMachineSnapshot, event: { type: string; actor: Actor }, actor: Actor): Reason[];
+  authorize?(snapshot: T['snapshot'], event: { type: string }, actor: T['actor']): Reason[];
   /** Payload validation (zod in practice). Unknown fields should be dropped here. */
   validate?(event: { type: string } & Record<string, unknown>): ValidationResult;
   /** Adds every derived fact the machine needs (deadline dates, …). Must be pure given env. */
-  enrich?(event: StampedEvent, snapshot: AnyMachineSnapshot, env: TEnv): StampedEvent;
+  enrich?(event: T['event'], snapshot: T['snapshot'], env: T['env']): T['event'];
   /** Why `snapshot.can(event)` is false: reason codes from the workflow's rule functions. */
-  refusalReasons?(snapshot: AnyMachineSnapshot, event: StampedEvent): Reason[];
+  refusalReasons?(snapshot: T['snapshot'], event: T['event']): Reason[];
   /** Payload-independent reasons an event cannot be sent now (at `at`), for the generic `explain`. */
-  preconditions?(snapshot: AnyMachineSnapshot, eventType: string, actor: Actor, at: string): Reason[];
+  preconditions?(snapshot: T['snapshot'], eventType: string, actor: T['actor'], at: string): Reason[];
   /**
    * The instance described at a moment: whom it waits for, its deadline, whether it is public. The
    * engine writes it into `workflow_waits` in every transition's transaction and hands it to
    * `project`. Bump `describedVersion` when the description's code changes: the engine then
    * rebuilds the stored rows (`rebuildDescriptions`).
    */
-  describe?(snapshot: AnyMachineSnapshot, at: string): Description;
+  describe?(snapshot: T['snapshot'], at: string): Description;
   describedVersion?: number;
   /** What `actor` may send now, with reasons for the rest (replaces the generic explain). */
-  explain?(snapshot: AnyMachineSnapshot, actor: Actor, at: string): ExplainedEvent[];
+  explain?(snapshot: T['snapshot'], actor: T['actor'], at: string): ExplainedEvent[];
   /** Upgrades a persisted snapshot of an older version of this workflow; absent = refuse. */
   migrateSnapshot?(fromVersion: number, persisted: unknown): unknown;
   /** Keeps read-model tables in step with the instance, in the same transaction. */
   project?(trx: Trx, info: TransitionInfo): Promise<void>;
+}
+
+/**
+ * The types a workflow's hooks speak: its snapshot (what `restore` gives for its machine), its
+ * stamped event, its actor, and what `enrich` needs from the engine. A definition is written against
+ * its own types, with no casts; the engine holds every definition with these base types (a
+ * workflow's types are narrower, field by field) and hands each hook what it restored and stamped.
+ */
+export interface WorkflowTypesOf {
+  snapshot: unknown;
+  event: { type: string };
+  actor: Actor;
+  env: unknown;
 }
 
 export interface EffectContext {

@@ -5,12 +5,18 @@ import type { EffectHandler, WorkflowDefinition } from '../engine/types.js';
 import type { WorkingCalendar } from '../lib/calendar.js';
 import type { Ledger } from '../budgets/ledger.js';
 import type { Notify } from '../notifications/notifier.js';
-import { projectWorkflow, type ProjectEmitted } from '../../workflows/project/index.js';
+import { projectWorkflow, type Actor, type ProjectEmitted, type ProjectEvent, type SnapshotLike } from '../../workflows/project/index.js';
 import { syncReadModel } from './project-repo.js';
 
-type Hooks = Pick<WorkflowDefinition, 'authorize' | 'enrich' | 'refusalReasons' | 'preconditions' | 'describe' | 'explain'>;
+/** The project workflow's own types, as its hooks speak them. */
+interface ProjectTypes {
+  snapshot: SnapshotLike;
+  event: ProjectEvent;
+  actor: Actor;
+  env: WorkingCalendar;
+}
 
-export function projectDefinition(): WorkflowDefinition<WorkingCalendar> {
+export function projectDefinition(): WorkflowDefinition<ProjectTypes> {
   const wf = projectWorkflow;
   return {
     name: wf.name,
@@ -18,13 +24,13 @@ export function projectDefinition(): WorkflowDefinition<WorkingCalendar> {
     machine: wf.machine,
     eventTypes: wf.eventTypes,
     validate: wf.validate,
-    authorize: wf.authorize as Hooks['authorize'],
-    enrich: wf.enrich as unknown as WorkflowDefinition<WorkingCalendar>['enrich'],
-    refusalReasons: wf.refusalReasons as Hooks['refusalReasons'],
-    preconditions: wf.preconditions as Hooks['preconditions'],
-    describe: wf.describe as Hooks['describe'],
+    authorize: wf.authorize,
+    enrich: wf.enrich,
+    refusalReasons: wf.refusalReasons,
+    preconditions: wf.preconditions,
+    describe: wf.describe,
     describedVersion: wf.describedVersion,
-    explain: wf.explain as Hooks['explain'],
+    explain: wf.explain,
     project: syncReadModel,
   };
 }

@@ -109,7 +109,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
         description: p.description, items: p.items, beneficiaryCount: p.beneficiaryCount ?? null,
         rules: await deps.rules.current(district.id, trx), createdBy: user.id,
       };
-      await deps.engine.start('project', input as unknown as Record<string, unknown>, { actor: toActor(user), id, trx });
+      await deps.engine.start('project', input, { actor: toActor(user), id, trx });
     });
     return get(user, id);
   }

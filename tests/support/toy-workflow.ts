@@ -2,7 +2,8 @@
 // cancels, emitted effects), so engine tests do not depend on the project lifecycle's rules.
 import { assign, cancel, emit, raise, setup } from 'xstate';
 import { z } from 'zod';
-import type { WorkflowDefinition } from '../../src/engine/types.js';
+import type { AnyMachineSnapshot } from 'xstate';
+import type { Actor, WorkflowDefinition } from '../../src/engine/types.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -58,7 +59,7 @@ const schemas: Record<string, z.ZodType<Record<string, unknown>>> = {
   MAIL: z.object({ to: z.string().email() }),
 };
 
-export const toyWorkflow: WorkflowDefinition = {
+export const toyWorkflow: WorkflowDefinition<{ snapshot: AnyMachineSnapshot; event: { type: string }; actor: Actor; env: unknown }> = {
   name: 'toy',
   version: 1,
   machine: toyMachine,
