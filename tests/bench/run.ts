@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
+import { alternate } from './rounds.js';
 import { parseDatabaseUrl, type DatabaseConfig, type SqliteDriver } from '../../src/config.js';
 import { createDb, isPostgres, migrateLatest, type Db } from '../../src/lib/db.js';
 import { ManualClock } from '../../src/lib/clock.js';
@@ -189,23 +190,8 @@ async function benchTarget(target: Target): Promise<Measured> {
     return Number(process.hrtime.bigint() - t0) / 1e6;
   }
 
-  // Warm-up (JIT, page cache, pool), then alternate.
-  await runBaseline(Math.ceil(TRANSITIONS / 2));
-  await runEngine(Math.ceil(TRANSITIONS / 2));
-  const base: number[] = [];
-  const eng: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const first = r % 2 === 0;
-    if (first) base.push(TRANSITIONS / ((await runBaseline(TRANSITIONS)) / 1000));
-    eng.push(TRANSITIONS / ((await runEngine(TRANSITIONS)) / 1000));
-    if (!first) base.push(TRANSITIONS / ((await runBaseline(TRANSITIONS)) / 1000));
-  }
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((x, y) => x - y);
-    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  };
-  const mb = median(base);
-  const me = median(eng);
+  const { base, eng, baseline: mb, engine: me } = await alternate(TRANSITIONS, ROUNDS, runBaseline, runEngine);
+
 
   // Same proportions of side rows in both runs (the plans are drawn the same way).
   const sideRows = async (ids: string[]) => ({
