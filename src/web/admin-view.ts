@@ -1,36 +1,54 @@
-// View-models and form readers of the administration pages. Turning a flat form into the nested
-// input a service expects is presentation work and lives here; validation stays in the services.
-import type { Request } from 'express';
+// View-models and form readers of the administration pages. Every form here is a spec of the one
+// form model (forms/form-model.ts) with its labels under its own `admin.*` namespace, drawn by
+// forms/form-view.ts; turning a flat form into the nested input a service expects is presentation
+// work and lives here too; validation stays in the services.
 import { z } from 'zod';
-import { hasKey, t, type Lang } from '../lib/i18n.js';
-import { isAppError } from '../errors.js';
+import { t, type Lang } from '../lib/i18n.js';
 import { parseYuan } from '../../workflows/shared/money.js';
 import { ROLES, type User } from '../auth/users.js';
 import { SUPPLY_TYPES, type Community, type Street, type Vendor } from '../reference/reference.js';
-import { formErrors, langOf } from './render.js';
 import { options, placeName } from './labels.js';
 import { field, fieldList } from './params.js';
+import { field as f, type FieldKind, type FieldSpec, type FormSpec } from './forms/form-model.js';
+import { formView, type Values } from './forms/form-view.js';
 
-/** formErrors, with any message that is not one of our keys (zod's English defaults) shown as "invalid". */
-export function adminErrors(req: Request, err: unknown) {
-  const lang = langOf(req);
-  const e = formErrors(req, err);
-  if (!e || !isAppError(err)) return e;
-  const fields = Object.fromEntries(Object.entries(err.fields ?? {}).map(([k, v]) => [k, message(lang, v)]));
-  return { fields, summary: e.summary.map((s) => (s.field ? { field: s.field, text: fields[s.field] ?? s.text } : s)) };
-}
+const form = (labels: string, fields: FieldSpec[]): FormSpec => ({ labels, fields });
 
-export const message = (lang: Lang, key: string) => (hasKey(lang, key) ? t(lang, key) : t(lang, 'validation.invalid'));
+export const USER_FORM = form('admin.users', [
+  f('name', 'text', { autocomplete: 'off' }), f('email', 'email', { autocomplete: 'off' }), f('role', 'select', { options: 'roles' }),
+  f('communityId', 'select', { options: 'communities', label: 'admin.users.community', hint: 'admin.users.communityHint' }),
+  f('streetId', 'select', { options: 'streets', label: 'admin.users.street', hint: 'admin.users.streetHint' }),
+  f('vendorId', 'select', { options: 'vendors', label: 'admin.users.vendor', hint: 'admin.users.vendorHint' }),
+  f('lang', 'select', { options: 'langs' }),
+  f('password', 'password', { hint: 'admin.users.passwordHint', autocomplete: 'new-password' }),
+]);
+export const PASSWORD_FORM = form('admin.users', [f('password', 'password', { label: 'admin.users.newPassword', hint: 'admin.users.passwordHint', autocomplete: 'new-password' })]);
+const PLACE_FIELDS = [f('nameZh', 'text'), f('nameEn', 'text')];
+export const STREET_FORM = form('admin.places', PLACE_FIELDS);
+export const COMMUNITY_FORM = form('admin.places', [f('streetId', 'select', { options: 'streets', label: 'admin.places.street' }), ...PLACE_FIELDS]);
+export const VENDOR_FORM = form('admin.vendors', [
+  f('name', 'text'), f('creditCode', 'text', { hint: 'admin.vendors.creditCodeHint' }), f('email', 'email'), f('phone', 'tel'),
+  f('types', 'checkboxes', { options: 'types' }), f('status', 'select', { options: 'statuses', label: 'admin.vendors.statusLabel' }),
+]);
+export const CATEGORY_FORM = form('admin.categories', [
+  f('code', 'text'), f('nameZh', 'text'), f('nameEn', 'text'), f('sort', 'int'), f('active', 'select', { options: 'active', label: 'admin.categories.state' }),
+]);
+export const CALENDAR_FORM = form('admin.calendar', [f('date', 'date', { hint: 'admin.calendar.dateHint' }), f('kind', 'select', { options: 'kinds' }), f('note', 'text')]);
+/** `{{year}}` in the amount's label comes from the view's params. */
+export const ALLOCATION_FORM = form('admin.allocations', [
+  f('communityId', 'select', { options: 'communities', label: 'admin.allocations.community' }), f('allocated', 'yuan', { label: 'admin.allocations.amount', hint: 'admin.yuanHint' }),
+]);
+export const ALLOCATION_YEAR_FORM = form('admin.allocations', [f('year', 'select', { options: 'years' })]);
 
-export const roleOptions = (lang: Lang, selected?: string) => options(ROLES.map((r) => ({ value: r, label: t(lang, `roleNames.${r}`) })), selected);
-export const langOptions = (selected?: string) => options([{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }], selected);
-
-export function scopeOptions(lang: Lang, ref: { streets: Street[]; communities: Community[]; vendors: Vendor[] }, form: Record<string, unknown>) {
+/** The user form's option lists: roles, languages and the scopes (each with "choose" first). */
+export function userOptions(lang: Lang, ref: { streets: Street[]; communities: Community[]; vendors: Vendor[] }) {
   const none = t(lang, 'admin.users.choose');
   return {
-    communityOptions: options(ref.communities.map((c) => ({ value: c.id, label: placeName(lang, c) })), form.communityId, none),
-    streetOptions: options(ref.streets.map((s) => ({ value: s.id, label: placeName(lang, s) })), form.streetId, none),
-    vendorOptions: options(ref.vendors.map((v) => ({ value: v.id, label: v.name })), form.vendorId, none),
+    roles: ROLES.map((r) => ({ value: r, label: t(lang, `roleNames.${r}`) })),
+    langs: [{ value: 'zh-CN', label: '中文' }, { value: 'en', label: 'English' }],
+    communities: options(ref.communities.map((c) => ({ value: c.id, label: placeName(lang, c) })), '', none),
+    streets: options(ref.streets.map((s) => ({ value: s.id, label: placeName(lang, s) })), '', none),
+    vendors: options(ref.vendors.map((v) => ({ value: v.id, label: v.name })), '', none),
   };
 }
 
@@ -57,10 +75,10 @@ export const VendorForm = z.object({
   name: field(300), creditCode: field(40), email: field(200), phone: field(60), types: fieldList(), status: field(20),
 });
 
-export function vendorFormModel(lang: Lang, form: { types?: string[]; status?: string } & Record<string, unknown>) {
+export function vendorOptions(lang: Lang) {
   return {
-    typeOptions: SUPPLY_TYPES.map((x) => ({ value: x, label: t(lang, `typeNames.${x}`), checked: (form.types ?? []).includes(x) })),
-    statusOptions: options(['active', 'suspended'].map((s) => ({ value: s, label: t(lang, `admin.vendors.status.${s}`) })), form.status ?? 'active'),
+    types: SUPPLY_TYPES.map((x) => ({ value: x, label: t(lang, `typeNames.${x}`) })),
+    statuses: ['active', 'suspended'].map((s) => ({ value: s, label: t(lang, `admin.vendors.status.${s}`) })),
   };
 }
 
@@ -129,18 +147,30 @@ export function rulesToForm(rules: unknown, typed?: Record<string, unknown>): Re
   return out;
 }
 
-/** The rules form's groups, each field with its label, value and error. */
-export function rulesFormModel(lang: Lang, values: Record<string, string>, errors?: { fields: Record<string, string> }) {
-  const f = (name: string, hintKey?: string) => ({
-    name, label: t(lang, `admin.rules.fields.${name.replace(/\./g, '_')}`), value: values[name] ?? '', error: errors?.fields[name],
-    ...(hintKey ? { hint: t(lang, hintKey) } : {}),
-  });
-  return [
-    { legend: t(lang, 'admin.rules.groups.caps'), fields: RULE_FIELDS.yuan.slice(0, 3).map((k) => f(k, 'admin.yuanHint')) },
-    { legend: t(lang, 'admin.rules.groups.periods'), fields: ['noticeWorkingDays', 'reviewReminderWorkingDays', 'reviewEscalationWorkingDays'].map((k) => f(k)) },
-    { legend: t(lang, 'admin.rules.groups.vote'), fields: ['quorum.num', 'quorum.den', 'majority.num', 'majority.den'].map((k) => f(k)) },
-    { legend: t(lang, 'admin.rules.groups.procurement'), fields: [...RULE_FIELDS.yuan.slice(3).map((k) => f(k, 'admin.yuanHint')), ...['procurement.minQuotes.direct', 'procurement.minQuotes.quotation', 'procurement.minQuotes.competitive'].map((k) => f(k))] },
-    { legend: t(lang, 'admin.rules.groups.acceptance'), fields: [f('acceptance.satisfactionPct'), ...RULE_FIELDS.list.map((k) => f(k, 'admin.rules.listHint'))] },
-    { legend: t(lang, 'admin.rules.groups.payment'), fields: ['payment.advancePct', 'payment.finalPct', 'payment.retentionPct', 'payment.warrantyMonths'].map((k) => f(k)) },
-  ];
+const RULE_GROUPS: Array<[string, string[]]> = [
+  ['caps', RULE_FIELDS.yuan.slice(0, 3)],
+  ['periods', ['noticeWorkingDays', 'reviewReminderWorkingDays', 'reviewEscalationWorkingDays']],
+  ['vote', ['quorum.num', 'quorum.den', 'majority.num', 'majority.den']],
+  ['procurement', [...RULE_FIELDS.yuan.slice(3), 'procurement.minQuotes.direct', 'procurement.minQuotes.quotation', 'procurement.minQuotes.competitive']],
+  ['acceptance', ['acceptance.satisfactionPct', ...RULE_FIELDS.list]],
+  ['payment', ['payment.advancePct', 'payment.finalPct', 'payment.retentionPct', 'payment.warrantyMonths']],
+];
+const ruleKind = (name: string): FieldKind => ((RULE_FIELDS.yuan as readonly string[]).includes(name) ? 'yuan' : (RULE_FIELDS.int as readonly string[]).includes(name) ? 'int' : (RULE_FIELDS.pct as readonly string[]).includes(name) ? 'number' : 'text');
+const ruleHint = (name: string) => ((RULE_FIELDS.yuan as readonly string[]).includes(name) ? 'admin.yuanHint' : (RULE_FIELDS.list as readonly string[]).includes(name) ? 'admin.rules.listHint' : undefined);
+
+/** The rules form: every rule, labelled `admin.rules.fields.<path with _>`, then the version's note. */
+export const RULES_FORM = form('admin.rules', [
+  ...RULE_GROUPS.flatMap(([, names]) => names.map((name) => f(name, ruleKind(name), { label: `admin.rules.fields.${name.replace(/\./g, '_')}`, hint: ruleHint(name) }))),
+  f('note', 'textarea', { rows: 3 }),
+]);
+
+/** The rules form's groups, each field with its label, value and error; the note; the error summary. */
+export function rulesFormModel(lang: Lang, values: Values, err?: unknown) {
+  const built = formView({ lang, form: RULES_FORM, values, err });
+  const byName = new Map(built.fields.map((x) => [x.name, x]));
+  return {
+    groups: RULE_GROUPS.map(([group, names]) => ({ legend: t(lang, `admin.rules.groups.${group}`), fields: names.map((n) => byName.get(n)!) })),
+    note: byName.get('note')!,
+    errors: built.errors,
+  };
 }

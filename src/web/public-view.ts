@@ -5,6 +5,8 @@ import type { PublicService } from '../public/public-service.js';
 import { eventSchemas, STAGES } from '../../workflows/project/index.js';
 import type { ProjectRow } from '../projects/project-repo.js';
 import { namer, options, type Lookups } from './labels.js';
+import { field, type FormSpec } from './forms/form-model.js';
+import { formView, type Values } from './forms/form-view.js';
 
 type Awaited2<T> = T extends Promise<infer U> ? U : T;
 type Notices = Awaited2<ReturnType<PublicService['notices']>>;
@@ -17,6 +19,27 @@ const langQuery = (lang: Lang) => (lang === 'en' ? '?lang=en' : '');
 
 /** The objection form's limit is the OBJECT event's own (workflows/project/project.events.ts), never a copy. */
 export const OBJECTION_TEXT_MAX: number = eventSchemas.OBJECT.shape.text.maxLength ?? 0;
+
+/** The objection form (labels `public.notice.*`; `{{max}}` in the text's hint comes from the view's params). */
+export const OBJECTION_FORM: FormSpec = {
+  labels: 'public.notice',
+  fields: [field('text', 'textarea', { rows: 6, hint: 'public.notice.textHint' }), field('contact', 'text', { hint: 'public.notice.contactHint', autocomplete: 'tel' })],
+};
+/** The public list's filters (a GET form, labels `public.filters.*`). */
+export const PUBLIC_FILTERS: FormSpec = {
+  labels: 'public.filters',
+  fields: [
+    field('q', 'search'), field('state', 'select', { options: 'states' }), field('category', 'select', { options: 'categories' }),
+    field('type', 'select', { options: 'types' }), field('streetId', 'select', { options: 'streets', label: 'public.filters.street' }), field('year', 'select', { options: 'years' }),
+  ],
+};
+export const STATS_FILTERS: FormSpec = { labels: 'public.filters', fields: [field('year', 'select', { options: 'years' })] };
+
+/** The objection form's fields, with what was typed and the service's error when it comes back. */
+export function objectionForm(lang: Lang, values: Values = {}, err?: unknown) {
+  const max = lang === 'en' ? OBJECTION_TEXT_MAX.toLocaleString('en') : String(OBJECTION_TEXT_MAX);
+  return formView({ lang, form: OBJECTION_FORM, values, err, params: { max } });
+}
 
 function row(lang: Lang, ref: Lookups, p: ProjectRow) {
   const n = namer(lang, ref);
@@ -65,7 +88,6 @@ export function presentNotice(lang: Lang, m: Notice) {
     endsAt: m.project.deadlines.noticeEndsAt,
     open: m.open,
     objectionCount: m.project.objections.length,
-    textHint: t(lang, 'public.notice.textHint', { max: lang === 'en' ? OBJECTION_TEXT_MAX.toLocaleString('en') : String(OBJECTION_TEXT_MAX) }),
     action: `/public/notices/${encodeURIComponent(m.row.id)}${langQuery(lang)}`,
     backHref: `/public/notices${langQuery(lang)}`,
   };
@@ -84,18 +106,24 @@ export function presentPublicList(lang: Lang, m: List) {
     return `/public/projects${s ? `?${s}` : ''}`;
   };
   const pages = Math.max(1, Math.ceil(m.total / m.pageSize));
+  const any = t(lang, 'public.filters.any');
   return {
     rows: m.rows.map((p) => row(lang, m.ref, p)),
     hasRows: m.rows.length > 0,
     total: m.total,
     summary: t(lang, 'public.projects.summary', { total: m.total, page: m.page, pages }),
     isEn: lang === 'en',
-    q: f.q ?? '',
-    stateOptions: options(stageList.map((s) => ({ value: s, label: n.stage(s) })), f.state, t(lang, 'public.filters.any')),
-    categoryOptions: options(m.ref.categories.map((c) => ({ value: c.code, label: n.category(c.code) })), f.category, t(lang, 'public.filters.any')),
-    typeOptions: options(['goods', 'works', 'services'].map((x) => ({ value: x, label: n.type(x) })), f.type, t(lang, 'public.filters.any')),
-    streetOptions: options(m.ref.streets.map((s) => ({ value: s.id, label: n.street(s.id) })), f.streetId, t(lang, 'public.filters.any')),
-    yearOptions: options(m.years.map((y) => ({ value: String(y), label: String(y) })), f.year, t(lang, 'public.filters.any')),
+    filters: formView({
+      lang, form: PUBLIC_FILTERS,
+      values: Object.fromEntries(PUBLIC_FILTERS.fields.map((x) => [x.name, f[x.name] === undefined || f[x.name] === null ? '' : String(f[x.name])])),
+      options: {
+        states: options(stageList.map((s) => ({ value: s, label: n.stage(s) })), '', any),
+        categories: options(m.ref.categories.map((c) => ({ value: c.code, label: n.category(c.code) })), '', any),
+        types: options(['goods', 'works', 'services'].map((x) => ({ value: x, label: n.type(x) })), '', any),
+        streets: options(m.ref.streets.map((s) => ({ value: s.id, label: n.street(s.id) })), '', any),
+        years: options(m.years.map((y) => ({ value: String(y), label: String(y) })), '', any),
+      },
+    }).fields,
     prevHref: m.page > 1 ? query(m.page - 1) : null,
     nextHref: m.page < pages ? query(m.page + 1) : null,
   };
@@ -136,7 +164,7 @@ export function presentStats(lang: Lang, m: Stats) {
   return {
     year: m.year,
     isEn: lang === 'en',
-    yearOptions: options(m.years.map((y) => ({ value: String(y), label: String(y) })), String(m.year)),
+    filters: formView({ lang, form: STATS_FILTERS, values: { year: String(m.year) }, options: { years: m.years.map((y) => ({ value: String(y), label: String(y) })) } }).fields,
     tables: [
       { id: 'by-stage', caption: t(lang, 'public.stats.byStage'), ...table('stage', m.byStage) },
       { id: 'by-category', caption: t(lang, 'public.stats.byCategory'), ...table('category', m.byCategory) },

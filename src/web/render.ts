@@ -1,9 +1,7 @@
 // Small helpers every page route uses: the page language, rendering with the common locals, the
-// async-handler wrapper, flashes, and turning a service error into a form with its messages.
+// async-handler wrapper and flashes.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { isAppError } from '../errors.js';
 import { LANGS, t, type Lang } from '../lib/i18n.js';
-import { reasonText } from '../lib/reason-text.js';
 import { UnauthenticatedError, ForbiddenError } from '../errors.js';
 import type { Role } from '../auth/users.js';
 import { requestLang } from './errors.js';
@@ -52,18 +50,3 @@ export function requireRole(...roles: Role[]): RequestHandler {
   };
 }
 
-/**
- * A form's error state from a service error: an error summary (GOV.UK style) and field messages,
- * translated. Returns undefined for errors that are not the user's to fix (those go to the handler).
- */
-export function formErrors(req: Request, err: unknown): { summary: Array<{ field?: string; text: string }>; fields: Record<string, string> } | undefined {
-  if (!isAppError(err) || err.status >= 500 || err.status === 401) return undefined;
-  const lang = langOf(req);
-  const fields = Object.fromEntries(Object.entries(err.fields ?? {}).map(([k, v]) => [k, t(lang, v)]));
-  const summary = [
-    ...Object.entries(fields).map(([field, text]) => ({ field, text })),
-    ...err.reasons.map((r) => ({ text: reasonText(lang, r.code, r.params ?? {}) })),
-  ];
-  if (summary.length === 0) summary.push({ text: t(lang, `errors.${err.code}`) });
-  return { summary, fields };
-}

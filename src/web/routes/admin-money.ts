@@ -7,7 +7,8 @@ import { NotFoundError } from '../../errors.js';
 import { flash, langOf, page, render } from '../render.js';
 import { field, parseForm, parseQuery, queryYear } from '../params.js';
 import { options, placeName } from '../labels.js';
-import { adminErrors, rulesFormModel, rulesFromForm, rulesToForm, yuanToFen } from '../admin-view.js';
+import { ALLOCATION_FORM, ALLOCATION_YEAR_FORM, rulesFormModel, rulesFromForm, rulesToForm, yuanToFen } from '../admin-view.js';
+import { formView, isFormError } from '../forms/form-view.js';
 
 const AllocationForm = z.object({ communityId: field(100), year: field(10), allocated: field(40) });
 const AllocationsQuery = z.object({ year: queryYear() });
@@ -16,14 +17,18 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
   const r = express.Router();
   const admin = deps.services.admin;
 
-  const allocationsPage = async (req: express.Request, res: express.Response, form: Record<string, string>, errors?: unknown, status = 200) => {
+  const allocationsPage = async (req: express.Request, res: express.Response, values: Record<string, string>, err?: unknown, status = 200) => {
     const lang = langOf(req);
-    const m = await admin.allocations(form.year || undefined);
+    const m = await admin.allocations(values.year || undefined);
     const byCommunity = new Map(m.allocations.map((a) => [a.communityId, a]));
     render(req, res, 'pages/admin/allocations', {
-      title: t(lang, 'admin.allocations.title'), year: m.year, form, errors,
-      yearOptions: options(m.years.map((y) => ({ value: String(y), label: String(y) })), String(m.year)),
-      communityOptions: options(m.communities.map((c) => ({ value: c.id, label: placeName(lang, c) })), form.communityId, t(lang, 'admin.users.choose')),
+      title: t(lang, 'admin.allocations.title'), year: m.year,
+      yearFilter: formView({ lang, form: ALLOCATION_YEAR_FORM, values: { year: String(m.year) }, options: { years: m.years.map((y) => ({ value: String(y), label: String(y) })) } }),
+      // The service names the amount allocatedFen; the form calls it allocated.
+      ...formView({
+        lang, form: ALLOCATION_FORM, values, err, rename: { allocatedFen: 'allocated' }, params: { year: m.year },
+        options: { communities: options(m.communities.map((c) => ({ value: c.id, label: placeName(lang, c) })), '', t(lang, 'admin.users.choose')) },
+      }),
       rows: m.communities.map((c) => ({ name: placeName(lang, c), street: placeName(lang, m.streets.find((s) => s.id === c.streetId)), a: byCommunity.get(c.id) ?? null })),
     }, status);
   };
@@ -35,11 +40,8 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
       flash(req, 'admin.flash.allocationSaved');
       res.redirect(303, `/admin/allocations?year=${encodeURIComponent(form.year)}`);
     } catch (err) {
-      const errors = adminErrors(req, err);
-      if (!errors) throw err;
-      // The service names the amount allocatedFen; the form calls it allocated.
-      const fields = Object.fromEntries(Object.entries(errors.fields).map(([k, v]) => [k === 'allocatedFen' ? 'allocated' : k, v]));
-      await allocationsPage(req, res, form, { fields, summary: errors.summary.map((s) => (s.field === 'allocatedFen' ? { ...s, field: 'allocated' } : s)) }, 422);
+      if (!isFormError(err)) throw err;
+      await allocationsPage(req, res, form, err, 422);
     }
   }));
 
@@ -53,12 +55,10 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
     });
   }));
 
-  const rulesForm = async (req: express.Request, res: express.Response, values?: Record<string, string>, note = '', errors?: { fields: Record<string, string> }, status = 200) => {
+  const rulesForm = async (req: express.Request, res: express.Response, values?: Record<string, string>, note = '', err?: unknown, status = 200) => {
     const lang = langOf(req);
     const current = (await admin.rules(req.user!)).current;
-    render(req, res, 'pages/admin/rules-new', {
-      title: t(lang, 'admin.rules.new'), groups: rulesFormModel(lang, values ?? rulesToForm(current), errors), note, errors,
-    }, status);
+    render(req, res, 'pages/admin/rules-new', { title: t(lang, 'admin.rules.new'), ...rulesFormModel(lang, { ...(values ?? rulesToForm(current)), note }, err) }, status);
   };
   r.get('/rules/new', page(async (req, res) => rulesForm(req, res)));
   r.post('/rules', page(async (req, res) => {
@@ -69,9 +69,8 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
       flash(req, 'admin.flash.rulesPublished', { version: v.version });
       res.redirect(303, `/admin/rules/${v.version}`);
     } catch (err) {
-      const errors = adminErrors(req, err);
-      if (!errors) throw err;
-      await rulesForm(req, res, rulesToForm(null, body), note, errors, 422);
+      if (!isFormError(err)) throw err;
+      await rulesForm(req, res, rulesToForm(null, body), note, err, 422);
     }
   }));
   r.get('/rules/:version', page(async (req, res) => {
@@ -82,7 +81,7 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
     const values = rulesToForm(v.rules);
     render(req, res, 'pages/admin/rules-version', {
       title: t(lang, 'admin.rules.version', { version: v.version }), heading: t(lang, 'admin.rules.version', { version: v.version }),
-      publishedAt: v.publishedAt, note: v.note, groups: rulesFormModel(lang, values),
+      publishedAt: v.publishedAt, note: v.note, groups: rulesFormModel(lang, values).groups,
     });
   }));
 

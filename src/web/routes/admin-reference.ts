@@ -7,7 +7,8 @@ import { t } from '../../lib/i18n.js';
 import { flash, langOf, page, render } from '../render.js';
 import { field, idParam, parseForm } from '../params.js';
 import { options, placeName } from '../labels.js';
-import { adminErrors, presentVendor, VendorForm, vendorFormModel } from '../admin-view.js';
+import { CATEGORY_FORM, COMMUNITY_FORM, presentVendor, STREET_FORM, VENDOR_FORM, VendorForm, vendorOptions } from '../admin-view.js';
+import { formView, isFormError } from '../forms/form-view.js';
 
 const PlaceForm = z.object({ nameZh: field(200), nameEn: field(200), streetId: field(100) });
 const CategoryForm = z.object({ code: field(40), nameZh: field(100), nameEn: field(100), sort: field(10), active: field(5) });
@@ -26,13 +27,15 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
     });
   }));
 
-  const placeForm = async (req: express.Request, res: express.Response, kind: 'street' | 'community', form: Record<string, string>, errors?: unknown, status = 200) => {
+  const placeForm = async (req: express.Request, res: express.Response, kind: 'street' | 'community', values: Record<string, string>, err?: unknown, status = 200) => {
     const lang = langOf(req);
     const p = await admin.places();
     render(req, res, 'pages/admin/place-new', {
       title: t(lang, `admin.places.new_${kind}`), heading: t(lang, `admin.places.new_${kind}`), action: kind === 'street' ? '/admin/places/streets' : '/admin/places/communities',
-      isCommunity: kind === 'community', form, errors,
-      streetOptions: options(p.streets.map((s) => ({ value: s.id, label: placeName(lang, s) })), form.streetId, t(lang, 'admin.users.choose')),
+      ...formView({
+        lang, form: kind === 'community' ? COMMUNITY_FORM : STREET_FORM, values, err,
+        options: { streets: options(p.streets.map((s) => ({ value: s.id, label: placeName(lang, s) })), '', t(lang, 'admin.users.choose')) },
+      }),
     }, status);
   };
   r.get('/places/streets/new', page(async (req, res) => placeForm(req, res, 'street', {})));
@@ -46,23 +49,22 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
         flash(req, 'admin.flash.placeCreated', { name: form.nameZh });
         res.redirect(303, '/admin/places');
       } catch (err) {
-        const errors = adminErrors(req, err);
-        if (!errors) throw err;
-        await placeForm(req, res, kind, form, errors, 422);
+        if (!isFormError(err)) throw err;
+        await placeForm(req, res, kind, form, err, 422);
       }
     }));
   }
 
   // Renaming (names only; see ReferenceService.renamePlace).
-  const renameForm = async (req: express.Request, res: express.Response, kind: 'street' | 'community', id: string, form?: Record<string, string>, errors?: unknown, status = 200) => {
+  const renameForm = async (req: express.Request, res: express.Response, kind: 'street' | 'community', id: string, values?: Record<string, string>, err?: unknown, status = 200) => {
     const lang = langOf(req);
     const p = await admin.places();
     const place = (kind === 'street' ? p.streets : p.communities).find((x) => x.id === id);
     if (!place) throw new NotFoundError(`${kind} ${id} not found`);
     const heading = t(lang, `admin.places.edit_${kind}`);
     render(req, res, 'pages/admin/place-new', {
-      title: heading, heading, action: `/admin/places/${kind === 'street' ? 'streets' : 'communities'}/${id}`, isCommunity: false,
-      form: form ?? { nameZh: place.nameZh, nameEn: place.nameEn }, errors,
+      title: heading, heading, action: `/admin/places/${kind === 'street' ? 'streets' : 'communities'}/${id}`,
+      ...formView({ lang, form: STREET_FORM, values: values ?? { nameZh: place.nameZh, nameEn: place.nameEn }, err }),
     }, status);
   };
   for (const kind of ['street', 'community'] as const) {
@@ -75,9 +77,8 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
         flash(req, 'admin.flash.placeSaved', { name: form.nameZh });
         res.redirect(303, '/admin/places');
       } catch (err) {
-        const errors = adminErrors(req, err);
-        if (!errors) throw err;
-        await renameForm(req, res, kind, idParam(req), form, errors, 422);
+        if (!isFormError(err)) throw err;
+        await renameForm(req, res, kind, idParam(req), form, err, 422);
       }
     }));
   }
@@ -88,9 +89,9 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
     render(req, res, 'pages/admin/vendors', { title: t(lang, 'admin.vendors.title'), vendors: (await admin.vendors()).map((v) => presentVendor(lang, v)) });
   }));
 
-  const vendorForm = (req: express.Request, res: express.Response, form: Record<string, unknown>, action: string, heading: string, errors?: unknown, status = 200) => {
+  const vendorForm = (req: express.Request, res: express.Response, values: Record<string, string | string[]>, action: string, heading: string, err?: unknown, status = 200) => {
     const lang = langOf(req);
-    render(req, res, 'pages/admin/vendor-form', { title: heading, heading, action, form, errors, ...vendorFormModel(lang, form) }, status);
+    render(req, res, 'pages/admin/vendor-form', { title: heading, heading, action, ...formView({ lang, form: VENDOR_FORM, values: { status: 'active', ...values }, options: vendorOptions(lang), err }) }, status);
   };
   r.get('/vendors/new', (req, res) => vendorForm(req, res, { types: [], status: 'active' }, '/admin/vendors', t(langOf(req), 'admin.vendors.new')));
   r.post('/vendors', page(async (req, res) => {
@@ -100,14 +101,13 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
       flash(req, 'admin.flash.vendorSaved', { name: v.name });
       res.redirect(303, '/admin/vendors');
     } catch (err) {
-      const errors = adminErrors(req, err);
-      if (!errors) throw err;
-      vendorForm(req, res, form, '/admin/vendors', t(langOf(req), 'admin.vendors.new'), errors, 422);
+      if (!isFormError(err)) throw err;
+      vendorForm(req, res, form, '/admin/vendors', t(langOf(req), 'admin.vendors.new'), err, 422);
     }
   }));
   r.get('/vendors/:id', page(async (req, res) => {
     const v = await admin.vendor(idParam(req));
-    vendorForm(req, res, { ...v, creditCode: v.creditCode ?? '', phone: v.phone ?? '' }, `/admin/vendors/${encodeURIComponent(v.id)}`, v.name);
+    vendorForm(req, res, { name: v.name, creditCode: v.creditCode ?? '', email: v.email, phone: v.phone ?? '', types: v.types, status: v.status }, `/admin/vendors/${encodeURIComponent(v.id)}`, v.name);
   }));
   r.post('/vendors/:id', page(async (req, res) => {
     const form = parseForm(req, VendorForm);
@@ -117,20 +117,22 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
       flash(req, 'admin.flash.vendorSaved', { name: v.name });
       res.redirect(303, '/admin/vendors');
     } catch (err) {
-      const errors = adminErrors(req, err);
-      if (!errors) throw err;
-      vendorForm(req, res, form, `/admin/vendors/${encodeURIComponent(id)}`, form.name || t(langOf(req), 'admin.vendors.edit'), errors, 422);
+      if (!isFormError(err)) throw err;
+      vendorForm(req, res, form, `/admin/vendors/${encodeURIComponent(id)}`, form.name || t(langOf(req), 'admin.vendors.edit'), err, 422);
     }
   }));
 
   // ── categories ──
-  const categoriesPage = async (req: express.Request, res: express.Response, form: Record<string, string>, errors?: unknown, status = 200) => {
+  const categoriesPage = async (req: express.Request, res: express.Response, values: Record<string, string>, err?: unknown, status = 200) => {
     const lang = langOf(req);
     const cats = await admin.categories();
     render(req, res, 'pages/admin/categories', {
-      title: t(lang, 'admin.categories.title'), form, errors,
+      title: t(lang, 'admin.categories.title'),
       categories: cats.map((c) => ({ ...c, activeText: t(lang, c.active ? 'admin.categories.active' : 'admin.categories.inactive') })),
-      activeOptions: options([{ value: 'true', label: t(lang, 'admin.categories.active') }, { value: '', label: t(lang, 'admin.categories.inactive') }], form.active ?? 'true'),
+      ...formView({
+        lang, form: CATEGORY_FORM, values, err,
+        options: { active: [{ value: 'true', label: t(lang, 'admin.categories.active') }, { value: '', label: t(lang, 'admin.categories.inactive') }] },
+      }),
     }, status);
   };
   r.get('/categories', page(async (req, res) => categoriesPage(req, res, { active: 'true', sort: '0' })));
@@ -141,9 +143,8 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
       flash(req, 'admin.flash.categorySaved', { code: form.code });
       res.redirect(303, '/admin/categories');
     } catch (err) {
-      const errors = adminErrors(req, err);
-      if (!errors) throw err;
-      await categoriesPage(req, res, form, errors, 422);
+      if (!isFormError(err)) throw err;
+      await categoriesPage(req, res, form, err, 422);
     }
   }));
 

@@ -6,8 +6,8 @@ import { LANGS, t, type Lang } from '../../lib/i18n.js';
 import { NotFoundError } from '../../errors.js';
 import { flash, langOf, page, render } from '../render.js';
 import { field, parseForm, parseQuery, queryChoice } from '../params.js';
-import { options } from '../labels.js';
-import { adminErrors } from '../admin-view.js';
+import { CALENDAR_FORM } from '../admin-view.js';
+import { formView, isFormError } from '../forms/form-view.js';
 import { createHbsMailRenderer, sampleMailData } from '../../notifications/render-hbs.js';
 import { NOTIFY_TEMPLATES, type NotifyTemplate } from '../../../workflows/project/index.js';
 import { OUTBOX_STATUSES } from '../../admin/outbox-admin.js';
@@ -22,14 +22,17 @@ export function adminSystemRoutes(deps: Deps): express.Router {
   const mail = createHbsMailRenderer();
 
   // ── calendar ──
-  const calendarPage = async (req: express.Request, res: express.Response, form: Record<string, string>, errors?: unknown, status = 200) => {
+  const calendarPage = async (req: express.Request, res: express.Response, values: Record<string, string>, err?: unknown, status = 200) => {
     const lang = langOf(req);
     const m = await admin.calendar();
     render(req, res, 'pages/admin/calendar', {
-      title: t(lang, 'admin.calendar.title'), form, errors,
+      title: t(lang, 'admin.calendar.title'),
+      ...formView({
+        lang, form: CALENDAR_FORM, values: { kind: 'holiday', ...values }, err,
+        options: { kinds: ['holiday', 'workday'].map((k) => ({ value: k, label: t(lang, `admin.calendar.kinds.${k}`) })) },
+      }),
       unknownYearsText: m.unknownYears.length ? t(lang, 'admin.calendar.unknownYears', { years: m.unknownYears.join(', ') }) : null,
       overrides: m.overrides.map((o) => ({ ...o, kindText: t(lang, `admin.calendar.kinds.${o.kind}`), removeAction: `/admin/calendar/${o.date}/delete` })),
-      kindOptions: options(['holiday', 'workday'].map((k) => ({ value: k, label: t(lang, `admin.calendar.kinds.${k}`) })), form.kind ?? 'holiday'),
     }, status);
   };
   r.get('/calendar', page(async (req, res) => calendarPage(req, res, {})));
@@ -41,9 +44,8 @@ export function adminSystemRoutes(deps: Deps): express.Router {
       else flash(req, 'admin.flash.overrideSaved', { date: o.date });
       res.redirect(303, '/admin/calendar');
     } catch (err) {
-      const errors = adminErrors(req, err);
-      if (!errors) throw err;
-      await calendarPage(req, res, form, errors, 422);
+      if (!isFormError(err)) throw err;
+      await calendarPage(req, res, form, err, 422);
     }
   }));
   r.post('/calendar/:date/delete', page(async (req, res) => {

@@ -5,7 +5,8 @@ import type { Deps } from '../../deps.js';
 import { t } from '../../lib/i18n.js';
 import { flash, langOf, page, render } from '../render.js';
 import { field, idParam, parseForm } from '../params.js';
-import { adminErrors, langOptions, presentUser, roleOptions, scopeOptions, UserForm } from '../admin-view.js';
+import { PASSWORD_FORM, presentUser, USER_FORM, userOptions, UserForm } from '../admin-view.js';
+import { formView, isFormError } from '../forms/form-view.js';
 
 const PasswordForm = z.object({ password: field(300) });
 const DisableForm = z.object({ disabled: field(5) });
@@ -20,11 +21,11 @@ export function adminUserRoutes(deps: Deps): express.Router {
     render(req, res, 'pages/admin/users', { title: t(lang, 'admin.users.title'), users: m.users.map((u) => presentUser(lang, u, m)) });
   }));
 
-  const newUserPage = async (req: express.Request, res: express.Response, form: Record<string, string>, errors?: unknown, status = 200) => {
+  const newUserPage = async (req: express.Request, res: express.Response, values: Record<string, string>, err?: unknown, status = 200) => {
     const lang = langOf(req);
     const ref = await admin.userForm();
     render(req, res, 'pages/admin/user-new', {
-      title: t(lang, 'admin.users.new'), form, errors, roleOptions: roleOptions(lang, form.role), langOptions: langOptions(form.lang), ...scopeOptions(lang, ref, form),
+      title: t(lang, 'admin.users.new'), ...formView({ lang, form: USER_FORM, values, options: userOptions(lang, ref), err }),
     }, status);
   };
 
@@ -37,17 +38,16 @@ export function adminUserRoutes(deps: Deps): express.Router {
       flash(req, 'admin.flash.userCreated', { email: u.email });
       res.redirect(303, '/admin/users');
     } catch (err) {
-      const errors = adminErrors(req, err);
-      if (!errors) throw err;
-      await newUserPage(req, res, { ...form, password: '' }, errors, 422);
+      if (!isFormError(err)) throw err;
+      await newUserPage(req, res, { ...form, password: '' }, err, 422);
     }
   }));
 
-  const userPage = async (req: express.Request, res: express.Response, errors?: unknown, status = 200) => {
+  const userPage = async (req: express.Request, res: express.Response, err?: unknown, status = 200) => {
     const lang = langOf(req);
     const m = await admin.user(idParam(req));
     const user = presentUser(lang, m.user, m);
-    render(req, res, 'pages/admin/user', { title: user.name, u: user, errors, isSelf: m.user.id === req.user!.id }, status);
+    render(req, res, 'pages/admin/user', { title: user.name, u: user, ...formView({ lang, form: PASSWORD_FORM, err }), isSelf: m.user.id === req.user!.id }, status);
   };
 
   r.get('/users/:id', page(async (req, res) => userPage(req, res)));
@@ -59,9 +59,8 @@ export function adminUserRoutes(deps: Deps): express.Router {
       flash(req, 'admin.flash.passwordReset');
       res.redirect(303, `/admin/users/${encodeURIComponent(idParam(req))}`);
     } catch (err) {
-      const errors = adminErrors(req, err);
-      if (!errors) throw err;
-      await userPage(req, res, errors, 422);
+      if (!isFormError(err)) throw err;
+      await userPage(req, res, err, 422);
     }
   }));
 

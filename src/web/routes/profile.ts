@@ -4,7 +4,12 @@ import express, { type Request, type Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { InvalidError } from '../../errors.js';
 import { LANGS, t, type Lang } from '../../lib/i18n.js';
-import { flash, formErrors, langOf, page, render, requireRole } from '../render.js';
+import { flash, langOf, page, render, requireRole } from '../render.js';
+import { field, type FormSpec } from '../forms/form-model.js';
+import { formView } from '../forms/form-view.js';
+
+/** The profile form: the language of the pages, one radio per language. */
+export const PROFILE_FORM: FormSpec = { labels: 'profile', fields: [field('lang', 'radios', { options: 'langs', hint: 'profile.langHint' })] };
 
 function profileView(req: Request, res: Response, chosen: string, err?: unknown) {
   const lang = langOf(req);
@@ -19,9 +24,7 @@ function profileView(req: Request, res: Response, chosen: string, err?: unknown)
     ],
     action: `/profile${lq}`,
     csrfToken: String(res.locals.csrfToken ?? ''),
-    // the first radio carries the field's id, so the error summary's link lands on it
-    langs: LANGS.map((l, i) => ({ value: l, id: i === 0 ? 'f-lang' : `f-lang-${l}`, label: t(lang, `profile.langs.${l}`), checked: l === chosen })),
-    errors: err ? formErrors(req, err) : undefined,
+    ...formView({ lang, form: PROFILE_FORM, values: { lang: chosen }, options: { langs: LANGS.map((l) => ({ value: l, label: t(lang, `profile.langs.${l}`), lang: l })) }, err }),
   };
 }
 
