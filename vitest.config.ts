@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/bench/**', 'node_modules/**'],
     pool: 'forks',
+    // Two files at a time even on a 2-core machine: most of a storage or browser test waits on
+    // fsync, PostgreSQL or Chromium, so two workers nearly halve the wall time.
+    maxWorkers: 2,
     // In CI every test is listed with its suite, so the log shows each storage suite passing on
     // each database by name ("engine on sqlite3", "engine on postgres" …).
     reporters: process.env.CI ? ['verbose'] : ['default'],

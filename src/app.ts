@@ -3,8 +3,11 @@
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
 import type { Deps } from './deps.js';
+import { createRateLimiter, type LoginLimits, type ObjectionLimits, type RateLimiter } from './auth/rate-limit.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { requestIdGenerator } from './lib/logger.js';
+import { sessionSecret } from './web/security.js';
 import { apiRouter } from './api/index.js';
 import { pagesRouter } from './web/pages.js';
 import { setupViews } from './web/views.js';
@@ -12,21 +15,28 @@ import { errorHandler, notFound } from './web/errors.js';
 
 export interface AppOptions {
   /** Tests loosen or tighten the log-in limits. */
-  loginLimits?: { perAccount: number; perAddress: number; windowMs: number };
+  loginLimits?: Partial<LoginLimits>;
+  objectionLimits?: Partial<ObjectionLimits>;
+  /**
+   * The limiter's clock: wall time, never the engine's sandbox clock (ARCHITECTURE §3); tests pass
+   * a ManualClock of their own so that delays pass without waiting.
+   */
+  limiterClock?: Clock;
+  /** A limiter built elsewhere (tests share one between two apps). */
+  limiter?: RateLimiter;
 }
 
 export function createApp(deps: Deps, opts: AppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // TRUST_PROXY: whose X-Forwarded-For gives the client's address (the limiter counts by it), and
+  // whose X-Request-Id is kept.
+  app.set('trust proxy', deps.config.trustProxy === false ? false : deps.config.trustProxy);
+  const trustFn = app.get('trust proxy fn') as (addr: string, i: number) => boolean;
   app.use(
     pinoHttp({
       logger: deps.logger,
-      genReqId: (req, res) => {
-        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
+      genReqId: requestIdGenerator((peer) => trustFn(peer, 0)),
       // Never log bodies or query strings: they can hold personal data.
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
@@ -61,9 +71,14 @@ export function createApp(deps: Deps, opts: AppOptions = {}): express.Express {
     }
   });
 
-  app.use('/api/v1', apiRouter(deps, opts));
+  // One limiter for the pages and the API, its counts in the database.
+  const limiter = opts.limiter ?? createRateLimiter({
+    db: deps.db, clock: opts.limiterClock ?? systemClock, secret: sessionSecret(deps.config),
+    ...(opts.loginLimits ? { login: opts.loginLimits } : {}), ...(opts.objectionLimits ? { objections: opts.objectionLimits } : {}),
+  });
+  app.use('/api/v1', apiRouter(deps, { limiter }));
   setupViews(app, { cache: deps.config.env !== 'development' });
-  app.use(pagesRouter(deps, opts));
+  app.use(pagesRouter(deps, { limiter }));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -1,4 +1,5 @@
 // The only reader of process.env. Parsed once with zod, frozen, and handed to the composition root.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const EnvSchema = z.object({
@@ -22,6 +23,7 @@ const EnvSchema = z.object({
   BASE_URL: z.string().url().optional(),
   WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  TRUST_PROXY: z.string().default('loopback'),
 });
 
 /** The two SQLite drivers: better-sqlite3 (synchronous, the default) and sqlite3 (asynchronous). */
@@ -47,6 +49,11 @@ export interface Config {
   readonly baseUrl: string;
   readonly workerPollMs: number;
   readonly outboxMaxAttempts: number;
+  /**
+   * The proxies believed for the client's address (X-Forwarded-For) and for X-Request-Id: false
+   * (none), a number of hops, or addresses, subnets and the names loopback, linklocal, uniquelocal.
+   */
+  readonly trustProxy: false | number | readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -68,6 +75,25 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
   const schema = parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');
   return { client: 'pg', connectionString: parsed.toString(), ...(schema ? { schema } : {}) };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY: `false`/`none`, a hop count, or a comma-separated list of addresses, subnets and names. */
+export function parseTrustProxy(value: string): false | number | readonly string[] {
+  const v = value.trim();
+  if (v === '' || v === 'false' || v === 'none' || v === '0') return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    const [addr, bits, extra] = item.split('/');
+    const okAddr = PROXY_NAMES.has(item) || (isIP(addr ?? '') !== 0 && extra === undefined);
+    const okBits = bits === undefined || PROXY_NAMES.has(item) || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr ?? '') === 6 ? 128 : 32));
+    if (!okAddr || !okBits) {
+      throw new ConfigError(`TRUST_PROXY: "${item}" is not an address, a subnet, loopback, linklocal or uniquelocal (or use false, or a hop count)`);
+    }
+  }
+  return Object.freeze(items);
 }
 
 /** Reads the environment once; throws ConfigError naming every bad variable. */
@@ -100,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
     workerPollMs: e.WORKER_POLL_MS,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
   });
 }

@@ -7,6 +7,8 @@ import * as projectsAndLedger from './20261129130100_projects_and_ledger.js';
 import * as sessions from './20261129140000_sessions.js';
 import * as documentLinks from './20261201120000_document_links.js';
 import * as waitingAndPublic from './20261202120000_waiting_and_public.js';
+import * as historyWorkflowVersion from './20261203120000_history_workflow_version.js';
+import * as requestLimits from './20261203140000_request_limits.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -17,6 +19,8 @@ const migrations: Record<string, Migration> = {
   '20261129140000_sessions': sessions,
   '20261201120000_document_links': documentLinks,
   '20261202120000_waiting_and_public': waitingAndPublic,
+  '20261203120000_history_workflow_version': historyWorkflowVersion,
+  '20261203140000_request_limits': requestLimits,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,7 +3,8 @@
 // (src/errors.ts parseOr422), makes one service call and answers JSON.
 import express from 'express';
 import type { Deps } from '../deps.js';
-import type { LoginLimits } from '../auth/rate-limit.js';
+import type { RateLimiter } from '../auth/rate-limit.js';
+import { NotFoundError } from '../errors.js';
 import { bearerAuth } from './bearer.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
@@ -12,18 +13,21 @@ import { allocationRoutes } from './routes/allocations.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { clockRoutes } from './routes/clock.js';
 
-export function apiRouter(deps: Deps, opts: { loginLimits?: LoginLimits } = {}): express.Router {
+export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
   const auth = bearerAuth(deps.services.users);
   const r = express.Router();
   r.use(express.json({ limit: '1mb' }));
   // Signing in and a project's events (the public may object without a token) come before the
   // token check; every route mounted after it has req.user.
-  r.use(authRoutes(deps, auth, opts.loginLimits));
-  r.use(projectRoutes(deps, auth));
+  r.use(authRoutes(deps, auth, opts.limiter));
+  r.use(projectRoutes(deps, auth, opts.limiter));
   r.use(auth.requireUser);
   r.use(referenceRoutes(deps));
   r.use(allocationRoutes(deps));
   r.use(beneficiaryRoutes(deps));
   r.use(clockRoutes(deps));
+  // Nothing else lives under /api/v1: an unknown call is a JSON 404 here, never a page (which would
+  // answer a POST with a CSRF refusal).
+  r.use((_req, _res, next) => next(new NotFoundError('no such API call')));
   return r;
 }

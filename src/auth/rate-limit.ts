@@ -1,41 +1,149 @@
-// Failed log-ins are limited per account and per address. Only failures count
-// (skipSuccessfulRequests), so a person who signs in and out often is never locked out.
-// Rate limits run on wall time, never the sandbox clock.
-import type { RequestHandler } from 'express';
-import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
-import { RateLimitedError } from '../errors.js';
+// The one limiter (issue 9 item 6). Page and API share it, its counts live in the database
+// (rate-limit-store.ts), so every process sees the same counts and a restart keeps them, and it
+// reads its own clock (wall time in production; tests move a ManualClock instead of waiting).
+// - Log-in failures per address: `perAddress` per window, then refused until the window ends.
+// - Log-in failures per account: growing delays, never a lockout. Up to `perAccount` failures cost
+//   nothing; the next one answers 429 with Retry-After 1 s, and each further failure doubles the
+//   wait, up to 60 s. A quiet `windowMs` since the last failure forgets them; a sign-in clears them.
+// - A device that signed in to the account before (device-cookie.ts) has its own count instead of
+//   the account's, so a burst from elsewhere does not delay the owner. The address limit still holds.
+// - Objections from the public: `perAddress` per window per address, through the page and the API.
+import type { Clock } from '../lib/clock.js';
+import type { Db } from '../lib/db.js';
+import { RateLimitedError, isAppError } from '../errors.js';
+import { deviceCookieName, issueDeviceCookie, normaliseEmail, verifyDeviceCookie, type DeviceCookie } from './device-cookie.js';
+import { readLimits, updateLimit, type LimitRow } from './rate-limit-store.js';
 
 export interface LoginLimits {
+  /** Failures per account that cost no delay. */
   perAccount: number;
+  /** Failures per address in a window before the address is refused. */
+  perAddress: number;
+  windowMs: number;
+}
+
+export interface ObjectionLimits {
   perAddress: number;
   windowMs: number;
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 };
+export const DEFAULT_OBJECTION_LIMITS: ObjectionLimits = { perAddress: 10, windowMs: 3600_000 };
 
-function limited(): RequestHandler {
-  return (_req, _res, next) => next(new RateLimitedError('too many failed log-ins'));
+const FIRST_DELAY_MS = 1000;
+const MAX_DELAY_MS = 60_000;
+
+/** The wait after the `failures`-th failure: nothing up to `free`, then 1 s, doubling, capped at 60 s. */
+export function accountDelayMs(failures: number, free: number): number {
+  if (failures <= free) return 0;
+  return Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.min(16, failures - free - 1));
 }
 
-export function loginLimiters(limits: LoginLimits = DEFAULT_LOGIN_LIMITS): RequestHandler[] {
-  const common = {
-    windowMs: limits.windowMs,
-    skipSuccessfulRequests: true,
-    standardHeaders: 'draft-8' as const,
-    legacyHeaders: false,
-    handler: limited(),
+export interface LoginAttempt {
+  email: string;
+  /** The client's address, as the trusted proxies report it. */
+  address: string;
+  /** The value of this account's device cookie, when the client sent one. */
+  device?: string | undefined;
+}
+
+export interface RateLimiterDeps {
+  db: Db;
+  clock: Clock;
+  /** Signs device cookies (the session secret). */
+  secret: string;
+  login?: Partial<LoginLimits>;
+  objections?: Partial<ObjectionLimits>;
+}
+
+function refuse(waitMs: number): never {
+  throw new RateLimitedError('too many attempts', { context: { retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) } });
+}
+
+export function createRateLimiter(deps: RateLimiterDeps) {
+  const { db, clock, secret } = deps;
+  const login: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...deps.login };
+  const objections: ObjectionLimits = { ...DEFAULT_OBJECTION_LIMITS, ...deps.objections };
+
+  /** A fixed window: counts from its first hit for windowMs. */
+  const windowEnds = (row: LimitRow, windowMs: number) => Date.parse(row.windowStart) + windowMs;
+
+  function keys(attempt: LoginAttempt) {
+    const email = normaliseEmail(attempt.email);
+    const nonce = verifyDeviceCookie(secret, email, attempt.device);
+    return { email, address: `login-ip:${attempt.address}`, account: nonce ? `login-device:${email}:${nonce}` : `login-acct:${email}` };
+  }
+
+  /** Refuses (429) an attempt the address or the account (or device) may not make yet. */
+  async function checkLogin(k: ReturnType<typeof keys>, now: number): Promise<void> {
+    const rows = await readLimits(db, [k.address, k.account]);
+    const byAddress = rows.get(k.address);
+    if (byAddress && windowEnds(byAddress, login.windowMs) > now && byAddress.count >= login.perAddress) {
+      refuse(windowEnds(byAddress, login.windowMs) - now);
+    }
+    const blockedUntil = rows.get(k.account)?.blockedUntil;
+    if (blockedUntil && Date.parse(blockedUntil) > now) refuse(Date.parse(blockedUntil) - now);
+  }
+
+  /** Counts a failure against the address and the account (or device); answers the wait it now owes. */
+  async function countFailure(k: ReturnType<typeof keys>, now: number): Promise<number> {
+    const at = new Date(now).toISOString();
+    await updateLimit(db, k.address, (row) => ({
+      row: row && windowEnds(row, login.windowMs) > now
+        ? { ...row, count: row.count + 1, updatedAt: at }
+        : { count: 1, windowStart: at, blockedUntil: null, updatedAt: at },
+      result: undefined,
+    }));
+    return updateLimit(db, k.account, (row) => {
+      // Failures are forgotten after a quiet window since the last one, so a long burst keeps its delays.
+      const count = row && Date.parse(row.updatedAt) + login.windowMs > now ? row.count + 1 : 1;
+      const wait = accountDelayMs(count, login.perAccount);
+      return {
+        row: { count, windowStart: row && count > 1 ? row.windowStart : at, blockedUntil: wait ? new Date(now + wait).toISOString() : null, updatedAt: at },
+        result: wait,
+      };
+    });
+  }
+
+  return {
+    login,
+    objections,
+    /** The name of the cookie that marks a device known to this account. */
+    deviceCookieName: (email: string) => deviceCookieName(secret, email),
+
+    /**
+     * Tries a sign-in under the limits: refused (429, Retry-After) before `authenticate` runs when a
+     * limit holds; a failure is counted and, once it owes a wait, answered 429 too. A success
+     * clears the account's (or device's) failures and issues a fresh device cookie.
+     */
+    async signIn<U>(attempt: LoginAttempt, authenticate: () => Promise<U>): Promise<{ user: U; device: DeviceCookie }> {
+      const k = keys(attempt);
+      await checkLogin(k, clock.now().getTime());
+      let user: U;
+      try {
+        user = await authenticate();
+      } catch (err) {
+        if (!isAppError(err) || err.code !== 'UNAUTHENTICATED') throw err;
+        const wait = await countFailure(k, clock.now().getTime());
+        if (wait > 0) refuse(wait);
+        throw err;
+      }
+      await updateLimit(db, k.account, () => ({ row: null, result: undefined }));
+      return { user, device: issueDeviceCookie(secret, k.email) };
+    },
+
+    /** Counts one objection from this address; refuses it (429) once the address has had its share. */
+    async objection(address: string): Promise<void> {
+      const now = clock.now().getTime();
+      const at = new Date(now).toISOString();
+      const wait = await updateLimit(db, `objection-ip:${address}`, (row) => {
+        const open = row && windowEnds(row, objections.windowMs) > now;
+        if (row && open && row.count >= objections.perAddress) return { row, result: windowEnds(row, objections.windowMs) - now };
+        return { row: open ? { ...row, count: row.count + 1, updatedAt: at } : { count: 1, windowStart: at, blockedUntil: null, updatedAt: at }, result: 0 };
+      });
+      if (wait > 0) refuse(wait);
+    },
   };
-  return [
-    rateLimit({ ...common, limit: limits.perAddress, keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? '')}` }),
-    rateLimit({
-      ...common,
-      limit: limits.perAccount,
-      keyGenerator: (req) => `acct:${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`,
-    }),
-  ];
 }
 
-/** Objections from the public: a few per address per hour. */
-export function objectionLimiter(limit = 10, windowMs = 3600_000): RequestHandler {
-  return rateLimit({ windowMs, limit, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited(), keyGenerator: (req) => `obj:${ipKeyGenerator(req.ip ?? '')}` });
-}
+export type RateLimiter = ReturnType<typeof createRateLimiter>;

@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable } from '../lib/db.js';
 import type { Actor } from '../engine/types.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.js';
+import { line } from '../../workflows/shared/text.js';
 
 export const ROLES = ['community', 'street', 'district', 'finance', 'vendor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -55,7 +56,7 @@ export function toActor(u: User): Actor {
 export const NewUserSchema = z
   .object({
     email: z.string().trim().toLowerCase().email('validation.email'),
-    name: z.string().trim().min(1, 'validation.required').max(100),
+    name: line(100, 'validation.required'),
     role: z.enum(ROLES, { error: 'validation.role' }),
     password: z.string().min(10, 'validation.passwordLength').max(200),
     districtId: z.string().optional(),
@@ -127,8 +128,10 @@ export function createUserService(deps: { db: Db; clock: Clock }) {
   }
 
   async function update(id: string, patch: Partial<Pick<User, 'name' | 'role' | 'disabled' | 'lang' | 'communityId' | 'streetId' | 'vendorId'>>): Promise<User> {
+    // a renamed user's name passes the checks of a new one (one line, no control characters)
+    const name = patch.name === undefined ? undefined : parseOr422(z.object({ name: NewUserSchema.shape.name }), { name: patch.name }).name;
     const n = await db('users').where({ id }).update({
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(name !== undefined ? { name } : {}),
       ...(patch.role !== undefined ? { role: patch.role } : {}),
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
       ...(patch.lang !== undefined ? { lang: patch.lang } : {}),

@@ -2,6 +2,7 @@
 // + spent, each ≥ 0 — enforced here by conditional updates and in the database by a CHECK. Every
 // movement is also an entry row. All writes take the transition's transaction.
 import { z } from 'zod';
+import { MAX_AMOUNT_FEN } from '../../workflows/shared/money.js';
 import { ConflictError, ForbiddenError, InsufficientBudgetError, InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
@@ -129,10 +130,18 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
     return total;
   }
 
+  /**
+   * The amount is a number of fen, never a string read as one: the admin form converts decimal yuan
+   * with parseYuan and hands over what it cannot read as typed, so '0x10' or '1e3' is refused here
+   * instead of becoming 16 fen or ¥10. The year is a number or its four decimal digits.
+   */
   const AllocationSchema = z.object({
     communityId: z.string().min(1, 'validation.required'),
-    year: z.coerce.number().int().min(2000).max(2100),
-    allocatedFen: z.coerce.number().int('validation.fen').min(0, 'validation.fen').max(Number.MAX_SAFE_INTEGER),
+    year: z.preprocess(
+      (v) => (typeof v === 'string' && /^\s*\d{4}\s*$/.test(v) ? Number(v) : v),
+      z.number({ error: 'validation.year' }).int('validation.year').min(2000, 'validation.year').max(2100, 'validation.year'),
+    ),
+    allocatedFen: z.number({ error: 'validation.fen' }).int('validation.fen').min(0, 'validation.fen').max(MAX_AMOUNT_FEN, 'validation.fen'),
   });
 
   /** Sets a community's allocation for a year; it may not drop below what is already used. */

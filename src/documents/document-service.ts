@@ -67,6 +67,14 @@ const toMeta = (r: Record<string, unknown>): DocumentMeta => ({
 
 export const isDocumentId = (s: unknown): s is string => typeof s === 'string' && /^[0-9a-f]{64}$/.test(s);
 
+/** Every document id an event's payload references (evidence, attachments, minutes given as a document). */
+export function referencedDocuments(payload: Record<string, unknown>): string[] {
+  const ids: string[] = [];
+  for (const k of ['evidence', 'attachments']) if (Array.isArray(payload[k])) ids.push(...(payload[k] as unknown[]).filter(isDocumentId));
+  if (isDocumentId(payload.minutes)) ids.push(payload.minutes);
+  return ids;
+}
+
 export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: string; projects: ProjectService }) {
   const { db, clock, uploadDir, projects } = deps;
 
@@ -112,7 +120,13 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     return out;
   }
 
-  /** A document this user may read, with the path of its bytes; 404 otherwise (existence is not disclosed). */
+  /**
+   * A document this user may read, with the path of its bytes; 404 otherwise (existence is not
+   * disclosed). Its uploader may; anyone else only where the document shows in what the presenter
+   * lets them read of a project it is linked to. So a quote's attachments follow the quote: sealed
+   * from everyone but the quoting vendor until the deadline, from other vendors and the public until
+   * the award (projects/project-presenter.ts decides, here as on the timeline).
+   */
   async function open(user: User, id: string): Promise<{ meta: DocumentMeta; file: string }> {
     if (!isDocumentId(id)) throw new NotFoundError('no such document');
     const row = await db('documents').where({ id }).first();
@@ -122,12 +136,10 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     if (!allowed) {
       const links = await db('document_links').where({ document_id: id }).select('project_id');
       for (const l of links) {
-        try {
-          await projects.readable(user, l.project_id as string);
+        const history = await projects.history(user, l.project_id as string).catch(() => []);
+        if (history.some((h) => referencedDocuments(h.payload).includes(id))) {
           allowed = true;
           break;
-        } catch {
-          // not this one
         }
       }
     }

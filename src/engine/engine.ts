@@ -12,9 +12,9 @@ import {
   type Reason,
 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
-import type { Db, Trx } from '../lib/db.js';
+import type { Db, Queryable, Trx } from '../lib/db.js';
 import { inTransaction } from '../lib/db.js';
-import { GENESIS_HASH, rowHash } from './hash.js';
+import { GENESIS_HASH, bodyHash, rowHash, versionField } from './hash.js';
 import { handledEvents, persist, restore, stateName } from './snapshot.js';
 import * as store from './store.js';
 import type {
@@ -55,6 +55,8 @@ export function createEngine(deps: EngineDeps) {
   const latest = new Map<string, WorkflowDefinition>();
   for (const wf of deps.workflows) {
     byKey.set(`${wf.name}@${wf.version}`, wf);
+    // older versions only replay the histories they wrote (verify)
+    for (const old of wf.olderVersions ?? []) if (!byKey.has(`${old.name}@${old.version}`)) byKey.set(`${old.name}@${old.version}`, old);
     const cur = latest.get(wf.name);
     if (!cur || cur.version < wf.version) latest.set(wf.name, wf);
   }
@@ -71,10 +73,8 @@ export function createEngine(deps: EngineDeps) {
     if (current.version === instance.workflowVersion) {
       return { wf: current, snapshot: restore(current.machine, instance.snapshot) };
     }
-    if (current.migrateSnapshot) {
-      const migrated = current.migrateSnapshot(instance.workflowVersion, instance.snapshot);
-      return { wf: current, snapshot: restore(current.machine, migrated) };
-    }
+    const migrated = current.migrateSnapshot?.(instance.workflowVersion, instance.snapshot);
+    if (migrated !== undefined) return { wf: current, snapshot: restore(current.machine, migrated) };
     throw new WorkflowVersionError(
       `instance ${instance.id} was stored by ${instance.workflow}@${instance.workflowVersion}; ` +
         `${current.name}@${current.version} has no migration for it`,
@@ -121,8 +121,10 @@ export function createEngine(deps: EngineDeps) {
     const to = stateName(next.value);
     const { type, actor, at, ...rest } = event;
     const payload = { ...rest };
-    const hash = rowHash(instance.prevHead, { instanceId: instance.id, seq, type, payload, actor, from: instance.from, to, at });
-    await store.appendHistory(trx, instance.id, { seq, type, payload, actor, from: instance.from, to, at, prevHash: instance.prevHead, hash });
+    const hash = rowHash(instance.prevHead, { instanceId: instance.id, seq, type, payload, actor, from: instance.from, to, at, ...versionField(wf.version) });
+    await store.appendHistory(trx, instance.id, {
+      seq, type, payload, actor, from: instance.from, to, at, prevHash: instance.prevHead, hash, workflowVersion: wf.version,
+    });
     const status = next.status === 'done' ? 'done' : 'active';
     const snap = persist(machine, next);
     await store.updateInstance(trx, instance.id, instance.version, {
@@ -159,6 +161,13 @@ export function createEngine(deps: EngineDeps) {
     });
   }
 
+  /** The hash of a body as step 4 validates it; null when it does not validate (it then matches no stored body). */
+  function validatedBodyHash(wf: WorkflowDefinition, input: { type: string } & Record<string, unknown>): string | null {
+    if (!wf.validate) return bodyHash(input.type, { ...input });
+    const v = wf.validate(input);
+    return v.ok ? bodyHash(input.type, v.value) : null;
+  }
+
   async function send(
     instanceId: string,
     input: { type: string } & Record<string, unknown>,
@@ -171,7 +180,10 @@ export function createEngine(deps: EngineDeps) {
       if (opts.idempotencyKey) {
         const seen = await store.findIdempotent(trx, opts.actor.id, opts.idempotencyKey);
         if (seen) {
-          if (seen.instanceId !== instanceId || seen.eventType !== input.type) {
+          // The same request is the same instance, event type and validated body (a record written
+          // before bodies were hashed has none to compare). The replay is the first answer, as stored.
+          const sameBody = () => seen.bodyHash === null || seen.bodyHash === validatedBodyHash(load(instance).wf, input);
+          if (seen.instanceId !== instanceId || seen.eventType !== input.type || !sameBody()) {
             throw new InvalidError('this Idempotency-Key was already used for another request', {
               reasons: [{ code: 'IDEMPOTENCY_KEY_REUSED' }],
             });
@@ -218,7 +230,11 @@ export function createEngine(deps: EngineDeps) {
       );
       const result: SendResult = { instanceId, workflow: wf.name, state: r.state, status: r.status, version: r.seq, seq: r.seq, replayed: false };
       if (opts.idempotencyKey) {
-        await store.saveIdempotent(trx, { actorId: opts.actor.id, key: opts.idempotencyKey, instanceId, eventType: input.type, response: result, at });
+        if (opts.respond) result.response = await opts.respond(trx, result);
+        await store.saveIdempotent(trx, {
+          actorId: opts.actor.id, key: opts.idempotencyKey, instanceId, eventType: input.type,
+          bodyHash: bodyHash(input.type, payload), response: result, at,
+        });
       }
       return result;
     });
@@ -278,8 +294,8 @@ export function createEngine(deps: EngineDeps) {
     return n;
   }
 
-  async function get(instanceId: string) {
-    const instance = await store.getInstance(db, instanceId);
+  async function get(instanceId: string, q: Queryable = db) {
+    const instance = await store.getInstance(q, instanceId);
     if (!instance) throw new NotFoundError(`instance ${instanceId} not found`);
     return instance;
   }

@@ -21,8 +21,27 @@ export interface HashedRow {
   from: string | null;
   to: string;
   at: string;
+  /** the workflow version that wrote the row: hashed from version 2 on (see versionField) */
+  workflowVersion?: number;
+}
+
+/**
+ * What a row hashes of the workflow version that wrote it: nothing for version 1 (rows hash as they
+ * did before versions were recorded), the version itself from version 2 on, so that a row cannot be
+ * moved to another version's rules without breaking the chain.
+ */
+export function versionField(version: number | null | undefined): { workflowVersion?: number } {
+  return version === null || version === undefined || version === 1 ? {} : { workflowVersion: version };
 }
 
 export function rowHash(prevHash: string, row: HashedRow): string {
   return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(row)).digest('hex');
+}
+
+/**
+ * The hash an idempotency key is bound to: the event type and its validated payload, as canonical
+ * JSON. Two requests under one key are the same request only when this is equal.
+ */
+export function bodyHash(type: string, payload: unknown): string {
+  return createHash('sha256').update(canonicalJson({ type, payload })).digest('hex');
 }

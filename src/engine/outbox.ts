@@ -15,6 +15,10 @@ export interface OutgoingMail {
   html?: string;
   template?: string;
   instanceId?: string;
+  /** A digest this row is: later notices of the same key fold into it while it is pending. */
+  digestKey?: string;
+  /** Not before (a digest waits for the end of its hour); default: at once. */
+  sendAt?: string;
 }
 
 export interface OutboxRow {
@@ -56,8 +60,9 @@ export async function enqueueMail(trx: Queryable, mail: OutgoingMail, at: string
     html: mail.html ?? null,
     status: 'pending',
     attempts: 0,
-    next_attempt_at: at,
+    next_attempt_at: mail.sendAt ?? at,
     created_at: at,
+    ...(mail.digestKey ? { digest_key: mail.digestKey } : {}),
   });
   return messageId;
 }

@@ -92,6 +92,8 @@ export interface HistoryRow {
   at: string;
   prevHash: string;
   hash: string;
+  /** the workflow version that wrote the row (absent on rows written outside the engine) */
+  workflowVersion?: number;
 }
 
 export async function appendHistory(trx: Trx, instanceId: string, row: HistoryRow): Promise<void> {
@@ -106,6 +108,7 @@ export async function appendHistory(trx: Trx, instanceId: string, row: HistoryRo
     at: row.at,
     prev_hash: row.prevHash,
     hash: row.hash,
+    workflow_version: row.workflowVersion ?? null,
   });
 }
 
@@ -121,6 +124,7 @@ export async function listHistory(db: Queryable, instanceId: string): Promise<Hi
     at: r.at,
     prevHash: r.prev_hash,
     hash: r.hash,
+    ...(r.workflow_version === null || r.workflow_version === undefined ? {} : { workflowVersion: Number(r.workflow_version) }),
   }));
 }
 
@@ -145,24 +149,31 @@ export async function cancelTimers(trx: Trx, instanceId: string, sendId: string,
     .update({ status: 'cancelled', fired_at: at });
 }
 
-export async function findIdempotent(
-  trx: Trx,
-  actorId: string,
-  key: string,
-): Promise<{ instanceId: string; eventType: string; response: unknown } | undefined> {
+export interface IdempotentRecord {
+  instanceId: string;
+  eventType: string;
+  /** sha256 of the canonical body; null on rows written before bodies were hashed. */
+  bodyHash: string | null;
+  response: unknown;
+}
+
+export async function findIdempotent(trx: Trx, actorId: string, key: string): Promise<IdempotentRecord | undefined> {
   const r = await trx('idempotency_keys').where({ actor_id: actorId, key }).first();
-  return r ? { instanceId: r.instance_id, eventType: r.event_type, response: parseJson(r.response) } : undefined;
+  return r
+    ? { instanceId: r.instance_id, eventType: r.event_type, bodyHash: (r.body_hash as string | null) ?? null, response: parseJson(r.response) }
+    : undefined;
 }
 
 export async function saveIdempotent(
   trx: Trx,
-  r: { actorId: string; key: string; instanceId: string; eventType: string; response: unknown; at: string },
+  r: { actorId: string; key: string; instanceId: string; eventType: string; bodyHash: string; response: unknown; at: string },
 ): Promise<void> {
   await trx('idempotency_keys').insert({
     actor_id: r.actorId,
     key: r.key,
     instance_id: r.instanceId,
     event_type: r.eventType,
+    body_hash: r.bodyHash,
     response: JSON.stringify(r.response),
     created_at: r.at,
   });

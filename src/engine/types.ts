@@ -95,8 +95,16 @@ export interface WorkflowDefinition<T extends WorkflowTypesOf = WorkflowTypesOf>
   describedVersion?: number;
   /** What `actor` may send now, with reasons for the rest (replaces the generic explain). */
   explain?(snapshot: T['snapshot'], actor: T['actor'], at: string): ExplainedEvent[];
-  /** Upgrades a persisted snapshot of an older version of this workflow; absent = refuse. */
+  /**
+   * Upgrades a persisted snapshot of an older version of this workflow; absent, or answering
+   * undefined, = refuse (WORKFLOW_VERSION).
+   */
   migrateSnapshot?(fromVersion: number, persisted: unknown): unknown;
+  /**
+   * Older versions of this workflow (at least `name`, `version` and `machine`), registered so that
+   * `verify` can replay the history rows they wrote. They never run an instance.
+   */
+  olderVersions?: readonly WorkflowDefinition[];
   /** Keeps read-model tables in step with the instance, in the same transaction. */
   project?(trx: Trx, info: TransitionInfo): Promise<void>;
 }
@@ -130,6 +138,12 @@ export interface SendOptions {
   actor: Actor;
   expectedVersion?: number;
   idempotencyKey?: string;
+  /**
+   * With an idempotency key: builds, inside the transaction, the answer the caller gives (e.g. the
+   * project as the API presents it). It is stored with the key and replayed as `response`, so a retry
+   * gets what the first request got, not the instance as it is by then.
+   */
+  respond?: (trx: Trx, result: SendResult) => Promise<unknown>;
   /** Run inside the caller's transaction (the timer worker does this). */
   trx?: Trx;
 }
@@ -143,6 +157,8 @@ export interface SendResult {
   seq: number;
   /** True when an idempotency key matched and the stored result was returned. */
   replayed: boolean;
+  /** What SendOptions.respond built when the request was first carried out (with an idempotency key). */
+  response?: unknown;
 }
 
 export interface ExplainedEvent {

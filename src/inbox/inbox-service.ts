@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
 import type { User } from '../auth/users.js';
 import { scopesOf } from '../../workflows/project/index.js';
-import { countWaiting, listWaiting, type Party, type ProjectRow } from '../projects/project-repo.js';
+import { countWaiting, listWaiting, waitingTasks, type Party, type ProjectRow } from '../projects/project-repo.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { Lookups } from '../web/labels.js';
 
@@ -75,6 +75,10 @@ export function createInboxService(deps: {
       const base = { page, pageSize: INBOX_PAGE_SIZE, ref: await lookups() };
       if (user.role === 'admin') return { ...base, tasks: [], total: 0, overdue: 0, admin: await deps.attention() };
       return { ...base, ...(await tasks(user, page)) };
+    },
+    /** The events each of these projects waits for from this user: one query. */
+    tasksOf(user: User, ids: string[]): Promise<Map<string, string[]>> {
+      return waitingTasks(db, partyOf(user), ids);
     },
     /** The number shown next to "My inbox" in the navigation: one query. */
     async count(user: User): Promise<number> {

@@ -13,6 +13,8 @@ export interface MailData {
   reason?: string;
   url: string;
   recipientName: string;
+  /** In a digest: how many notices it gathers (objections received in the hour). */
+  count?: number;
 }
 
 export interface RenderedMail {
@@ -22,6 +24,12 @@ export interface RenderedMail {
 }
 
 export type MailRenderer = (template: NotifyTemplate, lang: Lang, data: MailData) => RenderedMail;
+
+type Emitted = { template: NotifyTemplate; to: Recipient; data: { projectId: string; ref: string; title: string; event: string; reason?: string } };
+
+/** Notices gathered into a digest per project and hour rather than sent one by one. */
+const DIGESTS: ReadonlySet<NotifyTemplate> = new Set<NotifyTemplate>(['objection_received']);
+const HOUR_MS = 3600_000;
 
 export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) {
   async function recipients(trx: Trx, projectId: string, to: Recipient) {
@@ -37,12 +45,43 @@ export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) 
     return q.select('email', 'name', 'lang');
   }
 
+  /**
+   * Objections come in bursts (one per resident), so each recipient gets one digest per notice per
+   * hour: the hour's first objection writes an outbox row keyed by project and hour, due at the end
+   * of the hour; later ones in that hour rewrite it while it is still pending, with the count. All in
+   * the transition's transaction, like every other notice.
+   */
+  async function digest(trx: Trx, emitted: Emitted, list: Awaited<ReturnType<typeof recipients>>, at: string): Promise<void> {
+    const hour = new Date(Math.floor(Date.parse(at) / HOUR_MS) * HOUR_MS);
+    const key = `${emitted.template}:${emitted.data.projectId}:${hour.toISOString()}`;
+    // The event being carried out is not in the history yet: this hour's earlier ones, plus itself.
+    const earlier = await trx('workflow_history')
+      .where({ instance_id: emitted.data.projectId, type: emitted.data.event })
+      .andWhere('at', '>=', hour.toISOString())
+      .count<{ n: number | string }[]>({ n: '*' });
+    const count = Number(earlier[0]?.n ?? 0) + 1;
+    for (const r of list) {
+      const lang: Lang = r.lang === 'en' ? 'en' : 'zh-CN';
+      const mail = deps.render(emitted.template, lang, { ...emitted.data, url: `${deps.baseUrl}/projects/${emitted.data.projectId}`, recipientName: r.name, count });
+      const pending = await trx('outbox').where({ digest_key: key, to_addr: r.email, status: 'pending' }).first('id');
+      if (pending) {
+        await trx('outbox').where({ id: pending.id, status: 'pending' }).update({ subject: mail.subject, text: mail.text, html: mail.html ?? null });
+      } else {
+        await enqueueMail(trx, { to: r.email, ...mail, template: emitted.template, instanceId: emitted.data.projectId, digestKey: key, sendAt: new Date(hour.getTime() + HOUR_MS).toISOString() }, at);
+      }
+    }
+  }
+
   return async function notify(
     trx: Trx,
-    emitted: { template: NotifyTemplate; to: Recipient; data: { projectId: string; ref: string; title: string; event: string; reason?: string } },
+    emitted: Emitted,
     at: string,
   ): Promise<number> {
     const list = await recipients(trx, emitted.data.projectId, emitted.to);
+    if (DIGESTS.has(emitted.template)) {
+      await digest(trx, emitted, list, at);
+      return list.length;
+    }
     for (const r of list) {
       const lang: Lang = r.lang === 'en' ? 'en' : 'zh-CN';
       const mail = deps.render(emitted.template, lang, {

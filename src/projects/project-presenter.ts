@@ -1,12 +1,16 @@
 // What each reader may see of a project. Sealed quotes stay sealed until the quote deadline has
 // passed (even the buyer sees no amounts); beneficiaries' names among signatories and objectors'
-// contacts are masked for everyone outside the project's community.
+// contacts are masked for everyone outside the project's community. Procurement is sealed from
+// vendors and the public until the award (issue 9: sealed procurement): a vendor sees only its own
+// invitation and its own quotes, the public sees no vendor at all, and neither gets anything it could
+// count the others by (history sequence numbers and hashes included).
 import type { ExplainedEvent } from '../engine/types.js';
 import type { HistoryRow } from '../engine/store.js';
 import type { User } from '../auth/users.js';
 import { maskName, maskPhone } from '../beneficiaries/mask.js';
 import { chineseDaysKnowsYear, shanghaiDate } from '../lib/calendar.js';
 import type { ProjectContext } from '../../workflows/project/index.js';
+import { isAmountFen, itemsTotalFen } from '../../workflows/shared/money.js';
 import type { ProjectRow } from './project-repo.js';
 
 export type Viewer = User | null; // null = the public
@@ -18,15 +22,38 @@ export function quotesVisible(state: string): boolean {
   return state !== 'procurement.quoting';
 }
 
+/** The viewer is this vendor (one of its users). */
+const isVendor = (v: Viewer, vendorId: unknown): boolean => v?.role === 'vendor' && typeof vendorId === 'string' && v.vendorId === vendorId;
+
+/**
+ * Whether this viewer reads the procurement sealed: vendors and the public until the award. A
+ * failed round (DECLARE_FAILED, 流标) awards nothing, so the next round is sealed again. Staff
+ * (community, street, district, finance, admin) read it whole, amounts aside (quotesVisible).
+ */
+export function procurementSealed(c: ProjectContext, viewer: Viewer): boolean {
+  return c.award === null && (viewer === null || viewer.role === 'vendor');
+}
+
+/** A quote's amount and details: its vendor always; staff once the deadline has passed; every reader after the award. */
+function quoteOpen(c: ProjectContext, state: string, viewer: Viewer, vendorId: unknown): boolean {
+  if (isVendor(viewer, vendorId)) return true;
+  if (c.award !== null) return true;
+  return quotesVisible(state) && viewer !== null && viewer.role !== 'vendor';
+}
+
 function presentQuotes(c: ProjectContext, state: string, viewer: Viewer) {
   const quotes = Object.values(c.procurement?.quotes ?? {});
-  const open = quotesVisible(state);
+  const sealed = procurementSealed(c, viewer);
   return quotes
-    .filter((q) => viewer !== null && (viewer.role !== 'vendor' || viewer.vendorId === q.vendorId))
+    .filter((q) => !sealed || isVendor(viewer, q.vendorId))
     .map((q) => {
-      const own = viewer?.role === 'vendor' && viewer.vendorId === q.vendorId;
-      const show = own || (open && viewer?.role !== 'vendor');
-      return { vendorId: q.vendorId, submittedAt: q.at, sealed: !show, ...(show ? { amountFen: q.amountFen, items: q.items, validUntil: q.validUntil } : {}) };
+      const show = quoteOpen(c, state, viewer, q.vendorId);
+      // Vendors and the public get the tender's figures after the award, not another vendor's line items.
+      const details = isVendor(viewer, q.vendorId) || (viewer !== null && viewer.role !== 'vendor');
+      return {
+        vendorId: q.vendorId, submittedAt: q.at, sealed: !show,
+        ...(show ? { amountFen: q.amountFen, ...(details ? { items: q.items, validUntil: q.validUntil } : {}) } : {}),
+      };
     });
 }
 
@@ -38,6 +65,20 @@ function seesBeneficiaryRefs(v: Viewer, c: ProjectContext): boolean {
 function maskSignatories<T extends { role: string; name: string }>(list: T[], viewer: Viewer, c: ProjectContext): T[] {
   if (isOwnCommunity(viewer, c)) return list;
   return list.map((s) => (s.role === 'beneficiary' ? { ...s, name: maskName(s.name) } : s));
+}
+
+/**
+ * The amounts a project holds that are not amounts (negative, fractional, past 2^53 or the bound):
+ * only a version 1 history can hold one (an EDIT with a line worth more than 2^53). Named so that
+ * clients show them as invalid; the pages' money formatting reads such a number as '金额无效'.
+ */
+export function invalidAmounts(row: Pick<ProjectRow, 'estimatedFen' | 'approvedFen' | 'awardedFen' | 'paidFen'>, c: Pick<ProjectContext, 'items'>): string[] {
+  const out: string[] = (['estimatedFen', 'approvedFen', 'awardedFen', 'paidFen'] as const).filter((k) => row[k] !== null && !isAmountFen(row[k]));
+  c.items.forEach((item, n) => {
+    if (itemsTotalFen([item]) === null) out.push(`items.${n}`);
+  });
+  if (!out.some((k) => k.startsWith('items.')) && itemsTotalFen(c.items) === null) out.push('items');
+  return out;
 }
 
 export function presentProject(row: ProjectRow, version: number, c: ProjectContext, viewer: Viewer, allowed: ExplainedEvent[]) {
@@ -65,6 +106,7 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
     stageEnteredAt: row.stageEnteredAt,
     createdAt: row.createdAt,
     items: c.items,
+    invalidAmounts: invalidAmounts(row, c),
     deliberation: c.deliberation,
     objections: viewer
       ? c.objections.map((o) => ({ ...o, contact: own ? o.contact : maskPhone(o.contact) }))
@@ -73,7 +115,7 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
       method: c.procurement.method,
       round: c.procurement.round,
       deadline: c.procurement.deadline,
-      invitations: viewer?.role === 'vendor' ? c.procurement.invitations.filter((v) => v === viewer.vendorId) : c.procurement.invitations,
+      invitations: procurementSealed(c, viewer) ? c.procurement.invitations.filter((v) => isVendor(viewer, v)) : c.procurement.invitations,
       quotes: presentQuotes(c, row.state, viewer),
       failures: c.procurement.failures,
     },
@@ -110,27 +152,69 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
   };
 }
 
+/**
+ * A row of a project list as this viewer may read it. The read model's `updatedAt` is the time of
+ * the last event, another vendor's quote included: a vendor reads the time its project entered
+ * the stage instead until the award (the row's `vendorId` is the awarded vendor).
+ */
+export function presentListRow<T extends { updatedAt: string; stageEnteredAt: string; vendorId: string | null }>(row: T, viewer: Viewer): T {
+  const sealed = row.vendorId === null && (viewer === null || viewer.role === 'vendor');
+  return sealed ? { ...row, updatedAt: row.stageEnteredAt } : row;
+}
+
 export type PresentedProject = ReturnType<typeof presentProject>;
 
-/** History as this viewer may read it: quote amounts sealed, personal data masked. */
-export function presentHistory(rows: HistoryRow[], state: string, c: ProjectContext, viewer: Viewer) {
+/** A history row as the presenter gives it; `seq` and `hash` as stored, except for sealed readers (see presentHistory). */
+export interface PresentedHistoryRow {
+  seq: number;
+  type: string;
+  from: string | null;
+  to: string;
+  at: string;
+  payload: Record<string, unknown>;
+  hash?: string;
+  actor: { id: string; role: string };
+}
+
+type RowActor = { id: string; role: string; vendorId?: string };
+
+/**
+ * The rows a sealed reader may see at all: none sent by another vendor (its quotes, withdrawals,
+ * comments: who took part, and when). The public sees no vendor's row.
+ */
+function sealedRows(rows: HistoryRow[], viewer: Viewer): HistoryRow[] {
+  return rows.filter((h) => {
+    const actor = h.actor as RowActor;
+    return actor.role !== 'vendor' || isVendor(viewer, actor.vendorId);
+  });
+}
+
+/**
+ * History as this viewer may read it: quote amounts sealed, personal data masked, and for a sealed
+ * reader (procurementSealed) only its own part of the procurement. A sealed reader gets its own
+ * running number instead of the stored sequence number, and no hash: gaps in the one, or a chain
+ * that does not link, would count the rows it may not see.
+ */
+export function presentHistory(rows: HistoryRow[], state: string, c: ProjectContext, viewer: Viewer): PresentedHistoryRow[] {
   const own = isOwnCommunity(viewer, c);
-  return rows.map((h) => {
+  const sealed = procurementSealed(c, viewer);
+  return (sealed ? sealedRows(rows, viewer) : rows).map((h, i) => {
     let payload: Record<string, unknown> = { ...h.payload };
-    const actor = h.actor as { id: string; role: string; vendorId?: string };
+    const actor = h.actor as RowActor;
     if (h.type === '$start') payload = {}; // the input repeats the project's facts (and the rules)
-    if (h.type === 'SUBMIT_QUOTE' || h.type === 'WITHDRAW_QUOTE') {
-      const mine = viewer?.role === 'vendor' && viewer.vendorId === actor.vendorId;
-      const open = quotesVisible(state) && viewer !== null && viewer.role !== 'vendor';
-      if (!mine && !open) payload = { sealed: true };
+    if (h.type === 'INVITE' && sealed && Array.isArray(payload.vendorIds)) {
+      const mine = payload.vendorIds.filter((v) => isVendor(viewer, v));
+      delete payload.vendorIds;
+      if (mine.length) payload.vendorIds = mine;
     }
+    if ((h.type === 'SUBMIT_QUOTE' || h.type === 'WITHDRAW_QUOTE') && !quoteOpen(c, state, viewer, actor.vendorId)) payload = { sealed: true };
     if (h.type === 'OBJECT' && !own) payload = { text: payload.text, ...(payload.contact ? { contact: maskPhone(String(payload.contact)) } : {}) };
     if (h.type === 'RECORD_DELIVERY' && payload.beneficiaryRef && !seesBeneficiaryRefs(viewer, c)) payload.beneficiaryRef = null;
     if (h.type === 'RECORD_ACCEPTANCE' && Array.isArray(payload.signatories)) {
       payload.signatories = maskSignatories(payload.signatories as Array<{ role: string; name: string }>, viewer, c);
     }
     return {
-      seq: h.seq, type: h.type, from: h.from, to: h.to, at: h.at, payload, hash: h.hash,
+      seq: sealed ? i + 1 : h.seq, type: h.type, from: h.from, to: h.to, at: h.at, payload, ...(sealed ? {} : { hash: h.hash }),
       actor: { id: actor.id, role: actor.role },
     };
   });

@@ -181,6 +181,17 @@ export async function listWaiting(
   return { rows: rows.map((r) => ({ ...r, tasks: [...(tasks.get(r.id) ?? [])] })), total: Number(n) };
 }
 
+/** For each of these projects, the events it waits for from this party (none: absent): one query. */
+export async function waitingTasks(db: Queryable, party: Party, ids: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  for (const w of await waitsOf(db, party).whereIn('workflow_waits.instance_id', ids).select('instance_id', 'tasks')) {
+    const have = out.get(w.instance_id) ?? [];
+    out.set(w.instance_id, [...have, ...String(w.tasks).split(',').filter((t) => t && !have.includes(t))]);
+  }
+  return out;
+}
+
 /** How many projects wait for this party (the navigation's count), or only those past `overdueAt`: one query. */
 export async function countWaiting(db: Queryable, party: Party, overdueAt?: string): Promise<number> {
   const q = waitsOf(db, party);

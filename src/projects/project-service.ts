@@ -6,39 +6,32 @@ import type { Engine } from '../engine/engine.js';
 import type { SendResult } from '../engine/types.js';
 import { ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
-import type { Db } from '../lib/db.js';
+import type { Db, Queryable, Trx } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
 import { toActor, type User } from '../auth/users.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
 import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
-import { PROJECT_TYPES, TIMER_EVENTS, isEventType, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
+import { PROJECT_TYPES, TIMER_EVENTS, checkEstimate, isEventType, proposalFields, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
 import { getRow, isVendorInvited, listRows, waitingRoles, nextRef, type ProjectFilter, type ProjectRow, type Scope } from './project-repo.js';
-import { presentHistory, presentProject, type Viewer } from './project-presenter.js';
+import { presentHistory, presentListRow, presentProject, type Viewer } from './project-presenter.js';
 
-const fen = z.coerce.number({ error: 'validation.number' }).int('validation.fen').min(0, 'validation.fen').max(Number.MAX_SAFE_INTEGER, 'validation.fen');
-
+/**
+ * A new project: the proposal rules EDIT applies too (workflows/project/project.proposal.ts) —
+ * amounts are JSON integers of fen (the page converts yuan before this; "100" or "0x64" is refused),
+ * lines and their sum bounded, the estimate equal to the sum, text without control characters.
+ */
 export const NewProjectSchema = z
   .object({
-    title: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(200, 'validation.too_long'),
-    type: z.enum(PROJECT_TYPES, { error: 'validation.enum' }),
-    category: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(16),
-    estimatedFen: fen.refine((n) => n > 0, 'validation.positive'),
-    description: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(20_000, 'validation.too_long'),
-    items: z
-      .array(z.object({
-        name: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(200),
-        quantity: z.coerce.number({ error: 'validation.number' }).int('validation.integer').positive('validation.positive'),
-        unitFen: fen,
-      }), { error: 'validation.required' })
-      .min(1, 'validation.required')
-      .max(200, 'validation.too_long'),
-    beneficiaryCount: z.coerce.number().int('validation.integer').min(0).max(1_000_000).optional().nullable(),
+    title: proposalFields.title,
+    type: proposalFields.type,
+    category: proposalFields.category,
+    estimatedFen: proposalFields.estimatedFen,
+    description: proposalFields.description,
+    items: proposalFields.items,
+    beneficiaryCount: proposalFields.beneficiaryCount.optional(),
   })
-  .superRefine((p, ctx) => {
-    const sum = p.items.reduce((s, i) => s + i.quantity * i.unitFen, 0);
-    if (sum !== p.estimatedFen) ctx.addIssue({ code: 'custom', path: ['estimatedFen'], message: 'validation.itemsSum' });
-  });
+  .superRefine(checkEstimate);
 
 export const ListQuerySchema = z.object({
   state: z.string().max(64).optional(),
@@ -116,6 +109,12 @@ export function createProjectService(deps: ProjectServiceDeps) {
 
   /** Checks that need the database (vendors exist and may supply the type; the beneficiary is the community's). */
   async function checkReferences(row: ProjectRow, event: Record<string, unknown>): Promise<void> {
+    // EDIT applies the rules of a new project, the category's existence among them
+    const fields = event.type === 'EDIT' && typeof event.fields === 'object' && event.fields !== null ? (event.fields as Record<string, unknown>) : {};
+    const category = fields.category;
+    if (typeof category === 'string' && !(await deps.reference.categories()).some((c) => c.code === category.trim())) {
+      throw new InvalidError('unknown category', { fields: { 'fields.category': 'validation.category' } });
+    }
     if (event.type === 'INVITE' && Array.isArray(event.vendorIds)) {
       await deps.reference.assertVendorMaySupply(event.vendorIds.map(String), row.type, db);
     }
@@ -140,17 +139,31 @@ export function createProjectService(deps: ProjectServiceDeps) {
       throw new ForbiddenError('timer events come from the system', { reasons: [{ code: 'WRONG_ROLE' }] });
     }
     const row = await getRow(db, id);
-    if (!row) throw new NotFoundError(`project ${id} not found`);
+    // The public sees a project from its first notice on (as the public pages do): before, not even its stage.
+    if (!row || (!user && row.publicSince === null)) throw new NotFoundError(`project ${id} not found`);
     if (user && !(await canRead(user, row))) throw new ForbiddenError('project outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
     await checkReferences(row, event);
-    const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
-    return deps.engine.send(id, event as { type: string }, { actor, ...opts });
+    if (!user) {
+      // Anonymous callers all share one actor, so their keys would collide; telling them apart would
+      // mean storing their addresses, which is not worth the personal data. Their keys are ignored.
+      return deps.engine.send(id, event as { type: string }, { actor: { id: 'anonymous', role: 'anonymous' }, expectedVersion: opts.expectedVersion });
+    }
+    // With a key, the answer (the project as presented now) is built in the transaction and stored,
+    // so a retry gets the same answer even after the project moved on.
+    const respond = async (trx: Trx) => present(user, (await getRow(trx, id))!, trx);
+    return deps.engine.send(id, event as { type: string }, { actor: toActor(user), ...opts, respond });
   }
 
   async function get(user: Viewer, id: string) {
     const row = user ? await readable(user, id) : await getRow(db, id);
     if (!row) throw new NotFoundError(`project ${id} not found`);
-    const instance = await deps.engine.get(id);
+    return present(user, row, db);
+  }
+
+  /** A project as `user` sees it, read through `q` (inside a transaction, when one is given). */
+  async function present(user: Viewer, row: ProjectRow, q: Queryable) {
+    const id = row.id;
+    const instance = await deps.engine.get(id, q);
     const { wf, snapshot } = deps.engine.load(instance);
     const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
     const allowed = deps.engine.explainSnapshot(wf, snapshot, actor).filter((e) => !(TIMER_EVENTS as readonly string[]).includes(e.type));
@@ -169,7 +182,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
     const { page, pageSize, ...filter } = parseOr422(ListQuerySchema, query, 'invalid filter');
     const { rows, total } = await listRows(db, filter as ProjectFilter, scopeOf(user), { page, pageSize });
     const waiting = await waitingRoles(db, rows.map((r) => r.id));
-    return { projects: rows.map((r) => ({ ...r, waitingFor: waiting.get(r.id) ?? [] })), total, page, pageSize };
+    return { projects: rows.map((r) => ({ ...presentListRow(r, user), waitingFor: waiting.get(r.id) ?? [] })), total, page, pageSize };
   }
 
   return { create, send, get, history, list, readable, canRead };

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
+import { line, optionalLine } from '../../workflows/shared/text.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
 
@@ -19,10 +20,10 @@ export interface Vendor {
 }
 
 export const VendorInputSchema = z.object({
-  name: z.string().trim().min(1, 'validation.required').max(200),
+  name: line(200, 'validation.required'),
   creditCode: z.string().trim().regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/, 'validation.creditCode').optional().or(z.literal('').transform(() => undefined)),
   email: z.string().trim().toLowerCase().email('validation.email'),
-  phone: z.string().trim().max(40).optional(),
+  phone: optionalLine(40).optional(),
   types: z.array(z.enum(SUPPLY_TYPES)).min(1, 'validation.required'),
   status: z.enum(['active', 'suspended']).default('active'),
 });
@@ -85,14 +86,14 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   }
 
   async function createStreet(input: { id?: string; districtId: string; nameZh: string; nameEn: string }, q: Queryable = db): Promise<Street> {
-    const s = { data: parseOr422(z.object({ districtId: z.string().min(1), nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }), input) };
+    const s = { data: parseOr422(z.object({ districtId: z.string().min(1), nameZh: line(100, 'validation.required'), nameEn: line(100, 'validation.required') }), input) };
     const id = input.id ?? randomUUID();
     await q('streets').insert({ id, district_id: s.data.districtId, name_zh: s.data.nameZh, name_en: s.data.nameEn });
     return { id, ...s.data };
   }
 
   async function createCommunity(input: { id?: string; streetId: string; nameZh: string; nameEn: string }, q: Queryable = db): Promise<Community> {
-    const s = { data: parseOr422(z.object({ streetId: z.string().min(1, 'validation.required'), nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }), input) };
+    const s = { data: parseOr422(z.object({ streetId: z.string().min(1, 'validation.required'), nameZh: line(100, 'validation.required'), nameEn: line(100, 'validation.required') }), input) };
     const street = await q('streets').where({ id: s.data.streetId }).first();
     if (!street) throw new InvalidError('unknown street', { fields: { streetId: 'validation.invalid' } });
     const id = input.id ?? randomUUID();
@@ -102,16 +103,16 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
 
   /** Renames a street or a community. Moving a community to another street is not offered: its projects' scope would change under them. */
   async function renamePlace(kind: 'street' | 'community', id: string, input: unknown): Promise<void> {
-    const p = { data: parseOr422(z.object({ nameZh: z.string().trim().min(1, 'validation.required').max(100), nameEn: z.string().trim().min(1, 'validation.required').max(100) }), input) };
+    const p = { data: parseOr422(z.object({ nameZh: line(100, 'validation.required'), nameEn: line(100, 'validation.required') }), input) };
     const n = await db(kind === 'street' ? 'streets' : 'communities').where({ id }).update({ name_zh: p.data.nameZh, name_en: p.data.nameEn });
     if (!n) throw new NotFoundError(`${kind} ${id} not found`);
   }
 
   async function upsertCategory(input: unknown, q: Queryable = db): Promise<Category> {
     const s = parseOr422(z.object({
-      code: z.string().trim().min(1, 'validation.required').max(16),
-      nameZh: z.string().trim().min(1, 'validation.required').max(50),
-      nameEn: z.string().trim().min(1, 'validation.required').max(80),
+      code: line(16, 'validation.required'),
+      nameZh: line(50, 'validation.required'),
+      nameEn: line(80, 'validation.required'),
       sort: z.coerce.number().int().default(0),
       active: z.coerce.boolean().default(true),
     }), input);

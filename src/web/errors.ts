@@ -40,8 +40,14 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   // Body-parser errors (malformed JSON, too large) are the client's: answer 400/413, not 500.
   const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
   if (!appErr && typeof status === 'number' && status >= 400 && status < 500) {
-    const message = lang === 'en' ? 'The request could not be read.' : '无法解析请求内容。';
-    res.status(status).json({ error: { code: status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST', message } });
+    const code = status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST';
+    const message = code === 'TOO_LARGE'
+      ? (lang === 'en' ? 'What was sent is too large to be read.' : '提交的内容过大，无法读取。')
+      : (lang === 'en' ? 'The request could not be read.' : '无法解析请求内容。');
+    res.status(status);
+    // A page's form gets a page, in the user's language; the API gets JSON.
+    if (req.originalUrl.startsWith('/api/') || !res.app.get('view engine')) res.json({ error: { code, message } });
+    else res.render('pages/error', pageLocals(req, res, lang, { status, message }));
     return;
   }
   if (!appErr) {
@@ -54,6 +60,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   res.status(appErr.status);
+  // The limiter says how long to wait (RFC 9110 §10.2.3).
+  if (appErr.code === 'RATE_LIMITED' && typeof appErr.context?.retryAfter === 'number') res.setHeader('Retry-After', String(appErr.context.retryAfter));
   if (appErr.code === 'VERSION_CONFLICT' && appErr.context?.version !== undefined) res.setHeader('ETag', `"${appErr.context.version}"`);
   if (req.path.startsWith('/api/') || !res.app.get('view engine')) {
     res.json(errorBody(appErr, lang));

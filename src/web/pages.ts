@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Deps } from '../deps.js';
-import type { LoginLimits } from '../auth/rate-limit.js';
+import type { RateLimiter } from '../auth/rate-limit.js';
 import { securityMiddleware } from './security.js';
 import { navMiddleware } from './nav.js';
 import { authRoutes } from './routes/auth.js';
@@ -18,20 +18,21 @@ import { profileRoutes } from './routes/profile.js';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 
-export function pagesRouter(deps: Deps, opts: { loginLimits?: LoginLimits } = {}): express.Router {
+export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
   const r = express.Router();
   r.use('/static', express.static(STATIC_DIR, { maxAge: deps.config.env === 'production' ? '1d' : 0 }));
   const sec = securityMiddleware(deps);
-  r.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
+  // The body is read after the user is known, so a form too large to read gets the error page in the user's language.
   r.use(sec.cookies, sec.session, sec.loadUser, sec.csrfToken, navMiddleware(deps));
+  r.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
   // Every state-changing request through the pages needs a valid CSRF token.
   r.use((req, res, next) => (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) ? sec.csrfProtect(req, res, next) : next()));
-  r.use(authRoutes(deps, (_req, _res, next) => next(), opts.loginLimits));
+  r.use(authRoutes(deps, (_req, _res, next) => next(), opts.limiter));
   r.use(projectRoutes(deps));
   r.use(vendorRoutes(deps));
   r.use(documentRoutes(deps));
   r.use(inboxRoutes(deps));
-  r.use(publicRoutes(deps));
+  r.use(publicRoutes(deps, opts.limiter));
   r.use(profileRoutes(deps));
   r.use('/admin', adminRoutes(deps));
   return r;

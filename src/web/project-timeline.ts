@@ -1,13 +1,14 @@
 // The timeline of a project's history as people read it: who did what and when, the change of
 // stage, the comment, the facts of the payload worth showing, and links to its documents. The
-// history comes from services.projects.history(), which has already sealed quotes and masked
-// personal data for this viewer.
+// history comes from services.projects.history(), which has already sealed quotes and procurement
+// (a vendor sees its own invitation and quotes only, until the award) and masked personal data for
+// this viewer: the timeline shows what it is given and counts nothing itself.
 import { stateLabel } from './statechart.js';
 import { t, type Lang } from '../lib/i18n.js';
 import { formatYuan } from '../../workflows/shared/money.js';
 import { formatShanghai } from '../lib/calendar.js';
 import type { DocumentMeta } from '../documents/document-service.js';
-import { isDocumentId } from '../documents/document-service.js';
+import { isDocumentId, referencedDocuments } from '../documents/document-service.js';
 import { GRADES } from '../../workflows/project/index.js';
 
 export interface HistoryEntry {
@@ -34,13 +35,8 @@ const NUMBER_KEYS = ['members', 'present', 'for', 'against', 'abstain', 'quantit
 const DATE_KEYS = ['heldOn', 'dueOn', 'validUntil'];
 const INSTANT_KEYS = ['deadline', 'noticeEndsAt', 'dueAt', 'warrantyEndsAt'];
 
-/** Every document id an entry references (evidence, attachments, minutes given as a document). */
-export function documentIds(payload: Record<string, unknown>): string[] {
-  const ids: string[] = [];
-  for (const k of ['evidence', 'attachments']) if (Array.isArray(payload[k])) ids.push(...(payload[k] as unknown[]).filter(isDocumentId));
-  if (isDocumentId(payload.minutes)) ids.push(payload.minutes);
-  return ids;
-}
+/** Every document id an entry references: the same rule GET /documents/:id reads by. */
+export const documentIds = referencedDocuments;
 
 function details(lang: Lang, p: Record<string, unknown>, refs: TimelineRefs): Array<{ label: string; value: string }> {
   const out: Array<{ label: string; value: string }> = [];

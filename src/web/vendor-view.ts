@@ -1,6 +1,7 @@
-// The vendor portal's view-model: a vendor's projects grouped by what is asked of it now —
-// invitations to quote (with its own sealed quote, if any), contracts to confirm, deliveries to
-// record, rectifications — and the rest. Each links to the project page, whose forms do the work.
+// The vendor portal's view-model: a vendor's projects grouped by what is asked of it now — the
+// events each waits for from this vendor (the workflow's "waiting for", as the inbox reads it):
+// quotes, contracts to confirm, deliveries to record, rectifications — and the rest. Each links to
+// the project page, whose forms do the work.
 import { stateLabel } from './statechart.js';
 import { t } from '../lib/i18n.js';
 import { formatYuan } from '../../workflows/shared/money.js';
@@ -12,26 +13,31 @@ import { withLang, type PageCtx } from './project-view.js';
 const SECTIONS = ['quoting', 'contracting', 'delivery', 'rectification', 'other'] as const;
 type Section = (typeof SECTIONS)[number];
 
-export async function loadVendorPortal(services: Services, user: User) {
-  const { projects } = await services.projects.list(user, { pageSize: 200 });
-  // The quoting ones need the vendor's own quote (sealed from everyone else).
-  const details = new Map(await Promise.all(projects.filter((p) => p.state === 'procurement.quoting').map(async (p) => [p.id, await services.projects.get(user, p.id)] as const)));
-  return { projects, details };
+/** Which section an event asked of the vendor belongs to (events, not states: what it may do now). */
+const SECTION_OF: Record<string, Section> = {
+  SUBMIT_QUOTE: 'quoting', WITHDRAW_QUOTE: 'quoting', CONFIRM_CONTRACT: 'contracting',
+  RECORD_DELIVERY: 'delivery', REQUEST_ACCEPTANCE: 'delivery', RECTIFIED: 'rectification',
+};
+
+function sectionOf(tasks: readonly string[]): Section {
+  for (const t of tasks) if (SECTION_OF[t]) return SECTION_OF[t]!;
+  return 'other';
 }
 
-function sectionOf(state: string, awardedToMe: boolean): Section {
-  if (state === 'procurement.quoting') return 'quoting';
-  if (awardedToMe && state === 'procurement.contracting') return 'contracting';
-  if (awardedToMe && state === 'delivery') return 'delivery';
-  if (awardedToMe && state === 'rectification') return 'rectification';
-  return 'other';
+export async function loadVendorPortal(services: Services, user: User) {
+  const { projects } = await services.projects.list(user, { pageSize: 200 });
+  const tasks = await services.inbox.tasksOf(user, projects.map((p) => p.id));
+  // The quoting ones need the vendor's own quote (sealed from everyone else).
+  const quoting = projects.filter((p) => sectionOf(tasks.get(p.id) ?? []) === 'quoting');
+  const details = new Map(await Promise.all(quoting.map(async (p) => [p.id, await services.projects.get(user, p.id)] as const)));
+  return { projects, details, tasks };
 }
 
 export function vendorView(ctx: PageCtx, user: User, d: Awaited<ReturnType<typeof loadVendorPortal>>) {
   const { lang } = ctx;
   const groups = new Map<Section, Array<Record<string, unknown>>>(SECTIONS.map((s) => [s, []]));
   for (const p of d.projects) {
-    const section = sectionOf(p.state, p.vendorId === user.vendorId);
+    const section = sectionOf(d.tasks.get(p.id) ?? []);
     const detail = d.details.get(p.id);
     const mine = detail?.procurement?.quotes.find((q) => q.vendorId === user.vendorId);
     const deadline = detail?.procurement?.deadline ?? p.nextDeadlineAt;

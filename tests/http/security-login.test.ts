@@ -1,7 +1,8 @@
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LOGIN_LIMITS } from '../../src/auth/rate-limit.js';
-import { createTestApp, DEMO_PASSWORD, type TestApp } from '../support/app.js';
+import { ManualClock } from '../../src/lib/clock.js';
+import { createTestApp, DEMO_PASSWORD, T0, type TestApp } from '../support/app.js';
 
 describe('log-in limits', () => {
   let a: TestApp | undefined;
@@ -15,25 +16,35 @@ describe('log-in limits', () => {
     return agent.post(`/login${lang}`).type('form').send({ _csrf: csrf, email, password });
   }
 
-  it('when an account fails its password too often, then it is refused for a while with 429, and other accounts still sign in', async () => {
-    a = await createTestApp({ app: { loginLimits: DEFAULT_LOGIN_LIMITS } });
+  it('when an account fails its password too often, then it waits a growing delay (429 with Retry-After), not a lockout, and other accounts still sign in', async () => {
+    const clock = new ManualClock(T0);
+    a = await createTestApp({ app: { loginLimits: DEFAULT_LOGIN_LIMITS, limiterClock: clock } });
     const agent = supertest.agent(a.app);
     for (let i = 0; i < DEFAULT_LOGIN_LIMITS.perAccount; i++) {
       expect((await formLogin(agent, 'street@example.org', 'wrong-password')).status).toBe(401);
     }
+    // The 6th failure owes 1 s; until then even the right password is refused, in the page's language.
+    const sixth = await formLogin(agent, 'street@example.org', 'wrong-password');
+    expect(sixth.status).toBe(429);
+    expect(sixth.headers['retry-after']).toBe('1');
     const blocked = await formLogin(agent, 'street@example.org', DEMO_PASSWORD);
     expect(blocked.status).toBe(429);
     expect(blocked.text).toContain('请求过于频繁');
     expect((await formLogin(agent, 'STREET@example.org ', DEMO_PASSWORD, '?lang=en')).text).toContain('Too many requests');
-    // The limit is per account: a colleague at the same address is not locked out.
+    // The limit is per account: a colleague at the same address is not delayed.
     expect((await formLogin(supertest.agent(a.app), 'district@example.org', DEMO_PASSWORD)).status).toBe(302);
-    // The API's token log-in shares nothing with the page's limiter but has its own.
+    // A delay, not a lockout: once it has passed, the right password signs in.
+    clock.advance(1000);
+    expect((await formLogin(agent, 'street@example.org', DEMO_PASSWORD)).status).toBe(302);
+    // The API's token log-in counts in the same limiter as the page.
     for (let i = 0; i < DEFAULT_LOGIN_LIMITS.perAccount; i++) {
       expect((await a.http.post('/api/v1/auth/token').send({ email: 'finance@example.org', password: 'nope-nope-nope' })).status).toBe(401);
     }
-    const api = await a.http.post('/api/v1/auth/token').send({ email: 'finance@example.org', password: DEMO_PASSWORD });
+    const api = await a.http.post('/api/v1/auth/token').send({ email: 'finance@example.org', password: 'nope-nope-nope' });
     expect(api.status).toBe(429);
     expect(api.body.error.code).toBe('RATE_LIMITED');
+    expect(api.headers['retry-after']).toBe('1');
+    expect((await formLogin(supertest.agent(a.app), 'finance@example.org', DEMO_PASSWORD)).status).toBe(429);
   });
 
   it('when one address fails for many accounts, then that address is refused', async () => {

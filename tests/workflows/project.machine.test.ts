@@ -227,7 +227,7 @@ describe('snapshots', () => {
 describe('payload schemas', () => {
   it('has a schema for every event type and the workflow object exposes the hooks', () => {
     expect(Object.keys(eventSchemas).sort()).toEqual([...EVENT_TYPES].sort());
-    expect(projectWorkflow).toMatchObject({ name: 'project', version: 1 });
+    expect(projectWorkflow).toMatchObject({ name: 'project', version: 2 });
     for (const hook of ['authorize', 'refusalReasons', 'enrich', 'preconditions', 'validate'] as const) {
       expect(typeof projectWorkflow[hook]).toBe('function');
     }

@@ -41,16 +41,18 @@ describe('rules as data', () => {
 
 describe('proposal', () => {
   it('when the estimate is over the cap of its type, then SUBMIT is refused with OVER_CAP', () => {
-    const p = new Project(input({ type: 'services', estimatedFen: 20_000_001 }));
+    const p = new Project(input({ type: 'services', estimatedFen: 20_000_001, items: [{ name: '上门服务', quantity: 1, unitFen: 20_000_001 }] }));
     expect(codes(p.try('SUBMIT', {}, A.community))).toEqual(['OVER_CAP']);
     expect(p.stage).toBe('draft');
-    const works = new Project(input({ type: 'works', estimatedFen: 50_000_000 }));
+    const works = new Project(input({ type: 'works', estimatedFen: 50_000_000, items: [{ name: '改造', quantity: 1, unitFen: 50_000_000 }] }));
     expect(works.try('SUBMIT', {}, A.community)).toEqual([]);
   });
 
   it('when an EDIT raises the estimate over the cap, then SUBMIT is refused, and explain says so beforehand', () => {
-    const p = new Project().send('EDIT', { fields: { estimatedFen: 30_000_000, title: 'x' } }, A.community);
+    // version 2: new items bring their estimate (10 × 3,000,000)
+    const p = new Project().send('EDIT', { fields: { items: [{ name: '爬楼机', quantity: 10, unitFen: 3_000_000 }], title: 'x' } }, A.community);
     expect(p.ctx.title).toBe('x');
+    expect(p.ctx.estimatedFen).toBe(30_000_000);
     expect(codes(preconditions(p.snapshot, 'SUBMIT', A.community))).toEqual(['OVER_CAP']);
     expect(codes(p.try('SUBMIT', {}, A.community))).toEqual(['OVER_CAP']);
   });

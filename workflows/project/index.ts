@@ -4,14 +4,26 @@
 import { authorize } from './project.authz.js';
 import { enrich } from './project.enrich.js';
 import { EVENT_TYPES, eventSchemas, validate } from './project.events.js';
-import { projectMachine } from './project.machine.js';
+import { projectMachine, projectMachineV1 } from './project.machine.js';
+import { CURRENT_VERSION } from './project.types.js';
 import { preconditions, refusalReasons } from './project.refusals.js';
 import { allowedEvents, describe, DESCRIBED_VERSION } from './project.describe.js';
 
+/**
+ * A persisted snapshot of an older version, as the current version reads it; undefined when there
+ * is no way (the engine then refuses the instance with WORKFLOW_VERSION). Version 2 changed rules,
+ * not the context, so a version 1 snapshot is read as it is.
+ */
+export function migrateSnapshot(fromVersion: number, persisted: unknown): unknown {
+  if (fromVersion === 1 || fromVersion === CURRENT_VERSION) return persisted;
+  return undefined;
+}
+
 export const projectWorkflow = {
   name: 'project',
-  version: 1,
+  version: CURRENT_VERSION,
   machine: projectMachine,
+  migrateSnapshot,
   eventSchemas,
   eventTypes: EVENT_TYPES,
   validate,
@@ -25,6 +37,9 @@ export const projectWorkflow = {
 } as const;
 
 export type ProjectWorkflow = typeof projectWorkflow;
+
+/** Version 1, only to replay the histories it wrote (verify); instances run on the current version. */
+export const projectWorkflowV1 = { name: 'project', version: 1, machine: projectMachineV1 } as const;
 
 export { authorize, FOUR_EYES, rolesFor, isTimerEvent } from './project.authz.js';
 export { enrich, type WorkingCalendar, type StampedEvent } from './project.enrich.js';
@@ -47,7 +62,8 @@ export {
   type ValidationKey,
 } from './project.events.js';
 export { NOTIFY_TEMPLATES, type NotifyTemplate, type ProjectEmitted, type Recipient } from './project.effects.js';
-export { projectMachine, type ProjectMachine } from './project.machine.js';
+export { projectMachine, projectMachineV1, type ProjectMachine } from './project.machine.js';
+export { fen as fenSchema, lineItems, proposalFields, checkEstimate, proposalAmountReasons } from './project.proposal.js';
 export { initialContext } from './project.context.js';
 export { handledEvents, preconditions, refusalReasons, stageOf, type SnapshotLike } from './project.refusals.js';
 export { outstandingFen } from './project.checks.js';

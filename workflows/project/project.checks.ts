@@ -6,7 +6,9 @@
  * `preconditionsFor` is the payload-independent part, for `explain` (what may this actor do now?).
  */
 import type { EventType, ProjectEvent, ProjectEventOf } from './project.events.js';
-import type { ContractItem, ProjectContext, Reason, Stage, Tranche } from './project.types.js';
+import { CURRENT_VERSION, type ContractItem, type ProjectContext, type Reason, type Stage, type Tranche, type WorkflowVersion } from './project.types.js';
+import { itemsTotalFen } from '../shared/money.js';
+import { proposalAmountReasons } from './project.proposal.js';
 import {
   budgetReasons,
   checklistReasons,
@@ -59,9 +61,28 @@ export function outstandingFen(c: ProjectContext, tranche: Tranche): number {
   return plan[tranche] - c.paidByTranche[tranche];
 }
 
+/** SUBMIT: the cap and the items, and (version 2) amounts that are amounts and add up. */
+function submitChecks(c: ProjectContext): Reason[] {
+  return [...submitReasons(c.rules, c), ...proposalAmountReasons(c)];
+}
+
+/**
+ * EDIT (version 2): what the project would hold afterwards must pass the amount rule — checked when
+ * the EDIT touches the items or the estimate, so a title can still be corrected on a project that
+ * version 1 left inconsistent (SUBMIT then refuses it until the amounts are fixed).
+ */
+function editChecks(c: ProjectContext, e: ProjectEventOf<'EDIT'>): Reason[] {
+  const f = e.fields;
+  if (f.items === undefined && f.estimatedFen === undefined) return [];
+  const items = f.items ?? c.items;
+  const estimatedFen = f.estimatedFen ?? (f.items !== undefined ? itemsTotalFen(f.items) : c.estimatedFen);
+  return proposalAmountReasons({ estimatedFen, items });
+}
+
 export const CHECKS: Partial<Record<Stage, StageChecks>> = {
   draft: {
-    SUBMIT: (c) => submitReasons(c.rules, c),
+    EDIT: editChecks,
+    SUBMIT: submitChecks,
   },
   screening: {
     SCREEN_PASS: (_c, e) => checklistReasons(e.checklist),
@@ -128,9 +149,13 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
   },
 };
 
-/** The rule reasons refusing `event` in `stage` (empty: the rules accept it). */
-export function checkEvent(stage: Stage, context: ProjectContext, event: ProjectEvent): Reason[] {
-  const check = CHECKS[stage]?.[event.type] as Check<EventType> | undefined;
+/** Version 1's draft: EDIT unchecked, SUBMIT without the amount rule (kept to replay its histories). */
+const V1_DRAFT: StageChecks = { SUBMIT: (c) => submitReasons(c.rules, c) };
+
+/** The rule reasons refusing `event` in `stage` under workflow `version` (empty: the rules accept it). */
+export function checkEvent(stage: Stage, context: ProjectContext, event: ProjectEvent, version: WorkflowVersion = CURRENT_VERSION): Reason[] {
+  const table = version === 1 && stage === 'draft' ? V1_DRAFT : CHECKS[stage];
+  const check = table?.[event.type] as Check<EventType> | undefined;
   return check === undefined ? [] : check(context, event as never);
 }
 
@@ -175,7 +200,7 @@ export function preconditionsFor(
   const p = c.procurement;
   switch (`${stage}|${type}`) {
     case 'draft|SUBMIT':
-      return submitReasons(c.rules, c);
+      return submitChecks(c);
     case 'public_notice|OBJECT':
       return timed((t) => noticeOver(c, t));
     case 'public_notice|NOTICE_ENDED':

@@ -231,6 +231,9 @@ export function formDefaults(snapshot: SnapshotLike, type: EventType, at: string
   const items = c.contract?.items.filter((i) => !i.confirmed) ?? [];
   const itemIds = (test: (i: ContractItem) => boolean) => items.filter(test).map((i) => i.id);
   switch (type) {
+    case 'EDIT':
+      // the proposal as it stands: its lines and the estimate they add up to
+      return { 'fields.items': { default: c.items }, 'fields.estimatedFen': { default: c.estimatedFen, min: 1 } };
     case 'SCREEN_PASS':
       return {
         'checklist.positiveList': { options: CHECKLIST_ANSWERS.positiveList },

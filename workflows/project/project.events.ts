@@ -4,10 +4,18 @@
  * - Schemas validate the payload WITHOUT `type`, `at` and `actor`; unknown keys are stripped, so a
  *   client can never smuggle in `at`, `actor` or a derived fact such as `noticeEndsAt`.
  * - Every event accepts an optional `comment`.
- * - Money is a non-negative integer in fen; dates are `YYYY-MM-DD`, instants ISO 8601.
+ * - Money is a non-negative JSON integer in fen up to MAX_AMOUNT_FEN (never a string); line items'
+ *   products and sums stay within it; dates are `YYYY-MM-DD`, instants ISO 8601.
+ * - Text goes through workflows/shared/text.ts: no NUL or control characters, no lone surrogates,
+ *   not only invisible characters, and no line break in one-line fields (names, numbers, ids).
+ * - EDIT applies the rules of a new project (project.proposal.ts); items without an estimate
+ *   bring the estimate recomputed from them, and an estimate that differs from the items is refused.
  * - Messages are i18n keys (`validation.*`, listed in VALIDATION_KEYS); the web layer translates.
  */
 import { z } from 'zod';
+import { itemsTotalFen } from '../shared/money.js';
+import { TEXT_KEYS, line, optionalLine, optionalParagraph, paragraph } from '../shared/text.js';
+import { checkEstimate, fen, lineItems, proposalFields, quantity, typed } from './project.proposal.js';
 import { GRADES, TRANCHES, type Actor } from './project.types.js';
 
 export const VALIDATION_KEYS = [
@@ -27,38 +35,29 @@ export const VALIDATION_KEYS = [
   'validation.range',
   'validation.votes_sum',
   'validation.present_exceeds_members',
+  'validation.too_big',
+  'validation.amount_too_large',
+  'validation.itemsSum',
+  ...TEXT_KEYS,
 ] as const;
 export type ValidationKey = (typeof VALIDATION_KEYS)[number];
 
-/** "missing" reads `validation.required`; any other failure of the base type reads `key`. */
-const typed = (key: ValidationKey) => ({
-  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'validation.required' : key),
-});
-
-const text = (max = 2000) =>
-  z.string(typed('validation.string')).trim().min(1, 'validation.required').max(max, 'validation.too_long');
-const optionalText = (max = 2000) => z.string(typed('validation.string')).trim().max(max, 'validation.too_long');
+/** Free text (reasons, notes: line breaks allowed) and one-line text (names, numbers, ids). */
+const text = (max = 2000) => paragraph(max);
+const optionalText = (max = 2000) => optionalParagraph(max);
 const integer = () => z.number(typed('validation.number')).int('validation.integer');
 const count = () => integer().nonnegative('validation.non_negative');
-const fen = () => integer().nonnegative('validation.non_negative');
 const date = () => z.iso.date(typed('validation.date'));
 const instant = () => z.iso.datetime({ offset: true, ...typed('validation.datetime') });
 const bool = () => z.boolean(typed('validation.boolean'));
 const ids = (min: number) =>
-  z.array(text(200), typed('validation.required')).min(min, 'validation.min_items').max(200, 'validation.too_long');
-
-const lineItem = z.object({
-  name: text(200),
-  quantity: integer().positive('validation.positive'),
-  unitFen: fen(),
-});
-const lineItems = (min: number) => z.array(lineItem, typed('validation.required')).min(min, 'validation.min_items').max(500, 'validation.too_long');
+  z.array(line(200), typed('validation.required')).min(min, 'validation.min_items').max(200, 'validation.too_long');
 
 // Every event may also reference uploaded documents (sha256 ids from /documents), e.g. a quote,
 // a contract scan or an acceptance report, so that the history records which files went with it.
 const base = {
   comment: optionalText().optional(),
-  attachments: z.array(text(200), typed('validation.required')).max(20, 'validation.too_long').optional(),
+  attachments: z.array(line(200), typed('validation.required')).max(20, 'validation.too_long').optional(),
 };
 const obj = <S extends z.ZodRawShape>(shape: S) => z.object({ ...base, ...shape });
 const reasoned = () => obj({ reason: text() });
@@ -77,18 +76,22 @@ const deliberation = obj({
 
 export const eventSchemas = {
   EDIT: obj({
-    fields: z.object(
-      {
-        title: text(200).optional(),
-        type: z.enum(['goods', 'works', 'services'], typed('validation.enum')).optional(),
-        category: text(50).optional(),
-        estimatedFen: fen().optional(),
-        description: optionalText(20_000).optional(),
-        items: lineItems(1).optional(),
-        beneficiaryCount: count().nullable().optional(),
-      },
-      typed('validation.required'),
-    ),
+    fields: z
+      .object(
+        {
+          title: proposalFields.title.optional(),
+          type: proposalFields.type.optional(),
+          category: proposalFields.category.optional(),
+          estimatedFen: proposalFields.estimatedFen.optional(),
+          description: proposalFields.description.optional(),
+          items: proposalFields.items.optional(),
+          beneficiaryCount: proposalFields.beneficiaryCount.optional(),
+        },
+        typed('validation.required'),
+      )
+      .superRefine(checkEstimate)
+      // New items bring their estimate: the stored event says what the project then holds.
+      .transform((f) => (f.items !== undefined && f.estimatedFen === undefined ? { ...f, estimatedFen: itemsTotalFen(f.items) ?? undefined } : f)),
   }),
   SUBMIT: obj({}),
   WITHDRAW: reasoned(),
@@ -98,7 +101,7 @@ export const eventSchemas = {
   RETURN: reasoned(),
   REJECT: reasoned(),
   RECORD_DELIBERATION: deliberation,
-  OBJECT: obj({ text: text(5000), contact: optionalText(200).optional() }),
+  OBJECT: obj({ text: text(5000), contact: optionalLine(200).optional() }),
   NOTICE_ENDED: obj({}),
   UPHOLD_OBJECTION: obj({ response: text(5000) }),
   DISMISS_OBJECTIONS: obj({ response: text(5000) }),
@@ -110,30 +113,30 @@ export const eventSchemas = {
   SUBMIT_QUOTE: obj({ amountFen: fen(), items: lineItems(0).optional(), validUntil: date() }),
   WITHDRAW_QUOTE: obj({}),
   QUOTE_DEADLINE_PASSED: obj({}),
-  AWARD: obj({ vendorId: text(200), amountFen: fen(), justification: text(5000) }),
+  AWARD: obj({ vendorId: line(200), amountFen: fen(), justification: text(5000) }),
   DECLARE_FAILED: reasoned(),
-  SIGN_CONTRACT: obj({ contractNo: text(100), items: lineItems(1), amountFen: fen(), dueOn: date() }),
+  SIGN_CONTRACT: obj({ contractNo: line(100), items: lineItems(1), amountFen: fen(), dueOn: date() }),
   CONFIRM_CONTRACT: obj({}),
   RECORD_DELIVERY: obj({
-    itemId: text(50),
-    quantity: integer().positive('validation.positive'),
-    serials: z.array(text(200)).max(10_000, 'validation.too_long').optional(),
-    beneficiaryRef: optionalText(200).optional(),
+    itemId: line(50),
+    quantity: quantity(),
+    serials: z.array(line(200)).max(10_000, 'validation.too_long').optional(),
+    beneficiaryRef: optionalLine(200).optional(),
     evidence: ids(1),
   }),
-  CONFIRM_RECEIPT: obj({ itemId: text(50) }),
-  DISPUTE_DELIVERY: obj({ itemId: text(50), reason: text() }),
+  CONFIRM_RECEIPT: obj({ itemId: line(50) }),
+  DISPUTE_DELIVERY: obj({ itemId: line(50), reason: text() }),
   RECORD_PAYMENT: obj({
     tranche: z.enum(TRANCHES, typed('validation.enum')),
     amountFen: fen(),
-    voucherNo: text(100),
+    voucherNo: line(100),
   }),
   REQUEST_ACCEPTANCE: obj({}),
   DELIVERY_OVERDUE: obj({}),
   RECORD_ACCEPTANCE: obj({
     passed: bool(),
     satisfactionPct: z.number(typed('validation.number')).min(0, 'validation.range').max(100, 'validation.range'),
-    signatories: z.array(z.object({ role: text(50), name: text(100) }), typed('validation.required')).max(50, 'validation.too_long'),
+    signatories: z.array(z.object({ role: line(50), name: line(100) }), typed('validation.required')).max(50, 'validation.too_long'),
     defects: optionalText(10_000).optional(),
   }),
   RECTIFIED: obj({ evidence: ids(1) }),
@@ -143,7 +146,7 @@ export const eventSchemas = {
     notes: optionalText(10_000),
   }),
   WARRANTY_ENDED: obj({}),
-  RELEASE_RETENTION: obj({ amountFen: fen(), voucherNo: text(100) }),
+  RELEASE_RETENTION: obj({ amountFen: fen(), voucherNo: line(100) }),
   COMMENT: obj({ text: text(5000) }),
   CANCEL: reasoned(),
 } as const;

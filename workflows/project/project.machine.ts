@@ -15,7 +15,7 @@ import type { ProjectEvent, TimerEventType } from './project.events.js';
 import { applyEvent } from './project.reduce.js';
 import { acceptanceFailures, deliberationFailures } from './project.rules.js';
 import { checkEvent, hasOpenObjections, retentionHeld, retentionReleased, settled } from './project.checks.js';
-import type { ProjectContext, ProjectInput, Stage } from './project.types.js';
+import { CURRENT_VERSION, type ProjectContext, type ProjectInput, type Stage, type WorkflowVersion } from './project.types.js';
 import { initialContext } from './project.context.js';
 
 /** A timer event as raised; the engine stamps `at` and `actor: system` when it delivers it. */
@@ -37,7 +37,11 @@ const review = {
   REJECT: { target: '#project.rejected', actions: ['apply', notify('rejected', 'community')] },
 } as const;
 
-export const projectMachine = setup({
+/**
+ * The machine of one workflow version. The versions share the chart; they differ in the rules the
+ * `valid` guard applies and in how `apply` changes the context (README, "version 2: what changed").
+ */
+const machineOf = (version: WorkflowVersion) => setup({
   types: {
     context: {} as ProjectContext,
     events: {} as ProjectEvent,
@@ -45,7 +49,7 @@ export const projectMachine = setup({
     emitted: {} as ProjectEmitted,
   },
   guards: {
-    valid: ({ context, event }, params: { stage: Stage }) => checkEvent(params.stage, context, event).length === 0,
+    valid: ({ context, event }, params: { stage: Stage }) => checkEvent(params.stage, context, event, version).length === 0,
     deliberationCarried: ({ context, event }) =>
       event.type === 'RECORD_DELIBERATION' && deliberationFailures(context.rules, event).length === 0,
     openObjections: ({ context }) => hasOpenObjections(context),
@@ -56,7 +60,7 @@ export const projectMachine = setup({
     retentionReleased: ({ context }) => retentionReleased(context),
   },
   actions: {
-    apply: assign(({ context, event }) => applyEvent(context, event)),
+    apply: assign(({ context, event }) => applyEvent(context, event, version)),
     enterStage: assign((_, params: { stage: Stage }) => ({ stage: params.stage })),
     notify: emit(({ context, event }, params: { template: NotifyTemplate; to: Audience }) =>
       notification(context, event, params.template, params.to),
@@ -112,7 +116,8 @@ export const projectMachine = setup({
       entry: enter('draft'),
       on: {
         ...anyTime,
-        EDIT: { actions: 'apply' },
+        // version 1 has no rule for EDIT, so the guard passes there as it always did
+        EDIT: { guard: valid('draft'), actions: 'apply' },
         SUBMIT: { guard: valid('draft'), target: 'screening', actions: 'apply' },
         WITHDRAW: { target: 'withdrawn', actions: 'apply' },
       },
@@ -298,5 +303,10 @@ export const projectMachine = setup({
     cancelled: { type: 'final', entry: enter('cancelled') },
   },
 });
+
+/** The current version: new instances, and every instance the engine runs. */
+export const projectMachine = machineOf(CURRENT_VERSION);
+/** Version 1, kept to replay the histories it wrote (`weishishi verify`); never runs an instance. */
+export const projectMachineV1 = machineOf(1);
 
 export type ProjectMachine = typeof projectMachine;

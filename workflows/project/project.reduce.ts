@@ -5,7 +5,9 @@
  */
 import type { ProjectEvent, ProjectEventOf } from './project.events.js';
 import type { ContractItem, Decision, ProjectContext, Stage } from './project.types.js';
+import { CURRENT_VERSION, type WorkflowVersion } from './project.types.js';
 import { acceptanceFailures, deliberationFailures, procurementMethod } from './project.rules.js';
+import { itemsTotalFen } from '../shared/money.js';
 
 type Reducer<T extends ProjectEvent['type']> = (c: ProjectContext, e: ProjectEventOf<T>) => Partial<ProjectContext>;
 
@@ -199,9 +201,20 @@ const reducers: { [T in ProjectEvent['type']]?: Reducer<T> } = {
   COMMENT: (c) => ({ commentCount: c.commentCount + 1 }),
 };
 
+/**
+ * Version 2: an EDIT that changes the items without an estimate recomputes the estimate from them
+ * (the schema already fills it in; this keeps the machine right for any caller). The guard has
+ * checked that the result is an amount.
+ */
+const editV2: Reducer<'EDIT'> = (c, e) => {
+  const changes = reducers.EDIT!(c, e);
+  if (e.fields.items === undefined || e.fields.estimatedFen !== undefined) return changes;
+  return { ...changes, estimatedFen: itemsTotalFen(e.fields.items) ?? c.estimatedFen };
+};
+
 /** Apply an accepted event: record who sent it (four-eyes), then the event's own changes. */
-export function applyEvent(context: ProjectContext, event: ProjectEvent): ProjectContext {
-  const reducer = reducers[event.type] as Reducer<ProjectEvent['type']> | undefined;
+export function applyEvent(context: ProjectContext, event: ProjectEvent, version: WorkflowVersion = CURRENT_VERSION): ProjectContext {
+  const reducer = (version >= 2 && event.type === 'EDIT' ? editV2 : reducers[event.type]) as Reducer<ProjectEvent['type']> | undefined;
   const changes = reducer === undefined ? {} : reducer(context, event as never);
   return { ...context, actors: { ...context.actors, [event.type]: event.actor.id }, ...changes };
 }

@@ -11,6 +11,14 @@ export interface Reason {
   params?: Record<string, unknown>;
 }
 
+/**
+ * The versions of the workflow (README, "version 2: what changed"). Histories keep the version
+ * that wrote each row, and `weishishi verify` replays every row with that version's machine.
+ */
+export type WorkflowVersion = 1 | 2;
+/** New instances start here; older snapshots are migrated to it (index.ts `migrateSnapshot`). */
+export const CURRENT_VERSION = 2 satisfies WorkflowVersion;
+
 export type ProjectType = 'goods' | 'works' | 'services';
 export const PROJECT_TYPES = ['goods', 'works', 'services'] as const;
 

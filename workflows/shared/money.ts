@@ -14,6 +14,44 @@ const FEN_PER_YUAN = 100;
 const FEN_PER_WAN = 1_000_000;
 const MAX_FEN = BigInt(Number.MAX_SAFE_INTEGER);
 
+/**
+ * The largest amount anything may hold: 10^13 fen = ¥1000亿, far above any allocation or project,
+ * and small enough that 500 line items at this bound still add up exactly (5·10^15 < 2^53).
+ */
+export const MAX_AMOUNT_FEN = 10_000_000_000_000;
+/** The largest quantity of one line item. */
+export const MAX_QUANTITY = 10_000_000;
+
+/** A non-negative integer number of fen within MAX_AMOUNT_FEN (so every sum of a few stays exact). */
+export function isAmountFen(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= MAX_AMOUNT_FEN;
+}
+
+/**
+ * quantity × unit price of each line and their sum, or null when any of them is not an amount
+ * (negative, fractional, unsafe or above MAX_AMOUNT_FEN). Computed in BigInt, so a product past
+ * 2^53 is seen as too large instead of being rounded into a plausible number.
+ */
+export function itemsTotalFen(items: readonly { quantity: unknown; unitFen: unknown }[]): number | null {
+  if (!Array.isArray(items)) return null;
+  let sum = 0n;
+  for (const i of items) {
+    if (typeof i !== 'object' || i === null || !isAmountFen(i.unitFen) || typeof i.quantity !== 'number' || !Number.isSafeInteger(i.quantity) || i.quantity < 0) return null;
+    const line = BigInt(i.quantity) * BigInt(i.unitFen);
+    if (line > BigInt(MAX_AMOUNT_FEN)) return null;
+    sum += line;
+    if (sum > BigInt(MAX_AMOUNT_FEN)) return null;
+  }
+  return Number(sum);
+}
+
+const INVALID_AMOUNT: Record<Lang, string> = { 'zh-CN': '金额无效', en: 'invalid amount' };
+
+/** An integer too large to be exact (a stored quantity × price past 2^53): shown as invalid, not as a wrong number. */
+function unsafeInteger(n: unknown): boolean {
+  return typeof n === 'number' && Number.isInteger(n) && !Number.isSafeInteger(n);
+}
+
 /** Throws a RangeError unless `n` is a non-negative safe integer (an amount of fen). */
 function assertFen(n: unknown, what = 'amount'): asserts n is number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
@@ -31,8 +69,13 @@ function groupThousands(digits: string): string {
   return digits.replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
-/** '¥12,345.67' (the same in zh-CN and en). Negative amounts, e.g. a ledger release, get '-¥'. */
-export function formatYuan(fen: number, _opts: { lang: Lang } = { lang: 'zh-CN' }): string {
+/**
+ * '¥12,345.67' (the same in zh-CN and en). Negative amounts, e.g. a ledger release, get '-¥'. An
+ * integer past 2^53 (only data stored before amounts were bounded can hold one) reads '金额无效' /
+ * 'invalid amount', so a page shows it instead of failing; a fraction of a fen is a bug and throws.
+ */
+export function formatYuan(fen: number, opts: { lang: Lang } = { lang: 'zh-CN' }): string {
+  if (unsafeInteger(fen)) return INVALID_AMOUNT[opts.lang] ?? INVALID_AMOUNT['zh-CN'];
   assertSignedFen(fen);
   const abs = Math.abs(fen);
   const yuan = Math.floor(abs / FEN_PER_YUAN);
@@ -51,6 +94,7 @@ function trimDecimals(text: string): string {
  * plain amount without trailing zeros: '¥9,999.5'. en has no 万 and shows the full amount.
  */
 export function formatYuanShort(fen: number, lang: Lang = 'zh-CN'): string {
+  if (unsafeInteger(fen)) return INVALID_AMOUNT[lang] ?? INVALID_AMOUNT['zh-CN'];
   assertSignedFen(fen);
   if (lang === 'en') return formatYuan(fen, { lang });
   const sign = fen < 0 ? '-' : '';

@@ -3,7 +3,8 @@
 import express, { type RequestHandler } from 'express';
 import type { Deps } from '../../deps.js';
 import { InvalidError, parseOr422 } from '../../errors.js';
-import { objectionLimiter } from '../../auth/rate-limit.js';
+import type { RateLimiter } from '../../auth/rate-limit.js';
+import { objectionLimit } from '../../auth/rate-limit-http.js';
 import { ListQuerySchema } from '../../projects/project-service.js';
 import type { BearerAuth } from '../bearer.js';
 import { h } from '../handler.js';
@@ -16,12 +17,13 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
-export function projectRoutes(deps: Deps, auth: BearerAuth): express.Router {
+export function projectRoutes(deps: Deps, auth: BearerAuth, limiter: RateLimiter): express.Router {
   const { projects } = deps.services;
   const r = express.Router();
 
-  // OBJECT is the one event the public may send, without a token; rate-limited per address.
-  const objections = objectionLimiter();
+  // OBJECT is the one event the public may send, without a token; limited per address, counted
+  // together with the objection form's (one limiter).
+  const objections = objectionLimit(limiter);
   const userOrObjection: RequestHandler = (req, res, next) => {
     if (!req.headers.authorization && (req.body as { type?: unknown } | undefined)?.type === 'OBJECT') return objections(req, res, next);
     return auth.requireUser(req, res, next);
@@ -33,7 +35,8 @@ export function projectRoutes(deps: Deps, auth: BearerAuth): express.Router {
     const idempotencyKey = req.header('idempotency-key')?.slice(0, 200) || undefined;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const result = await projects.send(req.user ?? null, id, body, { expectedVersion, idempotencyKey });
-    const project = req.user ? await projects.get(req.user, id) : { id, state: result.state, version: result.version };
+    // With an Idempotency-Key the answer was built and stored with the event: a replay answers it as it was.
+    const project = result.response ?? (req.user ? await projects.get(req.user, id) : { id, state: result.state, version: result.version });
     res.setHeader('ETag', `"${result.version}"`);
     res.json({ project });
   }));

@@ -41,7 +41,15 @@ const ListFilter = z.object({
   q: queryText(100), page: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,5}$/, 'validation.integer').optional()),
 });
 
-const Version = z.string().regex(/^\d{1,9}$/).transform(Number).optional().catch(undefined);
+// The form's version: absent, or a number. Anything else is refused (422), never dropped: a dropped
+// version would apply the event without its version check.
+const Version = {
+  parse(v: unknown): number | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v === 'string' && /^\d{1,9}$/.test(v)) return Number(v);
+    throw new InvalidError('expectedVersion must be a version number', { fields: { expectedVersion: 'validation.integer' } });
+  },
+};
 
 export function projectRoutes(deps: Deps): express.Router {
   const { services } = deps;

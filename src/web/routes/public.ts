@@ -3,19 +3,22 @@
 import express from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
-import { objectionLimiter } from '../../auth/rate-limit.js';
+import type { RateLimiter } from '../../auth/rate-limit.js';
+import { objectionLimit } from '../../auth/rate-limit-http.js';
 import { t } from '../../lib/i18n.js';
-import { formErrors, langOf, page, render } from '../render.js';
+import { langOf, page, render } from '../render.js';
 import { field, idParam, parseForm, parseQuery, queryYear } from '../params.js';
 import { PublicListSchema } from '../../public/public-service.js';
-import { presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats } from '../public-view.js';
+import { objectionForm, presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats } from '../public-view.js';
+import { isFormError } from '../forms/form-view.js';
 
 const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
 const StatsQuery = z.object({ year: queryYear() });
 
-export function publicRoutes(deps: Deps): express.Router {
+export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
   const r = express.Router();
-  const limitObjections = objectionLimiter();
+  // Counted with the API's objections (one limiter, in the database).
+  const limitObjections = objectionLimit(limiter);
 
   r.get('/public', page(async (req, res) => {
     const lang = langOf(req);
@@ -35,7 +38,7 @@ export function publicRoutes(deps: Deps): express.Router {
   r.get('/public/notices/:id', page(async (req, res) => {
     const lang = langOf(req);
     const id = idParam(req);
-    render(req, res, 'pages/public/notice', { title: t(lang, 'public.notice.title'), form: { text: '', contact: '' }, ...presentNotice(lang, await deps.services.publicSite.notice(id)) });
+    render(req, res, 'pages/public/notice', { title: t(lang, 'public.notice.title'), ...objectionForm(lang), ...presentNotice(lang, await deps.services.publicSite.notice(id)) });
   }));
 
   r.post('/public/notices/:id', limitObjections, page(async (req, res) => {
@@ -46,10 +49,9 @@ export function publicRoutes(deps: Deps): express.Router {
       await deps.services.publicSite.object(id, form);
       res.redirect(303, `/public/notices/${encodeURIComponent(id)}/thanks${lang === 'en' ? '?lang=en' : ''}`);
     } catch (err) {
-      const errors = formErrors(req, err);
-      if (!errors) throw err;
+      if (!isFormError(err)) throw err;
       const model = presentNotice(lang, await deps.services.publicSite.notice(id));
-      render(req, res, 'pages/public/notice', { title: t(lang, 'public.notice.title'), form, errors, ...model }, (err as { status?: number }).status ?? 422);
+      render(req, res, 'pages/public/notice', { title: t(lang, 'public.notice.title'), ...objectionForm(lang, form, err), ...model }, (err as { status?: number }).status ?? 422);
     }
   }));
 
