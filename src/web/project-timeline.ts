@@ -3,6 +3,7 @@
 // history comes from services.projects.history(), which has already sealed quotes and procurement
 // (a vendor sees its own invitation and quotes only, until the award) and masked personal data for
 // this viewer: the timeline shows what it is given and counts nothing itself.
+import type { PresentedHistoryRow } from '../projects/project-presenter.js';
 import { stateLabel } from './statechart.js';
 import { t, type Lang } from '../lib/i18n.js';
 import { formatYuan } from '../../workflows/shared/money.js';
@@ -11,15 +12,8 @@ import type { DocumentMeta } from '../documents/document-service.js';
 import { isDocumentId, referencedDocuments } from '../documents/document-service.js';
 import { GRADES } from '../../workflows/project/index.js';
 
-export interface HistoryEntry {
-  seq: number;
-  type: string;
-  from: string | null;
-  to: string;
-  at: string;
-  payload: Record<string, unknown>;
-  actor: { id: string; role: string };
-}
+/** A history row as the presenter gives it (sealed rows already removed for sealed readers). */
+export type HistoryEntry = PresentedHistoryRow;
 
 export interface TimelineRefs {
   vendorName(id: string): string;

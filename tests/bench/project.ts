@@ -12,11 +12,11 @@
 // counts the rows written, table by table, and prints them side by side.
 //   BENCH_PROJECT_TRANSITIONS  per measured run (default 600)   BENCH_PROJECT_ROUNDS  (default 7)
 // better-sqlite3 always; BENCH_DATABASE_URL or TEST_DATABASE_URL = postgres://… adds PostgreSQL.
+import { dropSchema } from '../support/db.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
 import { alternate } from './rounds.js';
 import { stringify } from 'safe-stable-stringify';
 import { loadConfig, parseDatabaseUrl } from '../../src/config.js';
@@ -171,12 +171,7 @@ function postgresTarget(url: string): Target {
     name: 'postgres',
     url: u.toString(),
     cleanup: async () => {
-      const admin = knexFactory({ client: 'pg', connection: base.connectionString, pool: { min: 0, max: 1 } });
-      try {
-        await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      } finally {
-        await admin.destroy();
-      }
+      await dropSchema(base.connectionString, schema);
     },
   };
 }

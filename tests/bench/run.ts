@@ -4,11 +4,11 @@
 //   BENCH_TRANSITIONS  per measured run (default 2000)   BENCH_ROUNDS  (default 7)
 // Runs on both SQLite drivers (better-sqlite3, the default, and sqlite3) and prints them side by side.
 //   BENCH_DATABASE_URL or TEST_DATABASE_URL = postgres://…  also benchmarks PostgreSQL
+import { dropSchema } from '../support/db.js';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
 import { alternate } from './rounds.js';
 import { parseDatabaseUrl, type DatabaseConfig, type SqliteDriver } from '../../src/config.js';
 import { createDb, isPostgres, migrateLatest, type Db } from '../../src/lib/db.js';
@@ -84,12 +84,7 @@ async function postgresTarget(url: string): Promise<Target> {
     db,
     cleanup: async () => {
       await db.destroy();
-      const admin = knexFactory({ client: 'pg', connection: base.connectionString, pool: { min: 0, max: 1 } });
-      try {
-        await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      } finally {
-        await admin.destroy();
-      }
+      await dropSchema(base.connectionString, schema);
     },
   };
 }

@@ -42,14 +42,7 @@ export async function createTestDb(kind: StorageKind): Promise<TestDb> {
     if (base.client !== 'pg') throw new Error('TEST_DATABASE_URL must be postgres://');
     const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
     cfg = { ...base, schema };
-    drop = async () => {
-      const admin = knexFactory({ client: 'pg', connection: base.connectionString, pool: { min: 0, max: 1 } });
-      try {
-        await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      } finally {
-        await admin.destroy();
-      }
-    };
+    drop = () => dropSchema(base.connectionString, schema);
   }
   const db = createDb(cfg);
   await migrateLatest(db, cfg);
@@ -68,4 +61,14 @@ export async function createTestDb(kind: StorageKind): Promise<TestDb> {
       await drop();
     },
   };
+}
+
+/** Drops a PostgreSQL schema and everything in it, on a connection of its own (tests and benches). */
+export async function dropSchema(connectionString: string, schema: string): Promise<void> {
+  const admin = knexFactory({ client: 'pg', connection: connectionString, pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+  } finally {
+    await admin.destroy();
+  }
 }
