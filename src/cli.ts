@@ -66,7 +66,14 @@ program
       const ledger = await deps.services.ledger.audit();
       for (const p of ledger) process.stdout.write(`LEDGER ${p.communityId}/${p.year}: ${p.problem}\n`);
       process.stdout.write(`ledger: ${ledger.length ? `${ledger.length} allocations do not match their entries` : 'every allocation matches its entries'}\n`);
-      process.exitCode = report.problems.length || ledger.length ? 1 : 0;
+      // Duplicates stored before registration refused them: listed for an admin, never deleted.
+      // Only beneficiary ids and communities are printed, no personal data.
+      const dups = await deps.services.beneficiaries.duplicateIdNumbers();
+      for (const [i, group] of dups.entries()) {
+        process.stdout.write(`DUPLICATE ID NUMBER group ${i + 1}: ${group.map((b) => `${b.id} (${b.communityId})`).join(', ')}\n`);
+      }
+      process.stdout.write(`beneficiaries: ${dups.length ? `${dups.length} ID numbers registered more than once` : 'every ID number registered once'}\n`);
+      process.exitCode = report.problems.length || ledger.length || dups.length ? 1 : 0;
     });
   });
 
@@ -124,6 +131,16 @@ user
   .action(async () => {
     await withDeps(async (deps) => {
       for (const u of await deps.services.users.list()) process.stdout.write(`${u.email.padEnd(32)} ${u.role.padEnd(10)} ${u.disabled ? 'disabled' : ''}\n`);
+    });
+  });
+
+const documents = program.command('documents').description('uploaded documents');
+documents
+  .command('sweep')
+  .description('delete pending uploads that no event linked within 24 hours (rows and files)')
+  .action(async () => {
+    await withDeps(async (deps) => {
+      process.stdout.write(`deleted ${await deps.services.documents.sweep()} unlinked uploads\n`);
     });
   });
 

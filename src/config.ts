@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   TRUST_PROXY: z.string().default('loopback'),
+  UPLOAD_PENDING_QUOTA_MB: z.coerce.number().positive().max(1_000_000).default(200),
+  UPLOAD_RATE_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(60),
 });
 
 /** The two SQLite drivers: better-sqlite3 (synchronous, the default) and sqlite3 (asynchronous). */
@@ -54,6 +56,10 @@ export interface Config {
    * (none), a number of hops, or addresses, subnets and the names loopback, linklocal, uniquelocal.
    */
   readonly trustProxy: false | number | readonly string[];
+  /** bytes of pending uploads (linked to no project yet) one user may hold */
+  readonly uploadPendingQuotaBytes: number;
+  /** files one user may upload per hour */
+  readonly uploadRatePerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -127,5 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerPollMs: e.WORKER_POLL_MS,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    uploadPendingQuotaBytes: Math.floor(e.UPLOAD_PENDING_QUOTA_MB * 1024 * 1024),
+    uploadRatePerHour: e.UPLOAD_RATE_PER_HOUR,
   });
 }

@@ -68,7 +68,7 @@ export function buildServices(deps: ServicesDeps) {
   const { db, clock, engine, timers } = deps;
   const { users, reference, ledger, calendar, rules, beneficiaries } = deps.components;
   const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine });
-  const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects });
+  const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects, limits: { pendingQuotaBytes: deps.config.uploadPendingQuotaBytes, perHour: deps.config.uploadRatePerHour } });
   const admin = createAdminService({ db, clock, users, reference, ledger, rules, calendar });
   const inbox = createInboxService({ db, clock, reference, attention: () => admin.attention() });
   const publicSite = createPublicService({ db, clock, reference, ledger, projects });

@@ -9,6 +9,7 @@ import * as documentLinks from './20261201120000_document_links.js';
 import * as waitingAndPublic from './20261202120000_waiting_and_public.js';
 import * as historyWorkflowVersion from './20261203120000_history_workflow_version.js';
 import * as requestLimits from './20261203140000_request_limits.js';
+import * as pendingDocuments from './20261204120000_pending_documents.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '20261202120000_waiting_and_public': waitingAndPublic,
   '20261203120000_history_workflow_version': historyWorkflowVersion,
   '20261203140000_request_limits': requestLimits,
+  '20261204120000_pending_documents': pendingDocuments,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

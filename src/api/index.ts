@@ -12,6 +12,7 @@ import { referenceRoutes } from './routes/reference.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { clockRoutes } from './routes/clock.js';
+import { documentRoutes } from './routes/documents.js';
 
 export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
   const auth = bearerAuth(deps.services.users);
@@ -26,6 +27,7 @@ export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.R
   r.use(allocationRoutes(deps));
   r.use(beneficiaryRoutes(deps));
   r.use(clockRoutes(deps));
+  r.use(documentRoutes(deps));
   // Nothing else lives under /api/v1: an unknown call is a JSON 404 here, never a page (which would
   // answer a POST with a CSRF refusal).
   r.use((_req, _res, next) => next(new NotFoundError('no such API call')));

@@ -3,7 +3,7 @@
 // here is ever logged, exported or put on a public page.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable } from '../lib/db.js';
 import type { User } from '../auth/users.js';
@@ -19,9 +19,16 @@ export function isValidIdNumber(id: string): boolean {
   return ID_CHECK[sum % 11] === id[17];
 }
 
+/** The form an ID number is compared in: no spaces, check character X in upper case. */
+export function normalIdNumber(id: string): string {
+  return id.replace(/\s+/g, '').toUpperCase();
+}
+/** SQL for the stored ID number in its normal form (stored numbers may predate normalising). */
+const NORMAL_ID_SQL = "upper(replace(replace(id_number, ' ', ''), '\t', ''))";
+
 export const BeneficiarySchema = z.object({
   name: z.string().trim().min(1, 'validation.required').max(100),
-  idNumber: z.string().trim().toUpperCase().refine(isValidIdNumber, 'validation.idNumber'),
+  idNumber: z.string().transform(normalIdNumber).refine(isValidIdNumber, 'validation.idNumber'),
   phone: z.string().trim().regex(/^[0-9+\- ]{7,20}$/, 'validation.phone').optional().or(z.literal('').transform(() => undefined)),
   address: z.string().trim().min(1, 'validation.required').max(300),
   disabilityType: z.string().trim().max(40).optional(),
@@ -69,6 +76,11 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
   async function register(user: User, input: unknown, q: Queryable = db, id = randomUUID()): Promise<BeneficiaryView> {
     if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff register beneficiaries', { reasons: [{ code: 'WRONG_ROLE' }] });
     const b = parseOr422(BeneficiarySchema, input, 'invalid beneficiary');
+    // One person, one registration in the whole deployment. The answer does not say which
+    // community holds the number (that would disclose where a person is registered).
+    if (await q('beneficiaries').whereRaw(`${NORMAL_ID_SQL} = ?`, [b.idNumber]).first('id')) {
+      throw new ConflictError('ID number already registered', { fields: { idNumber: 'validation.idNumberTaken' } });
+    }
     await q('beneficiaries').insert({
       id, community_id: user.communityId, name: b.name, id_number: b.idNumber, phone: b.phone ?? null, address: b.address,
       disability_type: b.disabilityType ?? null, disability_level: b.disabilityLevel ?? null, household_size: b.householdSize ?? null,
@@ -126,7 +138,25 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
     return (await db('beneficiary_access_log').where({ beneficiary_id: beneficiaryId }).orderBy('id')).map((r) => ({ userId: r.user_id, purpose: r.purpose, at: r.at }));
   }
 
-  return { register, get, list, browse, masked, exists, accessLog };
+  /**
+   * ID numbers registered more than once (stored before registration refused duplicates), for
+   * `weishishi verify`: each group is the beneficiary ids and their communities, never the number
+   * or any other personal data. An admin resolves them; nothing is deleted here.
+   */
+  async function duplicateIdNumbers(q: Queryable = db): Promise<Array<Array<{ id: string; communityId: string }>>> {
+    const rows = await q('beneficiaries')
+      .whereRaw(`${NORMAL_ID_SQL} in (select ${NORMAL_ID_SQL} from beneficiaries group by ${NORMAL_ID_SQL} having count(*) > 1)`)
+      .orderBy(['created_at', 'id'])
+      .select('id', 'community_id', q.raw(`${NORMAL_ID_SQL} as normal_id`));
+    const groups = new Map<string, Array<{ id: string; communityId: string }>>();
+    for (const r of rows) {
+      const key = String(r.normal_id);
+      groups.set(key, [...(groups.get(key) ?? []), { id: r.id as string, communityId: r.community_id as string }]);
+    }
+    return [...groups.values()];
+  }
+
+  return { register, get, list, browse, masked, exists, accessLog, duplicateIdNumbers };
 }
 
 export type BeneficiaryService = ReturnType<typeof createBeneficiaryService>;

@@ -148,6 +148,10 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
   async function setAllocation(input: unknown, at: string, q?: Trx): Promise<Allocation> {
     const { communityId, year, allocatedFen } = parseOr422(AllocationSchema, input, 'invalid allocation');
     const run = async (trx: Trx) => {
+      // An unknown community is the caller's mistake (422 naming the field), never a foreign-key failure.
+      if (!(await createReferenceService(deps).communities(trx)).some((c) => c.id === communityId)) {
+        throw new InvalidError('unknown community', { fields: { communityId: 'validation.community' } });
+      }
       const cur = await trx('allocations').where({ community_id: communityId, year }).first();
       if (!cur) {
         await trx('allocations').insert({ community_id: communityId, year, allocated_fen: allocatedFen });

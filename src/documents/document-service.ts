@@ -1,16 +1,22 @@
 // Uploaded documents and photos (minutes, quotes, contracts, delivery evidence, acceptance
 // reports). Content-addressed: the id is the sha256 of the bytes, the file is stored under
 // config.uploadDir by that name, and the type is decided by the bytes themselves (never by the
-// browser's claim). Every upload is made for one project; a document may be read by its uploader
-// and by anyone who may read a project it is linked to (document_links).
+// browser's claim). An upload is pending: recorded for its uploader (document_uploads) and linked
+// to nothing. The event that names it, once accepted, links it to its project in the transition's
+// transaction (projects/project-repo.ts syncReadModel); a refused event links nothing, and what
+// nothing links within 24 hours is swept away. A document may be read by its uploaders and by anyone
+// who may see it on a project it is linked to. Each user has a quota of pending bytes and a rate.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { AppError, InvalidError, NotFoundError } from '../errors.js';
+import { AppError, InvalidError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
 import type { User } from '../auth/users.js';
 import type { ProjectService } from '../projects/project-service.js';
+import { isDocumentId, referencedDocuments } from './refs.js';
+
+export { isDocumentId, referencedDocuments };
 
 /** 10 MB: a phone photo or a scanned contract; larger files are refused (PROGRAMME: evidence photos). */
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -22,6 +28,14 @@ export class FileTooLargeError extends AppError {
   readonly code = 'FILE_TOO_LARGE';
   readonly status = 413;
 }
+/** The user's pending uploads (linked to nothing yet) would exceed UPLOAD_PENDING_QUOTA_MB. */
+export class UploadQuotaError extends AppError {
+  readonly code = 'UPLOAD_QUOTA_EXCEEDED';
+  readonly status = 413;
+}
+/** How long an upload may wait for an event to link it before the sweep deletes it. */
+export const PENDING_TTL_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
 export class UnsupportedFileError extends AppError {
   readonly code = 'UNSUPPORTED_FILE_TYPE';
   readonly status = 415;
@@ -65,18 +79,18 @@ const toMeta = (r: Record<string, unknown>): DocumentMeta => ({
   uploadedBy: r.uploaded_by as string, uploadedAt: r.uploaded_at as string,
 });
 
-export const isDocumentId = (s: unknown): s is string => typeof s === 'string' && /^[0-9a-f]{64}$/.test(s);
-
-/** Every document id an event's payload references (evidence, attachments, minutes given as a document). */
-export function referencedDocuments(payload: Record<string, unknown>): string[] {
-  const ids: string[] = [];
-  for (const k of ['evidence', 'attachments']) if (Array.isArray(payload[k])) ids.push(...(payload[k] as unknown[]).filter(isDocumentId));
-  if (isDocumentId(payload.minutes)) ids.push(payload.minutes);
-  return ids;
+export interface UploadLimits {
+  /** bytes of pending uploads one user may hold (default 200 MB) */
+  pendingQuotaBytes: number;
+  /** files one user may upload per hour (default 60) */
+  perHour: number;
 }
 
-export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: string; projects: ProjectService }) {
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { pendingQuotaBytes: 200 * 1024 * 1024, perHour: 60 };
+
+export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: string; projects: ProjectService; limits?: UploadLimits }) {
   const { db, clock, uploadDir, projects } = deps;
+  const limits = deps.limits ?? DEFAULT_UPLOAD_LIMITS;
 
   async function writeOnce(id: string, buf: Buffer): Promise<void> {
     await fs.mkdir(uploadDir, { recursive: true });
@@ -92,15 +106,42 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     }
   }
 
+  /** Bytes this user holds in pending uploads (documents no project links yet). */
+  async function pendingBytes(userId: string): Promise<number> {
+    const r = await db('document_uploads as u')
+      .where('u.user_id', userId)
+      .whereNotExists((q) => q.select('l.document_id').from('document_links as l').whereRaw('l.document_id = u.document_id'))
+      .sum({ n: 'u.size' })
+      .first();
+    return Number(r?.n ?? 0);
+  }
+
+  /** Files this user uploaded in the last hour. */
+  async function recentUploads(userId: string): Promise<number> {
+    const since = new Date(clock.now().getTime() - HOUR_MS).toISOString();
+    const r = await db('document_uploads').where('user_id', userId).andWhere('uploaded_at', '>', since).count({ n: '*' }).first();
+    return Number(r?.n ?? 0);
+  }
+
   /**
-   * Checks and stores the files of one form for a project the user may read. Returns the ids per
-   * form field, in upload order. Refuses the whole form if one file is too large or of a wrong type.
+   * Checks and stores the files of one form as pending uploads of this user, linked to nothing.
+   * Returns the ids per form field, in upload order. Refuses the whole form if one file is too large
+   * or of a wrong type (413, 415), if it would take the user's pending uploads past the quota (413),
+   * or the user's uploads in the last hour past the rate (429).
    */
-  async function storeForProject(user: User, projectId: string, files: UploadedFile[]): Promise<Record<string, string[]>> {
-    await projects.readable(user, projectId);
+  async function store(user: User, files: UploadedFile[]): Promise<Record<string, string[]>> {
     for (const f of files) {
       if (f.size > MAX_DOCUMENT_BYTES) throw new FileTooLargeError('file too large', { fields: { [f.field]: 'validation.fileTooLarge' } });
       if (!sniffMime(f.buffer)) throw new UnsupportedFileError('unsupported file type', { fields: { [f.field]: 'validation.fileType' } });
+    }
+    if (files.length === 0) return {};
+    const field = files[0]!.field;
+    if ((await recentUploads(user.id)) + files.length > limits.perHour) {
+      throw new RateLimitedError(`at most ${limits.perHour} files an hour`, { fields: { [field]: 'validation.uploadRate' } });
+    }
+    const adding = files.reduce((n, f) => n + f.buffer.length, 0);
+    if ((await pendingBytes(user.id)) + adding > limits.pendingQuotaBytes) {
+      throw new UploadQuotaError(`pending uploads would exceed ${limits.pendingQuotaBytes} bytes`, { fields: { [field]: 'validation.uploadQuota' } });
     }
     const out: Record<string, string[]> = {};
     const at = clock.now().toISOString();
@@ -109,15 +150,47 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
       await writeOnce(id, f.buffer);
       await db.transaction(async (trx) => {
         if (!(await trx('documents').where({ id }).first('id'))) {
-          await trx('documents').insert({ id, filename: cleanFilename(f.originalname), mime: sniffMime(f.buffer)!, size: f.size, uploaded_by: user.id, uploaded_at: at });
+          await trx('documents').insert({ id, filename: cleanFilename(f.originalname), mime: sniffMime(f.buffer)!, size: f.buffer.length, uploaded_by: user.id, uploaded_at: at });
         }
-        if (!(await trx('document_links').where({ document_id: id, project_id: projectId }).first('document_id'))) {
-          await trx('document_links').insert({ document_id: id, project_id: projectId, linked_at: at });
-        }
+        const n = await trx('document_uploads').where({ document_id: id, user_id: user.id }).update({ uploaded_at: at });
+        if (n === 0) await trx('document_uploads').insert({ document_id: id, user_id: user.id, size: f.buffer.length, uploaded_at: at });
       });
       (out[f.field] ??= []).push(id);
     }
     return out;
+  }
+
+  /** The files of one page form, for a project the user may read: pending uploads (see `store`). */
+  async function storeForProject(user: User, projectId: string, files: UploadedFile[]): Promise<Record<string, string[]>> {
+    await projects.readable(user, projectId);
+    return store(user, files);
+  }
+
+  /**
+   * Deletes the pending documents nothing linked within 24 hours of their last upload: their rows
+   * and their files. Returns how many were deleted.
+   */
+  async function sweep(): Promise<number> {
+    const cutoff = new Date(clock.now().getTime() - PENDING_TTL_MS).toISOString();
+    const unlinked = (q: ReturnType<Db>) =>
+      q.whereNotExists((s) => s.select('l.document_id').from('document_links as l').whereRaw('l.document_id = d.id'))
+        .whereNotExists((s) => s.select('u.document_id').from('document_uploads as u').whereRaw('u.document_id = d.id').andWhere('u.uploaded_at', '>', cutoff))
+        .andWhere('d.uploaded_at', '<=', cutoff);
+    const ids = (await unlinked(db('documents as d')).select('d.id')).map((r: { id: string }) => r.id);
+    let deleted = 0;
+    for (const id of ids) {
+      const gone = await db.transaction(async (trx) => {
+        // checked again inside the transaction: an event may have linked it meanwhile
+        if (!(await unlinked(trx('documents as d')).where('d.id', id).first('d.id'))) return false;
+        await trx('document_uploads').where({ document_id: id }).delete();
+        await trx('documents').where({ id }).delete();
+        return true;
+      });
+      if (!gone) continue;
+      deleted++;
+      await fs.rm(path.join(uploadDir, id), { force: true });
+    }
+    return deleted;
   }
 
   /**
@@ -132,7 +205,8 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     const row = await db('documents').where({ id }).first();
     if (!row) throw new NotFoundError('no such document');
     const meta = toMeta(row);
-    let allowed = meta.uploadedBy === user.id;
+    // its uploaders; a pending document (linked to nothing) no one else
+    let allowed = meta.uploadedBy === user.id || Boolean(await db('document_uploads').where({ document_id: id, user_id: user.id }).first('document_id'));
     if (!allowed) {
       const links = await db('document_links').where({ document_id: id }).select('project_id');
       for (const l of links) {
@@ -155,7 +229,7 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     return new Map(rows.map((r) => [r.id as string, toMeta(r)]));
   }
 
-  return { storeForProject, open, describe };
+  return { store, storeForProject, sweep, open, describe, pendingBytes };
 }
 
 export type DocumentService = ReturnType<typeof createDocumentService>;

@@ -18,8 +18,37 @@ export const REDACT_PATHS = [
   '*.beneficiary',
 ];
 
+/**
+ * An error as it may be logged: knex and driver errors carry the statement and its bound values
+ * (`sql`, `bindings`, `parameters`, and PostgreSQL's `detail`/`where`, which quote row values);
+ * those never reach a log line. The message is cut at knex's " - " (it prefixes the SQL).
+ */
+export function loggableError(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error) || depth > 3) return err;
+  const e = err as Error & Record<string, unknown>;
+  // knex prefixes a failed query's message with its SQL, values inlined ("insert into … - <driver message>").
+  const hasSql = ['sql', 'bindings', 'parameters'].some((k) => k in e) || SQL_MESSAGE.test(e.message);
+  const message = hasSql ? stripSql(e.message) : e.message;
+  // The stack's first line repeats the message: rebuilt from the cleaned one.
+  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+  const out: Record<string, unknown> = { type: e.name, message, stack: [`${e.name}: ${message}`, ...frames].join('\n') };
+  for (const k of ['code', 'errno', 'status', 'statusCode', 'constraint', 'table']) if (k in e) out[k] = e[k];
+  if (e.cause !== undefined) out.cause = loggableError(e.cause, depth + 1);
+  return out;
+}
+const SQL_MESSAGE = /^\s*(insert|update|delete|select|with|create|alter|drop|merge|upsert|replace)\b[\s\S]* - /i;
+function stripSql(message: string): string {
+  // knex: "<sql> - <driver message>"; the driver message itself never carries bound values.
+  const i = message.lastIndexOf(' - ');
+  return i >= 0 ? message.slice(i + 3) : '[database error]';
+}
+
 export function createLogger(level = 'info'): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'weishishi' } });
+  return pino({
+    level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'weishishi' },
+    // Any error logged under err/error goes through loggableError: no SQL or bound values.
+    serializers: { err: (e: unknown) => loggableError(e), error: (e: unknown) => loggableError(e) },
+  });
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { TransitionInfo } from '../engine/types.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import type { ProjectContext } from '../../workflows/project/index.js';
+import { referencedDocuments } from '../documents/refs.js';
 
 export interface ProjectRow {
   id: string;
@@ -88,6 +89,15 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
     const have = new Set((await trx('project_vendors').where({ project_id: info.instanceId }).select('vendor_id')).map((r) => r.vendor_id as string));
     const add = invited.filter((v) => !have.has(v));
     if (add.length) await trx('project_vendors').insert(add.map((v) => ({ project_id: info.instanceId, vendor_id: v })));
+  }
+  // The documents this accepted event names are linked to its project here, in its transaction: a
+  // refused event links nothing, and its uploads stay pending (documents/document-service.ts).
+  const docs = [...new Set(referencedDocuments(info.event))];
+  if (docs.length) {
+    const known = (await trx('documents').whereIn('id', docs).select('id')).map((r: { id: string }) => r.id);
+    const linked = new Set((await trx('document_links').where({ project_id: info.instanceId }).whereIn('document_id', known).select('document_id')).map((r: { document_id: string }) => r.document_id));
+    const add = known.filter((d) => !linked.has(d));
+    if (add.length) await trx('document_links').insert(add.map((d) => ({ document_id: d, project_id: info.instanceId, linked_at: info.at })));
   }
 }
 

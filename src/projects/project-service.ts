@@ -15,6 +15,7 @@ import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
 import { PROJECT_TYPES, TIMER_EVENTS, checkEstimate, isEventType, proposalFields, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
 import { getRow, isVendorInvited, listRows, waitingRoles, nextRef, type ProjectFilter, type ProjectRow, type Scope } from './project-repo.js';
 import { presentHistory, presentListRow, presentProject, type Viewer } from './project-presenter.js';
+import { DOCUMENT_LIST_FIELDS, isDocumentId, referencedDocuments } from '../documents/refs.js';
 
 /**
  * A new project: the proposal rules EDIT applies too (workflows/project/project.proposal.ts) —
@@ -107,8 +108,43 @@ export function createProjectService(deps: ProjectServiceDeps) {
     return get(user, id);
   }
 
-  /** Checks that need the database (vendors exist and may supply the type; the beneficiary is the community's). */
-  async function checkReferences(row: ProjectRow, event: Record<string, unknown>): Promise<void> {
+  /**
+   * Every document the event names (evidence, attachments, minutes given as a 64-hex document id)
+   * must exist, have been uploaded by the sender or be linked to this project, and be one the sender
+   * may see there (as the presented history shows it: sealed quotes stay sealed). Otherwise 422
+   * naming the field, before the engine: a refused event changes nothing.
+   */
+  async function checkDocuments(user: Viewer, row: ProjectRow, event: Record<string, unknown>): Promise<void> {
+    const refs: Array<{ field: string; id: string }> = [];
+    for (const field of DOCUMENT_LIST_FIELDS) {
+      const v = event[field];
+      if (!Array.isArray(v)) continue; // absent, or the payload schema refuses it
+      for (const id of v) {
+        if (!isDocumentId(id)) throw new InvalidError(`${field} must name uploaded documents`, { fields: { [field]: 'validation.documentRef' } });
+        refs.push({ field, id });
+      }
+    }
+    if (isDocumentId(event.minutes)) refs.push({ field: 'minutes', id: event.minutes });
+    if (refs.length === 0) return;
+    const refuse = (field: string) => new InvalidError(`${field} names a document you may not use here`, { fields: { [field]: 'validation.documentRef' } });
+    if (!user) throw refuse(refs[0]!.field);
+    const ids = [...new Set(refs.map((r) => r.id))];
+    const existing = new Set((await db('documents').whereIn('id', ids).select('id')).map((r: { id: string }) => r.id));
+    const mine = new Set((await db('document_uploads').where('user_id', user.id).whereIn('document_id', ids).select('document_id')).map((r: { document_id: string }) => r.document_id));
+    const linked = new Set((await db('document_links').where('project_id', row.id).whereIn('document_id', ids).select('document_id')).map((r: { document_id: string }) => r.document_id));
+    let visible: Set<string> | undefined;
+    for (const r of refs) {
+      if (!existing.has(r.id)) throw refuse(r.field);
+      if (mine.has(r.id)) continue;
+      if (!linked.has(r.id)) throw refuse(r.field);
+      visible ??= new Set((await history(user, row.id)).flatMap((h) => referencedDocuments(h.payload as Record<string, unknown>)));
+      if (!visible.has(r.id)) throw refuse(r.field);
+    }
+  }
+
+  /** Checks that need the database (vendors exist and may supply the type; the beneficiary is the community's; documents). */
+  async function checkReferences(row: ProjectRow, event: Record<string, unknown>, user: Viewer = null): Promise<void> {
+    await checkDocuments(user, row, event);
     // EDIT applies the rules of a new project, the category's existence among them
     const fields = event.type === 'EDIT' && typeof event.fields === 'object' && event.fields !== null ? (event.fields as Record<string, unknown>) : {};
     const category = fields.category;
@@ -142,7 +178,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
     // The public sees a project from its first notice on (as the public pages do): before, not even its stage.
     if (!row || (!user && row.publicSince === null)) throw new NotFoundError(`project ${id} not found`);
     if (user && !(await canRead(user, row))) throw new ForbiddenError('project outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
-    await checkReferences(row, event);
+    await checkReferences(row, event, user);
     if (!user) {
       // Anonymous callers all share one actor, so their keys would collide; telling them apart would
       // mean storing their addresses, which is not worth the personal data. Their keys are ignored.

@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, NotFoundError, isAppError } from '../errors.js';
 import { hasKey, pickLang, t, type Lang } from '../lib/i18n.js';
 import { reasonText } from '../lib/reason-text.js';
+import { loggableError } from '../lib/logger.js';
 
 /** A field's message: its i18n key translated; anything else (a service's raw text) as "invalid", never untranslated. */
 export const fieldText = (lang: Lang, key: string): string => t(lang, hasKey(lang, key) ? key : 'validation.invalid');
@@ -32,6 +33,21 @@ function pageLocals(req: Parameters<RequestHandler>[0], res: Parameters<RequestH
   return { lang, htmlLang: lang, user: req.user, csrfToken: res.locals.csrfToken, nav: res.locals.nav, title: t(lang, 'errorPage.title'), otherLangs: lang === 'en' ? ['zh-CN'] : ['en'], ...model };
 }
 
+/** A body of a type the route does not read (multipart sent to a form that takes no files). */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly status = 415;
+}
+
+/** The pages that take files (multipart): every other page refuses a multipart body with 415. */
+const MULTIPART_ROUTES = [/^\/projects\/[^/]+\/events\/[^/]+\/?$/];
+export const refuseUnexpectedMultipart: RequestHandler = (req, _res, next) => {
+  if (req.method !== 'GET' && req.method !== 'HEAD' && req.is('multipart/*') && !MULTIPART_ROUTES.some((re) => re.test(req.path))) {
+    return next(new UnsupportedMediaTypeError('this page takes no files'));
+  }
+  next();
+};
+
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError('no such page'));
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
@@ -52,7 +68,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   if (!appErr) {
     const requestId = String(req.id ?? '');
-    req.log?.error({ err }, 'unhandled error');
+    req.log?.error({ err: loggableError(err) }, 'unhandled error');
     res.status(500);
     const body = { error: { code: 'INTERNAL', message: t(lang, 'errors.INTERNAL', { requestId }) } };
     if (req.path.startsWith('/api/') || !res.app.get('view engine')) res.json(body);

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { securityMiddleware } from './security.js';
 import { navMiddleware } from './nav.js';
+import { refuseUnexpectedMultipart } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
 import { vendorRoutes } from './routes/vendor.js';
@@ -25,6 +26,8 @@ export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express
   // The body is read after the user is known, so a form too large to read gets the error page in the user's language.
   r.use(sec.cookies, sec.session, sec.loadUser, sec.csrfToken, navMiddleware(deps));
   r.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
+  // Multipart is read only by the page that takes files; elsewhere it would leave no body to read.
+  r.use(refuseUnexpectedMultipart);
   // Every state-changing request through the pages needs a valid CSRF token.
   r.use((req, res, next) => (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) ? sec.csrfProtect(req, res, next) : next()));
   r.use(authRoutes(deps, (_req, _res, next) => next(), opts.limiter));

@@ -57,6 +57,8 @@ export interface FailedForm {
   type: string;
   values: Values;
   err: unknown;
+  /** the form's uploads, pending: carried in hidden inputs so they need not be sent again */
+  pending?: Record<string, string[]>;
 }
 
 function baseOptions(lang: Lang, d: Pick<ProjectPageData, 'categories'>): Options {
@@ -161,6 +163,7 @@ function actionsView(ctx: PageCtx, d: ProjectPageData, failed: FailedForm | unde
       action: withLang(ctx, multipart ? `${action}?_csrf=${encodeURIComponent(ctx.csrfToken)}` : action),
       expectedVersion: p.version, csrfToken: ctx.csrfToken, ...built,
       secondary: spec.warning || SECONDARY.has(e.type), open: isFailed,
+      pending: isFailed ? Object.entries(failed.pending ?? {}).flatMap(([field, ids]) => ids.map((id) => `${field}:${id}`)) : [],
     });
   }
   return { primary: forms.filter((f) => !f.secondary), secondary: forms.filter((f) => f.secondary), blocked, anchors };

@@ -9,7 +9,8 @@ import { axe, newContext, signIn, skipBrowser, startBrowserHarness, type Browser
 
 const DAY = 86_400_000;
 
-describe.skipIf(skipBrowser)('accessibility of the project pages', () => {
+// A browser drives every page here: on a loaded 2-core machine a test can take over a minute.
+describe.skipIf(skipBrowser)('accessibility of the project pages', { timeout: 180_000 }, () => {
   let h: BrowserHarness;
   let context: BrowserContext;
   let page: Page;
@@ -48,9 +49,9 @@ describe.skipIf(skipBrowser)('accessibility of the project pages', () => {
       const d = await a.ok(U.v1, ids[name]!, 'CONFIRM_CONTRACT');
       const [first, second] = d.contract!.items;
       // delivery: the first line delivered (c2 can confirm or dispute it), the second still open
-      await a.ok(U.v1, d.id, 'RECORD_DELIVERY', { itemId: first!.id, quantity: first!.quantity, evidence: ['photo-1'] });
+      await a.ok(U.v1, d.id, 'RECORD_DELIVERY', { itemId: first!.id, quantity: first!.quantity, evidence: [await a.upload(U.v1, 'photo-1.pdf')] });
       if (name === 'delivery') continue;
-      await a.ok(U.v1, d.id, 'RECORD_DELIVERY', { itemId: second!.id, quantity: second!.quantity, evidence: ['photo-2'] });
+      await a.ok(U.v1, d.id, 'RECORD_DELIVERY', { itemId: second!.id, quantity: second!.quantity, evidence: [await a.upload(U.v1, 'photo-2.pdf')] });
       for (const item of d.contract!.items) await a.ok(U.c2, d.id, 'CONFIRM_RECEIPT', { itemId: item.id });
       await a.ok(U.v1, d.id, 'REQUEST_ACCEPTANCE');
       if (name === 'acceptance') continue;

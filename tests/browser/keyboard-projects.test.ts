@@ -52,7 +52,8 @@ async function tabTo(page: Page, selector: string, opts: { back?: boolean; max?:
 
 const valueOf = (page: Page, selector: string) => page.evaluate((s) => (globalThis as unknown as KbWin).document.querySelector(s)?.value ?? null, selector);
 
-describe.skipIf(skipBrowser)('project flows with the keyboard alone', () => {
+// A browser drives every page here: on a loaded 2-core machine a test can take over a minute.
+describe.skipIf(skipBrowser)('project flows with the keyboard alone', { timeout: 180_000 }, () => {
   let h: BrowserHarness;
   let context: BrowserContext;
   let page: Page;

@@ -61,7 +61,8 @@ async function shot(name: string, selector?: string) {
   else await page.screenshot({ path: file, fullPage: true });
 }
 
-describe.skipIf(skipBrowser)('the lifecycle through the pages', () => {
+// A browser drives every page here: on a loaded 2-core machine a test can take over a minute.
+describe.skipIf(skipBrowser)('the lifecycle through the pages', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     h = await startBrowserHarness({ UPLOAD_DIR: `/tmp/wss-browser-uploads-${process.pid}` });

@@ -237,7 +237,7 @@ describe('API access', () => {
       const q = await a.create(U.c1, goodsProject({ title: '受益人签收测试', estimatedFen: 1_800_000, items: [{ name: '爬楼机', quantity: 1, unitFen: 1_800_000 }] }));
       const delivering = await toDelivery(app, q.id, VENDORS.kangfu, [{ name: '爬楼机', quantity: 1, unitFen: 1_800_000 }]);
       const item = delivering.contract!.items[0]!;
-      await a.ok(U.v1, q.id, 'RECORD_DELIVERY', { itemId: item.id, quantity: 1, beneficiaryRef: beneficiaries[0]!.id, evidence: ['photo'] });
+      await a.ok(U.v1, q.id, 'RECORD_DELIVERY', { itemId: item.id, quantity: 1, beneficiaryRef: beneficiaries[0]!.id, evidence: [await a.upload(U.v1, 'photo.pdf')] });
       await a.ok(U.c2, q.id, 'CONFIRM_RECEIPT', { itemId: item.id });
       await a.ok(U.v1, q.id, 'REQUEST_ACCEPTANCE');
       await a.ok(U.c2, q.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES });

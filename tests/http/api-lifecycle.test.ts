@@ -108,7 +108,7 @@ describe.each(STORAGE_KINDS)('the JSON API lifecycle on %s', (kind) => {
 
     const beneficiaries = (await a.get(U.c1, '/beneficiaries')).body.beneficiaries as Array<{ id: string }>;
     await step(U.v1, id, 'RECORD_DELIVERY', {
-      itemId: item.id, quantity: 2, serials: ['SC-0001', 'SC-0002'], beneficiaryRef: beneficiaries[0]!.id, evidence: ['doc-delivery-photo'],
+      itemId: item.id, quantity: 2, serials: ['SC-0001', 'SC-0002'], beneficiaryRef: beneficiaries[0]!.id, evidence: [await a.upload(U.v1, 'delivery-photo.pdf')],
     }, 'delivery');
     const confirmed = await step(U.c2, id, 'CONFIRM_RECEIPT', { itemId: item.id }, 'delivery');
     expect(confirmed.contract!.items[0]).toMatchObject({ delivered: 2, confirmed: true });
@@ -197,13 +197,13 @@ describe.each(STORAGE_KINDS)('the JSON API lifecycle on %s', (kind) => {
     moved.spent += 1_620_000;
     await step(U.finance, id, 'RECORD_PAYMENT', { tranche: 'advance', amountFen: 1_620_000, voucherNo: 'PZ-101' }, 'delivery');
     for (const [n, item] of delivering.contract!.items.entries()) {
-      await step(U.v2, id, 'RECORD_DELIVERY', { itemId: item.id, quantity: 1, beneficiaryRef: beneficiaries[n]!.id, evidence: [`doc-house-${n + 1}`] }, 'delivery');
+      await step(U.v2, id, 'RECORD_DELIVERY', { itemId: item.id, quantity: 1, beneficiaryRef: beneficiaries[n]!.id, evidence: [await a.upload(U.v2, `house-${n + 1}.pdf`)] }, 'delivery');
       await step(U.c2, id, 'CONFIRM_RECEIPT', { itemId: item.id }, 'delivery');
     }
     await step(U.v2, id, 'REQUEST_ACCEPTANCE', {}, 'acceptance');
     // Satisfaction below the 80% threshold sends the works back to the vendor.
     await step(U.c2, id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 70, signatories: WORKS_SIGNATORIES, defects: '第2户扶手松动。' }, 'rectification');
-    await step(U.v2, id, 'RECTIFIED', { evidence: ['doc-rectified'] }, 'acceptance');
+    await step(U.v2, id, 'RECTIFIED', { evidence: [await a.upload(U.v2, 'rectified.pdf')] }, 'acceptance');
     await step(U.c2, id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 90, signatories: WORKS_SIGNATORIES }, 'settlement');
 
     moved.committed -= 3_780_000;

@@ -283,10 +283,11 @@ describe('API refusals', () => {
       const p = await draft();
       const d = await toDelivery(app, p.id, VENDORS.kangfu, ONE_STAIR);
       const itemId = d.contract!.items[0]!.id;
-      await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId, quantity: 3, evidence: ['x'] }, 409, 'EVENT_NOT_ALLOWED', 'DELIVERY_ABOVE_CONTRACT');
-      await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId: 'item-99', quantity: 1, evidence: ['x'] }, 409, 'EVENT_NOT_ALLOWED', 'UNKNOWN_ITEM');
+      const x = await a.upload(U.v1, 'x.pdf');
+      await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId, quantity: 3, evidence: [x] }, 409, 'EVENT_NOT_ALLOWED', 'DELIVERY_ABOVE_CONTRACT');
+      await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId: 'item-99', quantity: 1, evidence: [x] }, 409, 'EVENT_NOT_ALLOWED', 'UNKNOWN_ITEM');
       await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId, quantity: 1, evidence: [] }, 422, 'INVALID');
-      await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId, quantity: 1, evidence: ['x'], beneficiaryRef: 'not-a-beneficiary' }, 422, 'INVALID');
+      await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId, quantity: 1, evidence: [x], beneficiaryRef: 'not-a-beneficiary' }, 422, 'INVALID');
       await refused(U.c2, p.id, 'CONFIRM_RECEIPT', { itemId }, 409, 'EVENT_NOT_ALLOWED', 'ITEM_NOT_FULLY_DELIVERED');
       await refused(U.v1, p.id, 'REQUEST_ACCEPTANCE', {}, 409, 'EVENT_NOT_ALLOWED', 'ITEMS_NOT_CONFIRMED');
     });
@@ -354,10 +355,10 @@ describe('API refusals', () => {
       const low = await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 79.9, signatories: SIGNATORIES });
       expect(low.state).toBe('rectification');
       await refused(U.v1, p.id, 'RECTIFIED', { evidence: [] }, 422, 'INVALID');
-      expect((await a.ok(U.v1, p.id, 'RECTIFIED', { evidence: ['doc-fix'] })).state).toBe('acceptance');
+      expect((await a.ok(U.v1, p.id, 'RECTIFIED', { evidence: [await a.upload(U.v1, 'fix.pdf')] })).state).toBe('acceptance');
       const failed = await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: false, satisfactionPct: 100, signatories: SIGNATORIES, defects: '无法折叠' });
       expect(failed.state).toBe('rectification');
-      await a.ok(U.v1, p.id, 'RECTIFIED', { evidence: ['doc-fix-2'] });
+      await a.ok(U.v1, p.id, 'RECTIFIED', { evidence: [await a.upload(U.v1, 'fix-2.pdf')] });
       expect((await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 80, signatories: SIGNATORIES })).state).toBe('settlement');
     });
 

@@ -84,6 +84,7 @@ const ROUTES: Record<string, Case> = {
   'GET /api/v1/categories': { as: ['c1'] },
   'GET /api/v1/allocations': { as: [...staff, 'admin'] },
   'POST /api/v1/beneficiaries': { as: ['c1', 'street'] },
+  'POST /api/v1/documents': { as: ['v1', 'c1'] },
   'GET /api/v1/beneficiaries': { as: [...staff, 'admin'] },
   'POST /api/v1/_clock': { as: ['admin', 'district'] },
   // pages

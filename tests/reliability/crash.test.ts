@@ -98,5 +98,5 @@ describe.each(STORAGE_KINDS)('crash recovery on %s', (kind) => {
     const types = new Set(acked.map((a) => a.split(' ')[2]));
     expect([...types].sort()).toEqual(['$start', 'BUMP', 'MAIL', 'SUBMIT', 'WITHDRAW']);
     expect(events).toBeGreaterThanOrEqual(acked.length);
-  }, 120_000);
+  }, 300_000);
 });

@@ -65,6 +65,13 @@ export function api(app: TestApp) {
     async get(email: string | null, path: string, headers: Record<string, string> = {}): Promise<Response> {
       return app.http.get(`/api/v1${path}`).set({ ...(await auth(email)), ...headers });
     },
+    /** Uploads one file through POST /api/v1/documents (a pending document of the caller); its id. */
+    async upload(email: string, name: string, text = name): Promise<string> {
+      const bytes = Buffer.from(`%PDF-1.4\n% ${text} ${Math.random()}\n%%EOF\n`, 'latin1');
+      const res = await app.http.post('/api/v1/documents').set(await auth(email)).attach('file', bytes, { filename: name, contentType: 'application/pdf' });
+      if (res.status !== 201) throw new Error(`upload by ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.documents[0].id as string;
+    },
     async post(email: string | null, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
       return app.http.post(`/api/v1${path}`).set({ ...(await auth(email)), ...headers }).send(body as object);
     },
@@ -234,7 +241,7 @@ export async function deliverAll(app: TestApp, id: string, vendorId: string): Pr
   const a = api(app);
   const p = await a.project(U.c1, id);
   for (const item of p.contract!.items) {
-    await a.ok(VENDOR_USER[vendorId]!, id, 'RECORD_DELIVERY', { itemId: item.id, quantity: item.quantity, evidence: [`photo-${item.id}`] });
+    await a.ok(VENDOR_USER[vendorId]!, id, 'RECORD_DELIVERY', { itemId: item.id, quantity: item.quantity, evidence: [await a.upload(VENDOR_USER[vendorId]!, `photo-${item.id}.pdf`)] });
     await a.ok(U.c2, id, 'CONFIRM_RECEIPT', { itemId: item.id });
   }
   return a.ok(VENDOR_USER[vendorId]!, id, 'REQUEST_ACCEPTANCE');

@@ -4,6 +4,7 @@
 import express from 'express';
 import { page, requireRole } from '../render.js';
 import type { Deps } from '../../deps.js';
+import { servedFilename } from '../../documents/filename.js';
 
 function disposition(kind: 'inline' | 'attachment', filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
@@ -15,7 +16,7 @@ export function documentRoutes(deps: Deps): express.Router {
   r.get('/documents/:id', requireRole(), page(async (req, res) => {
     const { meta, file } = await deps.services.documents.open(req.user!, String(req.params.id));
     res.setHeader('Content-Type', meta.mime);
-    res.setHeader('Content-Disposition', disposition(meta.mime.startsWith('image/') ? 'inline' : 'attachment', meta.filename));
+    res.setHeader('Content-Disposition', disposition(meta.mime.startsWith('image/') ? 'inline' : 'attachment', servedFilename(meta.filename, meta.mime)));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
     // content-addressed: the bytes behind an id never change, but the reader's right may

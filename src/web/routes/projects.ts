@@ -24,7 +24,7 @@ export function pageCtx(req: Request, res: Response): PageCtx {
 export function typedValues(body: FormBody): Values {
   const out: Values = {};
   for (const [k, v] of Object.entries(body ?? {})) {
-    if (k === '_csrf' || k === 'expectedVersion') continue;
+    if (k === '_csrf' || k === 'expectedVersion' || k === 'pendingDocuments') continue;
     if (typeof v === 'string') out[k] = v.slice(0, 20_000);
     else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string').slice(0, 200);
   }
@@ -50,6 +50,24 @@ const Version = {
     throw new InvalidError('expectedVersion must be a version number', { fields: { expectedVersion: 'validation.integer' } });
   },
 };
+
+/**
+ * The uploads a refused form already made, carried back in hidden `pendingDocuments` inputs as
+ * "field:id" (the service checks each id is the sender's before it is used).
+ */
+function pendingOf(body: FormBody): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const raw = body.pendingDocuments;
+  for (const v of (Array.isArray(raw) ? raw : [raw]).slice(0, 50)) {
+    if (typeof v !== 'string') continue;
+    const m = /^(evidence|minutesFile|attachments):([0-9a-f]{64})$/.exec(v);
+    if (m && !(out[m[1]!] ??= []).includes(m[2]!)) out[m[1]!]!.push(m[2]!);
+  }
+  return out;
+}
+
+const merged = (a: Record<string, string[]>, b: Record<string, string[]>) =>
+  Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, [...new Set([...(a[k] ?? []), ...(b[k] ?? [])])]]));
 
 export function projectRoutes(deps: Deps): express.Router {
   const { services } = deps;
@@ -98,13 +116,16 @@ export function projectRoutes(deps: Deps): express.Router {
     const ctx = pageCtx(req, res);
     const user = req.user!;
     let body: FormBody = (req.body ?? {}) as FormBody;
+    // uploads made for this form (earlier tries and this one): shown again if the event is refused
+    let pending: Record<string, string[]> = {};
     try {
       const files = await parseUpload(req, res);
       body = (req.body ?? {}) as FormBody;
+      pending = pendingOf(body);
       const expectedVersion = Version.parse(body.expectedVersion);
-      // Files first (content-addressed, harmless if the event is then refused), then the event.
-      const stored = files.length ? await services.documents.storeForProject(user, id, files) : {};
-      const { payload, errors } = toPayload(spec, body, stored);
+      // Files first, as pending uploads linked to nothing; the accepted event links them.
+      if (files.length) pending = merged(pending, await services.documents.storeForProject(user, id, files));
+      const { payload, errors } = toPayload(spec, body, pending);
       if (Object.keys(errors).length) {
         const schema = validateEvent({ type, ...payload });
         throw invalid(errors, schema.ok ? {} : schema.fields);
@@ -116,7 +137,7 @@ export function projectRoutes(deps: Deps): express.Router {
       if (!isAppError(err) || err.status >= 500 || err.status === 401) throw err;
       // A stale or refused form comes back with the user's input and the reasons (never a blank page).
       const data = await loadProjectPage(services, user, id);
-      render(req, res, 'pages/projects/detail', detailView(ctx, data, { type, values: typedValues(body), err }), err.status);
+      render(req, res, 'pages/projects/detail', detailView(ctx, data, { type, values: typedValues(body), err, pending }), err.status);
     }
   }));
 
