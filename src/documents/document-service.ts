@@ -6,6 +6,7 @@
 // transaction (projects/project-repo.ts syncReadModel); a refused event links nothing, and what
 // nothing links within 24 hours is swept away. A document may be read by its uploaders and by anyone
 // who may see it on a project it is linked to. Each user has a quota of pending bytes and a rate.
+import { cleanFilename } from './filename.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -48,14 +49,6 @@ export function sniffMime(buf: Buffer): DocumentMime | null {
   if (buf.length >= 8 && buf.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   if (buf.length >= 12 && buf.subarray(0, 4).toString('latin1') === 'RIFF' && buf.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
   return null;
-}
-
-/** A file name safe to show and to put in Content-Disposition: no path, no control characters. */
-export function cleanFilename(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex -- removing control characters from file names is the point
-  const clean = base.replace(/[\u0000-\u001f\u007f"<>]/g, '').trim().slice(0, 200);
-  return clean || 'document';
 }
 
 export interface UploadedFile {

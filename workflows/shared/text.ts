@@ -26,7 +26,7 @@ export const TEXT_KEYS = [
 ] as const;
 export type TextKey = (typeof TEXT_KEYS)[number];
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- refusing control characters is what this pattern is for
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Characters that print nothing: zero-width space/non-joiner/joiner, word joiner and invisible operators, BOM, soft hyphen, Mongolian vowel separator, plus white space. */

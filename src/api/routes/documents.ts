@@ -4,7 +4,8 @@
 import express from 'express';
 import type { Deps } from '../../deps.js';
 import { InvalidError } from '../../errors.js';
-import { cleanFilename, sniffMime } from '../../documents/document-service.js';
+import { sniffMime } from '../../documents/document-service.js';
+import { cleanFilename } from '../../documents/filename.js';
 import { parseApiUpload } from '../../documents/upload.js';
 import { h } from '../handler.js';
 
