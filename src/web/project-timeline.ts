@@ -12,9 +12,6 @@ import type { DocumentMeta } from '../documents/document-service.js';
 import { isDocumentId, referencedDocuments } from '../documents/document-service.js';
 import { GRADES } from '../../workflows/project/index.js';
 
-/** A history row as the presenter gives it (sealed rows already removed for sealed readers). */
-export type HistoryEntry = PresentedHistoryRow;
-
 export interface TimelineRefs {
   vendorName(id: string): string;
   itemName(id: string): string;
@@ -71,7 +68,7 @@ function who(lang: Lang, actor: { id: string; role: string }, refs: TimelineRefs
   return `${name ?? actor.id}（${t(lang, `projects.userRoles.${actor.role}`)}）`;
 }
 
-export function timelineView(lang: Lang, history: HistoryEntry[], refs: TimelineRefs) {
+export function timelineView(lang: Lang, history: PresentedHistoryRow[], refs: TimelineRefs) {
   return history.map((h) => {
     const moved = h.from !== null && h.from !== h.to;
     return {

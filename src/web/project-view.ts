@@ -11,7 +11,7 @@ import { maskAddress } from '../beneficiaries/mask.js';
 import { NEW_PROJECT_FORM, formSpec, type FormSpec } from './project-forms.js';
 import { GRADES, TRANCHES } from '../../workflows/project/index.js';
 import { anchorsOf, errorState, formFields, reasonText, type Options, type Values } from './project-form-view.js';
-import { documentIds, timelineView, type HistoryEntry } from './project-timeline.js';
+import { documentIds, timelineView } from './project-timeline.js';
 import { stateLabel, statechartModel } from './statechart.js';
 
 export interface PageCtx {
@@ -48,7 +48,7 @@ export async function loadProjectPage(services: Services, user: User, id: string
   // Beneficiaries to choose from when recording a delivery: masked for vendors (no personal data).
   const mayDeliver = project.allowedEvents.some((e) => e.type === 'RECORD_DELIVERY' && e.allowed);
   const beneficiaries = mayDeliver ? await services.beneficiaries.list(user, project.communityId, 'delivery-form') : [];
-  return { project, history: history as HistoryEntry[], vendors, communities, streets, categories, documents, users, beneficiaries };
+  return { project, history, vendors, communities, streets, categories, documents, users, beneficiaries };
 }
 
 export type ProjectPageData = Awaited<ReturnType<typeof loadProjectPage>>;
