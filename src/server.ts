@@ -1,4 +1,4 @@
-// config → deps → listen → workers → graceful shutdown.
+// config → deps → listen → workers (timers, outbox, the sweep of unlinked uploads) → graceful shutdown.
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -27,7 +27,7 @@ export async function startServer(config: Config, opts: { withWorkers?: boolean 
   const url = `http://localhost:${port}`;
   const workers = opts.withWorkers === false
     ? { stop: async () => undefined, tick: async () => undefined }
-    : startWorkers({ timers: deps.timers, outbox: deps.outbox, pollMs: config.workerPollMs, logger: deps.logger });
+    : startWorkers(workerJobs(deps));
 
   deps.logger.info({ url, database: config.database.client, clock: config.clock, smtp: Boolean(config.smtpUrl) }, 'weishishi is serving');
   if (!config.smtpUrl) deps.logger.warn('SMTP_URL is not set: e-mails wait in the outbox (see /admin/outbox)');
@@ -48,9 +48,18 @@ export async function startServer(config: Config, opts: { withWorkers?: boolean 
   return { deps, server, workers, url, stop };
 }
 
+/** What the workers run: due timers, the outbox (with SMTP), and the hourly sweep of unlinked uploads. */
+function workerJobs(deps: Deps): Parameters<typeof startWorkers>[0] {
+  const { documents } = deps.services;
+  return {
+    timers: deps.timers, outbox: deps.outbox, pollMs: deps.config.workerPollMs, logger: deps.logger,
+    sweep: { clock: deps.clock, run: () => documents.sweep() },
+  };
+}
+
 export async function runWorkersOnly(config: Config): Promise<{ stop(): Promise<void> }> {
   const deps = await createDeps(config);
-  const workers = startWorkers({ timers: deps.timers, outbox: deps.outbox, pollMs: config.workerPollMs, logger: deps.logger });
+  const workers = startWorkers(workerJobs(deps));
   deps.logger.info('weishishi workers running');
   return {
     async stop() {

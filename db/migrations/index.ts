@@ -10,6 +10,9 @@ import * as waitingAndPublic from './20261202120000_waiting_and_public.js';
 import * as historyWorkflowVersion from './20261203120000_history_workflow_version.js';
 import * as requestLimits from './20261203140000_request_limits.js';
 import * as pendingDocuments from './20261204120000_pending_documents.js';
+import * as idNumberRegistry from './20261205120000_id_number_registry.js';
+import * as groupsAndBudgetYear from './20261205130000_groups_and_budget_year.js';
+import * as communityPhone from './20261205140000_community_phone.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -23,6 +26,9 @@ const migrations: Record<string, Migration> = {
   '20261203120000_history_workflow_version': historyWorkflowVersion,
   '20261203140000_request_limits': requestLimits,
   '20261204120000_pending_documents': pendingDocuments,
+  '20261205120000_id_number_registry': idNumberRegistry,
+  '20261205130000_groups_and_budget_year': groupsAndBudgetYear,
+  '20261205140000_community_phone': communityPhone,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

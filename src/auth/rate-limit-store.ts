@@ -1,6 +1,8 @@
 // The one limiter's counts, in the database (`rate_limits`), so every process shares them and a
 // restart keeps them. Each change is one transaction under the row's lock (PostgreSQL: the row is
-// created if missing, then locked FOR UPDATE; SQLite: transactions begin IMMEDIATE).
+// created if missing, then locked FOR UPDATE; SQLite: transactions begin IMMEDIATE). Rows whose
+// windows and waits are long over are pruned by the limiter as it writes (pruneLimits).
+import type { Knex } from 'knex';
 import { isPostgres, type Db, type Trx } from '../lib/db.js';
 
 export interface LimitRow {
@@ -49,7 +51,15 @@ export async function updateLimit<T>(
   });
 }
 
-/** Rows nobody has touched since `before` count for nothing any more. */
-export async function pruneLimits(db: Db, before: string): Promise<number> {
-  return db('rate_limits').where('updated_at', '<', before).delete();
+/**
+ * Deletes up to `limit` rows that count for nothing any more: untouched since `before` (the limiter
+ * picks a time after which every window a row could belong to is over) and refusing nothing at
+ * `now`. Answers how many it deleted. The conditions are checked again on the row the delete finds
+ * (PostgreSQL re-reads a row another transaction changed meanwhile), so a row written since the
+ * batch was chosen stays.
+ */
+export async function pruneLimits(db: Db, opts: { before: string; now: string; limit: number }): Promise<number> {
+  const stale = (q: Knex.QueryBuilder): Knex.QueryBuilder =>
+    q.where('updated_at', '<', opts.before).andWhere((w) => w.whereNull('blocked_until').orWhere('blocked_until', '<=', opts.now));
+  return stale(db('rate_limits').whereIn('key', stale(db('rate_limits').select('key')).orderBy('updated_at').limit(opts.limit))).delete();
 }

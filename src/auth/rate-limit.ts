@@ -8,11 +8,15 @@
 // - A device that signed in to the account before (device-cookie.ts) has its own count instead of
 //   the account's, so a burst from elsewhere does not delay the owner. The address limit still holds.
 // - Objections from the public: `perAddress` per window per address, through the page and the API.
+// - Rows that count for nothing any more (a whole window past the longest window, no wait owed) are
+//   deleted as the limiter writes: a bounded batch at most every PRUNE_EVERY_MS of its clock, and
+//   again at the next write while batches come back full, so the table does not grow with every
+//   address and account that ever failed.
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
 import { RateLimitedError, isAppError } from '../errors.js';
 import { deviceCookieName, issueDeviceCookie, normaliseEmail, verifyDeviceCookie, type DeviceCookie } from './device-cookie.js';
-import { readLimits, updateLimit, type LimitRow } from './rate-limit-store.js';
+import { pruneLimits, readLimits, updateLimit, type LimitRow } from './rate-limit-store.js';
 
 export interface LoginLimits {
   /** Failures per account that cost no delay. */
@@ -32,6 +36,11 @@ export const DEFAULT_OBJECTION_LIMITS: ObjectionLimits = { perAddress: 10, windo
 
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 60_000;
+
+/** How often, on the limiter's clock, a write also prunes rows that count for nothing. */
+export const PRUNE_EVERY_MS = 10 * 60_000;
+/** The most rows one prune deletes (a write never waits on a long delete). */
+export const PRUNE_BATCH = 500;
 
 /** The wait after the `failures`-th failure: nothing up to `free`, then 1 s, doubling, capped at 60 s. */
 export function accountDelayMs(failures: number, free: number): number {
@@ -65,6 +74,28 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   const login: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...deps.login };
   const objections: ObjectionLimits = { ...DEFAULT_OBJECTION_LIMITS, ...deps.objections };
 
+  // A row untouched for this long counts for nothing: every window is measured from a time no later
+  // than its updated_at, and no wait (blocked_until, checked apart) is longer than the window. Twice
+  // the longest window, so what is pruned is long over.
+  const keepMs = 2 * Math.max(login.windowMs, objections.windowMs, MAX_DELAY_MS);
+  let nextPrune = 0;
+
+  /** One batch of rows that count for nothing deleted; answers how many. */
+  async function prune(now = clock.now().getTime()): Promise<number> {
+    return pruneLimits(db, { before: new Date(now - keepMs).toISOString(), now: new Date(now).toISOString(), limit: PRUNE_BATCH });
+  }
+
+  /** With each write: a prune when one is due (a full batch leaves the next one due at once). */
+  async function pruneIfDue(now: number): Promise<void> {
+    if (now < nextPrune) return;
+    nextPrune = now + PRUNE_EVERY_MS;
+    try {
+      if ((await prune(now)) >= PRUNE_BATCH) nextPrune = now;
+    } catch {
+      // housekeeping never fails the request it rides on; the next due write tries again
+    }
+  }
+
   /** A fixed window: counts from its first hit for windowMs. */
   const windowEnds = (row: LimitRow, windowMs: number) => Date.parse(row.windowStart) + windowMs;
 
@@ -88,6 +119,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   /** Counts a failure against the address and the account (or device); answers the wait it now owes. */
   async function countFailure(k: ReturnType<typeof keys>, now: number): Promise<number> {
     const at = new Date(now).toISOString();
+    await pruneIfDue(now);
     await updateLimit(db, k.address, (row) => ({
       row: row && windowEnds(row, login.windowMs) > now
         ? { ...row, count: row.count + 1, updatedAt: at }
@@ -108,6 +140,8 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   return {
     login,
     objections,
+    /** Deletes one batch (PRUNE_BATCH) of rows whose windows and waits are long over; answers how many. */
+    prune: () => prune(),
     /** The name of the cookie that marks a device known to this account. */
     deviceCookieName: (email: string) => deviceCookieName(secret, email),
 
@@ -136,6 +170,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     async objection(address: string): Promise<void> {
       const now = clock.now().getTime();
       const at = new Date(now).toISOString();
+      await pruneIfDue(now);
       const wait = await updateLimit(db, `objection-ip:${address}`, (row) => {
         const open = row && windowEnds(row, objections.windowMs) > now;
         if (row && open && row.count >= objections.perAddress) return { row, result: windowEnds(row, objections.windowMs) - now };

@@ -76,17 +76,28 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
   async function register(user: User, input: unknown, q: Queryable = db, id = randomUUID()): Promise<BeneficiaryView> {
     if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff register beneficiaries', { reasons: [{ code: 'WRONG_ROLE' }] });
     const b = parseOr422(BeneficiarySchema, input, 'invalid beneficiary');
-    // One person, one registration in the whole deployment. The answer does not say which
-    // community holds the number (that would disclose where a person is registered).
-    if (await q('beneficiaries').whereRaw(`${NORMAL_ID_SQL} = ?`, [b.idNumber]).first('id')) {
-      throw new ConflictError('ID number already registered', { fields: { idNumber: 'validation.idNumberTaken' } });
-    }
-    await q('beneficiaries').insert({
-      id, community_id: user.communityId, name: b.name, id_number: b.idNumber, phone: b.phone ?? null, address: b.address,
-      disability_type: b.disabilityType ?? null, disability_level: b.disabilityLevel ?? null, household_size: b.householdSize ?? null,
-      created_by: user.id, created_at: clock.now().toISOString(),
+    // One person, one registration in the whole deployment, held by the registry's primary key
+    // (beneficiary_id_numbers), so two concurrent registrations cannot both pass. The beneficiary
+    // and its registry row are written together (a savepoint inside a caller's transaction): a
+    // number already held leaves nothing behind. The answer does not say which community holds
+    // the number (that would disclose where a person is registered).
+    return q.transaction(async (trx) => {
+      await trx('beneficiaries').insert({
+        id, community_id: user.communityId, name: b.name, id_number: b.idNumber, phone: b.phone ?? null, address: b.address,
+        disability_type: b.disabilityType ?? null, disability_level: b.disabilityLevel ?? null, household_size: b.householdSize ?? null,
+        created_by: user.id, created_at: clock.now().toISOString(),
+      });
+      // ON CONFLICT DO NOTHING rather than catching the driver's unique-violation error: no error
+      // codes that differ by driver, and a PostgreSQL transaction is not left aborted. On PostgreSQL
+      // the insert waits for a concurrent, uncommitted holder of the key and then skips; the read
+      // after it (a new statement) sees who holds the number.
+      await trx('beneficiary_id_numbers').insert({ id_number_key: b.idNumber, beneficiary_id: id }).onConflict('id_number_key').ignore();
+      const holder = await trx('beneficiary_id_numbers').where({ id_number_key: b.idNumber }).first('beneficiary_id');
+      if (holder?.beneficiary_id !== id) {
+        throw new ConflictError('ID number already registered', { fields: { idNumber: 'validation.idNumberTaken' } });
+      }
+      return view((await trx('beneficiaries').where({ id }).first())!, true);
     });
-    return view((await q('beneficiaries').where({ id }).first())!, true);
   }
 
   /** One beneficiary as this user may see them; an unmasked read is logged with its purpose. */

@@ -214,6 +214,19 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     return { meta, file: path.join(uploadDir, id) };
   }
 
+  /**
+   * Of these ids, the documents this user uploaded (a refused page form carries its uploads back in
+   * hidden inputs, and a second try may use them without sending the files again). Someone else's
+   * upload, or one the sweep deleted, is not among them.
+   */
+  async function uploadsOf(user: User, ids: string[]): Promise<Map<string, DocumentMeta>> {
+    const wanted = [...new Set(ids.filter(isDocumentId))];
+    if (wanted.length === 0) return new Map();
+    const rows = await db('documents as d').join('document_uploads as u', 'u.document_id', 'd.id')
+      .where('u.user_id', user.id).whereIn('d.id', wanted).select('d.*');
+    return new Map(rows.map((r: Record<string, unknown>) => [r.id as string, toMeta(r)]));
+  }
+
   /** Names and types of documents by id, for timelines (only ids that exist). */
   async function describe(ids: string[]): Promise<Map<string, DocumentMeta>> {
     const wanted = [...new Set(ids.filter(isDocumentId))];
@@ -222,7 +235,7 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     return new Map(rows.map((r) => [r.id as string, toMeta(r)]));
   }
 
-  return { store, storeForProject, sweep, open, describe, pendingBytes };
+  return { store, storeForProject, sweep, open, describe, uploadsOf, pendingBytes };
 }
 
 export type DocumentService = ReturnType<typeof createDocumentService>;

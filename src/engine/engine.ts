@@ -306,7 +306,7 @@ export function createEngine(deps: EngineDeps) {
     explain,
     explainSnapshot,
     get,
-    history: (instanceId: string) => store.listHistory(db, instanceId),
+    history: (instanceId: string, q: Queryable = db) => store.listHistory(q, instanceId),
     definition,
     load,
     rebuildDescriptions,

@@ -1,5 +1,9 @@
-// Runs the timer and outbox workers in a loop until stopped. One pass at a time, never overlapping;
-// stop() waits for the pass under way, so a graceful shutdown never cuts a transaction.
+// Runs the timer and outbox workers in a loop until stopped, and the housekeeping that runs less
+// often: the sweep of pending uploads nothing linked within 24 hours, once an hour on the injected
+// clock (a ManualClock in tests and the sandbox, so an hour passes without waiting for one). One
+// pass at a time, never overlapping; stop() waits for the pass under way, so a graceful shutdown
+// never cuts a transaction.
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { OutboxWorker } from './outbox.js';
 import type { TimerWorker } from './timers.js';
@@ -10,21 +14,52 @@ export interface RunningWorkers {
   tick(): Promise<void>;
 }
 
-export function startWorkers(opts: { timers: TimerWorker; outbox?: OutboxWorker; pollMs: number; logger: Logger }): RunningWorkers {
+/** How often the pending-upload sweep runs, on the workers' clock. */
+export const SWEEP_EVERY_MS = 60 * 60 * 1000;
+
+export interface SweepJob {
+  /** The clock the uploads are stamped with (the engine's). */
+  clock: Clock;
+  /** Deletes what nothing linked in time; answers how many (documents/document-service.ts sweep). */
+  run(): Promise<number>;
+  /** SWEEP_EVERY_MS unless given. */
+  everyMs?: number;
+}
+
+export function startWorkers(opts: { timers: TimerWorker; outbox?: OutboxWorker | undefined; sweep?: SweepJob | undefined; pollMs: number; logger: Logger }): RunningWorkers {
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
   let handle: NodeJS.Timeout | undefined;
+  let lastSweep: number | undefined;
 
+  /** Each job on its own: one that fails does not keep the others from running. */
   async function pass(): Promise<void> {
     try {
       const t = await opts.timers.runDue(500);
       if (t.fired || t.skipped) opts.logger.info(t, 'timers fired');
-      if (opts.outbox) {
+    } catch (err) {
+      opts.logger.error({ err }, 'timer pass failed');
+    }
+    if (opts.outbox) {
+      try {
         const o = await opts.outbox.runOnce(50);
         if (o.sent || o.failed || o.dead) opts.logger.info(o, 'outbox pass');
+      } catch (err) {
+        opts.logger.error({ err }, 'outbox pass failed');
       }
-    } catch (err) {
-      opts.logger.error({ err }, 'worker pass failed');
+    }
+    if (opts.sweep) {
+      const now = opts.sweep.clock.now().getTime();
+      // the first pass sweeps; then once every hour of the clock (a failed sweep waits its hour too)
+      if (lastSweep === undefined || now - lastSweep >= (opts.sweep.everyMs ?? SWEEP_EVERY_MS)) {
+        lastSweep = now;
+        try {
+          const deleted = await opts.sweep.run();
+          if (deleted) opts.logger.info({ deleted }, 'unlinked uploads swept');
+        } catch (err) {
+          opts.logger.error({ err }, 'upload sweep failed');
+        }
+      }
     }
   }
 

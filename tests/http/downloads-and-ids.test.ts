@@ -1,12 +1,29 @@
 // Issue 9 item 9 (non-text parts): served filenames, Chinese validation messages, one ID number per deployment.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { migrationSource } from '../../db/migrations/index.js';
+import { createBeneficiaryService } from '../../src/beneficiaries/beneficiaries.js';
 import { servedFilename } from '../../src/documents/filename.js';
+import { migrateLatest } from '../../src/lib/db.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { STORAGE_KINDS } from '../support/db.js';
 import { api, goodsProject, U } from '../support/lifecycle.js';
 import { agentFor, csrfOf } from './pages-helpers.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(48, 7)]);
 const person = (idNumber: string) => ({ name: '测试人', idNumber, address: '珠海市香洲区测试路1号' });
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/** A valid 18-digit ID number from 17 digits (its check character appended). */
+const withCheck = (body: string) => `${body}${'10X98765432'[ID_WEIGHTS.reduce((s, w, i) => s + w * Number(body[i]), 0) % 11]}`;
+/** The n-th valid ID number of a test's own series (prefix: 6 digits), distinct from the demo's. */
+const idNo = (prefix: string, n: number) => withCheck(`${prefix}19900101${String(n).padStart(3, '0')}`);
+/** The k-th number of the series whose check character is X (so upper and lower case differ). */
+function idNoX(prefix: string, k: number): string {
+  for (let n = 0, seen = 0; ; n++) {
+    const id = idNo(prefix, n);
+    if (id.endsWith('X') && seen++ === k) return id;
+  }
+}
 
 describe('downloads and ID numbers (issue 9 item 9)', () => {
   let app: TestApp;
@@ -91,4 +108,121 @@ describe('downloads and ID numbers (issue 9 item 9)', () => {
     expect(JSON.stringify(dups)).not.toContain(full.slice(0, 10));
     expect(await count()).toBe(n0 + 1);
   });
+});
+
+// The registry (beneficiary_id_numbers) makes one registration per ID number a database rule, on
+// every driver: concurrent registrations cannot both pass, and duplicates stored before the rule
+// survive its migration and are still listed for verify.
+describe.each(STORAGE_KINDS)('one registration per ID number on %s', (kind) => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  const holders = async (a: TestApp, idNumber: string) =>
+    (await a.deps.db('beneficiaries').select('id', 'id_number')).filter((r) => String(r.id_number).replace(/\s+/g, '').toUpperCase() === idNumber);
+
+  it('when the same ID number is registered concurrently, then exactly one answer is 201 and every other 409, and one beneficiary holds it', async () => {
+    app = await createTestApp({ kind });
+    const a = app;
+    const tokens = [await a.token(U.c1), await a.token(U.c3), await a.token(U.c1), await a.token(U.c3)];
+    for (let round = 0; round < 4; round++) {
+      const idNumber = idNoX('440403', round);
+      // the same number in the forms people type it: spaced, lower-case x, as is
+      const forms = [idNumber, idNumber.toLowerCase(), `${idNumber.slice(0, 6)} ${idNumber.slice(6)}`, idNumber];
+      const answers = await Promise.all(tokens.map((t, i) => a.http.post('/api/v1/beneficiaries').set('authorization', `Bearer ${t}`).send(person(forms[i]!))));
+      expect(answers.map((r) => r.status).sort(), JSON.stringify(answers.map((r) => r.body))).toEqual([201, 409, 409, 409]);
+      for (const r of answers.filter((x) => x.status === 409)) {
+        expect(r.body.error.fields.idNumber).toBeDefined();
+        expect(JSON.stringify(r.body)).not.toMatch(/lianhua|yuehai|莲花|粤海|cm-/);
+      }
+      const won = answers.find((r) => r.status === 201)!.body.beneficiary.id as string;
+      expect((await holders(a, idNumber)).map((r) => r.id)).toEqual([won]);
+      expect(await a.deps.db('beneficiary_id_numbers').where({ id_number_key: idNumber }).first()).toEqual({ id_number_key: idNumber, beneficiary_id: won });
+    }
+    expect(await a.deps.services.beneficiaries.duplicateIdNumbers()).toEqual([]);
+  }, 60_000);
+
+  // better-sqlite3 is synchronous: a second connection waiting for the write lock would block the
+  // event loop that must commit the first. The asynchronous drivers show the race step by step.
+  it.skipIf(kind === 'better-sqlite3')('when a registration waits on another, uncommitted registration of the same number, then it answers 409 once that commits', async () => {
+    app = await createTestApp({ kind });
+    const a = app;
+    const idNumber = idNo('440404', 1);
+    const other = a.t.reopen(); // a second process, in effect
+    const c1 = (await a.deps.services.users.findByEmail(U.c1))!;
+    const token = await a.token(U.c3); // before the lock is taken: signing in writes
+    const trx = await other.transaction();
+    let settled = false;
+    let pending: Promise<{ status: number; body: unknown }> | undefined;
+    let held: { id: string };
+    try {
+      held = await createBeneficiaryService({ db: other, clock: a.clock }).register(c1, person(idNumber), trx);
+      pending = a.http.post('/api/v1/beneficiaries').set('authorization', `Bearer ${token}`).send(person(idNumber)).then((r) => {
+        settled = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(settled).toBe(false); // waiting on the uncommitted holder, not answered from a stale read
+      await trx.commit();
+    } finally {
+      if (!trx.isCompleted()) await trx.rollback();
+    }
+    const res = await pending;
+    expect(res.status, JSON.stringify(res.body)).toBe(409);
+    expect((await holders(a, idNumber)).map((r) => r.id)).toEqual([held.id]);
+  }, 60_000);
+
+  it('when the registry migration runs on a database already holding duplicates, then it succeeds, keeps them all, gives each number to its oldest holder, and verify still lists them', async () => {
+    app = await createTestApp({ kind });
+    const a = app;
+    const db = a.deps.db;
+    const schema = a.t.cfg.client === 'pg' ? a.t.cfg.schema : undefined;
+    // only this migration is undone and applied again (later ones stay, whatever they are)
+    const opts = { migrationSource, name: '20261205120000_id_number_registry', ...(schema ? { schemaName: schema } : {}) };
+    const t1 = await a.token(U.c1);
+    const dupNumber = idNoX('440405', 0);
+    const first = await a.http.post('/api/v1/beneficiaries').set('authorization', `Bearer ${t1}`).send(person(dupNumber));
+    expect(first.status).toBe(201);
+    // Back to the schema before the registry, and duplicates stored the way they were before the rule.
+    const [, undone] = (await db.migrate.down(opts)) as [unknown, string[]];
+    expect(undone.map((n) => String(n))).toEqual(['20261205120000_id_number_registry']);
+    const row = await db('beneficiaries').where({ id: first.body.beneficiary.id }).first();
+    const later = (min: number) => new Date(Date.parse(row.created_at as string) + min * 60_000).toISOString();
+    const earlier = new Date(Date.parse(row.created_at as string) - 60_000).toISOString();
+    // (id_number is varchar(18): a number stored with a space could only be a shorter one; case is what varies)
+    const dups = [
+      { ...row, id: '00000000-0000-4000-8000-00000000d0c2', community_id: 'cm-yuehai', id_number: dupNumber.toLowerCase(), created_at: later(1) },
+      { ...row, id: '00000000-0000-4000-8000-00000000d0c3', community_id: 'cm-yuehai', id_number: dupNumber, created_at: later(2) },
+    ];
+    // a second number whose oldest holder was stored in lower case, its later duplicate normalised
+    const second = idNoX('440405', 1);
+    const oldest = { ...row, id: '00000000-0000-4000-8000-00000000d0c4', id_number: second.toLowerCase(), created_at: earlier };
+    const younger = { ...row, id: '00000000-0000-4000-8000-00000000d0c5', id_number: second, created_at: later(3) };
+    await db('beneficiaries').insert([...dups, oldest, younger]);
+    const before = Number((await db('beneficiaries').count({ n: '*' }).first())?.n);
+
+    await migrateLatest(db, a.t.cfg);
+
+    expect(Number((await db('beneficiaries').count({ n: '*' }).first())?.n)).toBe(before);
+    const registry = await db('beneficiary_id_numbers').select('id_number_key', 'beneficiary_id');
+    // every stored number registered once, held by its oldest beneficiary
+    expect(registry).toHaveLength(before - 3);
+    expect(registry).toEqual(expect.arrayContaining([
+      { id_number_key: dupNumber, beneficiary_id: first.body.beneficiary.id },
+      { id_number_key: second, beneficiary_id: oldest.id },
+    ]));
+    const groups = (await a.deps.services.beneficiaries.duplicateIdNumbers()).map((g) => g.map((b) => b.id).sort()).sort((x, y) => x[0]!.localeCompare(y[0]!));
+    expect(groups).toEqual([[first.body.beneficiary.id as string, dups[0]!.id, dups[1]!.id].sort(), [oldest.id, younger.id]].sort((x, y) => x[0]!.localeCompare(y[0]!)));
+    // and the numbers stay taken
+    for (const n of [dupNumber, second]) {
+      const again = await a.http.post('/api/v1/beneficiaries').set('authorization', `Bearer ${await a.token(U.c3)}`).send(person(n));
+      expect(again.status).toBe(409);
+    }
+    // the migration undoes cleanly too, the duplicates untouched
+    await db.migrate.down(opts);
+    expect(Number((await db('beneficiaries').count({ n: '*' }).first())?.n)).toBe(before);
+    await migrateLatest(db, a.t.cfg);
+  }, 60_000);
 });

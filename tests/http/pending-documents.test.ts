@@ -1,16 +1,29 @@
 // Issue 9, items 3 and 4, on the real database: every document an event names must be one the
 // sender may use; uploads are pending until an accepted event links them; a refused event links
-// nothing; a refused page form keeps its uploads; the sweep deletes what nothing linked in 24 h;
-// and each user's pending quota and upload rate hold at their limits.
+// nothing; a refused page form keeps its uploads (its own only) for a second try without the files;
+// the sweep deletes what nothing linked in 24 h; and each user's pending quota and upload rate hold at their limits.
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { api, goodsProject, toDelivery, U, VENDORS, type Api } from '../support/lifecycle.js';
-import { agentFor } from './pages-helpers.js';
+import { agentFor, type Agent } from './pages-helpers.js';
 
 const UPLOAD_DIR = `/tmp/wss-test-uploads-pending-${process.pid}`;
 const pdf = (text: string, pad = 0) => Buffer.concat([Buffer.from(`%PDF-1.4\n% ${text}\n`, 'latin1'), Buffer.alloc(pad, 0x20)]);
 const links = (app: TestApp, doc: string) => app.deps.db('document_links').where({ document_id: doc }).select('project_id');
+const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
+const unescape = (s: string) => s.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=').replace(/&#x27;/g, "'").replace(/&quot;/g, '"');
+
+/** A page's form for `type`: where it posts (with its CSRF token in the query, as the browser does) and its version. */
+function formOf(html: string, type: string): { action: string; version: string } {
+  const form = new RegExp(`<form method="post" action="([^"]+)" id="form-${type}"[^>]*>([\\s\\S]*?)</form>`).exec(html);
+  if (!form) throw new Error(`no ${type} form on the page`);
+  return { action: unescape(form[1]!), version: /name="expectedVersion" value="(\d+)"/.exec(form[2]!)![1]! };
+}
+
+/** The hidden inputs a re-rendered form carries its uploads in. */
+const carried = (html: string) => [...html.matchAll(/name="pendingDocuments" value="([^"]+)"/g)].map((m) => m[1]!);
 
 describe('document references and pending uploads', () => {
   let app: TestApp;
@@ -71,6 +84,72 @@ describe('document references and pending uploads', () => {
     // RECTIFIED-style evidence sent by another user: c1 may reuse a document it sees on its project
     const history = await a.get(U.c1, `/projects/${delivery}/history`);
     expect(JSON.stringify(history.body)).toContain(right);
+  });
+
+  it('when a RECORD_DELIVERY page form with a PDF is refused, then it comes back with the upload kept, and a second try without the file links it', async () => {
+    const p = await a.create(U.c1, goodsProject({ title: '表单重试测试' }));
+    const d = await toDelivery(app, p.id, VENDORS.kangfu, goodsProject().items);
+    const itemId = d.contract!.items[0]!.id;
+    const version = (await a.project(U.c1, p.id)).version;
+    const vendor: Agent = await agentFor(app, U.v1);
+    const photo = pdf('delivery on a phone');
+    const doc = sha256(photo);
+
+    // more than the contract holds: the workflow refuses it (409), the file uploaded, pending and linked to nothing
+    const first = formOf((await vendor.get(`/projects/${p.id}`)).text, 'RECORD_DELIVERY');
+    const refused = await vendor.post(first.action)
+      .field('expectedVersion', first.version).field('itemId', itemId).field('quantity', '99')
+      .attach('evidence', photo, { filename: '交付照片.pdf', contentType: 'application/pdf' });
+    expect(refused.status).toBe(409);
+    expect(carried(refused.text)).toEqual([`evidence:${doc}`]);
+    expect(refused.text).toContain('已上传，无需再次选择');
+    expect(refused.text).toContain('<li>交付照片.pdf</li>');
+    expect(await app.deps.db('document_uploads').where({ document_id: doc }).pluck('user_id')).toHaveLength(1);
+    expect(await links(app, doc)).toEqual([]);
+    expect((await a.project(U.c1, p.id)).version).toBe(version);
+
+    // the corrected form, with the hidden input and no file: accepted, and the document linked
+    const again = formOf(refused.text, 'RECORD_DELIVERY');
+    const accepted = await vendor.post(again.action)
+      .field('expectedVersion', again.version).field('itemId', itemId).field('quantity', '1').field('pendingDocuments', `evidence:${doc}`);
+    expect(accepted.status, accepted.text.slice(0, 300)).toBe(303);
+    expect(await links(app, doc)).toEqual([{ project_id: p.id }]);
+    const recorded = (await app.deps.engine.history(p.id)).filter((h) => h.type === 'RECORD_DELIVERY').at(-1)!;
+    expect(recorded.payload).toMatchObject({ itemId, quantity: 1, evidence: [doc] });
+  });
+
+  it("when a page form carries another user's pending upload, then 422, nothing is linked and neither its id nor its name comes back", async () => {
+    const p = await a.create(U.c1, goodsProject({ title: '他人文件测试' }));
+    const d = await toDelivery(app, p.id, VENDORS.kangfu, goodsProject().items);
+    const itemId = d.contract!.items[0]!.id;
+    const version = (await a.project(U.c1, p.id)).version;
+    const theirs = await a.upload(U.v2, '别家供应商.pdf');
+    const vendor = await agentFor(app, U.v1);
+
+    const form = formOf((await vendor.get(`/projects/${p.id}`)).text, 'RECORD_DELIVERY');
+    const res = await vendor.post(form.action)
+      .field('expectedVersion', form.version).field('itemId', itemId).field('quantity', '1').field('pendingDocuments', `evidence:${theirs}`);
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('此前随本表单上传的文件不是您上传的');
+    expect(res.text).not.toContain(theirs);
+    expect(res.text).not.toContain('别家供应商');
+    expect(carried(res.text)).toEqual([]);
+    expect(await links(app, theirs)).toEqual([]);
+    expect((await a.project(U.c1, p.id)).version).toBe(version);
+
+    // with a file of its own beside it: still 422, its own upload kept (and only that)
+    const own = pdf('own evidence beside a foreign id');
+    const form2 = formOf(res.text, 'RECORD_DELIVERY');
+    const mixed = await vendor.post(form2.action)
+      .field('expectedVersion', form2.version).field('itemId', itemId).field('quantity', '1').field('pendingDocuments', `evidence:${theirs}`)
+      .attach('evidence', own, { filename: 'own.pdf', contentType: 'application/pdf' });
+    expect(mixed.status).toBe(422);
+    expect(carried(mixed.text)).toEqual([`evidence:${sha256(own)}`]);
+    expect(mixed.text).toContain('own.pdf');
+    expect(mixed.text).not.toContain(theirs);
+    expect(await links(app, theirs)).toEqual([]);
+    expect(await links(app, sha256(own))).toEqual([]);
+    expect((await a.project(U.c1, p.id)).version).toBe(version);
   });
 
   it('when an upload stays unlinked for 24 hours on the manual clock, then the sweep deletes its row and file', async () => {

@@ -1,5 +1,8 @@
 // The timer and outbox workers on real databases: concurrent workers never double-fire or
-// double-send, an SMTP outage is ridden out with back-off, and hopeless e-mails become dead letters.
+// double-send, an SMTP outage is ridden out with back-off, and hopeless e-mails become dead letters;
+// and the hourly sweep of uploads nothing linked within 24 hours, on the injected clock.
+import fs from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +14,11 @@ import type { Db } from '../../src/lib/db.js';
 import { createTimerWorker } from '../../src/engine/timers.js';
 import { backoffMs, createOutboxWorker } from '../../src/engine/outbox.js';
 import { verifyAll } from '../../src/engine/verify.js';
+import { SWEEP_EVERY_MS, startWorkers } from '../../src/engine/workers.js';
+import { createDocumentService } from '../../src/documents/document-service.js';
+import type { ProjectService } from '../../src/projects/project-service.js';
+import type { User } from '../../src/auth/users.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { STORAGE_KINDS, createTestDb, type TestDb } from '../support/db.js';
 import { count, toyEngine } from '../support/engine.js';
 import { DAY_MS, USER } from '../support/toy-workflow.js';
@@ -225,5 +233,47 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
     const healthy = createOutboxWorker({ db: t.db, clock, transport: countingTransport(sent), from: FROM, maxAttempts: 3 });
     expect(await healthy.runOnce()).toEqual({ sent: 1, failed: 0, dead: 0 });
     expect(sent).toEqual([back.message_id]);
+  });
+
+  it('when the workers pass on the manual clock, then once an hour they sweep uploads nothing linked for 24 hours, and keep younger and linked ones', async () => {
+    const { engine, clock } = toyEngine(t.db);
+    const uploadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wss-sweep-'));
+    const documents = createDocumentService({ db: t.db, clock, uploadDir, projects: {} as ProjectService });
+    const user = { id: 'user-sweep' } as User;
+    const upload = async (name: string) => {
+      const buffer = Buffer.from(`%PDF-1.4\n% ${name}\n`, 'latin1');
+      return (await documents.store(user, [{ field: 'attachments', originalname: `${name}.pdf`, buffer, size: buffer.length }])).attachments![0]!;
+    };
+    const exists = async (id: string) => Boolean(await t.db('documents').where({ id }).first('id')) && fs.existsSync(path.join(uploadDir, id));
+    // never on wall time: the poll is a day long, every pass below is a tick
+    const workers = startWorkers({
+      timers: createTimerWorker({ db: t.db, engine, clock }), pollMs: DAY_MS, logger: createLogger('silent'),
+      sweep: { clock, run: () => documents.sweep() },
+    });
+    try {
+      const old = await upload('old');
+      const linked = await upload('linked');
+      await t.db('document_links').insert({ document_id: linked, project_id: 'p-1', linked_at: clock.now().toISOString() });
+      clock.advance(30 * 60_000);
+      const half = await upload('half-hour-younger');
+      clock.advance(23 * 3600_000);
+      const young = await upload('young');
+      clock.advance(30 * 60_000 + 1); // old: 24 h and 1 ms; half: 23.5 h; young: 30 min
+      await workers.tick();
+      expect(await exists(old)).toBe(false);
+      expect(await t.db('document_uploads').where({ document_id: old }).first()).toBeUndefined();
+      expect([await exists(linked), await exists(half), await exists(young)]).toEqual([true, true, true]);
+      // 40 minutes on, `half` is past 24 h, but the sweep waits for its hour
+      clock.advance(40 * 60_000);
+      await workers.tick();
+      expect(await exists(half)).toBe(true);
+      clock.advance(SWEEP_EVERY_MS - 40 * 60_000);
+      await workers.tick();
+      expect(await exists(half)).toBe(false);
+      expect([await exists(linked), await exists(young)]).toEqual([true, true]);
+    } finally {
+      await workers.stop();
+      fs.rmSync(uploadDir, { recursive: true, force: true });
+    }
   });
 });

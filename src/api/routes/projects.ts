@@ -36,8 +36,9 @@ export function projectRoutes(deps: Deps, auth: BearerAuth, limiter: RateLimiter
     const body = (req.body ?? {}) as Record<string, unknown>;
     const result = await projects.send(req.user ?? null, id, body, { expectedVersion, idempotencyKey });
     // With an Idempotency-Key the answer was built and stored with the event: a replay answers it as it was.
-    const project = result.response ?? (req.user ? await projects.get(req.user, id) : { id, state: result.state, version: result.version });
-    res.setHeader('ETag', `"${result.version}"`);
+    const project = (result.response ?? (req.user ? await projects.get(req.user, id) : { id, state: result.state, version: result.version })) as { version: number };
+    // The version as this caller is told it (a sealed reader's counts only what it may see).
+    res.setHeader('ETag', `"${project.version}"`);
     res.json({ project });
   }));
 
