@@ -4,6 +4,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { isAppError } from './errors.js';
 import { createDeps, type Deps, type DepsOptions } from './deps.js';
 import { verifyAll } from './engine/verify.js';
+import { auditProjectLedgers } from './projects/project-audit.js';
 import { createDb, migrateLatest } from './lib/db.js';
 import { onShutdown, runWorkersOnly, startServer } from './server.js';
 
@@ -56,7 +57,7 @@ program
 
 program
   .command('verify')
-  .description("replay every instance's history through its machine, check the hash chains, and rebuild every allocation from its ledger entries")
+  .description("replay every instance's history through its machine, check the hash chains, rebuild every allocation from its ledger entries, and check each project holds what its history says")
   .option('--first', 'stop at the first broken instance')
   .action(async (opts: { first?: boolean }) => {
     await withDeps(async (deps) => {
@@ -66,6 +67,9 @@ program
       const ledger = await deps.services.ledger.audit();
       for (const p of ledger) process.stdout.write(`LEDGER ${p.communityId}/${p.year}: ${p.problem}\n`);
       process.stdout.write(`ledger: ${ledger.length ? `${ledger.length} allocations do not match their entries` : 'every allocation matches its entries'}\n`);
+      const held = await auditProjectLedgers(deps.db);
+      for (const p of held) process.stdout.write(`LEDGER ${p.ref} (${p.projectId}): ${p.problem}\n`);
+      process.stdout.write(`projects: ${held.length ? `${held.length} projects hold other amounts than their histories say` : "every project holds what its history says"}\n`);
       // Duplicates stored before registration refused them: listed for an admin, never deleted.
       // Only beneficiary ids and communities are printed, no personal data.
       const dups = await deps.services.beneficiaries.duplicateIdNumbers();
@@ -73,7 +77,7 @@ program
         process.stdout.write(`DUPLICATE ID NUMBER group ${i + 1}: ${group.map((b) => `${b.id} (${b.communityId})`).join(', ')}\n`);
       }
       process.stdout.write(`beneficiaries: ${dups.length ? `${dups.length} ID numbers registered more than once` : 'every ID number registered once'}\n`);
-      process.exitCode = report.problems.length || ledger.length || dups.length ? 1 : 0;
+      process.exitCode = report.problems.length || ledger.length || held.length || dups.length ? 1 : 0;
     });
   });
 

@@ -71,7 +71,7 @@ export function buildServices(deps: ServicesDeps) {
   const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects, limits: { pendingQuotaBytes: deps.config.uploadPendingQuotaBytes, perHour: deps.config.uploadRatePerHour } });
   const admin = createAdminService({ db, clock, users, reference, ledger, rules, calendar });
   const inbox = createInboxService({ db, clock, reference, attention: () => admin.attention() });
-  const publicSite = createPublicService({ db, clock, reference, ledger, projects });
+  const publicSite = createPublicService({ db, clock, reference, ledger, projects, engine });
   const sandboxClock = createSandboxClock({ config: deps.config, clock, timers });
 
   return {

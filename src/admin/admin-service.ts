@@ -95,16 +95,22 @@ export function createAdminService(deps: {
     },
     setAllocation: (input: unknown) => deps.ledger.setAllocation(input, clock.now().toISOString()),
 
+    /** Every version (stored and built-in), the version in force, and the categories (the beneficiary signs for some). */
     async rules(admin: User) {
       const districtId = await districtOf(admin);
-      return { districtId, versions: await deps.rules.versions(districtId), current: await deps.rules.current(districtId) };
+      const [versions, inForce, categories] = await Promise.all([
+        deps.rules.versions(districtId), deps.rules.currentVersion(districtId), deps.reference.categories(deps.db, { all: true }),
+      ]);
+      return { districtId, versions, inForce, current: inForce.rules, categories };
     },
+    /** One version (0: the one in force), with the categories to name its values. */
     async rulesVersion(admin: User, version: number) {
       const districtId = await districtOf(admin);
-      if (version === 0) return { version: 0, rules: await deps.rules.current(districtId), publishedAt: null, note: null, publishedBy: null };
+      const categories = await deps.reference.categories(deps.db, { all: true });
+      if (version === 0) return { ...(await deps.rules.currentVersion(districtId)), categories };
       const v = (await deps.rules.versions(districtId)).find((x) => x.version === version);
       if (!v) throw new NotFoundError(`rules version ${version} not found`);
-      return v;
+      return { ...v, categories };
     },
     async publishRules(admin: User, rules: unknown, note?: string) {
       return deps.rules.publish(await districtOf(admin), rules, admin.id, note);
@@ -121,6 +127,8 @@ export function createAdminService(deps: {
 
     categories: () => deps.reference.categories(deps.db, { all: true }),
     upsertCategory: (input: unknown) => deps.reference.upsertCategory(input),
+    groups: () => deps.reference.groups(deps.db, { all: true }),
+    upsertGroup: (input: unknown) => deps.reference.upsertGroup(input),
 
     outbox: (status?: string) => outbox.list(status),
     retryMail: (id: number) => outbox.retry(id),

@@ -1,6 +1,8 @@
 // The budget ledger (资金台账): per community and year, allocated = available + reserved + committed
 // + spent, each ≥ 0 — enforced here by conditional updates and in the database by a CHECK. Every
-// movement is also an entry row. All writes take the transition's transaction.
+// movement is also an entry row. All writes take the transition's transaction. A project draws on
+// the allocation of its budget year, whenever the movement happens: what it still holds at the
+// year's end is carried over (结转), and a payment the next year spends that year's money.
 import { z } from 'zod';
 import { MAX_AMOUNT_FEN } from '../../workflows/shared/money.js';
 import { ConflictError, ForbiddenError, InsufficientBudgetError, InvalidError, parseOr422 } from '../errors.js';
@@ -22,6 +24,7 @@ export interface Allocation {
 interface ProjectKey {
   projectId: string;
   communityId: string;
+  /** the project's budget year */
   year: number;
 }
 
@@ -45,9 +48,9 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
   const { db } = deps;
 
   async function projectKey(trx: Queryable, projectId: string): Promise<ProjectKey> {
-    const p = await trx('projects').where({ id: projectId }).first('community_id', 'year');
+    const p = await trx('projects').where({ id: projectId }).first('community_id', 'year', 'budget_year');
     if (!p) throw new ConflictError(`project ${projectId} has no read-model row`);
-    return { projectId, communityId: p.community_id, year: Number(p.year) };
+    return { projectId, communityId: p.community_id, year: Number(p.budget_year ?? p.year) };
   }
 
   async function projectBalance(trx: Queryable, projectId: string) {
@@ -218,8 +221,8 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
       entriesBy.set(k, acc);
     }
     const projectSums = new Map<string, { held: number; spent: number }>();
-    for (const r of await q('project_ledger').join('projects', 'projects.id', 'project_ledger.project_id').select('projects.community_id', 'projects.year', 'project_ledger.*')) {
-      const k = `${r.community_id}|${r.year}`;
+    for (const r of await q('project_ledger').join('projects', 'projects.id', 'project_ledger.project_id').select('projects.community_id', 'projects.year', 'projects.budget_year', 'project_ledger.*')) {
+      const k = `${r.community_id}|${r.budget_year ?? r.year}`;
       const acc = projectSums.get(k) ?? { held: 0, spent: 0 };
       acc.held += Number(r.reserved_fen) + Number(r.committed_fen);
       acc.spent += Number(r.spent_fen);

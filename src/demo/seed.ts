@@ -25,19 +25,8 @@ export const DEMO_IDS = {
   district: 'xz',
   streets: { gongbei: 'st-gongbei', jida: 'st-jida' },
   communities: { lianhua: 'cm-lianhua', yuehai: 'cm-yuehai', haibin: 'cm-haibin' },
-  vendors: { kangfu: 'vd-kangfu', anju: 'vd-anju', xinyuan: 'vd-xinyuan' },
+  vendors: { kangfu: 'vd-kangfu', anju: 'vd-anju', xinyuan: 'vd-xinyuan', kangning: 'vd-kangning' },
 } as const;
-
-const CATEGORIES = [
-  ['助残', '助残', 'Disability support'],
-  ['助老', '助老', 'Older people'],
-  ['助幼', '助幼', 'Young children'],
-  ['助学', '助学', 'Students'],
-  ['助行', '助行', 'Mobility'],
-  ['助医', '助医', 'Health care'],
-  ['便民利民', '便民利民', 'Neighbourhood services'],
-  ['公共设施', '公共设施', 'Public facilities'],
-] as const;
 
 export interface SeedOptions {
   /**
@@ -74,9 +63,23 @@ const LOGINS: Array<Omit<NewUser, 'password'>> = [
   { email: 'admin@example.org', name: '系统管理员', role: 'admin', districtId: DEMO_IDS.district },
 ];
 
+/**
+ * The stories' own users: a second staff member in 粤海 and 海滨 (who screens and accepts what a
+ * colleague proposed and bought), 吉大街道's reviewer, and the fourth vendor's. The minimal set the
+ * other test suites build on has only LOGINS (they add such users themselves).
+ */
+const STORY_LOGINS: Array<Omit<NewUser, 'password'>> = [
+  { email: 'community4@example.org', name: '黄海燕（粤海社区）', role: 'community', communityId: DEMO_IDS.communities.yuehai },
+  { email: 'community5@example.org', name: '林志明（粤海社区）', role: 'community', communityId: DEMO_IDS.communities.yuehai },
+  { email: 'community6@example.org', name: '郭丽娟（海滨社区）', role: 'community', communityId: DEMO_IDS.communities.haibin },
+  { email: 'street2@example.org', name: '梁晓东（吉大街道）', role: 'street', streetId: DEMO_IDS.streets.jida },
+  { email: 'vendor4@example.org', name: '冯宁（康宁康复服务中心）', role: 'vendor', vendorId: DEMO_IDS.vendors.kangning },
+];
+
 export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<DemoSeedResult> {
   const { db, clock } = deps;
-  const logins = LOGINS.map((l) => ({ email: l.email, role: l.role }));
+  const accounts = opts.stories ? [...LOGINS, ...STORY_LOGINS] : LOGINS;
+  const logins = accounts.map((l) => ({ email: l.email, role: l.role }));
   if (await db('districts').first()) return { password: DEMO_PASSWORD, logins, created: false };
   let storyClock: ManualClock | undefined;
   if (opts.stories) {
@@ -95,18 +98,23 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
     await deps.reference.createCommunity({ id: DEMO_IDS.communities.lianhua, streetId: DEMO_IDS.streets.gongbei, nameZh: '莲花社区', nameEn: 'Lianhua Community' }, trx);
     await deps.reference.createCommunity({ id: DEMO_IDS.communities.yuehai, streetId: DEMO_IDS.streets.gongbei, nameZh: '粤海社区', nameEn: 'Yuehai Community' }, trx);
     await deps.reference.createCommunity({ id: DEMO_IDS.communities.haibin, streetId: DEMO_IDS.streets.jida, nameZh: '海滨社区', nameEn: 'Haibin Community' }, trx);
-    for (const [i, [code, zh, en]] of CATEGORIES.entries()) await deps.reference.upsertCategory({ code, nameZh: zh, nameEn: en, sort: i }, trx);
-    const all = ['goods', 'works', 'services'];
-    await deps.reference.createVendor({ name: '珠海康复辅具有限公司', email: 'sales@kangfu.example.org', phone: '0756-1234567', types: all, creditCode: '91440400MA4UJ9XK3Q' }, trx, DEMO_IDS.vendors.kangfu);
-    await deps.reference.createVendor({ name: '珠海安居适老化改造工程有限公司', email: 'office@anju.example.org', phone: '0756-2345678', types: all }, trx, DEMO_IDS.vendors.anju);
-    await deps.reference.createVendor({ name: '香洲区心缘社会工作服务中心', email: 'hello@xinyuan.example.org', phone: '0756-3456789', types: all }, trx, DEMO_IDS.vendors.xinyuan);
+    // Categories (kinds of help) and beneficiary groups come with the migrations (20261205130000).
+    // Each vendor supplies what it is registered for: the builder only works, the social-work and
+    // rehabilitation centres only services, the assistive-device company devices and their training.
+    // The minimal set the other test suites build on keeps three vendors, each on every type: their
+    // lifecycles invite any three vendors to quote for any project.
+    const types = (own: string[]) => (storyClock ? own : ['goods', 'works', 'services']);
+    await deps.reference.createVendor({ name: '珠海康复辅具有限公司', email: 'sales@kangfu.example.org', phone: '0756-1234567', types: types(['goods', 'services']), creditCode: '91440400MA4UJ9XK3Q' }, trx, DEMO_IDS.vendors.kangfu);
+    await deps.reference.createVendor({ name: '珠海安居适老化改造工程有限公司', email: 'office@anju.example.org', phone: '0756-2345678', types: types(['works']) }, trx, DEMO_IDS.vendors.anju);
+    await deps.reference.createVendor({ name: '香洲区心缘社会工作服务中心', email: 'hello@xinyuan.example.org', phone: '0756-3456789', types: types(['services']) }, trx, DEMO_IDS.vendors.xinyuan);
+    if (storyClock) await deps.reference.createVendor({ name: '珠海市康宁康复服务中心', email: 'care@kangning.example.org', phone: '0756-4567890', types: ['services'] }, trx, DEMO_IDS.vendors.kangning);
     for (const communityId of Object.values(DEMO_IDS.communities)) {
       for (const y of [year - 1, year, year + 1]) {
         // ¥2,000,000 a community a year (Longgang 2017, PROGRAMME.md)
         await deps.ledger.setAllocation({ communityId, year: y, allocatedFen: 200_000_000 }, now, trx);
       }
     }
-    for (const u of LOGINS) await deps.users.create({ ...u, password: DEMO_PASSWORD }, trx);
+    for (const u of accounts) await deps.users.create({ ...u, password: DEMO_PASSWORD }, trx);
   });
 
   const c1 = (await deps.users.findByEmail('community1@example.org'))!;
@@ -120,27 +128,27 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
   }
 
   if (storyClock) {
-    await seedStories({ clock: storyClock, users: deps.users, projects: deps.projects, timers: deps.timers, documents: deps.documents });
+    await seedStories({ clock: storyClock, users: deps.users, projects: deps.projects, reference: deps.reference, timers: deps.timers, documents: deps.documents });
   } else {
     // A minimal set, which the tests build on: a draft, one in screening, one in deliberation.
     const stair = await deps.projects.create(c1, {
-      title: '莲花社区爬楼机配置', type: 'goods', category: '助残', estimatedFen: 3_600_000,
+      title: '莲花社区爬楼机配置', type: 'goods', category: '助行', mainGroup: '残疾人', estimatedFen: 3_600_000,
       description: '为居住在无电梯楼房高层的轮椅使用者配置爬楼机两台，含操作培训与一年质保。',
       items: [{ name: '履带式爬楼机', quantity: 2, unitFen: 1_800_000 }], beneficiaryCount: 2,
     });
     await deps.projects.send(c1, stair.id, { type: 'SUBMIT' });
     const c2 = (await deps.users.findByEmail('community2@example.org'))!;
-    await deps.projects.send(c2, stair.id, { type: 'SCREEN_PASS', checklist: { positiveList: true, negativeList: false, duplicate: false } });
+    await deps.projects.send(c2, stair.id, { type: 'SCREEN_PASS', checklist: { positiveArea: 'mutual_help', negativeItems: { property_management: false, duplicate_government: false }, duplicate: false } });
 
     const adapt = await deps.projects.create(c1, {
-      title: '困难残疾人家庭居家适老化改造', type: 'works', category: '助老', estimatedFen: 3_600_000,
+      title: '困难残疾人家庭居家适老化改造', type: 'works', category: '居家改造', mainGroup: '残疾人', estimatedFen: 3_600_000,
       description: '为3户重度残疾人家庭安装扶手、防滑地面、坡道和坐便器增高垫。',
       items: [{ name: '居家适老化改造（每户）', quantity: 3, unitFen: 1_200_000 }], beneficiaryCount: 3,
     });
     await deps.projects.send(c1, adapt.id, { type: 'SUBMIT' });
 
     await deps.projects.create(c1, {
-      title: '重度残疾人上门探访与心理慰藉', type: 'services', category: '助残', estimatedFen: 4_800_000,
+      title: '重度残疾人上门探访与心理慰藉', type: 'services', category: '探访慰藉', mainGroup: '残疾人', estimatedFen: 4_800_000,
       description: '每周一次上门探访、心理慰藉与康复指导，服务20户，全年共计960人次。',
       items: [{ name: '上门探访服务（人次）', quantity: 960, unitFen: 5_000 }], beneficiaryCount: 20,
     });

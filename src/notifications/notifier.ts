@@ -37,6 +37,8 @@ export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) 
     const q = trx('users').where({ role: to.role, disabled: false });
     if (to.communityId) q.where('community_id', to.communityId);
     if (to.streetId) q.where('street_id', to.streetId);
+    // district finance pays unless the rules make a street's finance user the payer
+    else if (to.role === 'finance') q.whereNull('street_id');
     if (to.role === 'district' || to.role === 'finance') q.where('district_id', project?.district_id ?? '');
     if (to.vendorIds) {
       if (to.vendorIds.length === 0) return [];

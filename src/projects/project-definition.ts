@@ -5,7 +5,7 @@ import type { EffectHandler, WorkflowDefinition } from '../engine/types.js';
 import type { WorkingCalendar } from '../lib/calendar.js';
 import type { Ledger } from '../budgets/ledger.js';
 import type { Notify } from '../notifications/notifier.js';
-import { projectWorkflow, projectWorkflowV1, type Actor, type ProjectEmitted, type ProjectEvent, type SnapshotLike } from '../../workflows/project/index.js';
+import { projectWorkflow, projectWorkflowV1, projectWorkflowV2, type Actor, type ProjectEmitted, type ProjectEvent, type SnapshotLike } from '../../workflows/project/index.js';
 import { syncReadModel } from './project-repo.js';
 
 /** The project workflow's own types, as its hooks speak them. */
@@ -33,7 +33,10 @@ export function projectDefinition(): WorkflowDefinition<ProjectTypes> {
     explain: wf.explain,
     migrateSnapshot: wf.migrateSnapshot,
     // version 1 only replays the histories it wrote (verify); every instance runs on the current version
-    olderVersions: [{ name: projectWorkflowV1.name, version: projectWorkflowV1.version, machine: projectWorkflowV1.machine }],
+    olderVersions: [
+      { name: projectWorkflowV1.name, version: projectWorkflowV1.version, machine: projectWorkflowV1.machine },
+      { name: projectWorkflowV2.name, version: projectWorkflowV2.version, machine: projectWorkflowV2.machine, migrateSnapshot: projectWorkflowV2.migrateSnapshot },
+    ],
     project: syncReadModel,
   };
 }

@@ -9,7 +9,7 @@ import type { HistoryRow } from '../engine/store.js';
 import type { User } from '../auth/users.js';
 import { maskName, maskPhone } from '../beneficiaries/mask.js';
 import { chineseDaysKnowsYear, shanghaiDate } from '../lib/calendar.js';
-import type { ProjectContext } from '../../workflows/project/index.js';
+import { FINAL_STAGES, type ProjectContext } from '../../workflows/project/index.js';
 import { isAmountFen, itemsTotalFen } from '../../workflows/shared/money.js';
 import type { ProjectRow } from './project-repo.js';
 
@@ -81,7 +81,16 @@ export function invalidAmounts(row: Pick<ProjectRow, 'estimatedFen' | 'approvedF
   return out;
 }
 
-export function presentProject(row: ProjectRow, version: number, c: ProjectContext, viewer: Viewer, allowed: ExplainedEvent[]) {
+/**
+ * Carried over (结转): still open after its budget year ended (Asia/Shanghai). It keeps what it
+ * reserved and committed in that year's allocation, and pays from it.
+ */
+export function isCarriedOver(row: Pick<ProjectRow, 'budgetYear' | 'state'>, currentYear: number): boolean {
+  return row.budgetYear < currentYear && !(FINAL_STAGES as readonly string[]).includes(row.state);
+}
+
+/** `currentYear` (Asia/Shanghai, by the injected clock) tells whether the project is carried over. */
+export function presentProject(row: ProjectRow, version: number, c: ProjectContext, viewer: Viewer, allowed: ExplainedEvent[], currentYear?: number) {
   const own = isOwnCommunity(viewer, c);
   return {
     id: row.id,
@@ -92,6 +101,10 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
     type: row.type,
     category: row.category,
     year: row.year,
+    budgetYear: row.budgetYear,
+    mainGroup: row.mainGroup,
+    otherGroups: row.otherGroups,
+    carriedOver: currentYear !== undefined && isCarriedOver(row, currentYear),
     districtId: row.districtId,
     communityId: row.communityId,
     streetId: row.streetId,
@@ -108,9 +121,17 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
     items: c.items,
     invalidAmounts: invalidAmounts(row, c),
     deliberation: c.deliberation,
+    // every council meeting, void ones (no quorum) included; and every public notice held
+    meetings: c.meetings,
+    notices: c.notices,
+    checklist: c.checklist,
+    // the positive-list area screening put it under, named as its own rules version names it
+    positiveArea: c.checklist !== null && 'positiveArea' in c.checklist
+      ? (c.rules.screening?.positiveAreas.find((a) => a.code === (c.checklist as { positiveArea: string }).positiveArea) ?? { code: c.checklist.positiveArea, zh: c.checklist.positiveArea, en: c.checklist.positiveArea })
+      : null,
     objections: viewer
       ? c.objections.map((o) => ({ ...o, contact: own ? o.contact : maskPhone(o.contact) }))
-      : c.objections.map((o) => ({ id: o.id, text: o.text, at: o.at, status: o.status, response: o.response })),
+      : c.objections.map((o) => ({ id: o.id, notice: o.notice, text: o.text, at: o.at, status: o.status, response: o.response })),
     procurement: c.procurement && {
       method: c.procurement.method,
       round: c.procurement.round,
@@ -128,7 +149,8 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
       confirmedAt: c.contract.confirmedAt,
       items: c.contract.items.map((i) => ({
         id: i.id, name: i.name, quantity: i.quantity, unitFen: i.unitFen, delivered: i.deliveredQty, confirmed: i.confirmed,
-        disputed: i.disputed, disputeReason: i.disputeReason,
+        confirmedQty: i.confirmedQty, disputedQty: i.disputedQty, disputed: i.disputed, disputeReason: i.disputeReason,
+        disputes: i.disputes,
         deliveries: viewer ? i.deliveries.map((d) => ({ quantity: d.quantity, serials: d.serials, evidence: d.evidence, at: d.at, beneficiaryRef: seesBeneficiaryRefs(viewer, c) ? d.beneficiaryRef : null })) : [],
       })),
     },
@@ -187,6 +209,15 @@ function sealedRows(rows: HistoryRow[], viewer: Viewer): HistoryRow[] {
     const actor = h.actor as RowActor;
     return actor.role !== 'vendor' || isVendor(viewer, actor.vendorId);
   });
+}
+
+/**
+ * The version a sealed reader is told (project answer, ETag, and what it sends back as its expected
+ * version): the number of history rows it may see. The stored version counts every row, so it would
+ * count the other vendors' quotes; this one moves only when something the reader can see happens.
+ */
+export function sealedVersion(rows: HistoryRow[], viewer: Viewer): number {
+  return sealedRows(rows, viewer).length;
 }
 
 /**

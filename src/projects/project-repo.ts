@@ -2,7 +2,7 @@
 // `project` hook in the same transaction. Lists, inboxes, filters and statistics read it; the
 // snapshot stays the truth.
 import type { TransitionInfo } from '../engine/types.js';
-import type { Db, Queryable, Trx } from '../lib/db.js';
+import { parseJson, type Db, type Queryable, type Trx } from '../lib/db.js';
 import type { ProjectContext } from '../../workflows/project/index.js';
 import { referencedDocuments } from '../documents/refs.js';
 
@@ -12,9 +12,16 @@ export interface ProjectRow {
   districtId: string;
   streetId: string;
   communityId: string;
+  /** the year it was created in (Asia/Shanghai): its reference number carries it */
   year: number;
+  /** the year whose allocation it draws on; statistics count by it */
+  budgetYear: number;
   type: 'goods' | 'works' | 'services';
+  /** the kind of help (助行 居家改造 …) */
   category: string;
+  /** the main beneficiary group (残疾人 老年人 …); null only for a row written before groups */
+  mainGroup: string | null;
+  otherGroups: string[];
   title: string;
   description: string | null;
   estimatedFen: number;
@@ -40,6 +47,9 @@ export interface ProjectFilter {
   streetId?: string;
   communityId?: string;
   year?: number;
+  budgetYear?: number;
+  /** the main group, or one of the other groups */
+  group?: string;
   q?: string;
   vendorId?: string;
   states?: string[];
@@ -52,10 +62,17 @@ export type Scope = { communityId: string } | { streetId: string } | { vendorId:
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+function otherGroupsOf(v: unknown): string[] {
+  if (v === null || v === undefined || v === '') return [];
+  const list = parseJson<unknown>(v);
+  return Array.isArray(list) ? list.filter((g): g is string => typeof g === 'string') : [];
+}
+
 export function toProjectRow(r: Record<string, unknown>): ProjectRow {
   return {
     id: r.id as string, ref: r.ref as string, districtId: r.district_id as string, streetId: r.street_id as string,
-    communityId: r.community_id as string, year: Number(r.year), type: r.type as ProjectRow['type'], category: r.category as string,
+    communityId: r.community_id as string, year: Number(r.year), budgetYear: Number(r.budget_year ?? r.year), type: r.type as ProjectRow['type'],
+    category: r.category as string, mainGroup: (r.main_group as string | null) ?? null, otherGroups: otherGroupsOf(r.other_groups),
     title: r.title as string, description: (r.description as string | null) ?? null, estimatedFen: Number(r.estimated_fen),
     approvedFen: num(r.approved_fen), awardedFen: num(r.awarded_fen), paidFen: Number(r.paid_fen ?? 0),
     vendorId: (r.vendor_id as string | null) ?? null, state: r.state as string, stageEnteredAt: r.stage_entered_at as string,
@@ -71,6 +88,11 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
     category: c.category, title: c.title, description: c.description, estimated_fen: c.estimatedFen, approved_fen: c.approvedFen,
     awarded_fen: c.awardedFen, paid_fen: c.paidFen, vendor_id: c.award?.vendorId ?? null, state: info.to,
     next_deadline_at: info.description?.deadline?.at ?? null, rules_version: c.rules.version, updated_at: info.at,
+    // A context from before the budget year and groups (workflow version 1 and 2 histories) says
+    // nothing of them: the year stands for the budget year, and the migration's groups are kept.
+    budget_year: c.budgetYear ?? c.year,
+    ...(typeof c.mainGroup === 'string' ? { main_group: c.mainGroup } : {}),
+    ...(Array.isArray(c.otherGroups) ? { other_groups: JSON.stringify(c.otherGroups) } : {}),
   };
   // Once public, always public (from the first notice): the first date seen is kept.
   const publicSince = info.description?.publicSince ?? null;
@@ -142,6 +164,12 @@ export async function listRows(
   if (filter.streetId) base.where('projects.street_id', filter.streetId);
   if (filter.communityId) base.where('projects.community_id', filter.communityId);
   if (filter.year !== undefined) base.where('projects.year', filter.year);
+  if (filter.budgetYear !== undefined) base.where('projects.budget_year', filter.budgetYear);
+  if (filter.group) {
+    // the main group, or one of the others (a JSON array of codes: matched as its quoted element)
+    const quoted = `%${JSON.stringify(filter.group).replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    base.where((w) => w.where('projects.main_group', filter.group!).orWhereRaw("projects.other_groups like ? escape '\\'", [quoted]));
+  }
   if (filter.vendorId) base.where('projects.vendor_id', filter.vendorId);
   if (filter.isPublic) base.whereNotNull('projects.public_since');
   if (filter.q) {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.js';
 import type { SendResult } from '../engine/types.js';
-import { ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
+import { ForbiddenError, InvalidError, NotFoundError, parseOr422, VersionConflictError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
@@ -13,8 +13,9 @@ import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
 import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
 import { PROJECT_TYPES, TIMER_EVENTS, checkEstimate, isEventType, proposalFields, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
+import { allowedBudgetYears, checkGroups } from '../../workflows/project/project.proposal.js';
 import { getRow, isVendorInvited, listRows, waitingRoles, nextRef, type ProjectFilter, type ProjectRow, type Scope } from './project-repo.js';
-import { presentHistory, presentListRow, presentProject, type Viewer } from './project-presenter.js';
+import { isCarriedOver, presentHistory, presentListRow, presentProject, procurementSealed, sealedVersion, type Viewer } from './project-presenter.js';
 import { DOCUMENT_LIST_FIELDS, isDocumentId, referencedDocuments } from '../documents/refs.js';
 
 /**
@@ -31,8 +32,14 @@ export const NewProjectSchema = z
     description: proposalFields.description,
     items: proposalFields.items,
     beneficiaryCount: proposalFields.beneficiaryCount.optional(),
+    // the budget year (default: the year of creation) and the beneficiary groups (issue 10). A
+    // create without mainGroup (the shape before groups) is refused naming it.
+    budgetYear: proposalFields.budgetYear.optional(),
+    mainGroup: proposalFields.mainGroup,
+    otherGroups: proposalFields.otherGroups.optional(),
   })
-  .superRefine(checkEstimate);
+  .superRefine(checkEstimate)
+  .superRefine(checkGroups);
 
 export const ListQuerySchema = z.object({
   state: z.string().max(64).optional(),
@@ -41,6 +48,9 @@ export const ListQuerySchema = z.object({
   streetId: z.string().max(64).optional(),
   communityId: z.string().max(64).optional(),
   year: z.coerce.number().int().min(2000).max(2100).optional(),
+  budgetYear: z.coerce.number().int().min(2000).max(2100).optional(),
+  /** main or other beneficiary group */
+  group: z.string().max(16).optional(),
   q: z.string().trim().max(100).optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(20),
@@ -65,6 +75,25 @@ export interface ProjectServiceDeps {
 
 export function createProjectService(deps: ProjectServiceDeps) {
   const { db, clock } = deps;
+  const thisYear = () => Number(shanghaiDate(clock.now().toISOString()).slice(0, 4));
+
+  /** Each group must be an active one (`fields` names the field in the 422), or one the project already names. */
+  async function checkGroupCodes(fields: Record<string, unknown>, prefix: string, keep: readonly string[] = []): Promise<void> {
+    if (fields.mainGroup === undefined && fields.otherGroups === undefined) return;
+    const active = new Set((await deps.reference.groups()).map((g) => g.code));
+    const known = (code: unknown) => typeof code === 'string' && (active.has(code) || keep.includes(code));
+    if (fields.mainGroup !== undefined && !known(fields.mainGroup)) throw new InvalidError('unknown beneficiary group', { fields: { [`${prefix}mainGroup`]: 'validation.group' } });
+    if (Array.isArray(fields.otherGroups) && !fields.otherGroups.every(known)) throw new InvalidError('unknown beneficiary group', { fields: { [`${prefix}otherGroups`]: 'validation.group' } });
+  }
+
+  /** What the proposal form offers this community user: active categories and groups, and the budget years the rules in force allow. */
+  async function proposalChoices(user: User) {
+    if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff propose projects', { reasons: [{ code: 'WRONG_ROLE' }] });
+    const community = await deps.reference.community(user.communityId);
+    const [categories, groups, rules] = await Promise.all([deps.reference.categories(), deps.reference.groups(), deps.rules.current(community.districtId)]);
+    const year = thisYear();
+    return { categories, groups, budgetYears: allowedBudgetYears(year, rules), defaultBudgetYear: year };
+  }
 
   async function canRead(user: User, row: ProjectRow): Promise<boolean> {
     switch (user.role) {
@@ -89,19 +118,28 @@ export function createProjectService(deps: ProjectServiceDeps) {
   async function create(user: User, input: unknown): Promise<ReturnType<typeof presentProject>> {
     if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff propose projects', { reasons: [{ code: 'WRONG_ROLE' }] });
     const p = parseOr422(NewProjectSchema, input, 'invalid project');
+    // only active categories (kinds of help) and groups for a new project
     const categories = await deps.reference.categories();
     if (!categories.some((c) => c.code === p.category)) throw new InvalidError('unknown category', { fields: { category: 'validation.category' } });
+    await checkGroupCodes(p, '');
     const community = await deps.reference.community(user.communityId);
     const district = (await deps.reference.districts()).find((d) => d.id === community.districtId)!;
     const id = randomUUID();
-    // Charged to the year it was created in, Asia/Shanghai (ARCHITECTURE §4).
-    const year = Number(shanghaiDate(clock.now().toISOString()).slice(0, 4));
+    // Created in this year (Asia/Shanghai); charged to the budget year it names, by default this one,
+    // within the years the rules in force allow (ARCHITECTURE §4).
+    const year = thisYear();
+    const rules = await deps.rules.current(district.id);
+    const budgetYear = p.budgetYear ?? year;
+    if (!allowedBudgetYears(year, rules).includes(budgetYear)) {
+      throw new InvalidError(`budget year ${budgetYear} not allowed`, { fields: { budgetYear: 'validation.budgetYear' } });
+    }
     await db.transaction(async (trx) => {
       const input: ProjectInput = {
         id, ref: await nextRef(trx, district.id, district.code, year), communityId: community.id, streetId: community.streetId,
-        districtId: district.id, year, title: p.title, type: p.type, category: p.category, estimatedFen: p.estimatedFen,
+        districtId: district.id, year, budgetYear, title: p.title, type: p.type, category: p.category, mainGroup: p.mainGroup,
+        otherGroups: p.otherGroups ?? [], estimatedFen: p.estimatedFen,
         description: p.description, items: p.items, beneficiaryCount: p.beneficiaryCount ?? null,
-        rules: await deps.rules.current(district.id, trx), createdBy: user.id,
+        rules, createdBy: user.id,
       };
       await deps.engine.start('project', input, { actor: toActor(user), id, trx });
     });
@@ -148,9 +186,11 @@ export function createProjectService(deps: ProjectServiceDeps) {
     // EDIT applies the rules of a new project, the category's existence among them
     const fields = event.type === 'EDIT' && typeof event.fields === 'object' && event.fields !== null ? (event.fields as Record<string, unknown>) : {};
     const category = fields.category;
-    if (typeof category === 'string' && !(await deps.reference.categories()).some((c) => c.code === category.trim())) {
+    // an active category, or the one the project already has (an inactive one stays with its projects)
+    if (typeof category === 'string' && category.trim() !== row.category && !(await deps.reference.categories()).some((c) => c.code === category.trim())) {
       throw new InvalidError('unknown category', { fields: { 'fields.category': 'validation.category' } });
     }
+    await checkGroupCodes(fields, 'fields.', [...(row.mainGroup ? [row.mainGroup] : []), ...row.otherGroups]);
     if (event.type === 'INVITE' && Array.isArray(event.vendorIds)) {
       await deps.reference.assertVendorMaySupply(event.vendorIds.map(String), row.type, db);
     }
@@ -179,6 +219,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
     if (!row || (!user && row.publicSince === null)) throw new NotFoundError(`project ${id} not found`);
     if (user && !(await canRead(user, row))) throw new ForbiddenError('project outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
     await checkReferences(row, event, user);
+    if (opts.expectedVersion !== undefined) opts = { ...opts, expectedVersion: await engineVersion(user, id, opts.expectedVersion) };
     if (!user) {
       // Anonymous callers all share one actor, so their keys would collide; telling them apart would
       // mean storing their addresses, which is not worth the personal data. Their keys are ignored.
@@ -187,7 +228,31 @@ export function createProjectService(deps: ProjectServiceDeps) {
     // With a key, the answer (the project as presented now) is built in the transaction and stored,
     // so a retry gets the same answer even after the project moved on.
     const respond = async (trx: Trx) => present(user, (await getRow(trx, id))!, trx);
-    return deps.engine.send(id, event as { type: string }, { actor: toActor(user), ...opts, respond });
+    try {
+      return await deps.engine.send(id, event as { type: string }, { actor: toActor(user), ...opts, respond });
+    } catch (err) {
+      // Someone acted between our check and the engine's: a sealed reader is not told the stored version.
+      if (err instanceof VersionConflictError && (await isSealedFor(user, id))) throw new VersionConflictError('the project changed; reload it');
+      throw err;
+    }
+  }
+
+  async function isSealedFor(user: Viewer, id: string): Promise<boolean> {
+    const instance = await deps.engine.get(id);
+    return procurementSealed((instance.snapshot as { context: ProjectContext }).context, user);
+  }
+
+  /**
+   * The engine's version for the version this reader was told. A sealed reader is told how many
+   * history rows it may see (sealedVersion), so that other vendors' quotes do not move it; if that
+   * still holds, the event is checked against the stored version read now.
+   */
+  async function engineVersion(user: Viewer, id: string, told: number): Promise<number> {
+    const instance = await deps.engine.get(id);
+    if (!procurementSealed((instance.snapshot as { context: ProjectContext }).context, user)) return told;
+    const seen = sealedVersion(await deps.engine.history(id), user);
+    if (seen !== told) throw new VersionConflictError(`the project is at version ${seen}, not ${told}`, { context: { version: seen } });
+    return instance.version;
   }
 
   async function get(user: Viewer, id: string) {
@@ -203,7 +268,9 @@ export function createProjectService(deps: ProjectServiceDeps) {
     const { wf, snapshot } = deps.engine.load(instance);
     const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
     const allowed = deps.engine.explainSnapshot(wf, snapshot, actor).filter((e) => !(TIMER_EVENTS as readonly string[]).includes(e.type));
-    return presentProject(row, instance.version, snapshot.context as ProjectContext, user, allowed);
+    const context = snapshot.context as ProjectContext;
+    const version = procurementSealed(context, user) ? sealedVersion(await deps.engine.history(id, q), user) : instance.version;
+    return presentProject(row, version, context, user, allowed, thisYear());
   }
 
   async function history(user: Viewer, id: string) {
@@ -218,10 +285,11 @@ export function createProjectService(deps: ProjectServiceDeps) {
     const { page, pageSize, ...filter } = parseOr422(ListQuerySchema, query, 'invalid filter');
     const { rows, total } = await listRows(db, filter as ProjectFilter, scopeOf(user), { page, pageSize });
     const waiting = await waitingRoles(db, rows.map((r) => r.id));
-    return { projects: rows.map((r) => ({ ...presentListRow(r, user), waitingFor: waiting.get(r.id) ?? [] })), total, page, pageSize };
+    const year = thisYear();
+    return { projects: rows.map((r) => ({ ...presentListRow(r, user), carriedOver: isCarriedOver(r, year), waitingFor: waiting.get(r.id) ?? [] })), total, page, pageSize };
   }
 
-  return { create, send, get, history, list, readable, canRead };
+  return { create, send, get, history, list, readable, canRead, proposalChoices };
 }
 
 export type ProjectService = ReturnType<typeof createProjectService>;

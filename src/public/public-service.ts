@@ -10,8 +10,11 @@ import type { Ledger } from '../budgets/ledger.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { ProjectService } from '../projects/project-service.js';
 import { getRow, listRows, type ProjectRow } from '../projects/project-repo.js';
-import { PROJECT_TYPES, STAGES, WORK_ACCEPTED, eventSchemas } from '../../workflows/project/index.js';
+import { isCarriedOver } from '../projects/project-presenter.js';
+import { NOTICE_STAGES, PROJECT_TYPES, STAGES, WORK_ACCEPTED, eventSchemas, isNoticeStage } from '../../workflows/project/index.js';
 import { moneyTotals, progressCounts, projectYears, statsBy } from '../reports/stats-repo.js';
+import type { Engine } from '../engine/engine.js';
+import { lastNotice, type NoticeFacts } from './notice-period.js';
 
 
 export const PublicListSchema = z.object({
@@ -34,8 +37,24 @@ export const ObjectionSchema = z.object({
 
 const PAGE_SIZE = 20;
 
-export function createPublicService(deps: { db: Db; clock: Clock; reference: ReferenceService; ledger: Ledger; projects: ProjectService }) {
+/** `engine` reads the notices a project held (its context's `notices`); without it, the proposal notice from the history. */
+export function createPublicService(deps: { db: Db; clock: Clock; reference: ReferenceService; ledger: Ledger; projects: ProjectService; engine?: Pick<Engine, 'get' | 'load'> }) {
   const { db } = deps;
+
+  /**
+   * The notice a project is in (or last held) and its community's contact telephone: public facts
+   * only (never objectors' contacts or beneficiaries).
+   */
+  async function noticeOf(row: ProjectRow, project: { deadlines: { noticeEndsAt: string | null } }) {
+    let facts: NoticeFacts = { noticeEndsAt: project.deadlines.noticeEndsAt };
+    if (deps.engine) {
+      const context = deps.engine.load(await deps.engine.get(row.id)).snapshot.context as NoticeFacts;
+      facts = { notices: context.notices ?? null, noticeEndsAt: context.noticeEndsAt ?? project.deadlines.noticeEndsAt };
+    }
+    const history = facts.notices?.length ? [] : (await deps.projects.history(null, row.id)).filter((h) => h.from !== h.to).map((h) => ({ at: h.at, to: h.to }));
+    const community = await deps.reference.community(row.communityId);
+    return { notice: lastNotice(facts, history, row.state, deps.clock.now().toISOString()), phone: community.phone };
+  }
 
   async function publicRow(id: string): Promise<ProjectRow> {
     const row = await getRow(db, id);
@@ -45,26 +64,26 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
   }
 
   async function reference() {
-    const [streets, communities, categories, vendors] = await Promise.all([
-      deps.reference.streets(), deps.reference.communities(), deps.reference.categories(db, { all: true }), deps.reference.vendors(),
+    const [streets, communities, categories, groups, vendors] = await Promise.all([
+      deps.reference.streets(), deps.reference.communities(), deps.reference.categories(db, { all: true }), deps.reference.groups(db, { all: true }), deps.reference.vendors(),
     ]);
     // Vendors are organisations: their names are public facts of a contract. Contacts are not shown.
-    return { streets, communities, categories, vendors: vendors.map((v) => ({ id: v.id, name: v.name })) };
+    return { streets, communities, categories, groups, vendors: vendors.map((v) => ({ id: v.id, name: v.name })) };
   }
 
   return {
     reference,
 
-    /** Projects in public notice, the one ending first at the top. */
+    /** Projects in a public notice (any the rules hold: proposal, confirmed project, acceptance result), the one ending first at the top. */
     async notices() {
-      const { rows } = await listRows(db, { states: ['public_notice'] }, null, { page: 1, pageSize: 200, order: 'oldestStage' });
+      const { rows } = await listRows(db, { states: [...NOTICE_STAGES] }, null, { page: 1, pageSize: 200, order: 'oldestStage' });
       return { notices: rows, ref: await reference() };
     },
 
     async notice(id: string) {
       const row = await publicRow(id);
       const project = await deps.projects.get(null, id);
-      return { row, project, open: row.state === 'public_notice', ref: await reference() };
+      return { row, project, open: isNoticeStage(row.state), ...(await noticeOf(row, project)), ref: await reference() };
     },
 
     /** An objection from a member of the public (OBJECT, anonymous). */
@@ -77,8 +96,11 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
     async list(query: unknown) {
       const p = PublicListSchema.safeParse(query);
       const filter = p.success ? p.data : { page: 1 };
-      const { page, ...rest } = filter as PublicListQuery;
-      const { rows, total } = await listRows(db, { ...rest, isPublic: true }, null, { page: page ?? 1, pageSize: PAGE_SIZE });
+      const { page, year, ...rest } = filter as PublicListQuery;
+      // the year offered is an allocation's: the projects charged to it (their budget year)
+      const { rows: found, total } = await listRows(db, { ...rest, ...(year !== undefined ? { budgetYear: year } : {}), isPublic: true }, null, { page: page ?? 1, pageSize: PAGE_SIZE });
+      const thisYear = Number(shanghaiDate(deps.clock.now().toISOString()).slice(0, 4));
+      const rows = found.map((r) => ({ ...r, carriedOver: isCarriedOver(r, thisYear) }));
       return { rows, total, page: page ?? 1, pageSize: PAGE_SIZE, filter, years: await projectYears(db), ref: await reference() };
     },
 
@@ -87,19 +109,29 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
       const row = await publicRow(id);
       const [project, history] = await Promise.all([deps.projects.get(null, id), deps.projects.history(null, id)]);
       const stages = history.filter((h) => h.from !== h.to).map((h) => ({ at: h.at, from: h.from, to: h.to }));
-      return { row, project, stages, ref: await reference() };
+      return { row, project, stages, ...(await noticeOf(row, project)), ref: await reference() };
+    },
+
+    /** The printable notice (A4, for the community's notice board): the notice running, else the last one held. */
+    async printNotice(id: string) {
+      const row = await publicRow(id);
+      const project = await deps.projects.get(null, id);
+      const n = await noticeOf(row, project);
+      if (!n.notice) throw new NotFoundError(`project ${id} has held no notice`);
+      return { row, project, notice: n.notice, phone: n.phone, ref: await reference() };
     },
 
     async stats(yearInput: unknown) {
       const years = await projectYears(db);
       const parsed = z.coerce.number().int().min(2000).max(2100).safeParse(yearInput);
       const year = parsed.success ? parsed.data : Number(shanghaiDate(deps.clock.now().toISOString()).slice(0, 4));
+      // by budget year: the projects charged to that year's allocations
       const filter = { year };
-      const [byStage, byCategory, byType, byStreet, progress, money] = await Promise.all([
-        statsBy(db, 'state', filter), statsBy(db, 'category', filter), statsBy(db, 'type', filter), statsBy(db, 'street_id', filter),
+      const [byStage, byCategory, byGroup, byType, byStreet, progress, money] = await Promise.all([
+        statsBy(db, 'state', filter), statsBy(db, 'category', filter), statsBy(db, 'main_group', filter), statsBy(db, 'type', filter), statsBy(db, 'street_id', filter),
         progressCounts(db, { finishedStates: WORK_ACCEPTED, year }), moneyTotals(db, year),
       ]);
-      return { year, years, byStage, byCategory, byType, byStreet, progress, money, ref: await reference() };
+      return { year, years, byStage, byCategory, byGroup, byType, byStreet, progress, money, ref: await reference() };
     },
   };
 }

@@ -1,5 +1,5 @@
-// Reference data: district, streets, communities, categories, vendors. Admin-editable; read by
-// every component. The only file that reads these tables.
+// Reference data: district, streets, communities, categories, beneficiary groups, vendors.
+// Admin-editable; read by every component. The only file that reads these tables.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
@@ -12,8 +12,11 @@ export type SupplyType = (typeof SUPPLY_TYPES)[number];
 
 export interface District { id: string; code: string; nameZh: string; nameEn: string }
 export interface Street { id: string; districtId: string; nameZh: string; nameEn: string }
-export interface Community { id: string; streetId: string; districtId: string; nameZh: string; nameEn: string }
+/** `phone`: the community's contact telephone, shown on its public notices (null until an admin sets it). */
+export interface Community { id: string; streetId: string; districtId: string; nameZh: string; nameEn: string; phone: string | null }
 export interface Category { code: string; nameZh: string; nameEn: string; sort: number; active: boolean }
+/** A beneficiary group (受益群体: 残疾人 老年人 …): whom a project serves; the code is the Chinese word. */
+export type BeneficiaryGroup = Category;
 export interface Vendor {
   id: string; name: string; creditCode: string | null; email: string; phone: string | null;
   types: SupplyType[]; status: 'active' | 'suspended'; createdAt: string;
@@ -27,6 +30,15 @@ export const VendorInputSchema = z.object({
   types: z.array(z.enum(SUPPLY_TYPES)).min(1, 'validation.required'),
   status: z.enum(['active', 'suspended']).default('active'),
 });
+
+/**
+ * A community's contact telephone: digits with the usual separators (0756-2123456, +86 756 212 3456,
+ * 13800138000, 0756-2123456转8001), 5 to 20 digits; '' means none (null).
+ */
+export const CommunityPhone = z.string({ error: 'validation.phone' }).trim().max(40, 'validation.phone')
+  .refine((v) => v === '' || (/^\+?[0-9][0-9 ()-]*[0-9](\s*(转|ext\.?|x)\s*[0-9]{1,6})?$/i.test(v) && (v.replace(/(转|ext\.?|x).*$/i, '').match(/[0-9]/g) ?? []).length >= 5
+    && (v.replace(/(转|ext\.?|x).*$/i, '').match(/[0-9]/g) ?? []).length <= 20), 'validation.phone')
+  .transform((v) => (v === '' ? null : v));
 
 const toVendor = (r: Record<string, unknown>): Vendor => ({
   id: r.id as string, name: r.name as string, creditCode: (r.credit_code as string | null) ?? null,
@@ -45,7 +57,7 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
 
   const communities = async (q: Queryable = db): Promise<Community[]> =>
     (await q('communities').join('streets', 'streets.id', 'communities.street_id').orderBy('communities.id').select('communities.*', 'streets.district_id'))
-      .map((r) => ({ id: r.id, streetId: r.street_id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en }));
+      .map((r) => ({ id: r.id, streetId: r.street_id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en, phone: (r.phone as string | null) ?? null }));
 
   async function community(id: string, q: Queryable = db): Promise<Community> {
     const c = (await communities(q)).find((x) => x.id === id);
@@ -55,6 +67,13 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
 
   const categories = async (q: Queryable = db, opts: { all?: boolean } = {}): Promise<Category[]> => {
     const query = q('categories').orderBy(['sort', 'code']);
+    if (!opts.all) query.where('active', true);
+    return (await query).map((r) => ({ code: r.code, nameZh: r.name_zh, nameEn: r.name_en, sort: Number(r.sort), active: Boolean(r.active) }));
+  };
+
+  /** The beneficiary groups, active ones only unless `all`. */
+  const groups = async (q: Queryable = db, opts: { all?: boolean } = {}): Promise<BeneficiaryGroup[]> => {
+    const query = q('beneficiary_groups').orderBy(['sort', 'code']);
     if (!opts.all) query.where('active', true);
     return (await query).map((r) => ({ code: r.code, nameZh: r.name_zh, nameEn: r.name_en, sort: Number(r.sort), active: Boolean(r.active) }));
   };
@@ -98,31 +117,43 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
     if (!street) throw new InvalidError('unknown street', { fields: { streetId: 'validation.invalid' } });
     const id = input.id ?? randomUUID();
     await q('communities').insert({ id, street_id: s.data.streetId, name_zh: s.data.nameZh, name_en: s.data.nameEn });
-    return { id, districtId: street.district_id, ...s.data };
+    return { id, districtId: street.district_id, ...s.data, phone: null };
   }
 
-  /** Renames a street or a community. Moving a community to another street is not offered: its projects' scope would change under them. */
+  /**
+   * Renames a street or a community, and sets a community's contact telephone when the input has
+   * `phone` ('' clears it). Moving a community to another street is not offered: its projects' scope
+   * would change under them.
+   */
   async function renamePlace(kind: 'street' | 'community', id: string, input: unknown): Promise<void> {
-    const p = { data: parseOr422(z.object({ nameZh: line(100, 'validation.required'), nameEn: line(100, 'validation.required') }), input) };
-    const n = await db(kind === 'street' ? 'streets' : 'communities').where({ id }).update({ name_zh: p.data.nameZh, name_en: p.data.nameEn });
+    const p = { data: parseOr422(z.object({ nameZh: line(100, 'validation.required'), nameEn: line(100, 'validation.required'), phone: CommunityPhone.optional() }), input) };
+    const phone = kind === 'community' && p.data.phone !== undefined ? { phone: p.data.phone } : {};
+    const n = await db(kind === 'street' ? 'streets' : 'communities').where({ id }).update({ name_zh: p.data.nameZh, name_en: p.data.nameEn, ...phone });
     if (!n) throw new NotFoundError(`${kind} ${id} not found`);
   }
 
-  async function upsertCategory(input: unknown, q: Queryable = db): Promise<Category> {
-    const s = parseOr422(z.object({
-      code: line(16, 'validation.required'),
-      nameZh: line(50, 'validation.required'),
-      nameEn: line(80, 'validation.required'),
-      sort: z.coerce.number().int().default(0),
-      active: z.coerce.boolean().default(true),
-    }), input);
-    const c = s;
+  /** Categories and groups share one shape: a code (the Chinese word), names, an order, active or not. */
+  const CodedSchema = z.object({
+    code: line(16, 'validation.required'),
+    nameZh: line(50, 'validation.required'),
+    nameEn: line(80, 'validation.required'),
+    sort: z.coerce.number().int().default(0),
+    active: z.coerce.boolean().default(true),
+  });
+
+  async function upsertCoded(table: 'categories' | 'beneficiary_groups', input: unknown, q: Queryable): Promise<Category> {
+    const c = parseOr422(CodedSchema, input);
     const row = { code: c.code, name_zh: c.nameZh, name_en: c.nameEn, sort: c.sort, active: c.active };
-    const exists = await q('categories').where({ code: c.code }).first();
-    if (exists) await q('categories').where({ code: c.code }).update(row);
-    else await q('categories').insert(row);
+    const exists = await q(table).where({ code: c.code }).first();
+    if (exists) await q(table).where({ code: c.code }).update(row);
+    else await q(table).insert(row);
     return c;
   }
+
+  const upsertCategory = (input: unknown, q: Queryable = db): Promise<Category> => upsertCoded('categories', input, q);
+
+  /** Adds or changes a beneficiary group; a group is never deleted (projects keep its code), only made inactive. */
+  const upsertGroup = (input: unknown, q: Queryable = db): Promise<BeneficiaryGroup> => upsertCoded('beneficiary_groups', input, q);
 
   async function assertVendorMaySupply(vendorIds: string[], type: SupplyType, q: Queryable): Promise<void> {
     const rows = (await q('vendors').whereIn('id', vendorIds)).map(toVendor);
@@ -134,7 +165,7 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
     }
   }
 
-  return { districts, streets, communities, community, categories, vendors, vendor, createVendor, updateVendor, createStreet, createCommunity, renamePlace, upsertCategory, assertVendorMaySupply };
+  return { districts, streets, communities, community, categories, groups, vendors, vendor, createVendor, updateVendor, createStreet, createCommunity, renamePlace, upsertCategory, upsertGroup, assertVendorMaySupply };
 }
 
 export type ReferenceService = ReturnType<typeof createReferenceService>;

@@ -1,5 +1,6 @@
-// The district's statistics for the public pages: counts and money by stage, category, type and
-// street, read from the projects read model and the allocations. Only repositories import knex.
+// The district's statistics for the public pages: counts and money by stage, category (the kind of
+// help), main beneficiary group, type and street, per budget year, read from the projects read model
+// and the allocations. Only repositories import knex.
 import type { Db } from '../lib/db.js';
 
 export interface StatsRow {
@@ -20,21 +21,28 @@ export interface MoneyTotals {
 
 const n = (v: unknown) => Number(v ?? 0);
 
-/** Counts and sums by `column`, over the projects that have been public (their first notice began). */
-export async function statsBy(db: Db, column: 'state' | 'category' | 'type' | 'street_id', filter: { year?: number }): Promise<StatsRow[]> {
+/**
+ * Counts and sums by `column`, over the projects that have been public (their first notice began);
+ * `year` is the budget year. By `main_group`: "残疾人: N projects, ¥X" (a row written before groups
+ * has none: key '').
+ */
+export async function statsBy(db: Db, column: 'state' | 'category' | 'type' | 'street_id' | 'main_group', filter: { year?: number }): Promise<StatsRow[]> {
   const q = db('projects').whereNotNull('public_since').groupBy(column).orderBy(column)
     .select({ key: column })
     .count({ count: '*' })
     .sum({ estimatedFen: 'estimated_fen', approvedFen: 'approved_fen', paidFen: 'paid_fen' });
-  if (filter.year !== undefined) q.where('year', filter.year);
-  return (await q).map((r: Record<string, unknown>) => ({ key: String(r.key), count: n(r.count), estimatedFen: n(r.estimatedFen), approvedFen: n(r.approvedFen), paidFen: n(r.paidFen) }));
+  if (filter.year !== undefined) q.where('budget_year', filter.year);
+  return (await q).map((r: Record<string, unknown>) => ({ key: String(r.key ?? ''), count: n(r.count), estimatedFen: n(r.estimatedFen), approvedFen: n(r.approvedFen), paidFen: n(r.paidFen) }));
 }
 
-/** How many projects had their budget approved (立项), and how many of those are finished. */
+/**
+ * How many public projects had their budget approved (立项), and how many of those are finished;
+ * `year` is the budget year. A project that never had a notice is not counted on public pages.
+ */
 export async function progressCounts(db: Db, filter: { finishedStates: readonly string[]; year?: number }): Promise<{ confirmed: number; completed: number }> {
   const base = () => {
-    const q = db('projects').whereNotNull('approved_fen').whereNot('state', 'cancelled');
-    if (filter.year !== undefined) q.where('year', filter.year);
+    const q = db('projects').whereNotNull('approved_fen').whereNotNull('public_since').whereNot('state', 'cancelled');
+    if (filter.year !== undefined) q.where('budget_year', filter.year);
     return q;
   };
   const [c] = await base().count({ n: '*' });

@@ -1,21 +1,56 @@
 // Programme rules (实施规则) as versioned data per district. A project keeps the version it was
 // created under (it is part of the machine's input); publishing makes a new version, never edits one.
+// Every stored version and both built-in defaults are read through `upgradeRules`, so a version
+// stored in an older shape keeps its meaning (its one notice, the community buying …).
 import { z } from 'zod';
-import { parseOr422 } from '../errors.js';
+import { InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
-import { DEFAULT_RULES, type ProgrammeRules } from '../../workflows/project/index.js';
+import { line } from '../../workflows/shared/text.js';
+import { DEFAULT_RULES, NOTICE_KINDS, RULES_V1, RULE_KEYS, upgradeRules, type ProgrammeRules } from '../../workflows/project/index.js';
 
 const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 // At most two decimals: the money module splits amounts by percentages exactly, in hundredths.
 const pct = z.number().min(0).max(100).refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9, { message: 'validation.range' });
 const fraction = z.object({ num: z.number().int().min(0), den: z.number().int().min(1) }).refine((f) => f.num <= f.den, 'validation.fraction');
+const workingDays = (max: number) => z.number().int().min(1).max(max);
+
+/** A list entry's code: stable, short, lower-case (it is stored in SCREEN_PASS checklists). */
+export const LIST_CODE_RE = /^[a-z][a-z0-9_]{0,39}$/;
+const listEntry = z.object({
+  code: z.string().trim().min(1, 'validation.required').regex(LIST_CODE_RE, 'validation.listCode'),
+  zh: line(100, 'validation.required'),
+  en: line(200, 'validation.required'),
+});
+/** An admin-editable list: codes unique (the duplicate is named). */
+const entryList = (min: number) => z.array(listEntry).min(min, 'validation.min_items').max(50).superRefine((list, ctx) => {
+  const seen = new Set<string>();
+  list.forEach((e, i) => {
+    if (seen.has(e.code)) ctx.addIssue({ code: 'custom', message: 'validation.duplicateCode', path: [i, 'code'] });
+    seen.add(e.code);
+  });
+});
+
+const planShape = { advancePct: pct, finalPct: pct, retentionPct: pct, warrantyMonths: z.number().int().min(0).max(120) };
+const sums100 = (p: { advancePct: number; finalPct: number; retentionPct: number }) => Math.round((p.advancePct + p.finalPct + p.retentionPct) * 100) === 10_000;
+const SUM = { message: 'validation.paymentPlanSum', path: ['finalPct'] };
+const plan = z.object(planShape).refine(sums100, SUM);
+const notice = z.object({ workingDays: workingDays(60) }).optional();
+const roles = z.array(line(40, 'validation.required')).max(20);
 
 export const RulesSchema = z.object({
   capsFen: z.object({ goods: fen, works: fen, services: fen }),
-  noticeWorkingDays: z.number().int().min(1).max(60),
+  /** which notices exist and how many working days each runs; an absent kind is not held */
+  notices: z.object({ proposal: notice, confirmation: notice, acceptance: notice }),
   quorum: fraction,
   majority: fraction,
+  screening: z.object({ positiveAreas: entryList(1), negativeItems: entryList(0) }),
+  budgetYearsAhead: z.number().int().min(0).max(3),
+  parties: z.object({
+    purchaser: z.enum(['community', 'street']),
+    budgetApprover: z.enum(['district', 'street']),
+    payer: z.enum(['district', 'street']),
+  }),
   procurement: z.object({
     directBelowFen: fen,
     quotationUpToFen: fen,
@@ -23,14 +58,17 @@ export const RulesSchema = z.object({
   }).refine((p) => p.directBelowFen <= p.quotationUpToFen, { message: 'validation.thresholdOrder', path: ['quotationUpToFen'] }),
   acceptance: z.object({
     satisfactionPct: pct,
-    signatories: z.array(z.string().min(1)).min(1),
-    extraSignatories: z.object({ goods: z.array(z.string()).optional(), works: z.array(z.string()).optional(), services: z.array(z.string()).optional() }),
+    signatories: roles.min(1, 'validation.required'),
+    extraSignatories: z.object({ goods: roles.optional(), works: roles.optional(), services: roles.optional() }),
+    beneficiarySignsFor: z.object({ categories: z.array(z.string().trim().min(1).max(16)).max(100) }),
   }),
-  payment: z.object({ advancePct: pct, finalPct: pct, retentionPct: pct, warrantyMonths: z.number().int().min(0).max(120) })
-    .refine((p) => p.advancePct + p.finalPct + p.retentionPct === 100, { message: 'validation.paymentPlanSum', path: ['finalPct'] }),
-  reviewReminderWorkingDays: z.number().int().min(1).max(60),
-  reviewEscalationWorkingDays: z.number().int().min(1).max(120),
+  payment: z.object({ ...planShape, byType: z.object({ goods: plan.optional(), works: plan.optional(), services: plan.optional() }).optional() }).refine(sums100, SUM),
+  reviewReminderWorkingDays: workingDays(60),
+  reviewEscalationWorkingDays: workingDays(120),
+  /** rule → where its value comes from; shown to admins ("unverified" when not verified or absent) */
+  sources: z.partialRecord(z.enum(RULE_KEYS), z.object({ source: line(500, 'validation.required'), verified: z.boolean() })).optional(),
 });
+export type RulesInput = z.infer<typeof RulesSchema>;
 
 export interface RulesVersion {
   districtId: string;
@@ -42,39 +80,62 @@ export interface RulesVersion {
   note: string | null;
 }
 
+/** The built-in defaults, oldest first: the first defaults (version 1) and the current ones. */
+export const BUILT_IN_RULES: readonly ProgrammeRules[] = [RULES_V1, DEFAULT_RULES];
+
+/** Refuses a body in the shape before notices were per kind (`noticeWorkingDays`), naming the new field. */
+function refuseOldShape(input: unknown): void {
+  if (input && typeof input === 'object' && 'noticeWorkingDays' in input && !('notices' in input)) {
+    throw new InvalidError('rules in the old shape: noticeWorkingDays is now notices.{proposal,confirmation,acceptance}.workingDays', {
+      fields: { notices: 'validation.rulesOldShape' },
+    });
+  }
+}
+
 export function createRulesService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
   const toVersion = (r: Record<string, unknown>): RulesVersion => ({
-    districtId: r.district_id as string, version: Number(r.version), rules: parseJson<ProgrammeRules>(r.rules),
+    districtId: r.district_id as string, version: Number(r.version), rules: { ...upgradeRules(parseJson<unknown>(r.rules)), version: Number(r.version) },
     publishedBy: (r.published_by as string | null) ?? null, publishedAt: r.published_at as string, note: (r.note as string | null) ?? null,
   });
+  const builtIn = (districtId: string, rules: ProgrammeRules): RulesVersion =>
+    ({ districtId, version: rules.version, rules: upgradeRules(structuredClone(rules)), publishedBy: null, publishedAt: null, note: null });
 
-  /** Every version, newest first; the built-in defaults are version 1 until a district stores its own. */
+  /** Every version, newest first: the stored ones and the built-in defaults no stored version shadows. */
   async function versions(districtId: string, q: Queryable = db): Promise<RulesVersion[]> {
     const stored = (await q('programme_rules').where({ district_id: districtId }).orderBy('version', 'desc')).map(toVersion);
-    if (stored.some((v) => v.version === DEFAULT_RULES.version)) return stored;
-    return [...stored, { districtId, version: DEFAULT_RULES.version, rules: { ...DEFAULT_RULES }, publishedBy: null, publishedAt: null, note: null }];
+    const defaults = BUILT_IN_RULES.filter((b) => !stored.some((v) => v.version === b.version)).map((b) => builtIn(districtId, b));
+    return [...stored, ...defaults].sort((a, b) => b.version - a.version);
   }
 
-  /** The district's current rules; the defaults (version 1) until a district publishes its own. */
+  /** The district's rules in force: its newest stored version, else the defaults (DEFAULT_RULES). */
   async function current(districtId: string, q: Queryable = db): Promise<ProgrammeRules> {
     const r = await q('programme_rules').where({ district_id: districtId }).orderBy('version', 'desc').first();
-    return r ? toVersion(r).rules : { ...DEFAULT_RULES };
+    return r ? toVersion(r).rules : upgradeRules(structuredClone(DEFAULT_RULES));
+  }
+
+  /** The version in force, with its record (publishedAt null for the built-in defaults). */
+  async function currentVersion(districtId: string, q: Queryable = db): Promise<RulesVersion> {
+    const r = await q('programme_rules').where({ district_id: districtId }).orderBy('version', 'desc').first();
+    return r ? toVersion(r) : builtIn(districtId, DEFAULT_RULES);
   }
 
   async function publish(districtId: string, input: unknown, userId: string | null, note?: string, q: Queryable = db): Promise<RulesVersion> {
+    refuseOldShape(input);
     const parsed = parseOr422(RulesSchema, input, 'invalid rules');
     const latest = await q('programme_rules').where({ district_id: districtId }).max<{ v: number | null }[]>({ v: 'version' });
-    // The defaults count as version 1, so the first published version is 2 and never collides
-    // with projects that started under the defaults.
+    // The built-in defaults hold the first versions, so a published version never collides with
+    // projects that started under them.
     const version = Math.max(Number(latest[0]?.v ?? 0), DEFAULT_RULES.version) + 1;
-    const rules = { ...parsed, version } as ProgrammeRules;
-    await q('programme_rules').insert({ district_id: districtId, version, rules: JSON.stringify(rules), published_by: userId, published_at: clock.now().toISOString(), note: note ?? null });
-    return { districtId, version, rules, publishedBy: userId, publishedAt: clock.now().toISOString(), note: note ?? null };
+    const notices = Object.fromEntries(NOTICE_KINDS.flatMap((k) => (parsed.notices[k] ? [[k, { workingDays: parsed.notices[k]!.workingDays }]] : [])));
+    const rules = { ...parsed, notices, sources: parsed.sources ?? {}, version } as ProgrammeRules;
+    const at = clock.now().toISOString();
+    await q('programme_rules').insert({ district_id: districtId, version, rules: JSON.stringify(rules), published_by: userId, published_at: at, note: note ?? null });
+    return { districtId, version, rules, publishedBy: userId, publishedAt: at, note: note ?? null };
   }
 
-  return { versions, current, publish };
+  return { versions, current, currentVersion, publish };
 }
 
 export type RulesService = ReturnType<typeof createRulesService>;

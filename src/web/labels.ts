@@ -12,6 +12,8 @@ export interface Lookups {
   streets: Array<{ id: string; nameZh: string; nameEn: string }>;
   communities: Array<{ id: string; nameZh: string; nameEn: string; streetId: string }>;
   categories: Array<{ code: string; nameZh: string; nameEn: string }>;
+  /** beneficiary groups (受益群体) */
+  groups?: Array<{ code: string; nameZh: string; nameEn: string }>;
   vendors: Array<{ id: string; name: string }>;
 }
 
@@ -22,11 +24,13 @@ export function namer(lang: Lang, ref: Lookups) {
   const communities = by(ref.communities);
   const vendors = by(ref.vendors);
   const categories = new Map(ref.categories.map((c) => [c.code, c]));
+  const groups = new Map((ref.groups ?? []).map((g) => [g.code, g]));
   return {
     street: (id: string | null) => (id ? placeName(lang, streets.get(id)) : '—'),
     community: (id: string | null) => (id ? placeName(lang, communities.get(id)) : '—'),
     vendor: (id: string | null) => (id ? (vendors.get(id)?.name ?? '—') : '—'),
     category: (code: string) => (categories.has(code) ? placeName(lang, categories.get(code)) : code),
+    group: (code: string | null) => (code ? (groups.has(code) ? placeName(lang, groups.get(code)) : code) : '—'),
     stage: (s: string) => stateLabel(lang, s),
     type: (s: string) => typeLabel(lang, s),
   };

@@ -8,7 +8,7 @@ export { fieldsOf, toPayload, shanghaiInstant, str, strs, ITEM_ROWS } from './fo
 export type { ConvertResult, FieldKind, FieldSpec, FileSpec, FormBody, FormSpec } from './forms/form-model.js';
 
 /** Dynamic option lists, filled by the view-model from the project and reference data. */
-export type OptionSource = 'types' | 'categories' | 'vendors' | 'awardVendors' | 'contractItems' | 'beneficiaries' | 'grades' | 'tranches' | 'yesno';
+export type OptionSource = 'types' | 'categories' | 'groups' | 'budgetYears' | 'positiveAreas' | 'objectionChannels' | 'vendors' | 'awardVendors' | 'contractItems' | 'beneficiaries' | 'grades' | 'tranches' | 'yesno';
 
 /** The comment field every event form carries (ARCHITECTURE §4: every event accepts `comment`). */
 export const COMMENT_FIELD: FieldSpec = f('comment', 'textarea', { optional: true });
@@ -26,6 +26,8 @@ export const NEW_PROJECT_FORM: FormSpec = projectForm({
   noComment: true,
   fields: [
     f('title', 'text'), f('type', 'select', { options: 'types', blank: true }), f('category', 'select', { options: 'categories', blank: true }),
+    f('mainGroup', 'select', { options: 'groups', blank: true }), f('otherGroups', 'checkboxes', { options: 'groups', optional: true }),
+    f('budgetYear', 'select', { options: 'budgetYears' }),
     f('description', 'textarea'), f('items', 'items'), f('estimatedFen', 'yuan', { optional: true }), f('beneficiaryCount', 'int', { optional: true }),
   ],
 });
@@ -40,15 +42,23 @@ const EVENT_SPECS: Record<string, Parameters<typeof projectForm>[0]> = {
   },
   SUBMIT: { fields: [] },
   WITHDRAW: { fields: reason, warning: true },
-  // An explicit 是/否 for each question (no box ticked by default); the workflow orders the answers.
-  SCREEN_PASS: { fields: ['checklist.positiveList', 'checklist.negativeList', 'checklist.duplicate'].map((n) => f(n, 'yesno', { options: 'yesno', blank: true })) },
+  // The positive area, and an explicit 是/否 for each negative item of the rules version and for
+  // duplication (nothing ticked by default); the view draws one field per negative item.
+  SCREEN_PASS: {
+    fields: [
+      f('checklist.positiveArea', 'select', { options: 'positiveAreas', blank: true }),
+      f('checklist.negativeItems', 'yesnomap'),
+      f('checklist.duplicate', 'yesno', { options: 'yesno', blank: true }),
+    ],
+  },
   RETURN: { fields: reason },
   REJECT: { fields: reason, warning: true },
   RECORD_DELIBERATION: {
     fields: [f('members', 'int'), f('present', 'int'), f('for', 'int'), f('against', 'int'), f('abstain', 'int'), f('heldOn', 'date'), f('minutes', 'textarea', { optional: true })],
     files: [{ name: 'minutesFile', target: 'minutes', optional: true }],
   },
-  OBJECT: { fields: [f('text', 'textarea'), f('contact', 'text', { optional: true })] },
+  // on the project page it is staff who record a resident's objection that came on paper, by phone or in person
+  OBJECT: { fields: [f('text', 'textarea'), f('contact', 'text', { optional: true }), f('receivedVia', 'select', { options: 'objectionChannels', blank: true, optional: true })] },
   UPHOLD_OBJECTION: { fields: [f('response', 'textarea')] },
   DISMISS_OBJECTIONS: { fields: [f('response', 'textarea')] },
   APPROVE: { fields: [] },
@@ -70,8 +80,11 @@ const EVENT_SPECS: Record<string, Parameters<typeof projectForm>[0]> = {
     ],
     files: [{ name: 'evidence', target: 'evidence' }],
   },
-  CONFIRM_RECEIPT: { fields: [f('itemId', 'select', { options: 'contractItems' })] },
-  DISPUTE_DELIVERY: { fields: [f('itemId', 'select', { options: 'contractItems' }), f('reason', 'textarea')], warning: true },
+  CONFIRM_RECEIPT: { fields: [f('itemId', 'select', { options: 'contractItems' }), f('quantity', 'int'), f('serials', 'lines', { optional: true })] },
+  DISPUTE_DELIVERY: {
+    fields: [f('itemId', 'select', { options: 'contractItems' }), f('quantity', 'int'), f('serials', 'lines', { optional: true }), f('reason', 'textarea')],
+    warning: true,
+  },
   RECORD_PAYMENT: { fields: [f('tranche', 'select', { options: 'tranches' }), f('amountFen', 'yuan'), f('voucherNo', 'text')] },
   REQUEST_ACCEPTANCE: { fields: [] },
   RECORD_ACCEPTANCE: {
@@ -94,6 +107,8 @@ export function formSpec(type: string): FormSpec | undefined {
 /** The proposal form → the input of services.projects.create; a blank total is the items' sum. */
 export function toNewProject(body: FormBody): ConvertResult {
   const { payload, errors } = toPayload(NEW_PROJECT_FORM, body);
+  // the budget year's select posts its four digits; anything else goes on as typed, for the service to refuse
+  if (typeof payload.budgetYear === 'string' && /^\d{4}$/.test(payload.budgetYear)) payload.budgetYear = Number(payload.budgetYear);
   const items = payload.items as Array<{ quantity?: number; unitFen?: number }> | undefined;
   if (payload.estimatedFen === undefined && !errors.estimatedFen && items?.length && items.every((i) => typeof i.quantity === 'number' && typeof i.unitFen === 'number')) {
     payload.estimatedFen = items.reduce((s, i) => s + i.quantity! * i.unitFen!, 0);

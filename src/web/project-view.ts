@@ -9,7 +9,7 @@ import type { PresentedProject } from '../projects/project-presenter.js';
 import { STAGES } from '../../workflows/project/index.js';
 import { maskAddress } from '../beneficiaries/mask.js';
 import { NEW_PROJECT_FORM, formSpec, type FormSpec } from './project-forms.js';
-import { GRADES, TRANCHES } from '../../workflows/project/index.js';
+import { GRADES, OBJECTION_CHANNELS, TRANCHES } from '../../workflows/project/index.js';
 import { anchorsOf, errorState, formFields, reasonText, type Options, type Values } from './project-form-view.js';
 import { documentIds, timelineView } from './project-timeline.js';
 import { stateLabel, statechartModel } from './statechart.js';
@@ -32,8 +32,10 @@ const named = (lang: Lang, r: { nameZh: string; nameEn: string } | undefined, fa
 /** Everything the detail page shows, gathered in one call. */
 export async function loadProjectPage(services: Services, user: User, id: string) {
   const project = await services.projects.get(user, id);
-  const [history, vendors, communities, streets, categories] = await Promise.all([
+  const [history, vendors, communities, streets, categories, allCategories, groups, allGroups] = await Promise.all([
     services.projects.history(user, id), services.reference.vendors(), services.reference.communities(), services.reference.streets(), services.reference.categories(),
+    // names of inactive ones too: a project keeps the category and groups it named
+    services.reference.categories(undefined, { all: true }), services.reference.groups(), services.reference.groups(undefined, { all: true }),
   ]);
   const docIds = [...history.flatMap((h) => documentIds(h.payload)), ...(project.contract?.items.flatMap((i) => i.deliveries.flatMap((d) => d.evidence)) ?? [])];
   const documents = await services.documents.describe(docIds);
@@ -48,7 +50,9 @@ export async function loadProjectPage(services: Services, user: User, id: string
   // Beneficiaries to choose from when recording a delivery: masked for vendors (no personal data).
   const mayDeliver = project.allowedEvents.some((e) => e.type === 'RECORD_DELIVERY' && e.allowed);
   const beneficiaries = mayDeliver ? await services.beneficiaries.list(user, project.communityId, 'delivery-form') : [];
-  return { project, history, vendors, communities, streets, categories, documents, users, beneficiaries };
+  // the rules version the project runs under: help texts cite its values, never fixed numbers
+  const rules = (await services.rules.versions(project.districtId)).find((v) => v.version === project.rulesVersion)?.rules ?? null;
+  return { project, history, vendors, communities, streets, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules };
 }
 
 export type ProjectPageData = Awaited<ReturnType<typeof loadProjectPage>>;
@@ -61,10 +65,12 @@ export interface FailedForm {
   pending?: Record<string, string[]>;
 }
 
-function baseOptions(lang: Lang, d: Pick<ProjectPageData, 'categories'>): Options {
+function baseOptions(lang: Lang, d: Pick<ProjectPageData, 'categories'> & { groups?: ProjectPageData['groups']; budgetYears?: number[] }): Options {
   return {
     types: (['goods', 'works', 'services'] as const).map((v) => ({ value: v, label: t(lang, `projects.types.${v}`) })),
     categories: d.categories.map((c) => ({ value: c.code, label: lang === 'en' ? c.nameEn : c.nameZh })),
+    groups: (d.groups ?? []).map((g) => ({ value: g.code, label: lang === 'en' ? g.nameEn : g.nameZh })),
+    budgetYears: (d.budgetYears ?? []).map((y) => ({ value: String(y), label: String(y) })),
     grades: GRADES.map((g, i) => ({ value: g, label: t(lang, `projects.grades.${i}`) })),
     tranches: TRANCHES.map((v) => ({ value: v, label: t(lang, `projects.tranches.${v}`) })),
     yesno: [{ value: 'yes', label: t(lang, 'projects.yes') }, { value: 'no', label: t(lang, 'projects.no') }],
@@ -82,6 +88,8 @@ function projectOptions(lang: Lang, d: ProjectPageData): Options {
     awardVendors: quoted.length ? quoted.map((q) => ({ value: q.vendorId, label: `${vendorName(q.vendorId)}（${yuanText(lang, q.amountFen)}）` })) : eligible,
     contractItems: (p.contract?.items ?? []).map((i) => ({ value: i.id, label: t(lang, 'projects.itemOption', { name: i.name, delivered: i.delivered, quantity: i.quantity }) })),
     beneficiaries: d.beneficiaries.map((b) => ({ value: b.id, label: `${b.name} · ${b.masked ? b.address : maskAddress(b.address)}` })),
+    positiveAreas: (d.rules?.screening.positiveAreas ?? []).map((a) => ({ value: a.code, label: lang === 'en' ? a.en : a.zh })),
+    objectionChannels: OBJECTION_CHANNELS.map((c) => ({ value: c, label: t(lang, `projects.objectionChannels.${c}`) })),
   };
 }
 
@@ -133,7 +141,45 @@ function eventOptions(options: Options, spec: FormSpec, fields: Record<string, {
   return out;
 }
 
+/**
+ * A form whose fields depend on the rules version: one yes/no field per key the workflow offers
+ * (SCREEN_PASS: each negative item of the project's rules, labelled with its name).
+ */
+function expandSpec(lang: Lang, spec: FormSpec | undefined, fields: Record<string, unknown>, rules: ProjectPageData['rules']): FormSpec | undefined {
+  if (!spec?.fields.some((f) => f.kind === 'yesnomap')) return spec;
+  const named = new Map((rules?.screening.negativeItems ?? []).map((i) => [i.code, lang === 'en' ? i.en : i.zh]));
+  return {
+    ...spec,
+    fields: spec.fields.flatMap((f) => f.kind !== 'yesnomap' ? [f] : Object.keys(fields).filter((k) => k.startsWith(`${f.name}.`)).map((k) => {
+      const code = k.slice(f.name.length + 1);
+      return { name: k, kind: 'yesno' as const, options: 'yesno', blank: true, labelText: t(lang, 'projects.fields.negativeItem', { item: named.get(code) ?? code }) };
+    })),
+  };
+}
+
 const SECONDARY = new Set(['COMMENT', 'OBJECT']);
+
+const CN_DIGITS = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
+/** A rules fraction as people write it: 三分之二, 2/3. */
+const fractionText = (lang: Lang, f: { num: number; den: number }) =>
+  (lang === 'zh-CN' && f.den <= 10 && f.num <= 10 ? `${CN_DIGITS[f.den]}分之${CN_DIGITS[f.num]}` : `${f.num}/${f.den}`);
+
+/**
+ * The rule values an event's help and hints cite (issue 10 item 11): from the project's own rules
+ * version and the event's form defaults, so a district's changed rules show on its pages.
+ */
+function ruleParams(lang: Lang, d: ProjectPageData, fields: Record<string, { min?: number; options?: readonly string[] }>): Record<string, unknown> {
+  const p = d.project;
+  const r = d.rules;
+  const plan = r ? r.payment.byType?.[p.type as keyof NonNullable<typeof r.payment.byType>] ?? r.payment : undefined;
+  return {
+    ...(r ? { quorum: fractionText(lang, r.quorum), majority: fractionText(lang, r.majority), satisfactionPct: r.acceptance.satisfactionPct } : {}),
+    ...(plan ? { advancePct: plan.advancePct, finalPct: plan.finalPct, retentionPct: plan.retentionPct, warrantyMonths: plan.warrantyMonths } : {}),
+    method: t(lang, `projects.methods.${p.procurement?.method ?? 'direct'}`),
+    ...(fields.vendorIds?.min !== undefined ? { min: fields.vendorIds.min } : {}),
+    ...(fields.signatories?.options ? { signatories: fields.signatories.options.map((role) => t(lang, `projects.roles.${role}`)).join(lang === 'en' ? ', ' : '、') } : {}),
+  };
+}
 
 function actionsView(ctx: PageCtx, d: ProjectPageData, failed: FailedForm | undefined, failedFields: Record<string, string>) {
   const { lang } = ctx;
@@ -143,7 +189,7 @@ function actionsView(ctx: PageCtx, d: ProjectPageData, failed: FailedForm | unde
   const blocked = [];
   let anchors = new Map<string, string>();
   for (const e of p.allowedEvents) {
-    const spec = formSpec(e.type);
+    const spec = expandSpec(lang, formSpec(e.type), e.fields ?? {}, d.rules);
     if (!spec) continue;
     const label = t(lang, `projects.events.${e.type}.name`);
     if (!e.allowed) {
@@ -152,12 +198,13 @@ function actionsView(ctx: PageCtx, d: ProjectPageData, failed: FailedForm | unde
       continue;
     }
     const isFailed = failed?.type === e.type;
-    const built = formFields({ lang, spec, prefix: `${e.type}-`, values: isFailed ? failed.values : defaults(e.type, p, spec), errors: isFailed ? failedFields : {}, options: eventOptions(options, spec, e.fields ?? {}) });
+    const params = ruleParams(lang, d, e.fields ?? {});
+    const built = formFields({ lang, spec, prefix: `${e.type}-`, values: isFailed ? failed.values : defaults(e.type, p, spec), errors: isFailed ? failedFields : {}, options: eventOptions(options, spec, e.fields ?? {}), params });
     if (isFailed) anchors = anchorsOf(built);
     const multipart = Boolean(spec.files?.length);
     const action = `/projects/${p.id}/events/${e.type}`;
     forms.push({
-      type: e.type, id: `form-${e.type}`, headingId: `form-${e.type}-title`, label, help: t(lang, `projects.events.${e.type}.help`),
+      type: e.type, id: `form-${e.type}`, headingId: `form-${e.type}-title`, label, help: t(lang, `projects.events.${e.type}.help`, params),
       submit: t(lang, `projects.events.${e.type}.submit`), warning: Boolean(spec.warning), multipart,
       // multipart bodies are parsed after the CSRF check, so their token rides in the query string
       action: withLang(ctx, multipart ? `${action}?_csrf=${encodeURIComponent(ctx.csrfToken)}` : action),
@@ -169,17 +216,28 @@ function actionsView(ctx: PageCtx, d: ProjectPageData, failed: FailedForm | unde
   return { primary: forms.filter((f) => !f.secondary), secondary: forms.filter((f) => f.secondary), blocked, anchors };
 }
 
+/** The positive-list area screening put the proposal under, named as the project's rules name it. */
+function positiveArea(lang: Lang, d: ProjectPageData): string | null {
+  const area = d.project.positiveArea;
+  return area === null ? null : lang === 'en' ? area.en : area.zh;
+}
+
 function factsView(lang: Lang, d: ProjectPageData) {
   const p = d.project;
   const community = d.communities.find((c) => c.id === p.communityId);
   const street = d.streets.find((s) => s.id === p.streetId);
-  const category = d.categories.find((c) => c.code === p.category);
+  const category = d.allCategories.find((c) => c.code === p.category);
+  const group = (code: string) => named(lang, d.allGroups.find((g) => g.code === code), code);
   const vendor = p.vendorId ? d.vendors.find((v) => v.id === p.vendorId)?.name ?? p.vendorId : '—';
   const row = (key: string, value: string) => ({ label: t(lang, `projects.fields.${key}`), value });
   const deadlines = Object.entries(p.deadlines).filter(([, v]) => typeof v === 'string').map(([k, v]) => row(k, formatShanghai(v as string, 'datetime')));
   return [
     row('ref', p.ref), row('state', stateLabel(lang, p.state)), row('type', t(lang, `projects.types.${p.type}`)),
     row('category', named(lang, category, p.category)), row('community', named(lang, community, p.communityId)), row('street', named(lang, street, p.streetId)),
+    row('mainGroup', p.mainGroup ? group(p.mainGroup) : '—'),
+    ...(positiveArea(lang, d) ? [row('positiveArea', positiveArea(lang, d)!)] : []),
+    ...(p.otherGroups.length ? [row('otherGroups', p.otherGroups.map(group).join('、'))] : []),
+    row('budgetYear', p.carriedOver ? `${p.budgetYear}（${t(lang, 'projects.carriedOver')}）` : String(p.budgetYear)),
     row('year', String(p.year)), row('estimatedFen', yuanText(lang, p.estimatedFen)), row('approvedFen', yuanText(lang, p.approvedFen)),
     row('awardedFen', yuanText(lang, p.awardedFen)), row('paidFen', yuanText(lang, p.paidFen)), row('vendor', vendor),
     row('beneficiaryCount', p.beneficiaryCount == null ? '—' : String(p.beneficiaryCount)), row('stageEnteredAt', formatShanghai(p.stageEnteredAt, 'datetime')),
@@ -204,7 +262,7 @@ export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm
   const errors = failed ? errorState(lang, failed.err, actions.anchors) : undefined;
   return {
     title: `${p.ref} ${p.title}`,
-    project: { id: p.id, ref: p.ref, title: p.title, description: p.description, state: stateLabel(lang, p.state) },
+    project: { id: p.id, ref: p.ref, title: p.title, description: p.description, state: stateLabel(lang, p.state), carriedOver: p.carriedOver ? t(lang, 'projects.carriedOver') : undefined },
     facts: factsView(lang, d),
     items: p.items.map((i) => ({ name: i.name, quantity: i.quantity, unit: yuanText(lang, i.unitFen), total: yuanText(lang, i.quantity * i.unitFen) })),
     procurement: p.procurement && {
@@ -219,6 +277,9 @@ export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm
       items: items.map((i) => ({
         name: i.name, quantity: i.quantity, unit: yuanText(lang, i.unitFen), delivered: i.delivered,
         status: t(lang, i.confirmed ? 'projects.itemStatus.confirmed' : i.disputed ? 'projects.itemStatus.disputed' : i.delivered >= i.quantity ? 'projects.itemStatus.delivered' : 'projects.itemStatus.open'),
+        // partial receipts: how much is confirmed and how much was refused, with each refusal
+        received: t(lang, 'projects.itemReceived', { confirmed: i.confirmedQty ?? (i.confirmed ? i.quantity : 0), disputed: i.disputedQty ?? 0 }),
+        disputes: (i.disputes ?? []).map((x) => t(lang, 'projects.itemDispute', { at: formatShanghai(x.at, 'datetime'), quantity: x.quantity, reason: x.reason })),
         evidence: i.deliveries.flatMap((x) => x.evidence).map((id) => ({ href: docHref(id), name: d.documents.get(id)?.filename ?? id.slice(0, 12) })),
       })),
     },
@@ -229,7 +290,17 @@ export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm
       signatories: a.signatories.map((s) => `${t(lang, `projects.roles.${s.role}`)}：${s.name}`).join('；'), defects: a.defects,
     })),
     evaluation: p.evaluation && { score: p.evaluation.score, grade: t(lang, `projects.grades.${GRADES.indexOf(p.evaluation.grade as (typeof GRADES)[number])}`), notes: p.evaluation.notes },
-    objections: p.objections.map((o) => ({ text: o.text, at: formatShanghai(o.at, 'datetime'), status: t(lang, `projects.objectionStatus.${o.status}`), response: o.response })),
+    objections: p.objections.map((o) => ({
+      text: o.text, at: formatShanghai(o.at, 'datetime'), status: t(lang, `projects.objectionStatus.${o.status}`), response: o.response,
+      notice: t(lang, `projects.noticeKinds.${o.notice ?? 'proposal'}`) + ('receivedVia' in o && o.receivedVia ? ` · ${t(lang, `projects.objectionChannels.${o.receivedVia}`)}` : ''),
+    })),
+    // every council meeting, void ones too, and every public notice held
+    meetings: p.meetings.map((m) => ({
+      heldOn: m.heldOn,
+      votes: t(lang, 'projects.meetingVotes', { members: m.members, present: m.present, for: m.for, against: m.against, abstain: m.abstain }),
+      outcome: m.failures.some((f) => f.code === 'QUORUM_NOT_MET') ? t(lang, 'projects.meetingVoid') : m.failures.length ? t(lang, 'projects.meetingRejected') : t(lang, 'projects.meetingCarried'),
+    })),
+    notices: p.notices.map((n) => ({ kind: t(lang, `projects.noticeKinds.${n.kind}`), period: t(lang, 'projects.noticePeriod', { from: formatShanghai(n.startedAt, 'date'), to: formatShanghai(n.endsAt, 'date') }) })),
     timeline: timelineView(lang, d.history, refs),
     chart: statechartModel(lang, p.state, d.history.map((h) => ({ from: h.from, to: h.to }))),
     actions,
@@ -240,14 +311,22 @@ export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm
 
 const v1s = (v: Values[string]) => (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
 
-/** The proposal form, empty or with what the user typed and its errors. */
-export function newProjectView(ctx: PageCtx, categories: ProjectPageData['categories'], values: Values = {}, err?: unknown) {
+/** What the proposal form offers (services.projects.proposalChoices). */
+export interface ProposalChoices {
+  categories: ProjectPageData['categories'];
+  groups: ProjectPageData['groups'];
+  budgetYears: number[];
+  defaultBudgetYear: number;
+}
+
+/** The proposal form, empty (the budget year: this year) or with what the user typed and its errors. */
+export function newProjectView(ctx: PageCtx, choices: ProposalChoices, values: Values = { budgetYear: String(choices.defaultBudgetYear) }, err?: unknown) {
   const { lang } = ctx;
   // A blank total is derived from the items: while they are wrong, say so there, not on the total.
   const raw = err ? errorState(lang, err) : undefined;
   const omit = raw && !v1s(values.estimatedFen) && Object.keys(raw.fields).some((k) => k.startsWith('items')) ? ['estimatedFen'] : [];
   const first = err ? errorState(lang, err, undefined, omit) : undefined;
-  const built = formFields({ lang, spec: NEW_PROJECT_FORM as FormSpec, prefix: '', values, errors: first?.fields ?? {}, options: baseOptions(lang, { categories }) });
+  const built = formFields({ lang, spec: NEW_PROJECT_FORM as FormSpec, prefix: '', values, errors: first?.fields ?? {}, options: baseOptions(lang, choices) });
   return {
     title: t(lang, 'projects.new.title'),
     form: { action: withLang(ctx, '/projects/new'), csrfToken: ctx.csrfToken, submit: t(lang, 'projects.new.submit'), ...built },
@@ -257,10 +336,11 @@ export function newProjectView(ctx: PageCtx, categories: ProjectPageData['catego
 
 /** The list page's filters, rows and pagination. */
 export async function loadProjectList(services: Services, user: User, query: Record<string, unknown>) {
-  const [result, communities, streets, categories] = await Promise.all([
-    services.projects.list(user, query), services.reference.communities(), services.reference.streets(), services.reference.categories(),
+  const [result, communities, streets, categories, groups] = await Promise.all([
+    services.projects.list(user, query), services.reference.communities(), services.reference.streets(), services.reference.categories(undefined, { all: true }),
+    services.reference.groups(undefined, { all: true }),
   ]);
-  return { result, communities, streets, categories };
+  return { result, communities, streets, categories, groups };
 }
 
 export function listView(ctx: PageCtx, user: User, d: Awaited<ReturnType<typeof loadProjectList>>, filter: Record<string, string>) {
@@ -281,7 +361,8 @@ export function listView(ctx: PageCtx, user: User, d: Awaited<ReturnType<typeof 
     action: '/projects',
     langValue: ctx.langQs ? lang : undefined,
     filters: {
-      q: filter.q ?? '', year: filter.year ?? '',
+      q: filter.q ?? '', year: filter.year ?? '', budgetYear: filter.budgetYear ?? '',
+      groups: [opt('', any, filter.group), ...d.groups.map((g) => opt(g.code, lang === 'en' ? g.nameEn : g.nameZh, filter.group))],
       states: [opt('', any, filter.state), ...states.map((s) => opt(s, stateLabel(lang, s), filter.state))],
       types: [opt('', any, filter.type), ...(['goods', 'works', 'services'] as const).map((s) => opt(s, t(lang, `projects.types.${s}`), filter.type))],
       categories: [opt('', any, filter.category), ...d.categories.map((c) => opt(c.code, lang === 'en' ? c.nameEn : c.nameZh, filter.category))],
@@ -293,6 +374,7 @@ export function listView(ctx: PageCtx, user: User, d: Awaited<ReturnType<typeof 
       type: t(lang, `projects.types.${p.type}`), category: named(lang, d.categories.find((c) => c.code === p.category), p.category),
       community: named(lang, d.communities.find((c) => c.id === p.communityId), p.communityId), estimated: yuanText(lang, p.estimatedFen),
       stageEnteredAt: formatShanghai(p.stageEnteredAt, 'date'),
+      budgetYear: p.budgetYear, carriedOver: p.carriedOver ? t(lang, 'projects.carriedOver') : undefined,
       waitingFor: p.waitingFor.map((r) => t(lang, `roleNames.${r}`)).join('、') || '—',
     })),
     empty: projects.length === 0,

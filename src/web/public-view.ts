@@ -2,11 +2,12 @@
 // stages and dates. Objections are counted, never quoted (their text may name a neighbour).
 import { t, type Lang } from '../lib/i18n.js';
 import type { PublicService } from '../public/public-service.js';
-import { eventSchemas, STAGES } from '../../workflows/project/index.js';
+import { eventSchemas, isNoticeStage, STAGES } from '../../workflows/project/index.js';
 import type { ProjectRow } from '../projects/project-repo.js';
 import { namer, options, type Lookups } from './labels.js';
 import { field, type FormSpec } from './forms/form-model.js';
 import { formView, type Values } from './forms/form-view.js';
+import { noticeLines } from './public-notice-view.js';
 
 type Awaited2<T> = T extends Promise<infer U> ? U : T;
 type Notices = Awaited2<ReturnType<PublicService['notices']>>;
@@ -41,7 +42,7 @@ export function objectionForm(lang: Lang, values: Values = {}, err?: unknown) {
   return formView({ lang, form: OBJECTION_FORM, values, err, params: { max } });
 }
 
-function row(lang: Lang, ref: Lookups, p: ProjectRow) {
+function row(lang: Lang, ref: Lookups, p: ProjectRow & { carriedOver?: boolean }) {
   const n = namer(lang, ref);
   return {
     href: `/public/projects/${encodeURIComponent(p.id)}${langQuery(lang)}`,
@@ -51,9 +52,13 @@ function row(lang: Lang, ref: Lookups, p: ProjectRow) {
     street: n.street(p.streetId),
     type: n.type(p.type),
     category: n.category(p.category),
+    mainGroup: n.group(p.mainGroup),
+    otherGroups: p.otherGroups.map((g) => n.group(g)).join('、'),
     stage: n.stage(p.state),
     vendor: n.vendor(p.vendorId),
     year: p.year,
+    budgetYear: p.budgetYear,
+    carriedOver: p.carriedOver === true,
     estimatedFen: p.estimatedFen,
     approvedFen: p.approvedFen,
     awardedFen: p.awardedFen,
@@ -86,6 +91,7 @@ export function presentNotice(lang: Lang, m: Notice) {
       }),
     },
     endsAt: m.project.deadlines.noticeEndsAt,
+    ...noticeLines(lang, m),
     open: m.open,
     objectionCount: m.project.objections.length,
     action: `/public/notices/${encodeURIComponent(m.row.id)}${langQuery(lang)}`,
@@ -134,6 +140,8 @@ export function presentPublicProject(lang: Lang, m: Detail) {
   const n = namer(lang, m.ref);
   return {
     project: base,
+    carriedOver: m.project.carriedOver,
+    positiveArea: m.project.positiveArea && (lang === 'en' ? m.project.positiveArea.en : m.project.positiveArea.zh),
     heading: `${m.row.ref} ${m.row.title}`,
     description: m.project.description,
     items: m.project.items,
@@ -145,7 +153,8 @@ export function presentPublicProject(lang: Lang, m: Detail) {
     hasPayments: m.project.payments.length > 0,
     evaluation: m.project.evaluation && { score: m.project.evaluation.score, grade: m.project.evaluation.grade },
     objectionCount: m.project.objections.length,
-    inNotice: m.row.state === 'public_notice',
+    inNotice: isNoticeStage(m.row.state),
+    ...noticeLines(lang, m),
     noticeHref: `/public/notices/${encodeURIComponent(m.row.id)}${langQuery(lang)}`,
     timeline: m.stages.map((s) => ({ at: s.at, text: s.from ? t(lang, 'public.project.moved', { from: n.stage(s.from), to: n.stage(s.to) }) : t(lang, 'public.project.created') })),
     backHref: `/public/projects${langQuery(lang)}`,
@@ -154,9 +163,10 @@ export function presentPublicProject(lang: Lang, m: Detail) {
 
 export function presentStats(lang: Lang, m: Stats) {
   const n = namer(lang, m.ref);
-  const label = (kind: 'stage' | 'category' | 'type' | 'street', key: string) =>
-    kind === 'stage' ? n.stage(key) : kind === 'category' ? n.category(key) : kind === 'type' ? n.type(key) : n.street(key);
-  const table = (kind: 'stage' | 'category' | 'type' | 'street', rows: Stats['byStage']) => ({
+  type Kind = 'stage' | 'category' | 'group' | 'type' | 'street';
+  const label = (kind: Kind, key: string) =>
+    kind === 'stage' ? n.stage(key) : kind === 'category' ? n.category(key) : kind === 'group' ? n.group(key || null) : kind === 'type' ? n.type(key) : n.street(key);
+  const table = (kind: Kind, rows: Stats['byStage']) => ({
     rows: rows.map((r) => ({ ...r, label: label(kind, r.key) })),
     total: rows.reduce((a, r) => ({ count: a.count + r.count, estimatedFen: a.estimatedFen + r.estimatedFen, approvedFen: a.approvedFen + r.approvedFen, paidFen: a.paidFen + r.paidFen }), { count: 0, estimatedFen: 0, approvedFen: 0, paidFen: 0 }),
     hasRows: rows.length > 0,
@@ -168,6 +178,7 @@ export function presentStats(lang: Lang, m: Stats) {
     tables: [
       { id: 'by-stage', caption: t(lang, 'public.stats.byStage'), ...table('stage', m.byStage) },
       { id: 'by-category', caption: t(lang, 'public.stats.byCategory'), ...table('category', m.byCategory) },
+      { id: 'by-group', caption: t(lang, 'public.stats.byGroup'), ...table('group', m.byGroup) },
       { id: 'by-type', caption: t(lang, 'public.stats.byType'), ...table('type', m.byType) },
       { id: 'by-street', caption: t(lang, 'public.stats.byStreet'), ...table('street', m.byStreet) },
     ],

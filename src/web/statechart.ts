@@ -28,11 +28,12 @@ const BEND = 28;
 const GRID: Record<Stage, { col: number; row: number }> = {
   draft: { col: 0, row: 0 }, screening: { col: 1, row: 0 }, deliberation: { col: 2, row: 0 },
   public_notice: { col: 3, row: 0 }, objection_review: { col: 4, row: 0 }, street_review: { col: 5, row: 0 },
-  budget_approval: { col: 0, row: 1 }, 'procurement.preparing': { col: 1, row: 1 }, 'procurement.quoting': { col: 2, row: 1 },
-  'procurement.evaluating': { col: 3, row: 1 }, 'procurement.contracting': { col: 4, row: 1 },
-  delivery: { col: 0, row: 2 }, acceptance: { col: 1, row: 2 }, rectification: { col: 2, row: 2 },
-  settlement: { col: 3, row: 2 }, evaluation: { col: 4, row: 2 }, warranty: { col: 5, row: 2 },
-  withdrawn: { col: 0, row: 3 }, rejected: { col: 2, row: 3 }, cancelled: { col: 4, row: 3 }, closed: { col: 5, row: 3 },
+  budget_approval: { col: 0, row: 1 }, confirmation_notice: { col: 1, row: 1 }, confirmation_objection_review: { col: 2, row: 1 },
+  'procurement.preparing': { col: 3, row: 1 }, 'procurement.quoting': { col: 4, row: 1 },
+  'procurement.evaluating': { col: 5, row: 1 }, 'procurement.contracting': { col: 6, row: 1 },
+  delivery: { col: 0, row: 2 }, acceptance: { col: 1, row: 2 }, acceptance_notice: { col: 2, row: 2 },
+  acceptance_objection_review: { col: 3, row: 2 }, settlement: { col: 4, row: 2 }, evaluation: { col: 5, row: 2 }, warranty: { col: 6, row: 2 },
+  withdrawn: { col: 0, row: 3 }, rectification: { col: 1, row: 3 }, rejected: { col: 3, row: 3 }, cancelled: { col: 5, row: 3 }, closed: { col: 6, row: 3 },
 };
 
 /** One transition of the machine between two leaf states; `event` '' is an eventless (`always`) one. */

@@ -36,12 +36,12 @@ const T0 = '2026-03-02T01:00:00.000Z'; // Monday 09:00 in Shanghai, a working da
 const DAY_MS = 86_400_000;
 
 const NEW_PROJECT = {
-  title: '爬楼机配置', type: 'goods', category: '助残', estimatedFen: 3_600_000,
+  title: '爬楼机配置', type: 'goods', category: '助行', mainGroup: '残疾人', estimatedFen: 3_600_000,
   description: '为无电梯高层住户配置履带式爬楼机两台。',
   items: [{ name: '履带式爬楼机', quantity: 2, unitFen: 1_800_000 }], beneficiaryCount: 2,
 };
 const DELIBERATION_OK = { members: 9, present: 7, for: 6, against: 1, abstain: 0, minutes: '居民议事会会议纪要：同意立项。' };
-const GOOD_CHECKLIST = { positiveList: true, negativeList: false, duplicate: false };
+const GOOD_CHECKLIST = { positiveArea: 'mutual_help', negativeItems: { property_management: false, duplicate_government: false }, duplicate: false };
 
 type Stage = 'draft' | 'screening' | 'procurement.quoting';
 type Kind = 'COMMENT' | 'EDIT' | 'SUBMIT' | 'RETURN';

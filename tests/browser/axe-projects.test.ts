@@ -21,7 +21,7 @@ describe.skipIf(skipBrowser)('accessibility of the project pages', { timeout: 18
     const a = api(h.app);
     const app = h.app;
     // Everything that must pass a public notice first, together: one clock move ends every notice.
-    const later = ['street_review', 'budget_approval', 'quoting', 'contracting', 'delivery', 'acceptance', 'closed'] as const;
+    const later = ['street_review', 'budget_approval', 'confirmation_notice', 'quoting', 'contracting', 'delivery', 'acceptance', 'acceptance_notice', 'closed'] as const;
     const noticed: Project[] = [];
     for (const name of later) {
       const body = name === 'quoting' ? worksProject({ title: `无障碍·${name}` }) : goodsProject({ title: `无障碍·${name}`, items: [{ name: '履带式爬楼机', quantity: 1, unitFen: 1_800_000 }, { name: '防滑坡道', quantity: 2, unitFen: 900_000 }] });
@@ -31,34 +31,59 @@ describe.skipIf(skipBrowser)('accessibility of the project pages', { timeout: 18
       await a.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });
       noticed.push(await a.ok(U.c1, p.id, 'RECORD_DELIBERATION', { ...DELIBERATION_OK, heldOn: shanghaiDay(app) }));
     }
-    const end = Math.max(...noticed.map((p) => Date.parse(String(p.deadlines.noticeEndsAt))));
-    await a.advance(end - app.clock.now().getTime() + 60_000);
+    const passNotices = async (ps: Project[]) => {
+      const end = Math.max(...ps.map((p) => Date.parse(String(p.deadlines.noticeEndsAt))));
+      await a.advance(end - app.clock.now().getTime() + 60_000);
+    };
+    await passNotices(noticed);
     for (const name of later.filter((n) => n !== 'street_review')) await a.ok(U.street, ids[name]!, 'APPROVE');
-    for (const name of later.filter((n) => n !== 'street_review' && n !== 'budget_approval')) {
+    // the budget approved, the confirmed project's notice (项目确定公示) passes before procurement
+    const approveBudget = async (name: string) => {
       const p = await a.project(U.district, ids[name]!);
-      await a.ok(U.district, p.id, 'APPROVE_BUDGET', { approvedFen: p.estimatedFen });
-    }
-    // quoting: three invited, one sealed quote in
-    await a.ok(U.c1, ids.quoting!, 'INVITE', { vendorIds: [VENDORS.kangfu, VENDORS.anju, VENDORS.xinyuan], deadline: new Date(app.clock.now().getTime() + 7 * DAY).toISOString() });
-    await a.ok(U.v2, ids.quoting!, 'SUBMIT_QUOTE', { amountFen: 5_400_000, items: [{ name: '居家适老化改造（每户）', quantity: 3, unitFen: 1_800_000 }], validUntil: shanghaiDay(app, 60) });
+      return a.ok(U.district, p.id, 'APPROVE_BUDGET', { approvedFen: p.estimatedFen });
+    };
+    const buying = later.filter((n) => !['street_review', 'budget_approval', 'confirmation_notice'].includes(n));
+    const confirmed: Project[] = [];
+    for (const name of buying) confirmed.push(await approveBudget(name));
+    await passNotices(confirmed);
     const items = [{ name: '履带式爬楼机', quantity: 1, unitFen: 1_750_000 }, { name: '防滑坡道', quantity: 2, unitFen: 900_000 }];
-    for (const name of ['contracting', 'delivery', 'acceptance', 'closed'] as const) {
+    /** contracting → delivery → acceptance (and on), as far as `name` goes; the first line delivered in any case. */
+    const deliver = async (name: (typeof later)[number]) => {
       await a.ok(U.c1, ids[name]!, 'AWARD', { vendorId: VENDORS.kangfu, amountFen: 3_550_000, justification: '单一来源直接采购，价格合理。' });
-      if (name === 'contracting') continue;
+      if (name === 'contracting') return;
       await a.ok(U.c1, ids[name]!, 'SIGN_CONTRACT', { contractNo: `HT-${name}`, items, amountFen: 3_550_000, dueOn: shanghaiDay(app, 30) });
       const d = await a.ok(U.v1, ids[name]!, 'CONFIRM_CONTRACT');
       const [first, second] = d.contract!.items;
       // delivery: the first line delivered (c2 can confirm or dispute it), the second still open
       await a.ok(U.v1, d.id, 'RECORD_DELIVERY', { itemId: first!.id, quantity: first!.quantity, evidence: [await a.upload(U.v1, 'photo-1.pdf')] });
-      if (name === 'delivery') continue;
+      if (name === 'delivery') return;
       await a.ok(U.v1, d.id, 'RECORD_DELIVERY', { itemId: second!.id, quantity: second!.quantity, evidence: [await a.upload(U.v1, 'photo-2.pdf')] });
-      for (const item of d.contract!.items) await a.ok(U.c2, d.id, 'CONFIRM_RECEIPT', { itemId: item.id });
+      for (const item of d.contract!.items) await a.ok(U.c2, d.id, 'CONFIRM_RECEIPT', { itemId: item.id, quantity: item.quantity });
       await a.ok(U.v1, d.id, 'REQUEST_ACCEPTANCE');
-      if (name === 'acceptance') continue;
+      if (name === 'acceptance') return;
+      // the acceptance result goes on public notice (验收结果公示)
       await a.ok(U.c2, d.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES });
-      await a.ok(U.finance, d.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 3_550_000, voucherNo: 'PZ-AXE' });
-      await a.ok(U.district2, d.id, 'RECORD_EVALUATION', { score: 90, grade: '优秀', notes: '按期交付。' });
+    };
+    // closed first: its acceptance notice and its 12-month warranty move the clock on, before the
+    // others set deadlines of their own
+    await deliver('closed');
+    await passNotices([await a.project(U.c1, ids.closed!)]);
+    type Defaults = { fields?: Record<string, { default?: unknown }> };
+    const defaultsOf = async (type: string) => ((await a.project(U.finance, ids.closed!)).allowedEvents.find((e) => e.type === type) as Defaults | undefined)?.fields ?? {};
+    for (let i = 0; i < 3 && (await a.project(U.finance, ids.closed!)).state === 'settlement'; i++) {
+      const f = await defaultsOf('RECORD_PAYMENT');
+      await a.ok(U.finance, ids.closed!, 'RECORD_PAYMENT', { tranche: f.tranche?.default ?? 'final', amountFen: f.amountFen?.default, voucherNo: `PZ-AXE-${i}` });
     }
+    const warranty = await a.ok(U.district2, ids.closed!, 'RECORD_EVALUATION', { score: 90, grade: '优秀', notes: '按期交付。' });
+    expect(warranty.state).toBe('warranty');
+    await a.advance(Date.parse(String(warranty.deadlines.warrantyEndsAt)) - app.clock.now().getTime() + 60_000);
+    await a.ok(U.finance, ids.closed!, 'RELEASE_RETENTION', { amountFen: (await defaultsOf('RELEASE_RETENTION')).amountFen?.default, voucherNo: 'PZ-AXE-R' });
+    for (const name of ['contracting', 'delivery', 'acceptance', 'acceptance_notice'] as const) await deliver(name);
+    // quoting: three invited, one sealed quote in
+    await a.ok(U.c1, ids.quoting!, 'INVITE', { vendorIds: [VENDORS.kangfu, VENDORS.anju, VENDORS.xinyuan], deadline: new Date(app.clock.now().getTime() + 7 * DAY).toISOString() });
+    await a.ok(U.v2, ids.quoting!, 'SUBMIT_QUOTE', { amountFen: 5_400_000, items: [{ name: '居家适老化改造（每户）', quantity: 3, unitFen: 1_800_000 }], validUntil: shanghaiDay(app, 60) });
+    // and one confirmed project on its notice now
+    await approveBudget('confirmation_notice');
     // A draft, one in screening and one in its public notice now (after the clock moved).
     ids.draft = (await a.create(U.c1, goodsProject({ title: '无障碍·draft' }))).id;
     ids.screening = (await a.create(U.c1, goodsProject({ title: '无障碍·screening' }))).id;
@@ -71,7 +96,8 @@ describe.skipIf(skipBrowser)('accessibility of the project pages', { timeout: 18
 
     const expected: Record<string, string> = {
       draft: 'draft', screening: 'screening', public_notice: 'public_notice', street_review: 'street_review', budget_approval: 'budget_approval',
-      quoting: 'procurement.quoting', contracting: 'procurement.contracting', delivery: 'delivery', acceptance: 'acceptance', closed: 'closed',
+      confirmation_notice: 'confirmation_notice', quoting: 'procurement.quoting', contracting: 'procurement.contracting', delivery: 'delivery',
+      acceptance: 'acceptance', acceptance_notice: 'acceptance_notice', closed: 'closed',
     };
     for (const [name, state] of Object.entries(expected)) expect((await a.project(U.district, ids[name]!)).state, name).toBe(state);
     context = await newContext(h);
@@ -132,6 +158,7 @@ describe.skipIf(skipBrowser)('accessibility of the project pages', { timeout: 18
     await check(`/projects/${ids.screening}`, '#form-SCREEN_PASS');
     await check(`/projects/${ids.delivery}`, '#form-CONFIRM_RECEIPT');
     await check(`/projects/${ids.acceptance}`, '#form-RECORD_ACCEPTANCE');
+    await check(`/projects/${ids.acceptance_notice}`, '.timeline');
     // The acceptance form sent with a bad satisfaction and no signatures: errors by the signatory rows.
     for (const lang of ['zh-CN', 'en']) {
       await page.goto(`${h.baseUrl}${withLang(`/projects/${ids.acceptance}`, lang)}`);
@@ -144,6 +171,7 @@ describe.skipIf(skipBrowser)('accessibility of the project pages', { timeout: 18
     await check(`/projects/${ids.street_review}`, '#form-APPROVE');
     await as(U.district);
     await check(`/projects/${ids.budget_approval}`, '#form-APPROVE_BUDGET');
+    await check(`/projects/${ids.confirmation_notice}`, '.timeline');
     await check(`/projects/${ids.closed}`, '.timeline');
     // An event form posted with a bad amount comes back with its error summary.
     for (const lang of ['zh-CN', 'en']) {

@@ -2,12 +2,13 @@
 // no mouse, no fill): a community worker proposes a project through /projects/new — an empty
 // submission first, whose error summary takes focus and links to the fields — and submits it from
 // its page; the street reviewer opens a project from the inbox and approves it with a comment; the
-// district switches the page to English and approves the budget after fixing a wrong amount; a user
-// chooses English on the profile page. Every element reached shows a visible focus outline.
+// district switches the page to English and approves the budget after fixing a wrong amount, and the
+// confirmation notice passes on the sandbox clock; a user chooses English on the profile page. Every
+// element reached shows a visible focus outline.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../support/app.js';
-import { api, goodsProject, toStreetReview, U } from '../support/lifecycle.js';
+import { api, goodsProject, passNoticeIfHeld, toStreetReview, U } from '../support/lifecycle.js';
 import { newContext, skipBrowser, startBrowserHarness, type BrowserHarness } from './support.js';
 
 /** The little of the DOM these checks read (the project compiles without lib.dom). */
@@ -108,6 +109,13 @@ describe.skipIf(skipBrowser)('project flows with the keyboard alone', { timeout:
     expect((await active(page))?.id).toBe('f-category');
     await page.keyboard.press('ArrowDown');
     expect(await valueOf(page, '#f-category')).not.toBe('');
+    // the main beneficiary group is required; the budget year offers this year already chosen
+    await page.keyboard.press('Tab');
+    expect((await active(page))?.id).toBe('f-mainGroup');
+    await page.keyboard.press('ArrowDown');
+    expect(await valueOf(page, '#f-mainGroup')).not.toBe('');
+    await tabTo(page, '#f-budgetYear');
+    expect(await valueOf(page, '#f-budgetYear')).toMatch(/^\d{4}$/);
     await tabTo(page, '#f-description');
     await page.keyboard.type('为两栋老楼楼道安装扶手。');
     await tabTo(page, '[id="f-items.0.name"]');
@@ -171,6 +179,9 @@ describe.skipIf(skipBrowser)('project flows with the keyboard alone', { timeout:
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     expect(await page.locator('.error-summary').count()).toBe(0);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
+    // the confirmed project goes on public notice first; when it ends (sandbox clock), procurement starts
+    expect(await stateOf(reviewId)).toBe('confirmation_notice');
+    await passNoticeIfHeld(h.app, await api(h.app).project(U.c1, reviewId));
     expect(await stateOf(reviewId)).toBe('procurement.preparing');
   });
 

@@ -30,6 +30,13 @@ async function advanceTo(isoInstant: string) {
   await app.deps.timers.runDue();
 }
 
+/** Moves the sandbox clock past the project's next deadline (a notice's end, the warranty's end). */
+async function passDeadline(id: string) {
+  const row = await app.deps.db('projects').where({ id }).first('next_deadline_at');
+  expect(row?.next_deadline_at, `project ${id} has a deadline`).toBeTruthy();
+  await advanceTo(new Date(row.next_deadline_at).toISOString());
+}
+
 async function signInAs(email: string) {
   await context.clearCookies();
   await page.goto(`${baseUrl}/login`);
@@ -85,7 +92,8 @@ describe.skipIf(skipBrowser)('the lifecycle through the pages', { timeout: 180_0
     await shot('02b-error-summary', 'main');
     await page.fill('#f-title', '困难家庭居家适老化改造（3户）');
     await page.selectOption('#f-type', 'works');
-    await page.selectOption('#f-category', '助老');
+    await page.selectOption('#f-category', '居家改造');
+    await page.selectOption('#f-mainGroup', '老年人');
     await page.fill('#f-description', '为3户困难老年人家庭安装扶手、防滑地面与坡道。');
     await page.fill('[id="f-items.0.name"]', '居家适老化改造（每户）');
     await page.fill('[id="f-items.0.quantity"]', '3');
@@ -99,9 +107,16 @@ describe.skipIf(skipBrowser)('the lifecycle through the pages', { timeout: 180_0
     // community2 screens (four-eyes) and records the deliberation
     await signInAs(U.c2);
     await open(id);
-    // an explicit answer to each screening question
-    await page.selectOption('[id="f-SCREEN_PASS-checklist.positiveList"]', 'yes');
-    await page.selectOption('[id="f-SCREEN_PASS-checklist.negativeList"]', 'no');
+    // a negative-list question left unanswered comes back on its own field, not as a refusal
+    await page.selectOption('[id="f-SCREEN_PASS-checklist.positiveArea"]', 'mutual_help');
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/events/SCREEN_PASS')), page.click('#form-SCREEN_PASS button[type=submit]')]);
+    await page.waitForLoadState('load');
+    await expect(page.locator('.error-summary a[href="#f-SCREEN_PASS-checklist.negativeItems.property_management"]').count()).resolves.toBe(1);
+    await expect(page.inputValue('[id="f-SCREEN_PASS-checklist.positiveArea"]')).resolves.toBe('mutual_help');
+    expect(await state(id)).toBe('screening');
+    // an explicit answer to each screening question: the positive area, a "no" for each negative item
+    await page.selectOption('[id="f-SCREEN_PASS-checklist.positiveArea"]', 'mutual_help');
+    for (const item of ['property_management', 'duplicate_government']) await page.selectOption(`[id="f-SCREEN_PASS-checklist.negativeItems.${item}"]`, 'no');
     await page.selectOption('[id="f-SCREEN_PASS-checklist.duplicate"]', 'no');
     await submit('SCREEN_PASS');
     for (const [k, v] of Object.entries({ members: '9', present: '7', for: '6', against: '1', abstain: '0' })) await page.fill(`#f-RECORD_DELIBERATION-${k}`, v);
@@ -112,8 +127,7 @@ describe.skipIf(skipBrowser)('the lifecycle through the pages', { timeout: 180_0
     await shot('03-public-notice');
 
     // the notice period passes on the sandbox clock
-    const notice = await app.deps.db('projects').where({ id }).first('next_deadline_at');
-    await advanceTo(notice.next_deadline_at);
+    await passDeadline(id);
     expect(await state(id)).toBe('street_review');
 
     await signInAs(U.street);
@@ -122,6 +136,9 @@ describe.skipIf(skipBrowser)('the lifecycle through the pages', { timeout: 180_0
     await signInAs(U.district);
     await open(id);
     await submit('APPROVE_BUDGET');
+    // the confirmed project is on public notice (项目确定公示) for five working days, then procurement starts
+    expect(await state(id)).toBe('confirmation_notice');
+    await passDeadline(id);
     expect(await state(id)).toBe('procurement.preparing');
 
     // community1 invites three vendors with a deadline a week away
@@ -177,9 +194,13 @@ describe.skipIf(skipBrowser)('the lifecycle through the pages', { timeout: 180_0
     await submit('RECORD_DELIVERY');
     await expect(page.locator('a[href^="/documents/"]').count()).resolves.toBeGreaterThan(0);
 
+    // community2 confirms the receipt of all three households' work
     await signInAs(U.c2);
     await open(id);
+    await expect(page.inputValue('#f-CONFIRM_RECEIPT-quantity')).resolves.toBe('3');
+    await page.fill('#f-CONFIRM_RECEIPT-quantity', '3');
     await submit('CONFIRM_RECEIPT');
+    // the 30% advance of the plan (30/65/5)
     await signInAs(U.finance);
     await open(id);
     await page.fill('#f-RECORD_PAYMENT-amountFen', '17100');
@@ -196,10 +217,16 @@ describe.skipIf(skipBrowser)('the lifecycle through the pages', { timeout: 180_0
     await page.fill('#f-RECORD_ACCEPTANCE-satisfactionPct', '95');
     for (const [i, name] of ['王强', '陈大文', '黄秀英', '郑监理'].entries()) await page.fill(`[id="f-RECORD_ACCEPTANCE-signatories.${i}.name"]`, name);
     await submit('RECORD_ACCEPTANCE');
+    // the acceptance result is on public notice (验收结果公示), then settlement
+    expect(await state(id)).toBe('acceptance_notice');
+    await passDeadline(id);
     expect(await state(id)).toBe('settlement');
 
+    // the 65% on acceptance; the 5% retention waits for the warranty
     await signInAs(U.finance);
     await open(id);
+    await expect(page.inputValue('#f-RECORD_PAYMENT-amountFen')).resolves.toBe('37050.00');
+    await page.fill('#f-RECORD_PAYMENT-amountFen', '37050');
     await page.fill('#f-RECORD_PAYMENT-voucherNo', 'PZ-2026-0002');
     await submit('RECORD_PAYMENT');
     expect(await state(id)).toBe('evaluation');
@@ -211,6 +238,16 @@ describe.skipIf(skipBrowser)('the lifecycle through the pages', { timeout: 180_0
     await page.selectOption('#f-RECORD_EVALUATION-grade', '优秀');
     await page.fill('#f-RECORD_EVALUATION-notes', '按期完成，居民满意。');
     await submit('RECORD_EVALUATION');
+    expect(await state(id)).toBe('warranty');
+
+    // twelve months on the sandbox clock the warranty ends; finance releases the 5% retention
+    await passDeadline(id);
+    expect(await state(id)).toBe('warranty');
+    await signInAs(U.finance);
+    await open(id);
+    await page.fill('#f-RELEASE_RETENTION-amountFen', '2850');
+    await page.fill('#f-RELEASE_RETENTION-voucherNo', 'PZ-2027-0001');
+    await submit('RELEASE_RETENTION');
     expect(await state(id)).toBe('closed');
     await shot('07-closed-detail');
     await shot('07b-statechart', '.statechart');

@@ -238,7 +238,7 @@ describe('API access', () => {
       const delivering = await toDelivery(app, q.id, VENDORS.kangfu, [{ name: '爬楼机', quantity: 1, unitFen: 1_800_000 }]);
       const item = delivering.contract!.items[0]!;
       await a.ok(U.v1, q.id, 'RECORD_DELIVERY', { itemId: item.id, quantity: 1, beneficiaryRef: beneficiaries[0]!.id, evidence: [await a.upload(U.v1, 'photo.pdf')] });
-      await a.ok(U.c2, q.id, 'CONFIRM_RECEIPT', { itemId: item.id });
+      await a.ok(U.c2, q.id, 'CONFIRM_RECEIPT', { itemId: item.id, quantity: item.quantity });
       await a.ok(U.v1, q.id, 'REQUEST_ACCEPTANCE');
       await a.ok(U.c2, q.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES });
       expect((await a.project(U.c1, q.id)).acceptances[0]!.signatories).toContainEqual({ role: 'beneficiary', name: '黄秀英' });

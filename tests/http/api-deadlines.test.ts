@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { api, DELIBERATION_OK, goodsProject, shanghaiDay, U } from '../support/lifecycle.js';
+import { GOOD_CHECKLIST, api, DELIBERATION_OK, goodsProject, shanghaiDay, U } from '../support/lifecycle.js';
 
-const GOOD_CHECKLIST = { positiveList: true, negativeList: false, duplicate: false };
 
 describe('working-day deadlines', () => {
   let a: TestApp | undefined;
@@ -55,10 +54,11 @@ describe('working-day deadlines', () => {
     const x = api(a);
     const older = await x.create(U.c1, goodsProject({ title: '旧规则项目' }));
     const current = await a.deps.services.rules.current('xz');
-    const v2 = await a.deps.services.rules.publish('xz', { ...current, noticeWorkingDays: 10 }, null, '公示期延长至10个工作日');
-    expect(v2.version).toBe(2);
+    const v3 = await a.deps.services.rules.publish('xz', { ...current, notices: { ...current.notices, proposal: { workingDays: 10 } } }, null, '公示期延长至10个工作日');
+    // the built-in defaults are versions 1 and 2: the first published version is 3
+    expect(v3.version).toBe(3);
     const newer = await x.create(U.c1, goodsProject({ title: '新规则项目' }));
-    expect([older.rulesVersion, newer.rulesVersion]).toEqual([1, 2]);
+    expect([older.rulesVersion, newer.rulesVersion]).toEqual([2, 3]);
     const toNoticeOf = async (id: string) => {
       await x.ok(U.c1, id, 'SUBMIT');
       await x.ok(U.c2, id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });

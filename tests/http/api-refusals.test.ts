@@ -3,8 +3,9 @@
 // nothing: the project's version, its history and the ledger are checked to stand still.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { DEFAULT_RULES } from '../../workflows/project/index.js';
 import {
-  api, deliverAll, expectLedgerBalanced, expectRefused, goodsProject, invite, passNotice, passQuoteDeadline, reasonCodes, shanghaiDay,
+  accept, api, deliverAll, expectLedgerBalanced, expectRefused, goodsProject, invite, passNotice, passQuoteDeadline, reasonCodes, shanghaiDay,
   toBudgetApproval, toContracting, toDelivery, toPreparing, toStreetReview, worksProject,
   DELIBERATION_OK, GOOD_CHECKLIST, SIGNATORIES, WORKS_SIGNATORIES, U, VENDORS, type Api, type NewProject, type Project,
 } from '../support/lifecycle.js';
@@ -115,17 +116,18 @@ describe('API refusals', () => {
       await toDelivery(app, p.id, VENDORS.kangfu, ONE_STAIR);
       await deliverAll(app, p.id, VENDORS.kangfu);
       await refused(U.c1, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES }, 403, 'FORBIDDEN', 'FOUR_EYES');
-      expect((await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES })).state).toBe('settlement');
+      expect((await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES })).state).toBe('acceptance_notice');
     });
 
     it('when the user who approved the budget also evaluates, then it is FORBIDDEN with FOUR_EYES', async () => {
       const p = await draft();
       await toDelivery(app, p.id, VENDORS.kangfu, ONE_STAIR);
       await deliverAll(app, p.id, VENDORS.kangfu);
-      await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES });
-      await a.ok(U.finance, p.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 3_600_000, voucherNo: 'PZ-9' });
+      await accept(app, p.id);
+      // all but the 5% retention (¥1,800 of ¥36,000), which waits for the warranty
+      await a.ok(U.finance, p.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 3_420_000, voucherNo: 'PZ-9' });
       await refused(U.district, p.id, 'RECORD_EVALUATION', { score: 90, grade: '优秀', notes: '' }, 403, 'FORBIDDEN', 'FOUR_EYES');
-      expect((await a.ok(U.district2, p.id, 'RECORD_EVALUATION', { score: 90, grade: '优秀', notes: '' })).state).toBe('closed');
+      expect((await a.ok(U.district2, p.id, 'RECORD_EVALUATION', { score: 90, grade: '优秀', notes: '' })).state).toBe('warranty');
     });
   });
 
@@ -142,10 +144,21 @@ describe('API refusals', () => {
     it('when the screening checklist fails on any item, then it is EVENT_NOT_ALLOWED with CHECKLIST_FAILED naming the item', async () => {
       const p = await draft();
       await a.ok(U.c1, p.id, 'SUBMIT');
-      for (const [item, bad] of [['positiveList', false], ['negativeList', true], ['duplicate', true]] as const) {
-        const res = await refused(U.c2, p.id, 'SCREEN_PASS', { checklist: { ...GOOD_CHECKLIST, [item]: bad } }, 409, 'EVENT_NOT_ALLOWED', 'CHECKLIST_FAILED');
-        expect(res.body.error.reasons).toEqual([expect.objectContaining({ code: 'CHECKLIST_FAILED', params: { item, expected: !bad } })]);
+      for (const item of ['property_management', 'duplicate_government'] as const) {
+        const checklist = { ...GOOD_CHECKLIST, negativeItems: { ...GOOD_CHECKLIST.negativeItems, [item]: true } };
+        const res = await refused(U.c2, p.id, 'SCREEN_PASS', { checklist }, 409, 'EVENT_NOT_ALLOWED', 'CHECKLIST_FAILED');
+        expect(res.body.error.reasons).toEqual([expect.objectContaining({ code: 'CHECKLIST_FAILED', params: expect.objectContaining({ item, expected: false }) })]);
+        // the message names the item as the rules version names it
+        const name = DEFAULT_RULES.screening.negativeItems.find((i) => i.code === item)!.zh;
+        expect(res.body.error.reasons[0].message).toContain(name);
       }
+      const dup = await refused(U.c2, p.id, 'SCREEN_PASS', { checklist: { ...GOOD_CHECKLIST, duplicate: true } }, 409, 'EVENT_NOT_ALLOWED', 'CHECKLIST_FAILED');
+      expect(dup.body.error.reasons[0].params).toEqual({ item: 'duplicate', expected: false });
+      await refused(U.c2, p.id, 'SCREEN_PASS', { checklist: { ...GOOD_CHECKLIST, positiveArea: 'space' } }, 409, 'EVENT_NOT_ALLOWED', 'UNKNOWN_POSITIVE_AREA');
+      // the old shape (three yes/no answers) is refused with the new fields named
+      const old = await refused(U.c2, p.id, 'SCREEN_PASS', { checklist: { positiveList: true, negativeList: false, duplicate: false } }, 422, 'INVALID');
+      expect(Object.keys(old.body.error.fields).sort()).toEqual(['checklist.negativeItems', 'checklist.positiveArea']);
+      expect((await a.project(U.c1, p.id)).state).toBe('screening');
     });
 
     it('when a deliberation is held in the future, then it is EVENT_NOT_ALLOWED with HELD_ON_IN_FUTURE', async () => {
@@ -177,7 +190,7 @@ describe('API refusals', () => {
       await app.deps.services.ledger.setAllocation({ communityId: 'cm-haibin', year: 2026, allocatedFen: 3_599_999 }, app.clock.now().toISOString());
       const res = await refused(U.district, p.id, 'APPROVE_BUDGET', { approvedFen: 3_600_000 }, 409, 'INSUFFICIENT_BUDGET', 'INSUFFICIENT_BUDGET');
       expect(res.body.error.reasons[0].params).toMatchObject({ availableFen: 3_599_999, neededFen: 3_600_000 });
-      expect((await a.ok(U.district, p.id, 'APPROVE_BUDGET', { approvedFen: 3_599_999 })).state).toBe('procurement.preparing');
+      expect((await a.ok(U.district, p.id, 'APPROVE_BUDGET', { approvedFen: 3_599_999 })).state).toBe('confirmation_notice');
       const alloc = (await expectLedgerBalanced(app)).find((x) => x.communityId === 'cm-haibin' && x.year === 2026)!;
       expect(alloc).toMatchObject({ availableFen: 0, reservedFen: 3_599_999 });
     });
@@ -273,10 +286,13 @@ describe('API refusals', () => {
       await refused(U.finance, p.id, 'RECORD_PAYMENT', { tranche: 'advance', amountFen: 3_600_001, voucherNo: 'PZ-A' }, 409, 'EVENT_NOT_ALLOWED', 'PAYMENT_ABOVE_CONTRACT');
       await a.ok(U.finance, p.id, 'RECORD_PAYMENT', { tranche: 'advance', amountFen: 1_080_000, voucherNo: 'PZ-A' });
       await deliverAll(app, p.id, VENDORS.kangfu);
-      await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES });
+      await accept(app, p.id);
       const res = await refused(U.finance, p.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 2_520_001, voucherNo: 'PZ-B' }, 409, 'EVENT_NOT_ALLOWED', 'PAYMENT_ABOVE_CONTRACT');
       expect(res.body.error.reasons.find((r: { code: string }) => r.code === 'PAYMENT_ABOVE_CONTRACT').params).toEqual({ contractFen: 3_600_000, paidFen: 1_080_000 });
-      expect((await a.ok(U.finance, p.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 2_520_000, voucherNo: 'PZ-B' })).state).toBe('evaluation');
+      // 65% after acceptance: the 5% retention (¥1,800) waits for the warranty
+      const plan = await refused(U.finance, p.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 2_340_001, voucherNo: 'PZ-B' }, 409, 'EVENT_NOT_ALLOWED', 'PAYMENT_ABOVE_PLAN');
+      expect(plan.body.error.reasons[0].params).toEqual({ tranche: 'final', planFen: 2_340_000, paidFen: 0 });
+      expect((await a.ok(U.finance, p.id, 'RECORD_PAYMENT', { tranche: 'final', amountFen: 2_340_000, voucherNo: 'PZ-B' })).state).toBe('evaluation');
     });
 
     it('when a delivery or receipt breaks the contract, then it is refused with its reason', async () => {
@@ -288,7 +304,12 @@ describe('API refusals', () => {
       await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId: 'item-99', quantity: 1, evidence: [x] }, 409, 'EVENT_NOT_ALLOWED', 'UNKNOWN_ITEM');
       await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId, quantity: 1, evidence: [] }, 422, 'INVALID');
       await refused(U.v1, p.id, 'RECORD_DELIVERY', { itemId, quantity: 1, evidence: [x], beneficiaryRef: 'not-a-beneficiary' }, 422, 'INVALID');
-      await refused(U.c2, p.id, 'CONFIRM_RECEIPT', { itemId }, 409, 'EVENT_NOT_ALLOWED', 'ITEM_NOT_FULLY_DELIVERED');
+      await refused(U.c2, p.id, 'CONFIRM_RECEIPT', { itemId, quantity: 1 }, 409, 'EVENT_NOT_ALLOWED', 'NOTHING_DELIVERED');
+      // the old shape (a whole item) is refused with the new field named
+      const old = await refused(U.c2, p.id, 'CONFIRM_RECEIPT', { itemId }, 422, 'INVALID');
+      expect(Object.keys(old.body.error.fields)).toEqual(['quantity']);
+      const oldDispute = await refused(U.c2, p.id, 'DISPUTE_DELIVERY', { itemId, reason: '损坏' }, 422, 'INVALID');
+      expect(Object.keys(oldDispute.body.error.fields)).toEqual(['quantity']);
       await refused(U.v1, p.id, 'REQUEST_ACCEPTANCE', {}, 409, 'EVENT_NOT_ALLOWED', 'ITEMS_NOT_CONFIRMED');
     });
   });
@@ -300,11 +321,16 @@ describe('API refusals', () => {
       return a.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });
     }
 
-    it('when fewer than two thirds of the members are present, then the vote records QUORUM_NOT_MET and the proposal is rejected', async () => {
+    it('when fewer than two thirds of the members are present, then the meeting is void and recorded, and a quorate meeting later decides', async () => {
       const p = await toDeliberation();
       const r = await a.ok(U.c1, p.id, 'RECORD_DELIBERATION', { members: 9, present: 5, for: 5, against: 0, abstain: 0, heldOn: shanghaiDay(app), minutes: '到会不足' });
-      expect(r.state).toBe('rejected');
+      expect(r.state).toBe('deliberation');
       expect((r.deliberation as { failures: Array<{ code: string }> }).failures.map((f) => f.code)).toEqual(['QUORUM_NOT_MET']);
+      expect((await a.get(U.c1, `/projects/${p.id}/history`)).body.history.filter((h: { type: string }) => h.type === 'RECORD_DELIBERATION')).toHaveLength(1);
+      await a.advance(86_400_000);
+      const second = await a.ok(U.c1, p.id, 'RECORD_DELIBERATION', { ...DELIBERATION_OK, heldOn: shanghaiDay(app) });
+      expect(second.state).toBe('public_notice');
+      expect((second.meetings as unknown[]).length).toBe(2);
       await refused(U.c1, p.id, 'EDIT', { fields: { title: '再改' } }, 409, 'EVENT_NOT_ALLOWED', 'NOT_ALLOWED_IN_STATE');
     });
 
@@ -359,7 +385,7 @@ describe('API refusals', () => {
       const failed = await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: false, satisfactionPct: 100, signatories: SIGNATORIES, defects: '无法折叠' });
       expect(failed.state).toBe('rectification');
       await a.ok(U.v1, p.id, 'RECTIFIED', { evidence: [await a.upload(U.v1, 'fix-2.pdf')] });
-      expect((await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 80, signatories: SIGNATORIES })).state).toBe('settlement');
+      expect((await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 80, signatories: SIGNATORIES })).state).toBe('acceptance_notice');
     });
 
     it('when the district cancels a project holding reserved money, then the reservation goes back to the allocation', async () => {

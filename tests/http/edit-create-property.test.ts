@@ -18,7 +18,7 @@ const str = fc.oneof(nasty, fc.string({ maxLength: 12 }));
 const item = fc.record({ name: str, quantity: number, unitFen: number }, { requiredKeys: [] });
 const items = fc.oneof(fc.array(item, { maxLength: 4 }), fc.constant([{ name: '扶手', quantity: 1_000_000_000, unitFen: 1_000_000_000 }]), number);
 const fields = fc.record(
-  { title: str, type: fc.constantFrom('goods', 'works', 'services', 'rocket'), category: fc.constantFrom('助残', '助老', '火箭'), estimatedFen: number, description: str, items, beneficiaryCount: number },
+  { title: str, type: fc.constantFrom('goods', 'works', 'services', 'rocket'), category: fc.constantFrom('助行', '居家改造', '火箭'), estimatedFen: number, description: str, items, beneficiaryCount: number },
   { requiredKeys: [] },
 );
 

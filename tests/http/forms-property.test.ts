@@ -109,7 +109,9 @@ function bodyOf(form: HtmlForm, spec: FormSpec, fields: Record<string, FieldDefa
     const first = s.options.find((o) => o.value !== '');
     body[s.name] = (selected ?? first)?.value ?? '';
   }
-  for (const t of form.textareas) body[t.name] = t.value.trim() !== '' ? t.value : SHORT_TEXT;
+  // optional serial numbers stay blank: any made-up serial would name one that was never delivered
+  const blankLines = (name: string) => specOf(name)?.kind === 'lines' && specOf(name)?.optional === true;
+  for (const t of form.textareas) body[t.name] = t.value.trim() !== '' ? t.value : blankLines(t.name) ? '' : SHORT_TEXT;
   // an upload the form requires gets a generated PDF
   const required = new Set((spec.files ?? []).filter((f) => !f.optional).map((f) => f.name as string));
   const files = form.inputs.filter((i) => i.type === 'file' && required.has(i.name)).map((i) => i.name);
@@ -138,6 +140,10 @@ function hiddenPayload(spec: FormSpec, fields: Record<string, FieldDefault>, doc
       case 'select':
       case 'yesno':
         if (!f.optional) body[f.name] = own ?? fallback[f.options!] ?? '';
+        break;
+      case 'yesnomap':
+        // one yes/no per key the form's description names (each negative item): its first (passing) answer
+        for (const [k, dk] of Object.entries(fields)) if (k.startsWith(`${f.name}.`)) body[k] = described(undefined, dk) ?? (dk.options?.[0] !== undefined ? String(dk.options[0]) : 'no');
         break;
       case 'checkbox':
         body[f.name] = d?.default === true ? 'on' : '';

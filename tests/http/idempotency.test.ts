@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { STORAGE_KINDS } from '../support/db.js';
-import { api, DELIBERATION_OK, goodsProject, shanghaiDay, U } from '../support/lifecycle.js';
+import { api, DELIBERATION_OK, GOOD_CHECKLIST, goodsProject, shanghaiDay, U } from '../support/lifecycle.js';
 
 describe.each(STORAGE_KINDS)('idempotency keys on %s', (kind) => {
   let a: TestApp | undefined;
@@ -47,7 +47,7 @@ describe.each(STORAGE_KINDS)('idempotency keys on %s', (kind) => {
     const x = api(a);
     const p = await x.create(U.c1, goodsProject());
     await x.ok(U.c1, p.id, 'SUBMIT');
-    await x.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: { positiveList: true, negativeList: false, duplicate: false } });
+    await x.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });
     await x.ok(U.c1, p.id, 'RECORD_DELIBERATION', { ...DELIBERATION_OK, heldOn: shanghaiDay(a) });
     expect((await x.send(null, p.id, 'OBJECT', { text: '第一位居民的异议' }, { 'Idempotency-Key': 'same' })).status).toBe(200);
     expect((await x.send(null, p.id, 'OBJECT', { text: '第二位居民的异议' }, { 'Idempotency-Key': 'same' })).status).toBe(200);

@@ -13,7 +13,7 @@ import { ManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createTestApp, DEMO_PASSWORD, T0, type TestApp } from '../support/app.js';
 import { STORAGE_KINDS } from '../support/db.js';
-import { api, DELIBERATION_OK, goodsProject, shanghaiDay, U } from '../support/lifecycle.js';
+import { api, DELIBERATION_OK, GOOD_CHECKLIST, goodsProject, shanghaiDay, U } from '../support/lifecycle.js';
 import { csrfOf } from './pages-helpers.js';
 
 /** Another server instance on the same database (its own connection pool, deps and limiter). */
@@ -124,7 +124,7 @@ describe.each(STORAGE_KINDS)('the one limiter on %s', (kind) => {
     const x = api(a);
     const p = await x.create(U.c1, goodsProject());
     await x.ok(U.c1, p.id, 'SUBMIT');
-    await x.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: { positiveList: true, negativeList: false, duplicate: false } });
+    await x.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });
     await x.ok(U.c1, p.id, 'RECORD_DELIBERATION', { ...DELIBERATION_OK, heldOn: shanghaiDay(a) });
 
     for (let i = 0; i < 6; i++) {

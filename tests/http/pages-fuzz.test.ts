@@ -36,10 +36,10 @@ describe('page forms under random input', () => {
   const field = fc.constantFrom(
     'title', 'type', 'category', 'estimatedYuan', 'estimatedFen', 'description', 'items[0][name]', 'items[0][quantity]', 'items[0][unit]',
     'items.0.unitYuan', 'vendorIds', 'vendorIds[]', 'deadline', 'amountYuan', 'amount', 'approvedYuan', 'comment', 'reason', 'text',
-    'checklist[positiveList]', 'positiveList', 'members', 'present', 'for', 'heldOn', 'expectedVersion', 'tranche', 'voucherNo',
+    'checklist[positiveArea]', 'positiveArea', 'checklist.negativeItems.property_management', 'members', 'present', 'for', 'heldOn', 'expectedVersion', 'tranche', 'voucherNo',
     'signatories[0][role]', 'signatories[0][name]', 'satisfactionPct', 'passed', 'dueOn', 'contractNo', 'score', 'grade', 'lang',
     // the names the forms really use (payload paths)
-    'approvedFen', 'amountFen', 'checklist.positiveList', 'checklist.negativeList', 'checklist.duplicate', 'items.0.name', 'items.0.quantity',
+    'approvedFen', 'amountFen', 'checklist.positiveArea', 'checklist.negativeItems.duplicate_government', 'checklist.duplicate', 'items.0.name', 'items.0.quantity',
     'items.0.unitFen', 'items.7.unitFen', 'signatories.0.role', 'signatories.0.name', 'signatories.99.name', 'fields.title', 'fields.estimatedFen',
     'fields.items.0.unitFen', 'itemId', 'quantity', 'serials', 'beneficiaryRef', 'abstain', 'against', 'defects', 'validUntil', 'minutes',
   );

@@ -2,10 +2,11 @@
 // the administration forms doing their work, the public objection form, and the e-mail templates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { api, goodsProject, toStreetReview, U } from '../support/lifecycle.js';
+import { api, GOOD_CHECKLIST, goodsProject, passNotice, toStreetReview, U } from '../support/lifecycle.js';
 import { createHbsMailRenderer, sampleMailData } from '../../src/notifications/render-hbs.js';
 import { NOTIFY_TEMPLATES } from '../../workflows/project/index.js';
 import { agentFor, postForm } from './pages-helpers.js';
+import { postPairs, rulesFormBody } from '../support/rules.js';
 
 describe('inbox, administration and public forms', () => {
   let app: TestApp;
@@ -76,16 +77,18 @@ describe('inbox, administration and public forms', () => {
     expect((await app.deps.services.ledger.allocations({ year: 2027, communityId: 'cm-haibin' }))[0]!.allocatedFen).toBe(250_000_000);
 
     const form = (await admin.get('/admin/rules/new')).text;
-    const values = Object.fromEntries([...form.matchAll(/name="([\w.]+)" type="text" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-    expect(values['capsFen.works']).toBe('500000.00');
-    const wrong = await postForm(admin, '/admin/rules/new', '/admin/rules', { ...values, 'payment.finalPct': '60' });
+    expect(form).toContain('name="capsFen.works" type="text" value="500000.00"');
+    const { version: _v, ...current } = await app.deps.services.rules.current('xz');
+    void _v;
+    const values = rulesFormBody(current);
+    const wrong = await postPairs(admin, '/admin/rules/new', '/admin/rules', { ...values, 'payment.finalPct': '60' });
     expect(wrong.status).toBe(422);
     expect(wrong.text).toMatch(/id="f-payment.finalPct-error"><span class="visually-hidden">错误：<\/span>[^<]*100%/);
     expect(wrong.text).toContain('href="#f-payment.finalPct"');
-    const pub = await postForm(admin, '/admin/rules/new', '/admin/rules', { ...values, noticeWorkingDays: '7', note: '延长公示期' });
+    const pub = await postPairs(admin, '/admin/rules/new', '/admin/rules', { ...values, 'notices.proposal.workingDays': '7', note: '延长公示期' });
     expect(pub.status).toBe(303);
-    expect((await app.deps.services.rules.current('xz')).noticeWorkingDays).toBe(7);
-    expect((await admin.get(pub.headers.location!)).text).toContain('公示期（工作日）</dt><dd>7</dd>');
+    expect((await app.deps.services.rules.current('xz')).notices.proposal).toEqual({ workingDays: 7 });
+    expect((await admin.get(pub.headers.location!)).text).toContain('议题公示</dt><dd>7 个工作日</dd>');
   });
 
   it('when an admin adds a calendar override in a year the calendar does not know, then the page warns; a dead letter can be sent again', async () => {
@@ -108,7 +111,7 @@ describe('inbox, administration and public forms', () => {
     const a = api(app);
     const p = await a.create(U.c1, goodsProject({ title: '公示中的项目' }));
     await a.ok(U.c1, p.id, 'SUBMIT');
-    await a.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: { positiveList: true, negativeList: false, duplicate: false } });
+    await a.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });
     await a.ok(U.c1, p.id, 'RECORD_DELIBERATION', { members: 9, present: 7, for: 6, against: 1, abstain: 0, minutes: '同意', heldOn: new Date(app.clock.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10) });
     const anon = await agentFor(app);
     expect((await anon.get('/public/notices')).text).toContain('公示中的项目');
@@ -119,7 +122,22 @@ describe('inbox, administration and public forms', () => {
     expect(sent.status).toBe(303);
     expect(sent.headers.location).toBe(`/public/notices/${p.id}/thanks?lang=en`);
     expect((await anon.get(sent.headers.location!)).text).toContain('Objection sent');
-    expect((await app.deps.services.projects.get(null, p.id)).objections.map((o) => o.text)).toEqual(['请优先考虑独居老人。']);
+    expect((await app.deps.services.projects.get(null, p.id)).objections.map((o) => [o.notice, o.text])).toEqual([['proposal', '请优先考虑独居老人。']]);
+
+    // The objection is dismissed after the notice; approved, the project is on notice again (项目确定公示),
+    // and the same public form takes an objection to it.
+    await passNotice(app, await a.project(U.c1, p.id));
+    expect((await a.project(U.c1, p.id)).state).toBe('objection_review');
+    await a.ok(U.c1, p.id, 'DISMISS_OBJECTIONS', { response: '已纳入实施方案统筹考虑。' });
+    await a.ok(U.street, p.id, 'APPROVE');
+    expect((await a.ok(U.district, p.id, 'APPROVE_BUDGET', { approvedFen: p.estimatedFen })).state).toBe('confirmation_notice');
+    expect((await anon.get('/public/notices')).text).toContain('公示中的项目');
+    const again = await postForm(anon, `/public/notices/${p.id}`, `/public/notices/${p.id}`, { text: '请公开采购方式。', contact: '' });
+    expect(again.status, again.text.slice(0, 300)).toBe(303);
+    expect((await app.deps.services.projects.get(null, p.id)).objections.map((o) => [o.notice, o.text])).toEqual([
+      ['proposal', '请优先考虑独居老人。'],
+      ['confirmation', '请公开采购方式。'],
+    ]);
   });
 
   it('when every notice template is rendered in both languages, then subject, HTML and text are complete and the preview page shows them', async () => {

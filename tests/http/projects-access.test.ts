@@ -94,7 +94,7 @@ describe('project page access by role', () => {
     for (const who of WHO) {
       const before = await projectCount();
       const res = await agents.get(who)!.post('/projects/new').type('form').send({
-        _csrf: await tokenOf(who), title: `矩阵新建 ${who}`, type: 'goods', category: '助残', description: '测试。',
+        _csrf: await tokenOf(who), title: `矩阵新建 ${who}`, type: 'goods', category: '助行', mainGroup: '残疾人', description: '测试。',
         'items.0.name': '轮椅', 'items.0.quantity': '1', 'items.0.unitFen': '1000',
       });
       const community = who === U.c1 || who === U.c3;
@@ -235,7 +235,7 @@ describe('project page access by role', () => {
     // The proposal form.
     for (const who of [U.c1, U.c3] as const) {
       const before = await projectCount();
-      const body = { title: '伪造立项', type: 'goods', category: '助残', description: 'x', 'items.0.name': 'x', 'items.0.quantity': '1', 'items.0.unitFen': '1' };
+      const body = { title: '伪造立项', type: 'goods', category: '助行', mainGroup: '残疾人', description: 'x', 'items.0.name': 'x', 'items.0.quantity': '1', 'items.0.unitFen': '1' };
       for (const csrf of [undefined, 'forged', stranger]) {
         const res = await agents.get(who)!.post('/projects/new').type('form').send({ ...body, ...(csrf ? { _csrf: csrf } : {}) });
         expect(res.status, `${who} POST /projects/new with ${csrf ?? 'no token'}`).toBe(403);

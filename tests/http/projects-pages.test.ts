@@ -26,7 +26,7 @@ async function formState(agent: Agent, path: string) {
 }
 
 const NEW_PROJECT = {
-  title: '楼道扶手安装', type: 'works', category: '助老', description: '为6栋老旧楼道安装扶手。',
+  title: '楼道扶手安装', type: 'works', category: '公共设施', mainGroup: '老年人', description: '为6栋老旧楼道安装扶手。',
   'items.0.name': '不锈钢扶手（每栋）', 'items.0.quantity': '6', 'items.0.unitFen': '3,000', 'items.1.name': '', 'items.1.quantity': '', 'items.1.unitFen': '',
   estimatedFen: '', beneficiaryCount: '120',
 };
@@ -89,7 +89,7 @@ describe('project pages', () => {
 
   it('when each role opens a project in screening, then each sees only the actions it may take', async () => {
     const c1 = await signIn(U.c1);
-    const id = await createViaForm(c1, { title: '四眼原则测试' });
+    const id = await createViaForm(c1, { title: '岗位分离测试' });
     let s = await formState(c1, `/projects/${id}`);
     const sent = await c1.post(`/projects/${id}/events/SUBMIT`).type('form').send({ _csrf: s.csrf, expectedVersion: s.version });
     expect(sent.status).toBe(303);
@@ -97,7 +97,7 @@ describe('project pages', () => {
 
     s = await formState(c1, `/projects/${id}`);
     expect(s.html).not.toContain('id="form-SCREEN_PASS"');
-    expect(s.html).toContain('四眼原则'); // the reason, as a sentence
+    expect(s.html).toContain('按不相容岗位分离要求，须由其他工作人员办理'); // the reason, as a sentence
     const c2 = await formState(await signIn(U.c2), `/projects/${id}`);
     expect(c2.html).toContain('id="form-SCREEN_PASS"');
     expect(c2.html).toContain('id="form-RETURN"');

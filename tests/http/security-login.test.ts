@@ -98,11 +98,11 @@ describe('objections from the public', () => {
 
   it('when one address lodges more than ten objections in an hour, then the next is refused with 429 and not recorded', async () => {
     a = await createTestApp();
-    const { api, goodsProject, DELIBERATION_OK, shanghaiDay, U } = await import('../support/lifecycle.js');
+    const { api, goodsProject, DELIBERATION_OK, GOOD_CHECKLIST, shanghaiDay, U } = await import('../support/lifecycle.js');
     const x = api(a);
     const p = await x.create(U.c1, goodsProject());
     await x.ok(U.c1, p.id, 'SUBMIT');
-    await x.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: { positiveList: true, negativeList: false, duplicate: false } });
+    await x.ok(U.c2, p.id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });
     await x.ok(U.c1, p.id, 'RECORD_DELIBERATION', { ...DELIBERATION_OK, heldOn: shanghaiDay(a) });
     for (let i = 0; i < 10; i++) {
       expect((await a.http.post(`/api/v1/projects/${p.id}/events`).send({ type: 'OBJECT', text: `异议 ${i}` })).status).toBe(200);

@@ -3,8 +3,9 @@
 // never carry a beneficiary's name, phone or ID number.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { api, goodsProject, shanghaiDay, toDelivery, DELIBERATION_OK, GOOD_CHECKLIST, U, VENDORS, type Project } from '../support/lifecycle.js';
+import { api, goodsProject, passNoticeIfHeld, shanghaiDay, toDelivery, DELIBERATION_OK, GOOD_CHECKLIST, U, VENDORS, type Project } from '../support/lifecycle.js';
 import { agentFor, csrfOf, postForm, type Agent } from './pages-helpers.js';
+import { postPairs, rulesFormBody } from '../support/rules.js';
 
 const EVIL = `<script>alert("x")</script>' OR 1=1; DROP TABLE users; --`;
 const RAW = '<script>alert(';
@@ -95,9 +96,14 @@ describe('security of the inbox, administration and public pages', () => {
     await ok('/admin/vendors/new', '/admin/vendors', { name: `供应商${EVIL}`, email: 'evil-vendor@example.org', phone: '', creditCode: '', types: ['goods', 'works'], status: 'active' });
     await ok('/admin/categories', '/admin/categories', { code: '恶意', nameZh: `类别${EVIL}`.slice(0, 50), nameEn: `Category ${EVIL}`.slice(0, 80), sort: '9', active: 'true' });
     await ok('/admin/calendar', '/admin/calendar', { date: '2026-06-01', kind: 'holiday', note: `备注${EVIL}` });
-    const rulesForm = (await admin.get('/admin/rules/new')).text;
-    const values = Object.fromEntries([...rulesForm.matchAll(/name="([\w.]+)" type="text" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-    await ok('/admin/rules/new', '/admin/rules', { ...values, note: `说明${EVIL}` });
+    // the rules: a note, a source and a list entry's names (every free text of the rules form)
+    const { version: _v, ...rules } = await app.deps.services.rules.current('xz');
+    void _v;
+    const rulesRes = await postPairs(admin, '/admin/rules/new', '/admin/rules', {
+      ...rulesFormBody(rules), note: `说明${EVIL}`, 'sources.quorum.source': `来源${EVIL}`.slice(0, 500),
+      'screening.positiveAreas.0.zh': `领域${EVIL}`.slice(0, 100), 'screening.positiveAreas.0.en': `Area ${EVIL}`.slice(0, 200),
+    });
+    expect(rulesRes.status, rulesRes.text.slice(0, 400)).toBe(303);
 
     const pages = [
       '/admin/users', '/admin/places', '/admin/vendors', '/admin/categories', '/admin/calendar', '/admin/rules', '/admin/allocations',
@@ -108,8 +114,9 @@ describe('security of the inbox, administration and public pages', () => {
       expect(res.status, path).toBe(200);
       expect(res.text, path).not.toContain(RAW);
     }
-    const shown = (await admin.get('/admin/vendors')).text + (await admin.get('/admin/places')).text + (await admin.get('/admin/calendar')).text;
+    const shown = (await admin.get('/admin/vendors')).text + (await admin.get('/admin/places')).text + (await admin.get('/admin/calendar')).text + (await admin.get('/admin/rules')).text;
     expect(shown).toContain(ESCAPED);
+    expect((await admin.get('/admin/rules')).text).toContain(`来源${ESCAPED}`);
     for (const who of [U.c1, U.c2, U.street, U.district, U.finance, U.v1]) {
       const agent = await agentFor(app, who);
       const res = await agent.get('/inbox');
@@ -117,7 +124,7 @@ describe('security of the inbox, administration and public pages', () => {
     }
     const c2 = await agentFor(app, U.c2);
     const inbox = (await c2.get('/inbox')).text;
-    for (const path of ['/public', '/public/notices', `/public/notices/${noticeId}`, '/public/projects', `/public/projects/${noticeId}`, '/public/stats', '/public/projects?q=%3Cscript%3E']) {
+    for (const path of ['/public', '/public/notices', `/public/notices/${noticeId}`, '/public/projects', `/public/projects/${noticeId}`, `/public/projects/${noticeId}/notice`, '/public/stats', '/public/projects?q=%3Cscript%3E']) {
       for (const q of ['', path.includes('?') ? '&lang=en' : '?lang=en']) {
         const res = await anon.get(path + q);
         expect(res.status, path).toBe(200);
@@ -147,11 +154,13 @@ describe('security of the inbox, administration and public pages', () => {
     const delivering: Project = await toDelivery(app, p.id, VENDORS.kangfu, [{ name: '履带式爬楼机', quantity: 1, unitFen: 1_800_000 }]);
     const item = delivering.contract!.items[0]!;
     await a.ok('vendor1@example.org', p.id, 'RECORD_DELIVERY', { itemId: item.id, quantity: 1, beneficiaryRef: beneficiary.id, evidence: [await api(app).upload('vendor1@example.org', 'photo-1.pdf')] });
-    await a.ok(U.c2, p.id, 'CONFIRM_RECEIPT', { itemId: item.id });
+    await a.ok(U.c2, p.id, 'CONFIRM_RECEIPT', { itemId: item.id, quantity: 1 });
     await a.ok('vendor1@example.org', p.id, 'REQUEST_ACCEPTANCE');
-    await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', {
+    // 助行: the beneficiary signs the acceptance; its result is then on public notice
+    const noticed = await a.ok(U.c2, p.id, 'RECORD_ACCEPTANCE', {
       passed: true, satisfactionPct: 95, signatories: [{ role: 'community', name: '王强' }, { role: 'residents_rep', name: '陈大文' }, { role: 'beneficiary', name: '欧阳娜娜' }],
     });
+    expect(noticed.state).toBe('acceptance_notice');
 
     const people = [
       { name: '黄秀英', idNumber: '440402195003150020', phone: '13800001111' },
@@ -161,26 +170,33 @@ describe('security of the inbox, administration and public pages', () => {
     ];
     const list = await anon.get('/public/projects?q=%E4%B8%AA%E4%BA%BA%E4%BF%A1%E6%81%AF');
     expect(list.text).toContain('个人信息测试项目');
-    const paths = ['/public', '/public/notices', `/public/notices/${noticeId}`, '/public/projects', `/public/projects/${p.id}`, `/public/projects/${noticeId}`, '/public/stats'];
-    const projects = (await app.deps.services.projects.list(null, { pageSize: 200 })).projects;
-    for (const pr of projects) paths.push(`/public/projects/${pr.id}`);
-    for (const path of paths) {
-      for (const q of ['', '?lang=en']) {
-        const res = await anon.get(path + q);
-        if (res.status === 404) continue; // not yet public (draft, screening, …)
-        expect(res.status, path).toBe(200);
-        for (const person of people) {
-          expect(res.text, `${path} shows ${person.name}`).not.toContain(person.name);
-          expect(res.text, `${path} shows an ID number`).not.toContain(person.idNumber);
-          expect(res.text, `${path} shows a phone`).not.toContain(person.phone);
+    const noPersonalData = async (when: string) => {
+      const paths = ['/public', '/public/notices', `/public/notices/${noticeId}`, `/public/notices/${p.id}`, '/public/projects', `/public/projects/${p.id}`, `/public/projects/${noticeId}`, '/public/stats'];
+      const projects = (await app.deps.services.projects.list(null, { pageSize: 200 })).projects;
+      for (const pr of projects) paths.push(`/public/projects/${pr.id}`);
+      for (const path of paths) {
+        for (const q of ['', '?lang=en']) {
+          const res = await anon.get(path + q);
+          if (res.status === 404) continue; // not yet public (draft, screening, …) or no notice now
+          expect(res.status, `${when}: ${path}`).toBe(200);
+          for (const person of people) {
+            expect(res.text, `${when}: ${path} shows ${person.name}`).not.toContain(person.name);
+            expect(res.text, `${when}: ${path} shows an ID number`).not.toContain(person.idNumber);
+            expect(res.text, `${when}: ${path} shows a phone`).not.toContain(person.phone);
+          }
+          expect(res.text, `${when}: ${path}`).not.toContain(beneficiary.id);
         }
-        expect(res.text).not.toContain(beneficiary.id);
       }
-    }
-    // The masked project as the public service hands it over carries no personal data either.
-    const payload = JSON.stringify(await app.deps.services.publicSite.project(p.id));
-    for (const person of people) expect(payload).not.toContain(person.name);
-    expect(payload).not.toContain(beneficiary.id);
+      // The masked project as the public service hands it over carries no personal data either.
+      const payload = JSON.stringify(await app.deps.services.publicSite.project(p.id));
+      for (const person of people) expect(payload, when).not.toContain(person.name);
+      expect(payload, when).not.toContain(beneficiary.id);
+    };
+    // the acceptance result notice is on the public pages
+    expect((await anon.get(`/public/notices/${p.id}`)).status).toBe(200);
+    await noPersonalData('acceptance notice');
+    expect((await passNoticeIfHeld(app, noticed)).state).toBe('settlement');
+    await noPersonalData('settlement');
   });
 });
 

@@ -1,6 +1,8 @@
 // Concurrent budget approvals on both databases (issue 3b): 50 projects wait in budget_approval
 // against an allocation that fits exactly 10; all 50 approvals are fired at once. Exactly 10
 // succeed, the other 40 get INSUFFICIENT_BUDGET, nothing is half-done and the ledger sums match.
+// Under the default rules (version 3) an approved project goes to the confirmation notice
+// (项目确定公示) holding its reservation, and on to procurement when the notice ends.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { STORAGE_KINDS } from '../support/db.js';
@@ -49,7 +51,7 @@ async function projectsAwaitingBudget(app: TestApp): Promise<string[]> {
 async function expectExactlyTenReserved(app: TestApp, ids: string[], winners: string[]) {
   expect(winners).toHaveLength(FITS);
   const rows = await app.deps.db('projects').whereIn('id', ids).select('id', 'state', 'approved_fen');
-  const approved = rows.filter((r) => r.state === 'procurement.preparing');
+  const approved = rows.filter((r) => r.state === 'confirmation_notice');
   expect(approved.map((r) => r.id).sort()).toEqual([...winners].sort());
   expect(approved.every((r) => Number(r.approved_fen) === FEN)).toBe(true);
   const waiting = rows.filter((r) => r.state === 'budget_approval');
@@ -71,6 +73,28 @@ async function expectExactlyTenReserved(app: TestApp, ids: string[], winners: st
   expect(new Set(versions).size).toBe(1);
   expect(winnerVersions.every((v) => Number(v) === Number(versions[0]) + 1)).toBe(true);
   expect(await app.deps.db('project_ledger').whereIn('project_id', losers).andWhere('reserved_fen', '>', 0)).toEqual([]);
+}
+
+/**
+ * The winners' confirmation notices end (the timer worker fires their NOTICE_ENDED): each goes on to
+ * procurement.preparing still holding its reservation; the losers wait in budget_approval and the
+ * ledger moved no money.
+ */
+async function expectNoticeEndsIntoProcurement(app: TestApp, ids: string[], winners: string[]) {
+  const pending = await app.deps.db('timers').whereIn('instance_id', winners).andWhere('status', 'pending').pluck('event');
+  expect(pending.filter((e: string) => e.includes('NOTICE_ENDED'))).toHaveLength(FITS);
+  app.clock.advance(14 * 86_400_000);
+  const { fired } = await app.deps.timers.runDue();
+  expect(fired).toBeGreaterThanOrEqual(FITS);
+  const rows = await app.deps.db('projects').whereIn('id', ids).select('id', 'state', 'approved_fen');
+  const preparing = rows.filter((r) => r.state === 'procurement.preparing');
+  expect(preparing.map((r) => r.id).sort()).toEqual([...winners].sort());
+  expect(preparing.every((r) => Number(r.approved_fen) === FEN)).toBe(true);
+  expect(rows.filter((r) => r.state === 'budget_approval')).toHaveLength(N - FITS);
+  const a = (await expectLedgerBalanced(app)).find((x) => x.communityId === COMMUNITY && x.year === YEAR)!;
+  expect(a).toMatchObject({ availableFen: 0, reservedFen: FITS * FEN });
+  const kinds = (await app.deps.services.ledger.entries({ communityId: COMMUNITY, year: YEAR })).filter((e) => winners.includes(e.projectId ?? '')).map((e) => e.kind);
+  expect(kinds).toEqual(Array(FITS).fill('reserve'));
 }
 
 describe.each(STORAGE_KINDS)('concurrent budget approvals on %s', (kind) => {
@@ -95,6 +119,7 @@ describe.each(STORAGE_KINDS)('concurrent budget approvals on %s', (kind) => {
       expect(e.reasons[0]!.params).toMatchObject({ neededFen: FEN, year: YEAR });
     }
     await expectExactlyTenReserved(app, ids, winners);
+    await expectNoticeEndsIntoProcurement(app, ids, winners);
   }, 120_000);
 
   it(`when ${N} approvals race through the HTTP API, then exactly ${FITS} answer 200 and the rest 409 INSUFFICIENT_BUDGET with a reason`, async () => {
@@ -111,8 +136,9 @@ describe.each(STORAGE_KINDS)('concurrent budget approvals on %s', (kind) => {
       expect(r.body.error.reasons[0]).toMatchObject({ code: 'INSUFFICIENT_BUDGET', params: { neededFen: FEN } });
       expect(r.body.error.reasons[0].message).not.toBe('INSUFFICIENT_BUDGET');
     }
-    for (const r of responses.filter((x) => x.status === 200)) expect(r.body.project).toMatchObject({ state: 'procurement.preparing', approvedFen: FEN });
+    for (const r of responses.filter((x) => x.status === 200)) expect(r.body.project).toMatchObject({ state: 'confirmation_notice', approvedFen: FEN });
     await expectExactlyTenReserved(app, ids, ids.filter((_, i) => statuses[i] === 200));
+    await expectNoticeEndsIntoProcurement(app, ids, ids.filter((_, i) => statuses[i] === 200));
     // Money freed by a cancellation is there for the next approval, and no more.
     const winner = ids[statuses.indexOf(200)]!;
     const loser = ids[statuses.indexOf(409)]!;

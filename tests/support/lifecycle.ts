@@ -1,5 +1,6 @@
 // Drives projects through the lifecycle via the JSON API (/api/v1), as the demo users, and checks
 // the budget ledger. Every step asserts its own status, so a test fails at the step that broke.
+import { auditProjectLedgers } from '../../src/projects/project-audit.js';
 import type { Allocation } from '../../src/budgets/ledger.js';
 import { expect } from 'vitest';
 import type { Response } from 'supertest';
@@ -24,21 +25,27 @@ export const U = {
 export const VENDORS = { kangfu: 'vd-kangfu', anju: 'vd-anju', xinyuan: 'vd-xinyuan' } as const;
 export const VENDOR_USER: Record<string, string> = { 'vd-kangfu': U.v1, 'vd-anju': U.v2, 'vd-xinyuan': U.v3 };
 
-export const GOOD_CHECKLIST = { positiveList: true, negativeList: false, duplicate: false };
+/** SCREEN_PASS under the default rules: a positive area, a no for each negative item (Zhuhai 2021), no duplicate. */
+export const GOOD_CHECKLIST = { positiveArea: 'mutual_help', negativeItems: { property_management: false, duplicate_government: false }, duplicate: false };
 
 export interface NewProject {
   title: string;
   type: 'goods' | 'works' | 'services';
+  /** the kind of help (助行 居家改造 …) */
   category: string;
   estimatedFen: number;
   description: string;
   items: Array<{ name: string; quantity: number; unitFen: number }>;
   beneficiaryCount?: number;
+  budgetYear?: number;
+  /** the main beneficiary group (残疾人 老年人 …); required by the API, so the helpers give one */
+  mainGroup?: string;
+  otherGroups?: string[];
 }
 
 export function goodsProject(over: Partial<NewProject> = {}): NewProject {
   return {
-    title: '爬楼机配置', type: 'goods', category: '助残', estimatedFen: 3_600_000,
+    title: '爬楼机配置', type: 'goods', category: '助行', mainGroup: '残疾人', estimatedFen: 3_600_000,
     description: '为无电梯高层住户配置履带式爬楼机两台。',
     items: [{ name: '履带式爬楼机', quantity: 2, unitFen: 1_800_000 }], beneficiaryCount: 2,
     ...over,
@@ -47,7 +54,7 @@ export function goodsProject(over: Partial<NewProject> = {}): NewProject {
 
 export function worksProject(over: Partial<NewProject> = {}): NewProject {
   return {
-    title: '居家适老化改造', type: 'works', category: '助老', estimatedFen: 6_000_000,
+    title: '居家适老化改造', type: 'works', category: '居家改造', mainGroup: '残疾人', estimatedFen: 6_000_000,
     description: '为3户困难残疾人家庭安装扶手、防滑地面与坡道。',
     items: [{ name: '居家适老化改造（每户）', quantity: 3, unitFen: 2_000_000 }], beneficiaryCount: 3,
     ...over,
@@ -121,7 +128,7 @@ export interface Project {
   vendorId: string | null;
   procurement: null | { method: string; invitations: string[]; deadline: string | null; quotes: Array<{ vendorId: string; sealed: boolean; amountFen?: number }> };
   contract: null | { contractNo: string; amountFen: number; items: Array<{ id: string; name: string; quantity: number; unitFen: number; delivered: number; confirmed: boolean; deliveries: Array<{ beneficiaryRef: string | null }> }> };
-  objections: Array<{ id: string; text: string; contact: string | null; status: string }>;
+  objections: Array<{ id: string; notice?: string; text: string; contact: string | null; status: string }>;
   acceptances: Array<{ signatories: Array<{ role: string; name: string }>; accepted: boolean }>;
   deadlines: Record<string, string | null>;
   allowedEvents: Array<{ type: string; allowed: boolean; reasons: Array<{ code: string }> }>;
@@ -148,7 +155,7 @@ export async function expectLedgerBalanced(app: TestApp): Promise<AllocationView
     for (const k of ['availableFen', 'reservedFen', 'committedFen', 'spentFen'] as const) expect(a[k], `${where} ${k}`).toBeGreaterThanOrEqual(0);
     const per = await db('project_ledger')
       .join('projects', 'projects.id', 'project_ledger.project_id')
-      .where({ 'projects.community_id': a.communityId, 'projects.year': a.year })
+      .where({ 'projects.community_id': a.communityId, 'projects.budget_year': a.year })
       .select('project_ledger.reserved_fen', 'project_ledger.committed_fen', 'project_ledger.spent_fen');
     const sum = (k: string) => per.reduce((s, r) => s + Number(r[k]), 0);
     expect({ reserved: a.reservedFen, committed: a.committedFen, spent: a.spentFen }, `${where} vs project_ledger`).toEqual({
@@ -164,8 +171,10 @@ export async function expectLedgerBalanced(app: TestApp): Promise<AllocationView
     expect(allocs.at(-1)?.fen, `${where} last allocate entry`).toBe(a.allocatedFen);
     expect(kind('spend'), `${where} spent entries`).toBe(a.spentFen);
   }
-  // The ledger's own audit (what `weishishi verify` runs) agrees with the rebuild above.
+  // The ledger's own audit (what `weishishi verify` runs) agrees with the rebuild above, and each
+  // project holds what its own history says.
   expect(await app.deps.services.ledger.audit()).toEqual([]);
+  expect(await auditProjectLedgers(app.deps.db)).toEqual([]);
   return allocations;
 }
 
@@ -207,7 +216,24 @@ export async function toBudgetApproval(app: TestApp, id: string): Promise<Projec
 /** draft → procurement.preparing with the given approved amount (district approves). */
 export async function toPreparing(app: TestApp, id: string, approvedFen?: number): Promise<Project> {
   const p = await toBudgetApproval(app, id);
-  return api(app).ok(U.district, id, 'APPROVE_BUDGET', { approvedFen: approvedFen ?? p.estimatedFen });
+  const approved = await api(app).ok(U.district, id, 'APPROVE_BUDGET', { approvedFen: approvedFen ?? p.estimatedFen });
+  return passNoticeIfHeld(app, approved);
+}
+
+/**
+ * Past a public notice the rules hold after budget approval (项目确定公示) or acceptance
+ * (验收结果公示), without objections; the project as it is after.
+ */
+export async function passNoticeIfHeld(app: TestApp, p: Project): Promise<Project> {
+  if (p.state !== 'confirmation_notice' && p.state !== 'acceptance_notice') return p;
+  await passNotice(app, p);
+  return api(app).project(U.c1, p.id);
+}
+
+/** acceptance → settlement (or on to evaluation when nothing is left to pay): a passing acceptance by `by`, then its notice. */
+export async function accept(app: TestApp, id: string, signatories = SIGNATORIES, by: string = U.c2): Promise<Project> {
+  const p = await api(app).ok(by, id, 'RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories });
+  return passNoticeIfHeld(app, p);
 }
 
 /** preparing → quoting: invites the vendors with a deadline `days` from now. */
@@ -242,7 +268,7 @@ export async function deliverAll(app: TestApp, id: string, vendorId: string): Pr
   const p = await a.project(U.c1, id);
   for (const item of p.contract!.items) {
     await a.ok(VENDOR_USER[vendorId]!, id, 'RECORD_DELIVERY', { itemId: item.id, quantity: item.quantity, evidence: [await a.upload(VENDOR_USER[vendorId]!, `photo-${item.id}.pdf`)] });
-    await a.ok(U.c2, id, 'CONFIRM_RECEIPT', { itemId: item.id });
+    await a.ok(U.c2, id, 'CONFIRM_RECEIPT', { itemId: item.id, quantity: item.quantity });
   }
   return a.ok(VENDOR_USER[vendorId]!, id, 'REQUEST_ACCEPTANCE');
 }

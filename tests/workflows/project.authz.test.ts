@@ -1,7 +1,7 @@
 // Role, scope and four-eyes (ARCHITECTURE §4, §6).
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, TIMER_EVENTS, authorize, preconditions, type Actor } from '../../workflows/project/index.js';
-import { A, projectAt, type Stop } from './project.support.js';
+import { A, CHECKLIST_OK, DAY, GOOD_VOTE, Project, SIGNATORIES, STREET_RULES, T0, input, plus, projectAt, type Stop } from './project.support.js';
 
 const codes = (r: { code: string }[]) => r.map((x) => x.code);
 
@@ -144,5 +144,51 @@ describe('four-eyes', () => {
     expect(codes(preconditions(p.snapshot, 'RECORD_EVALUATION', A.district))).toEqual(['FOUR_EYES']);
     expect(preconditions(p.snapshot, 'RECORD_EVALUATION', A.district2)).toEqual([]);
     expect(codes(preconditions(p.snapshot, 'APPROVE', A.street))).toEqual(['NOT_ALLOWED_IN_STATE']);
+  });
+});
+
+describe('who buys, approves and pays, as the rules version says', () => {
+  const DIRECT = 3_000_000; // a direct purchase: one vendor, no quotes to wait for
+
+  it('when the street buys, approves the budget and pays, then a project goes from draft to closed with those roles, and the others are refused', () => {
+    const p = new Project(input({ rules: STREET_RULES }));
+    p.send('SUBMIT', {}, A.community).send('SCREEN_PASS', { checklist: CHECKLIST_OK }, A.community2).send('RECORD_DELIBERATION', GOOD_VOTE, A.community);
+    p.send('NOTICE_ENDED', {}, A.system, p.ctx.noticeEndsAt!);
+    p.send('APPROVE', {}, A.street, plus(T0, 6 * DAY));
+    expect(p.stage).toBe('budget_approval');
+    // the street approves the budget, but not the user who approved the proposal (one level reviews and approves)
+    expect(codes(p.authz('APPROVE_BUDGET', A.district))).toEqual(['WRONG_ROLE']);
+    expect(codes(p.authz('APPROVE_BUDGET', A.street))).toEqual(['FOUR_EYES']);
+    expect(codes(p.authz('APPROVE_BUDGET', A.otherStreet))).toEqual(['OUT_OF_SCOPE']);
+    expect(codes(p.authz('RETURN', A.district))).toEqual(['WRONG_ROLE']);
+    expect(p.emitted('notify').map((n) => n.to)).toEqual([{ role: 'street', streetId: 'str-1' }]);
+    p.send('APPROVE_BUDGET', { approvedFen: DIRECT }, A.street2, plus(T0, 7 * DAY));
+    expect(p.stage).toBe('procurement.preparing'); // this rules version holds no confirmation notice
+    // the street buys
+    expect(codes(p.authz('AWARD', A.community))).toEqual(['WRONG_ROLE']);
+    p.send('AWARD', { vendorId: 'v-1', amountFen: DIRECT, justification: '直接采购' }, A.street, plus(T0, 8 * DAY));
+    p.send('SIGN_CONTRACT', { contractNo: 'HT-S', items: [{ name: '爬楼机', quantity: 1, unitFen: DIRECT }], amountFen: DIRECT, dueOn: '2026-06-30' }, A.street, plus(T0, 8 * DAY));
+    p.send('CONFIRM_CONTRACT', {}, A.v1, plus(T0, 9 * DAY));
+    // the street's finance pays; district finance does not
+    const advance = { tranche: 'advance', amountFen: 900_000, voucherNo: 'PZ-1' };
+    expect(codes(p.authz('RECORD_PAYMENT', A.finance))).toEqual(['OUT_OF_SCOPE']);
+    expect(codes(p.authz('RECORD_PAYMENT', { ...A.streetFinance, id: 'u-fin-9', streetId: 'str-9' }))).toEqual(['OUT_OF_SCOPE']);
+    p.send('RECORD_PAYMENT', advance, A.streetFinance, plus(T0, 10 * DAY));
+    p.send('RECORD_DELIVERY', { itemId: 'item-1', quantity: 1, evidence: ['d'] }, A.v1, plus(T0, 20 * DAY));
+    p.send('CONFIRM_RECEIPT', { itemId: 'item-1', quantity: 1 }, A.community, plus(T0, 21 * DAY));
+    p.send('REQUEST_ACCEPTANCE', {}, A.v1, plus(T0, 22 * DAY));
+    // AWARD was the street's, so any community user may record the acceptance
+    p.send('RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 90, signatories: SIGNATORIES }, A.community, plus(T0, 23 * DAY));
+    expect(p.stage).toBe('settlement');
+    expect(p.emitted('notify').map((n) => n.to)).toEqual([{ role: 'finance', streetId: 'str-1' }]);
+    p.send('RECORD_PAYMENT', { tranche: 'final', amountFen: DIRECT - 900_000, voucherNo: 'PZ-2' }, A.streetFinance, plus(T0, 24 * DAY));
+    p.send('RECORD_EVALUATION', { score: 90, grade: '优秀', notes: '' }, A.district, plus(T0, 30 * DAY));
+    expect(p.stage).toBe('closed');
+  });
+
+  it('when the district approves and pays (the defaults), then a street finance user may not pay and district finance may', () => {
+    const p = projectAt('delivery');
+    expect(codes(p.authz('RECORD_PAYMENT', A.streetFinance))).toEqual(['OUT_OF_SCOPE']);
+    expect(p.authz('RECORD_PAYMENT', A.finance)).toEqual([]);
   });
 });

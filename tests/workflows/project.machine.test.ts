@@ -18,7 +18,7 @@ import {
   type EventType,
   type Stage,
 } from '../../workflows/project/index.js';
-import { A, DAY, GOOD_VOTE, Project, RETENTION_RULES, T0, calendar, ev, input, plus, projectAt, type Stop } from './project.support.js';
+import { A, DAY, GOOD_VOTE, NO_RETENTION_RULES, Project, RETENTION_RULES, T0, calendar, ev, input, plus, projectAt, type Stop } from './project.support.js';
 
 const ALWAYS: EventType[] = ['COMMENT', 'CANCEL'];
 /** ARCHITECTURE §4, state by state (COMMENT and CANCEL on every non-final state). */
@@ -30,12 +30,16 @@ const CONTRACT: Record<Stage, EventType[]> = {
   objection_review: ['UPHOLD_OBJECTION', 'DISMISS_OBJECTIONS'],
   street_review: ['APPROVE', 'RETURN', 'REJECT', 'REVIEW_REMINDER', 'REVIEW_ESCALATION'],
   budget_approval: ['APPROVE_BUDGET', 'RETURN', 'REJECT'],
+  confirmation_notice: ['OBJECT', 'NOTICE_ENDED'],
+  confirmation_objection_review: ['UPHOLD_OBJECTION', 'DISMISS_OBJECTIONS'],
   'procurement.preparing': ['INVITE', 'AWARD'],
   'procurement.quoting': ['SUBMIT_QUOTE', 'WITHDRAW_QUOTE', 'QUOTE_DEADLINE_PASSED'],
   'procurement.evaluating': ['AWARD', 'DECLARE_FAILED'],
   'procurement.contracting': ['SIGN_CONTRACT', 'CONFIRM_CONTRACT'],
   delivery: ['RECORD_DELIVERY', 'CONFIRM_RECEIPT', 'DISPUTE_DELIVERY', 'RECORD_PAYMENT', 'REQUEST_ACCEPTANCE', 'DELIVERY_OVERDUE'],
   acceptance: ['RECORD_ACCEPTANCE'],
+  acceptance_notice: ['OBJECT', 'NOTICE_ENDED'],
+  acceptance_objection_review: ['UPHOLD_OBJECTION', 'DISMISS_OBJECTIONS'],
   rectification: ['RECTIFIED'],
   settlement: ['RECORD_PAYMENT'],
   evaluation: ['RECORD_EVALUATION'],
@@ -54,12 +58,14 @@ function reach(stage: Stage): Project {
     public_notice: 'public_notice',
     street_review: 'street_review',
     budget_approval: 'budget_approval',
+    confirmation_notice: 'confirmation_notice',
     'procurement.preparing': 'procurement.preparing',
     'procurement.quoting': 'procurement.quoting',
     'procurement.evaluating': 'procurement.evaluating',
     'procurement.contracting': 'procurement.contracting',
     delivery: 'delivery',
     acceptance: 'acceptance',
+    acceptance_notice: 'acceptance_notice',
     settlement: 'settlement',
     evaluation: 'evaluation',
   };
@@ -75,6 +81,15 @@ function reach(stage: Stage): Project {
       return p.send('CANCEL', { reason: 'x' }, A.district);
     case 'rejected':
       return projectAt('screening').send('REJECT', { reason: 'x' }, A.community2);
+    case 'confirmation_objection_review': {
+      const q = projectAt('confirmation_notice').send('OBJECT', { text: 'x' }, A.anonymous, plus(T0, 10 * DAY));
+      return q.send('NOTICE_ENDED', {}, A.system, q.ctx.noticeEndsAt!);
+    }
+    case 'acceptance_objection_review': {
+      const q = projectAt('acceptance_notice');
+      q.send('OBJECT', { text: 'x' }, A.anonymous, plus(T0, 34 * DAY));
+      return q.send('NOTICE_ENDED', {}, A.system, q.ctx.noticeEndsAt!);
+    }
     case 'objection_review': {
       const q = projectAt('public_notice').send('OBJECT', { text: 'x' }, A.anonymous);
       return q.send('NOTICE_ENDED', {}, A.system, q.ctx.noticeEndsAt!);
@@ -90,7 +105,7 @@ function reach(stage: Stage): Project {
     case 'warranty':
       return projectAt('warranty', input({ rules: RETENTION_RULES }));
     case 'closed':
-      return projectAt('evaluation').send('RECORD_EVALUATION', { score: 70, grade: '合格', notes: '' }, A.district2);
+      return projectAt('evaluation', input({ rules: NO_RETENTION_RULES })).send('RECORD_EVALUATION', { score: 70, grade: '合格', notes: '' }, A.district2);
     default:
       throw new Error(stage);
   }
@@ -131,6 +146,8 @@ describe('events per state (the public contract)', () => {
   it('when CANCEL is sent in any non-final state, then the project is cancelled, money released and timers cancelled', () => {
     const timers: Partial<Record<Stage, string[]>> = {
       public_notice: ['notice'],
+      confirmation_notice: ['notice'],
+      acceptance_notice: ['notice'],
       street_review: ['review_reminder', 'review_escalation'],
       'procurement.quoting': ['quote_deadline'],
       delivery: ['delivery_overdue'],
@@ -227,7 +244,7 @@ describe('snapshots', () => {
 describe('payload schemas', () => {
   it('has a schema for every event type and the workflow object exposes the hooks', () => {
     expect(Object.keys(eventSchemas).sort()).toEqual([...EVENT_TYPES].sort());
-    expect(projectWorkflow).toMatchObject({ name: 'project', version: 2 });
+    expect(projectWorkflow).toMatchObject({ name: 'project', version: 3 });
     for (const hook of ['authorize', 'refusalReasons', 'enrich', 'preconditions', 'validate'] as const) {
       expect(typeof projectWorkflow[hook]).toBe('function');
     }

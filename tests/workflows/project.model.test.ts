@@ -25,8 +25,9 @@ import {
   A,
   CHECKLIST_OK,
   GOOD_VOTE,
-  RETENTION_RULES,
+  NO_RETENTION_RULES,
   SIGNATORIES,
+  STREET_RULES,
   T0,
   DAY,
   calendar,
@@ -45,10 +46,14 @@ const vendorActor = (vendorId: string): Actor => ({ id: `u-${vendorId}`, role: '
 function eventsFor(s: Snap): ProjectEvent[] {
   const c = s.context;
   const stage = stageOf(s.value);
+  // whoever the project's rules make reviewer, approver, purchaser and payer
   const reviewer = ((): Actor => {
-    const role = rolesFor('RETURN', stage)[0];
-    return role === 'street' ? A.street : role === 'district' ? A.district : A.community;
+    const role = rolesFor('RETURN', stage, c)[0];
+    return role === 'street' ? (stage === 'budget_approval' ? A.street2 : A.street) : role === 'district' ? A.district : A.community;
   })();
+  const approver = rolesFor('APPROVE_BUDGET', stage, c)[0] === 'street' ? A.street2 : A.district;
+  const buyer = rolesFor('INVITE', stage, c)[0] === 'street' ? A.street : A.community;
+  const payer = c.rules.parties.payer === 'street' ? A.streetFinance : A.finance;
   const timerAt = (due: string | null | undefined) => due ?? T0;
   const approved = c.approvedFen ?? 0;
   const p = c.procurement;
@@ -61,7 +66,9 @@ function eventsFor(s: Snap): ProjectEvent[] {
     ev('RETURN', { reason: 'fix it' }, reviewer),
     ev('REJECT', { reason: 'no' }, reviewer),
     ev('RECORD_DELIBERATION', GOOD_VOTE, A.community),
+    // without quorum (void: the proposal stays), and a quorate vote against (rejected)
     ev('RECORD_DELIBERATION', { ...GOOD_VOTE, present: 5, for: 3, against: 1, abstain: 1 }, A.community),
+    ev('RECORD_DELIBERATION', { ...GOOD_VOTE, present: 7, for: 2, against: 5, abstain: 0 }, A.community),
     ev('OBJECT', { text: 'too expensive' }, A.anonymous),
     ev('NOTICE_ENDED', {}, A.system, timerAt(c.noticeEndsAt)),
     ev('UPHOLD_OBJECTION', { response: 'agreed' }, A.community),
@@ -70,29 +77,31 @@ function eventsFor(s: Snap): ProjectEvent[] {
     ev('REVIEW_REMINDER', {}, A.system, timerAt(c.reviewReminderAt)),
     ev('REVIEW_ESCALATION', {}, A.system, timerAt(c.reviewEscalationAt)),
     // two amounts: one buys directly, one needs three written quotes
-    ev('APPROVE_BUDGET', { approvedFen: 3_000_000 }, A.district),
-    ev('APPROVE_BUDGET', { approvedFen: 10_000_000 }, A.district),
-    ev('INVITE', { vendorIds: p?.method === 'direct' ? ['v-1'] : ['v-1', 'v-2', 'v-3'], deadline: DEADLINE }, A.community),
+    ev('APPROVE_BUDGET', { approvedFen: 3_000_000 }, approver),
+    ev('APPROVE_BUDGET', { approvedFen: 10_000_000 }, approver),
+    ev('INVITE', { vendorIds: p?.method === 'direct' ? ['v-1'] : ['v-1', 'v-2', 'v-3'], deadline: DEADLINE }, buyer),
     ...(['v-1', 'v-2', 'v-3'] as const).map((v, n) =>
       ev('SUBMIT_QUOTE', { amountFen: approved - 100_000 * (3 - n), validUntil: '2026-12-31' }, vendorActor(v)),
     ),
     ev('WITHDRAW_QUOTE', {}, A.v1),
     ev('QUOTE_DEADLINE_PASSED', {}, A.system, timerAt(p?.deadline)),
-    ev('AWARD', { vendorId: 'v-1', amountFen: p?.quotes['v-1']?.amountFen ?? approved - 50_000, justification: 'best' }, A.community),
-    ev('DECLARE_FAILED', { reason: 'too few quotes' }, A.community),
+    ev('AWARD', { vendorId: 'v-1', amountFen: p?.quotes['v-1']?.amountFen ?? approved - 50_000, justification: 'best' }, buyer),
+    ev('DECLARE_FAILED', { reason: 'too few quotes' }, buyer),
     ev(
       'SIGN_CONTRACT',
       { contractNo: 'HT-1', items: contractItems(c.awardedFen ?? 0), amountFen: c.awardedFen ?? 0, dueOn: '2026-06-30' },
-      A.community,
+      buyer,
     ),
     ev('CONFIRM_CONTRACT', {}, awardedVendor),
     ...(c.contract?.items ?? []).flatMap((item) => [
       ev('RECORD_DELIVERY', { itemId: item.id, quantity: Math.max(1, item.quantity - item.deliveredQty), evidence: ['doc-1'] }, awardedVendor),
-      ev('CONFIRM_RECEIPT', { itemId: item.id }, A.community),
+      ev('CONFIRM_RECEIPT', { itemId: item.id, quantity: Math.max(1, item.deliveredQty - item.confirmedQty) }, A.community),
     ]),
-    ev('DISPUTE_DELIVERY', { itemId: 'item-1', reason: 'broken' }, A.community),
-    ev('RECORD_PAYMENT', { tranche: 'advance', amountFen: Math.max(1, outstandingFen(c, 'advance')), voucherNo: 'PZ-1' }, A.finance),
-    ev('RECORD_PAYMENT', { tranche: 'final', amountFen: Math.max(1, outstandingFen(c, 'final')), voucherNo: 'PZ-2' }, A.finance),
+    // part of the first line: one confirmed, one refused (the rest stays as it is)
+    ev('CONFIRM_RECEIPT', { itemId: 'item-1', quantity: 1 }, A.community),
+    ev('DISPUTE_DELIVERY', { itemId: 'item-1', quantity: 1, reason: 'broken' }, A.community),
+    ev('RECORD_PAYMENT', { tranche: 'advance', amountFen: Math.max(1, outstandingFen(c, 'advance')), voucherNo: 'PZ-1' }, payer),
+    ev('RECORD_PAYMENT', { tranche: 'final', amountFen: Math.max(1, outstandingFen(c, 'final')), voucherNo: 'PZ-2' }, payer),
     ev('REQUEST_ACCEPTANCE', {}, awardedVendor),
     ev('DELIVERY_OVERDUE', {}, A.system, timerAt(c.contract?.dueAt)),
     ev('RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 90, signatories: SIGNATORIES }, A.community2),
@@ -100,7 +109,7 @@ function eventsFor(s: Snap): ProjectEvent[] {
     ev('RECTIFIED', { evidence: ['doc-2'] }, awardedVendor),
     ev('RECORD_EVALUATION', { score: 88, grade: '良好', notes: 'fine' }, A.district2),
     ev('WARRANTY_ENDED', {}, A.system, timerAt(c.warrantyEndsAt)),
-    ev('RELEASE_RETENTION', { amountFen: Math.max(1, outstandingFen(c, 'retention')), voucherNo: 'PZ-3' }, A.finance),
+    ev('RELEASE_RETENTION', { amountFen: Math.max(1, outstandingFen(c, 'retention')), voucherNo: 'PZ-3' }, payer),
     ev('COMMENT', { text: 'hello' }, A.street),
     ev('CANCEL', { reason: 'stop' }, A.district),
   ];
@@ -116,7 +125,7 @@ function serialize(s: Snap): string {
     c.objections.some((o) => o.status === 'open'),
     Object.keys(c.procurement?.quotes ?? {}).sort(),
     c.award?.vendorId ?? null,
-    c.contract === null ? null : c.contract.items.map((i) => [i.deliveredQty, i.confirmed, i.disputed]),
+    c.contract === null ? null : c.contract.items.map((i) => [i.deliveredQty, i.confirmedQty, i.disputed]),
     c.paidByTranche,
     c.warrantyEnded,
   ]);
@@ -154,15 +163,23 @@ function book(ledger: Ledger, emitted: Array<Record<string, unknown>>): Ledger {
   return { reserved, committed, spent };
 }
 
+const NOTICE_STAGES = { confirmation: ['confirmation_notice', 'confirmation_objection_review'], acceptance: ['acceptance_notice', 'acceptance_objection_review'] } as const;
+
 describe.each([
-  ['a plan with a retention (30/65/5)', RETENTION_RULES],
-  ['the default plan (30/70/0)', DEFAULT_RULES],
+  ['the defaults (three notices, 30/65/5 with a retention)', DEFAULT_RULES],
+  ['a plan without retention (30/70/0)', NO_RETENTION_RULES],
+  ['a street that buys, approves and pays, with one notice', STREET_RULES],
 ])('model: %s', (_name, rules) => {
   const paths = explore(rules);
   const reached = new Set(paths.map((p) => stageOf(p.state.value)));
 
-  it('reaches every state of the lifecycle', () => {
-    const expected = rules.payment.retentionPct > 0 ? [...STAGES] : STAGES.filter((s) => s !== 'warranty');
+  it('reaches every state of the lifecycle its rules hold', () => {
+    const absent = new Set<string>([
+      ...(rules.payment.retentionPct > 0 ? [] : ['warranty']),
+      ...(rules.notices.confirmation ? [] : NOTICE_STAGES.confirmation),
+      ...(rules.notices.acceptance ? [] : NOTICE_STAGES.acceptance),
+    ]);
+    const expected = STAGES.filter((s) => !absent.has(s));
     expect([...reached].sort()).toEqual([...expected].sort());
     expect(paths.length).toBeGreaterThan(50);
   });

@@ -41,6 +41,8 @@ export const A = {
   community2: { id: 'u-com-2', role: 'community', communityId: 'com-1' },
   otherCommunity: { id: 'u-com-9', role: 'community', communityId: 'com-9' },
   street: { id: 'u-str-1', role: 'street', streetId: 'str-1' },
+  street2: { id: 'u-str-2', role: 'street', streetId: 'str-1' },
+  streetFinance: { id: 'u-fin-str-1', role: 'finance', streetId: 'str-1' },
   otherStreet: { id: 'u-str-9', role: 'street', streetId: 'str-9' },
   district: { id: 'u-dis-1', role: 'district' },
   district2: { id: 'u-dis-2', role: 'district' },
@@ -60,6 +62,21 @@ export const RETENTION_RULES: ProgrammeRules = {
   payment: { advancePct: 30, finalPct: 65, retentionPct: 5, warrantyMonths: 12 },
 };
 
+/**
+ * A street that buys, approves the budget and pays (珠海: 镇街 purchase), with only the proposal's
+ * notice and no retention: the other shape a district may publish.
+ */
+export const STREET_RULES: ProgrammeRules = {
+  ...DEFAULT_RULES,
+  version: 7,
+  notices: { proposal: { workingDays: 5 } },
+  parties: { purchaser: 'street', budgetApprover: 'street', payer: 'street' },
+  payment: { advancePct: 30, finalPct: 70, retentionPct: 0, warrantyMonths: 0 },
+};
+
+/** The first defaults' plan: 30 / 70 and no retention (evaluation closes the project). */
+export const NO_RETENTION_RULES: ProgrammeRules = { ...DEFAULT_RULES, payment: { advancePct: 30, finalPct: 70, retentionPct: 0, warrantyMonths: 12 } };
+
 export function input(over: Partial<ProjectInput> = {}): ProjectInput {
   return {
     id: 'p-1',
@@ -70,7 +87,10 @@ export function input(over: Partial<ProjectInput> = {}): ProjectInput {
     year: 2026,
     title: '爬楼机',
     type: 'goods',
-    category: '助残',
+    budgetYear: 2026,
+    category: '助行',
+    mainGroup: '残疾人',
+    otherGroups: [],
     estimatedFen: 12_000_000,
     description: 'stair-climbers for wheelchair users',
     items: [{ name: '爬楼机', quantity: 4, unitFen: 3_000_000 }],
@@ -86,7 +106,7 @@ export function ev<T extends EventType>(type: T, payload: EventPayload<T>, actor
 }
 
 export const GOOD_VOTE = { members: 9, present: 7, for: 5, against: 1, abstain: 1, heldOn: '2026-03-01', minutes: 'minutes' };
-export const CHECKLIST_OK = { positiveList: true, negativeList: false, duplicate: false };
+export const CHECKLIST_OK = { positiveArea: 'mutual_help', negativeItems: { property_management: false, duplicate_government: false }, duplicate: false };
 export const SIGNATORIES = [
   { role: 'community', name: '张三' },
   { role: 'residents_rep', name: '李四' },
@@ -179,6 +199,7 @@ export type Stop =
   | 'public_notice'
   | 'street_review'
   | 'budget_approval'
+  | 'confirmation_notice'
   | 'procurement.preparing'
   | 'procurement.quoting'
   | 'procurement.evaluating'
@@ -187,6 +208,7 @@ export type Stop =
   | 'delivery'
   | 'delivered'
   | 'acceptance'
+  | 'acceptance_notice'
   | 'settlement'
   | 'evaluation'
   | 'warranty';
@@ -200,13 +222,14 @@ export function projectAt(stop: Stop, inp: ProjectInput = input(), approvedFen =
     ['public_notice', () => p.send('RECORD_DELIBERATION', GOOD_VOTE, A.community)],
     ['street_review', () => p.send('NOTICE_ENDED', {}, A.system, p.ctx.noticeEndsAt!)],
     ['budget_approval', () => p.send('APPROVE', {}, A.street, plus(p.ctx.noticeEndsAt!, DAY))],
-    ['procurement.preparing', () => p.send('APPROVE_BUDGET', { approvedFen }, A.district, plus(T0, 9 * DAY))],
+    ['confirmation_notice', () => p.send('APPROVE_BUDGET', { approvedFen }, A.district, plus(T0, 9 * DAY))],
+    ['procurement.preparing', () => p.send('NOTICE_ENDED', {}, A.system, p.ctx.noticeEndsAt!)],
     [
       'procurement.quoting',
       () => {
         const vendorIds = p.ctx.procurement!.method === 'direct' ? ['v-1'] : ['v-1', 'v-2', 'v-3'];
-        p.send('INVITE', { vendorIds, deadline: plus(T0, 20 * DAY) }, A.community, plus(T0, 10 * DAY));
-        const at = plus(T0, 11 * DAY);
+        p.send('INVITE', { vendorIds, deadline: plus(T0, 20 * DAY) }, A.community, plus(T0, 15 * DAY));
+        const at = plus(T0, 16 * DAY);
         p.send('SUBMIT_QUOTE', { amountFen: approvedFen - 1_000_000, validUntil: '2026-12-31' }, A.v1, at);
         if (vendorIds.length > 1) {
           p.send('SUBMIT_QUOTE', { amountFen: approvedFen - 500_000, validUntil: '2026-12-31' }, A.v2, at);
@@ -241,23 +264,24 @@ export function projectAt(stop: Stop, inp: ProjectInput = input(), approvedFen =
       () => {
         for (const item of p.ctx.contract!.items) {
           p.send('RECORD_DELIVERY', { itemId: item.id, quantity: item.quantity, evidence: ['doc-1'] }, A.v1, plus(T0, 30 * DAY));
-          p.send('CONFIRM_RECEIPT', { itemId: item.id }, A.community, plus(T0, 31 * DAY));
+          p.send('CONFIRM_RECEIPT', { itemId: item.id, quantity: item.quantity }, A.community, plus(T0, 31 * DAY));
         }
       },
     ],
     ['acceptance', () => p.send('REQUEST_ACCEPTANCE', {}, A.v1, plus(T0, 32 * DAY))],
     [
-      'settlement',
+      'acceptance_notice',
       () =>
         p.send('RECORD_ACCEPTANCE', { passed: true, satisfactionPct: 95, signatories: SIGNATORIES }, A.community2, plus(T0, 33 * DAY)),
     ],
+    ['settlement', () => p.send('NOTICE_ENDED', {}, A.system, p.ctx.noticeEndsAt!)],
     [
       'evaluation',
       () => {
         const c = p.ctx;
         const plan = { retention: Math.floor((c.contract!.amountFen * c.rules.payment.retentionPct) / 100) };
         const rest = c.contract!.amountFen - plan.retention - c.paidFen;
-        p.send('RECORD_PAYMENT', { tranche: 'final', amountFen: rest, voucherNo: 'PZ-2' }, A.finance, plus(T0, 34 * DAY));
+        p.send('RECORD_PAYMENT', { tranche: 'final', amountFen: rest, voucherNo: 'PZ-2' }, A.finance, plus(T0, 39 * DAY));
       },
     ],
     [

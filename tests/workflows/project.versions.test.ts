@@ -1,21 +1,57 @@
-// Version 2 of the `project` workflow: EDIT applies the rules of a new project (the estimate equals
-// the items, every amount bounded), SUBMIT refuses what version 1 let through, and version 1 stays
-// as it was so that the histories it wrote replay unchanged.
+// The versions of the `project` workflow. Version 2: EDIT applies the rules of a new project (the
+// estimate equals the items, every amount bounded), SUBMIT refuses what version 1 let through.
+// Version 3: the programme as districts run it (lists, void meetings, three notices, budget year,
+// groups, parties, partial receipts). Older versions stay as they were so that the histories they
+// wrote replay unchanged, and their snapshots migrate to the current one.
 import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { projectMachine, projectMachineV1, projectWorkflow, projectWorkflowV1, validate, migrateSnapshot } from '../../workflows/project/index.js';
-import { A, ev, input } from './project.support.js';
+import { RULES_V1, projectMachine, projectMachineV1, projectMachineV2, projectWorkflow, projectWorkflowV1, projectWorkflowV2, validate, migrateSnapshot, type ProjectContext } from '../../workflows/project/index.js';
+import { A, GOOD_VOTE, ev, input } from './project.support.js';
 
 const WORTH_A_FORTUNE = [{ name: '爬楼机', quantity: 1, unitFen: 999_999_999 }]; // ¥9,999,999.99
 
 describe('workflow versions', () => {
-  it('registers version 2 as current and keeps version 1 for replay, with a migration from 1', () => {
-    expect(projectWorkflow.version).toBe(2);
+  it('registers version 3 as current and keeps versions 1 and 2 for replay, with migrations from both', () => {
+    expect(projectWorkflow.version).toBe(3);
     expect(projectWorkflowV1).toMatchObject({ name: 'project', version: 1 });
+    expect(projectWorkflowV2).toMatchObject({ name: 'project', version: 2 });
+    // version 2 changed rules only: a version 1 snapshot is read as it is
     const persisted = { value: 'draft', context: { stage: 'draft' } };
-    expect(migrateSnapshot(1, persisted)).toBe(persisted);
+    expect(projectWorkflowV2.migrateSnapshot(1, persisted)).toBe(persisted);
     expect(migrateSnapshot(0, persisted)).toBeUndefined();
-    expect(migrateSnapshot(3, persisted)).toBeUndefined();
+    expect(migrateSnapshot(4, persisted)).toBeUndefined();
+  });
+
+  it('when a version 2 project in delivery is migrated to version 3, then its rules keep their meaning and receipts count in quantities', () => {
+    const old = { ...RULES_V1, noticeWorkingDays: 7 } as unknown as Record<string, unknown>;
+    delete old.notices; delete old.screening; delete old.budgetYearsAhead; delete old.parties; delete old.sources;
+    old.acceptance = { satisfactionPct: 80, signatories: ['community', 'residents_rep', 'beneficiary'], extraSignatories: { works: ['supervisor'] } };
+    const [v2] = initialTransition(projectMachineV2, input({ rules: old as never, category: '助残', budgetYear: undefined, mainGroup: undefined, otherGroups: undefined }));
+    expect(v2.context).not.toHaveProperty('budgetYear');
+    const persisted = JSON.parse(JSON.stringify({ value: 'delivery', status: 'active', context: {
+      ...v2.context, stage: 'delivery', noticeEndsAt: '2026-03-09T01:00:00.000Z',
+      deliberation: { ...GOOD_VOTE, failures: [], at: '2026-03-02T01:00:00.000Z' },
+      objections: [{ id: 'objection-1', text: 'x', contact: null, at: '2026-03-03T01:00:00.000Z', status: 'dismissed', response: 'y' }],
+      contract: { contractNo: 'HT', amountFen: 100, dueOn: '2026-06-30', dueAt: null, signedAt: 'x', confirmedAt: 'y', items: [
+        { id: 'item-1', name: 'a', quantity: 2, unitFen: 25, deliveredQty: 2, confirmed: true, disputed: false, disputeReason: null, deliveries: [] },
+        { id: 'item-2', name: 'b', quantity: 1, unitFen: 50, deliveredQty: 1, confirmed: false, disputed: false, disputeReason: null, deliveries: [] },
+      ] },
+    } }));
+    const migrated = migrateSnapshot(2, persisted) as { context: ProjectContext };
+    const c = migrated.context;
+    expect(c.rules.notices).toEqual({ proposal: { workingDays: 7 } });
+    expect(c.rules.parties).toEqual({ purchaser: 'community', budgetApprover: 'district', payer: 'district' });
+    expect(c.rules.screening.positiveAreas.length).toBe(7);
+    expect(c).toMatchObject({ budgetYear: 2026, mainGroup: '残疾人', otherGroups: [] });
+    expect(c.notices).toEqual([{ kind: 'proposal', startedAt: '2026-03-02T01:00:00.000Z', endsAt: '2026-03-09T01:00:00.000Z' }]);
+    expect(c.meetings).toHaveLength(1);
+    expect(c.objections[0]!.notice).toBe('proposal');
+    expect(c.contract!.items.map((i) => [i.confirmedQty, i.disputedQty])).toEqual([[2, 0], [0, 0]]);
+    // and version 3 runs it: the last line is confirmed by quantity, then acceptance starts
+    const snap = projectMachine.resolveState({ value: 'delivery', context: c });
+    const [next] = transition(projectMachine, snap, ev('CONFIRM_RECEIPT', { itemId: 'item-2', quantity: 1 }, A.community));
+    expect(next.context.contract!.items[1]!.confirmed).toBe(true);
+    expect(migrateSnapshot(2, JSON.parse(JSON.stringify(migrated)))).toEqual(JSON.parse(JSON.stringify(migrated))); // idempotent
   });
 
   it('when an EDIT sets an estimate of 1 fen on items worth ¥9,999,999.99, then version 1 took it and version 2 refuses it', () => {
@@ -33,11 +69,13 @@ describe('workflow versions', () => {
     ]);
   });
 
-  it('when version 2 runs a draft version 1 left inconsistent, then SUBMIT is refused until an EDIT fixes the items', () => {
+  it('when the current version runs a draft version 1 left inconsistent, then SUBMIT is refused until an EDIT fixes the items', () => {
     const [v1] = initialTransition(projectMachineV1, input());
     const [bad] = transition(projectMachineV1, v1, ev('EDIT', { fields: { items: [{ name: 'x', quantity: 1e9, unitFen: 1e9 }] } }, A.community));
     const [restored] = initialTransition(projectMachine, input());
-    const snap = projectMachine.resolveState({ value: bad.value, context: bad.context });
+    // as the engine loads it: migrated to the current version first
+    const migrated = migrateSnapshot(1, JSON.parse(JSON.stringify({ value: bad.value, context: bad.context }))) as { value: string; context: ProjectContext };
+    const snap = projectMachine.resolveState(migrated);
     expect(restored.value).toBe('draft');
     expect(projectWorkflow.refusalReasons(snap, ev('SUBMIT', {}, A.community)).map((r) => r.code)).toContain('AMOUNT_INVALID');
     // A title can still be corrected; the estimate alone cannot be set against such items.

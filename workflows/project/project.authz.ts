@@ -9,6 +9,7 @@
  */
 import { TIMER_EVENTS, type EventType } from './project.events.js';
 import { contextOf, type Actor, type ContextSource, type ProjectContext, type Reason, type Role, type Stage } from './project.types.js';
+import type { Parties } from './project.rules.js';
 
 const community: Role[] = ['community'];
 const street: Role[] = ['street'];
@@ -81,11 +82,34 @@ export const FOUR_EYES: Readonly<Partial<Record<EventType, EventType>>> = {
   RECORD_EVALUATION: 'APPROVE_BUDGET',
 };
 
-export function rolesFor(type: EventType, stage: Stage): Role[] {
+/** Events of the purchaser (the community, or the street where the rules say so). */
+const PURCHASER_EVENTS: ReadonlySet<EventType> = new Set(['INVITE', 'AWARD', 'DECLARE_FAILED', 'SIGN_CONTRACT']);
+/** Events of the payer (district finance, or finance scoped to the project's street). */
+const PAYER_EVENTS: ReadonlySet<EventType> = new Set(['RECORD_PAYMENT', 'RELEASE_RETENTION']);
+
+/** Rules stored before the parties were data: the community bought, the district approved and paid. */
+export function partiesOf(c: ProjectContext | undefined): Parties {
+  return c?.rules.parties ?? { purchaser: 'community', budgetApprover: 'district', payer: 'district' };
+}
+
+/** The roles that may send `type` in `stage`, under the project's rules (who buys, approves the budget). */
+export function rolesFor(type: EventType, stage: Stage, c?: ProjectContext): Role[] {
+  const parties = partiesOf(c);
   if (type === 'RETURN' || type === 'REJECT') {
+    if (stage === 'budget_approval') return [parties.budgetApprover];
     return REVIEWER[stage] ?? [...community, ...street, ...district];
   }
+  if (type === 'APPROVE_BUDGET') return [parties.budgetApprover];
+  if (PURCHASER_EVENTS.has(type)) return [parties.purchaser];
   return ROLES[type];
+}
+
+/**
+ * Four-eyes pairs for this project: the three fixed ones, and where one level both reviews and
+ * approves the budget (the street), APPROVE_BUDGET by someone other than who sent APPROVE.
+ */
+export function fourEyesOf(c: ProjectContext): Readonly<Partial<Record<EventType, EventType>>> {
+  return partiesOf(c).budgetApprover === 'street' ? { ...FOUR_EYES, APPROVE_BUDGET: 'APPROVE' } : FOUR_EYES;
 }
 
 function invitedVendors(c: ProjectContext): string[] {
@@ -101,6 +125,10 @@ function scopeReasons(c: ProjectContext, type: EventType, actor: Actor): Reason[
       return actor.communityId === c.communityId ? [] : [out];
     case 'street':
       return actor.streetId === c.streetId ? [] : [out];
+    case 'finance':
+      // the payer: district finance (no street), or finance scoped to the project's street
+      if (!PAYER_EVENTS.has(type)) return [];
+      return partiesOf(c).payer === 'street' ? (actor.streetId === c.streetId ? [] : [out]) : actor.streetId === undefined ? [] : [out];
     case 'vendor': {
       if (actor.vendorId === undefined) return [out];
       if (AWARDED_VENDOR_EVENTS.has(type)) return c.award?.vendorId === actor.vendorId ? [] : [out];
@@ -119,7 +147,7 @@ function scopeReasons(c: ProjectContext, type: EventType, actor: Actor): Reason[
 export function authorize(source: ContextSource, event: { type: string }, actor: Actor): Reason[] {
   const context = contextOf(source);
   const type = event.type as EventType;
-  const roles = Object.prototype.hasOwnProperty.call(ROLES, type) ? rolesFor(type, context.stage) : [];
+  const roles = Object.prototype.hasOwnProperty.call(ROLES, type) ? rolesFor(type, context.stage, context) : [];
   if (!roles.includes(actor.role)) {
     return [{ code: 'WRONG_ROLE', params: { role: actor.role, allowed: roles } }];
   }
@@ -128,7 +156,7 @@ export function authorize(source: ContextSource, event: { type: string }, actor:
     const scope = scopeReasons(context, type, actor);
     if (scope.length > 0) return scope;
   }
-  const first = FOUR_EYES[type];
+  const first = fourEyesOf(context)[type];
   if (first !== undefined && context.actors[first] === actor.id) {
     return [{ code: 'FOUR_EYES', params: { event: type, conflictsWith: first } }];
   }

@@ -6,9 +6,10 @@
  * `preconditionsFor` is the payload-independent part, for `explain` (what may this actor do now?).
  */
 import type { EventType, ProjectEvent, ProjectEventOf } from './project.events.js';
-import { CURRENT_VERSION, type ContractItem, type ProjectContext, type Reason, type Stage, type Tranche, type WorkflowVersion } from './project.types.js';
+import { CURRENT_VERSION, type ContractItem, type LegacyChecklist, type ProjectContext, type Reason, type Stage, type Tranche, type WorkflowVersion } from './project.types.js';
+import type { NoticeKind } from './project.rules.js';
 import { itemsTotalFen } from '../shared/money.js';
-import { proposalAmountReasons } from './project.proposal.js';
+import { allowedBudgetYears, proposalAmountReasons } from './project.proposal.js';
 import {
   budgetReasons,
   checklistReasons,
@@ -20,6 +21,9 @@ import {
   dueReasons,
   enrichedReasons,
   awardReasons,
+  legacyChecklistReasons,
+  noticeDays,
+  partReasons,
   invitationReasons,
   itemsConfirmedReasons,
   paymentPlan,
@@ -50,13 +54,17 @@ function noticeOver(c: ProjectContext, at: string): Reason[] {
 }
 
 function payment(c: ProjectContext, allowed: Tranche[], p: { tranche: Tranche; amountFen: number }): Reason[] {
-  return paymentReasons(c.rules, c.contract, c.paidByTranche, allowed, p);
+  return paymentReasons(c.rules, c.contract, c.paidByTranche, allowed, p, c.type);
 }
+
+/** A notice that follows this event must have its end computed by `enrich`. */
+const noticeFacts = (c: ProjectContext, kind: NoticeKind, e: ProjectEvent): Reason[] =>
+  noticeDays(c.rules, kind) === null ? [] : enrichedReasons(e, ['noticeEndsAt']);
 
 /** What is left to pay in a tranche (payload-independent part of RECORD_PAYMENT / RELEASE_RETENTION). */
 export function outstandingFen(c: ProjectContext, tranche: Tranche): number {
   if (c.contract === null) return 0;
-  const plan = paymentPlan(c.rules, c.contract.amountFen);
+  const plan = paymentPlan(c.rules, c.contract.amountFen, c.type);
   if (tranche === 'final') return c.contract.amountFen - plan.retention - c.paidByTranche.advance - c.paidByTranche.final;
   return plan[tranche] - c.paidByTranche[tranche];
 }
@@ -73,7 +81,25 @@ function submitChecks(c: ProjectContext): Reason[] {
  */
 function editChecks(c: ProjectContext, e: ProjectEventOf<'EDIT'>): Reason[] {
   const f = e.fields;
-  if (f.items === undefined && f.estimatedFen === undefined) return [];
+  return [...groupAndYearChecks(c, f), ...(f.items === undefined && f.estimatedFen === undefined ? [] : amountChecks(c, f))];
+}
+
+/**
+ * EDIT (version 3): a budget year the project's rules allow from its creation year, and other groups
+ * that do not repeat the main group the project will hold.
+ */
+function groupAndYearChecks(c: ProjectContext, f: ProjectEventOf<'EDIT'>['fields']): Reason[] {
+  const out: Reason[] = [];
+  if (f.budgetYear !== undefined) {
+    const allowed = allowedBudgetYears(c.year, c.rules);
+    if (!allowed.includes(f.budgetYear)) out.push({ code: 'BUDGET_YEAR_NOT_ALLOWED', params: { budgetYear: f.budgetYear, allowed } });
+  }
+  const main = f.mainGroup ?? c.mainGroup;
+  if (main !== null && (f.otherGroups ?? c.otherGroups).includes(main)) out.push({ code: 'GROUP_REPEATED', params: { group: main } });
+  return out;
+}
+
+function amountChecks(c: ProjectContext, f: ProjectEventOf<'EDIT'>['fields']): Reason[] {
   const items = f.items ?? c.items;
   const estimatedFen = f.estimatedFen ?? (f.items !== undefined ? itemsTotalFen(f.items) : c.estimatedFen);
   return proposalAmountReasons({ estimatedFen, items });
@@ -85,14 +111,26 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
     SUBMIT: submitChecks,
   },
   screening: {
-    SCREEN_PASS: (_c, e) => checklistReasons(e.checklist),
+    SCREEN_PASS: (c, e) => checklistReasons(c.rules, e.checklist),
   },
   deliberation: {
-    RECORD_DELIBERATION: (_c, e) => [...deliberationReasons(e, e.at), ...enrichedReasons(e, ['noticeEndsAt'])],
+    RECORD_DELIBERATION: (c, e) => [
+      ...deliberationReasons(e, e.at),
+      ...noticeFacts(c, 'proposal', e),
+      ...(noticeDays(c.rules, 'proposal') === null ? enrichedReasons(e, REVIEW_FACTS) : []),
+    ],
   },
   public_notice: {
     OBJECT: (c, e) => noticeOver(c, e.at),
     NOTICE_ENDED: (c, e) => [...dueReasons('NOTICE_NOT_ENDED', c.noticeEndsAt, e.at), ...enrichedReasons(e, REVIEW_FACTS)],
+  },
+  confirmation_notice: {
+    OBJECT: (c, e) => noticeOver(c, e.at),
+    NOTICE_ENDED: (c, e) => dueReasons('NOTICE_NOT_ENDED', c.noticeEndsAt, e.at),
+  },
+  acceptance_notice: {
+    OBJECT: (c, e) => noticeOver(c, e.at),
+    NOTICE_ENDED: (c, e) => dueReasons('NOTICE_NOT_ENDED', c.noticeEndsAt, e.at),
   },
   objection_review: {
     DISMISS_OBJECTIONS: (_c, e) => enrichedReasons(e, REVIEW_FACTS),
@@ -102,7 +140,7 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
     REVIEW_ESCALATION: (c, e) => dueReasons('NOT_YET_DUE', c.reviewEscalationAt, e.at),
   },
   budget_approval: {
-    APPROVE_BUDGET: (c, e) => budgetReasons(c.estimatedFen, e.approvedFen),
+    APPROVE_BUDGET: (c, e) => [...budgetReasons(c.estimatedFen, e.approvedFen), ...noticeFacts(c, 'confirmation', e)],
   },
   'procurement.preparing': {
     INVITE: (c, e) =>
@@ -125,14 +163,14 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
   },
   delivery: {
     RECORD_DELIVERY: (c, e) => deliveryReasons(c.contract, e.itemId, e.quantity),
-    CONFIRM_RECEIPT: (c, e) => receiptReasons(c.contract, e.itemId),
-    DISPUTE_DELIVERY: (c, e) => disputeReasons(c.contract, e.itemId),
+    CONFIRM_RECEIPT: (c, e) => partReasons(c.contract, e),
+    DISPUTE_DELIVERY: (c, e) => partReasons(c.contract, e),
     RECORD_PAYMENT: (c, e) => payment(c, ['advance'], e),
     REQUEST_ACCEPTANCE: (c) => itemsConfirmedReasons(c.contract),
     DELIVERY_OVERDUE: (c, e) => dueReasons('NOT_YET_DUE', c.contract?.dueAt ?? null, e.at),
   },
   acceptance: {
-    RECORD_ACCEPTANCE: (c, e) => signatoryReasons(c.rules, c.type, e.signatories),
+    RECORD_ACCEPTANCE: (c, e) => [...signatoryReasons(c.rules, c, e.signatories), ...noticeFacts(c, 'acceptance', e)],
   },
   settlement: {
     RECORD_PAYMENT: (c, e) => payment(c, ['final'], e),
@@ -152,16 +190,33 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
 /** Version 1's draft: EDIT unchecked, SUBMIT without the amount rule (kept to replay its histories). */
 const V1_DRAFT: StageChecks = { SUBMIT: (c) => submitReasons(c.rules, c) };
 
+/**
+ * What versions 1 and 2 checked differently (kept to replay their histories): the yes/no
+ * checklist, the one notice, whole-item receipts and disputes, signatories by type alone.
+ */
+const LEGACY: Partial<Record<Stage, StageChecks>> = {
+  draft: { EDIT: (c, e) => (e.fields.items === undefined && e.fields.estimatedFen === undefined ? [] : amountChecks(c, e.fields)) },
+  screening: { SCREEN_PASS: (_c, e) => legacyChecklistReasons(e.checklist as unknown as LegacyChecklist) },
+  deliberation: { RECORD_DELIBERATION: (_c, e) => [...deliberationReasons(e, e.at), ...enrichedReasons(e, ['noticeEndsAt'])] },
+  budget_approval: { APPROVE_BUDGET: (c, e) => budgetReasons(c.estimatedFen, e.approvedFen) },
+  delivery: {
+    ...CHECKS.delivery,
+    CONFIRM_RECEIPT: (c, e) => receiptReasons(c.contract, e.itemId),
+    DISPUTE_DELIVERY: (c, e) => disputeReasons(c.contract, e.itemId),
+  },
+  acceptance: { RECORD_ACCEPTANCE: (c, e) => signatoryReasons(c.rules, c, e.signatories) },
+};
+
 /** The rule reasons refusing `event` in `stage` under workflow `version` (empty: the rules accept it). */
 export function checkEvent(stage: Stage, context: ProjectContext, event: ProjectEvent, version: WorkflowVersion = CURRENT_VERSION): Reason[] {
-  const table = version === 1 && stage === 'draft' ? V1_DRAFT : CHECKS[stage];
+  const table = version === 1 && stage === 'draft' ? V1_DRAFT : version < 3 ? { ...CHECKS[stage], ...LEGACY[stage] } : CHECKS[stage];
   const check = table?.[event.type] as Check<EventType> | undefined;
   return check === undefined ? [] : check(context, event as never);
 }
 
 /** The plan holds a retention for this contract (→ warranty after evaluation). */
 export function retentionHeld(c: ProjectContext): boolean {
-  return c.contract !== null && paymentPlan(c.rules, c.contract.amountFen).retention > 0;
+  return c.contract !== null && paymentPlan(c.rules, c.contract.amountFen, c.type).retention > 0;
 }
 
 /** All but the retention has been paid (settlement → evaluation); `final` covers an unpaid advance. */
@@ -202,8 +257,12 @@ export function preconditionsFor(
     case 'draft|SUBMIT':
       return submitChecks(c);
     case 'public_notice|OBJECT':
+    case 'confirmation_notice|OBJECT':
+    case 'acceptance_notice|OBJECT':
       return timed((t) => noticeOver(c, t));
     case 'public_notice|NOTICE_ENDED':
+    case 'confirmation_notice|NOTICE_ENDED':
+    case 'acceptance_notice|NOTICE_ENDED':
       return timed((t) => dueReasons('NOTICE_NOT_ENDED', c.noticeEndsAt, t));
     case 'street_review|REVIEW_REMINDER':
       return timed((t) => dueReasons('NOT_YET_DUE', c.reviewReminderAt, t));
@@ -227,9 +286,8 @@ export function preconditionsFor(
     case 'delivery|RECORD_DELIVERY':
       return someItem(c, (i) => i.deliveredQty < i.quantity) ? [] : [{ code: 'NOTHING_TO_DELIVER' }];
     case 'delivery|CONFIRM_RECEIPT':
-      return someItem(c, (i) => i.deliveredQty >= i.quantity) ? [] : [{ code: 'NOTHING_TO_CONFIRM' }];
     case 'delivery|DISPUTE_DELIVERY':
-      return someItem(c, (i) => i.deliveredQty > 0) ? [] : [{ code: 'NOTHING_TO_CONFIRM' }];
+      return someItem(c, (i) => i.deliveredQty > i.confirmedQty) ? [] : [{ code: 'NOTHING_TO_CONFIRM' }];
     case 'delivery|RECORD_PAYMENT':
       return nothingToPay(c, 'advance');
     case 'delivery|DELIVERY_OVERDUE':

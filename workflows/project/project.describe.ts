@@ -11,11 +11,11 @@
  * - `publicSince`: when the project's first public notice began (null before it);
  * - `formDefaults`: defaults and bounds of the amount and signatory fields, from the rules.
  */
-import { authorize, FOUR_EYES, isTimerEvent } from './project.authz.js';
+import { authorize, fourEyesOf, isTimerEvent, partiesOf } from './project.authz.js';
 import { outOfStateReason, outstandingFen } from './project.checks.js';
 import { EVENT_TYPES, type EventType } from './project.events.js';
 import { handledEvents, preconditions, stageOf, type SnapshotLike } from './project.refusals.js';
-import { requiredSignatories } from './project.rules.js';
+import { pendingQty, requiredSignatories } from './project.rules.js';
 import { shanghaiDate } from './project.dates.js';
 import { GRADES, type Actor, type ContractItem, type LineItem, type ProjectContext, type Reason, type Role, type Stage, type Tranche } from './project.types.js';
 
@@ -59,12 +59,16 @@ const DEADLINES: Record<Stage, DeadlineKind | null> = {
   objection_review: null,
   street_review: 'reviewReminderAt',
   budget_approval: null,
+  confirmation_notice: 'noticeEndsAt',
+  confirmation_objection_review: null,
   'procurement.preparing': null,
   'procurement.quoting': 'quoteDeadline',
   'procurement.evaluating': null,
   'procurement.contracting': null,
   delivery: 'dueAt',
   acceptance: null,
+  acceptance_notice: 'noticeEndsAt',
+  acceptance_objection_review: null,
   rectification: null,
   settlement: null,
   evaluation: null,
@@ -103,8 +107,31 @@ export function deadlineOf(snapshot: SnapshotLike): Deadline | null {
  * proposals rejected, withdrawn or cancelled before any notice — it is never public.
  */
 export function publicSince(snapshot: SnapshotLike): string | null {
+  const first = snapshot.context.notices?.[0];
+  if (first !== undefined) return first.startedAt;
+  // a version 1 or 2 snapshot not yet migrated: its one notice followed the vote
   const d = snapshot.context.deliberation;
-  return d !== null && d.failures.length === 0 ? d.at : null;
+  return d !== null && d.failures.length === 0 && snapshot.context.noticeEndsAt !== null ? d.at : null;
+}
+
+/** What a project holds in its allocation's ledger, in fen. */
+export interface MoneyHeld {
+  reservedFen: number;
+  committedFen: number;
+  spentFen: number;
+}
+
+/**
+ * What the project's own history says it holds in the ledger: the approved amount reserved until
+ * the contract is confirmed, then the contract committed less what was paid; what was paid spent;
+ * nothing held once it is cancelled, rejected or withdrawn (or its budget decision was undone by an
+ * upheld objection). `weishishi verify` compares this with the ledger's project rows.
+ */
+export function moneyHeld(c: ProjectContext, stage: Stage): MoneyHeld {
+  const spentFen = c.paidFen;
+  if (stage === 'cancelled' || stage === 'rejected' || stage === 'withdrawn') return { reservedFen: 0, committedFen: 0, spentFen };
+  if (c.contract !== null && c.contract.confirmedAt !== null) return { reservedFen: 0, committedFen: c.contract.amountFen - spentFen, spentFen };
+  return { reservedFen: c.approvedFen ?? 0, committedFen: 0, spentFen };
 }
 
 /** Work accepted (验收通过): from settlement on. Reports count these as completed. */
@@ -118,7 +145,10 @@ export function scopesOf(actor: Pick<Actor, 'role' | 'communityId' | 'streetId' 
     case 'street':
       return actor.streetId ? [`street:${actor.streetId}`] : [];
     case 'district':
+      return actor.districtId ? [`district:${actor.districtId}`] : [];
     case 'finance':
+      // finance scoped to a street pays where the rules make the street the payer
+      if (actor.streetId) return [`street:${actor.streetId}`];
       return actor.districtId ? [`district:${actor.districtId}`] : [];
     case 'vendor':
       return actor.vendorId ? [`vendor:${actor.vendorId}`] : [];
@@ -137,7 +167,9 @@ function parties(c: ProjectContext): Array<{ actor: Actor; scope: string }> {
     { actor: { id: ANY_USER, role: 'community', communityId: c.communityId }, scope: `community:${c.communityId}` },
     { actor: { id: ANY_USER, role: 'street', streetId: c.streetId }, scope: `street:${c.streetId}` },
     { actor: { id: ANY_USER, role: 'district' }, scope: `district:${c.districtId}` },
-    { actor: { id: ANY_USER, role: 'finance' }, scope: `district:${c.districtId}` },
+    partiesOf(c).payer === 'street'
+      ? { actor: { id: ANY_USER, role: 'finance', streetId: c.streetId }, scope: `street:${c.streetId}` }
+      : { actor: { id: ANY_USER, role: 'finance' }, scope: `district:${c.districtId}` },
     ...[...vendors].map((v) => ({ actor: { id: ANY_USER, role: 'vendor' as const, vendorId: v }, scope: `vendor:${v}` })),
   ];
 }
@@ -175,7 +207,7 @@ export function waitingFor(snapshot: SnapshotLike, at: string): Waiting[] {
     for (const type of EVENT_TYPES) {
       if (RIGHTS.includes(type) || isTimerEvent(type) || !handled.has(type)) continue;
       if (preconditions(snapshot, type, actor, at).length > 0) continue;
-      const first = FOUR_EYES[type];
+      const first = fourEyesOf(c)[type];
       const excluded = first === undefined ? null : (c.actors[first] ?? null);
       byExcluded.set(excluded, [...(byExcluded.get(excluded) ?? []), type]);
     }
@@ -204,8 +236,8 @@ const tranchesOf: Partial<Record<Stage, Tranche>> = { delivery: 'advance', settl
 const DAY_MS = 86_400_000;
 const dateAfter = (at: string, days: number) => shanghaiDate(new Date(Date.parse(at) + days * DAY_MS).toISOString());
 
-/** SCREEN_PASS answers, the passing one first: on the positive list, not on the negative list, no duplicate. */
-export const CHECKLIST_ANSWERS = { positiveList: ['yes', 'no'], negativeList: ['no', 'yes'], duplicate: ['no', 'yes'] } as const;
+/** SCREEN_PASS yes/no answers (each negative item, duplicate), the passing one first. */
+export const CHECKLIST_ANSWERS = ['no', 'yes'] as const;
 
 /** Contract lines for an awarded amount: the proposal's lines when they add up to it, else shares of it. */
 function contractLines(c: ProjectContext, amountFen: number): LineItem[] {
@@ -235,10 +267,11 @@ export function formDefaults(snapshot: SnapshotLike, type: EventType, at: string
       // the proposal as it stands: its lines and the estimate they add up to
       return { 'fields.items': { default: c.items }, 'fields.estimatedFen': { default: c.estimatedFen, min: 1 } };
     case 'SCREEN_PASS':
+      // the rules version's lists: pick the positive area, answer each negative item (the passing answer first)
       return {
-        'checklist.positiveList': { options: CHECKLIST_ANSWERS.positiveList },
-        'checklist.negativeList': { options: CHECKLIST_ANSWERS.negativeList },
-        'checklist.duplicate': { options: CHECKLIST_ANSWERS.duplicate },
+        'checklist.positiveArea': { options: c.rules.screening.positiveAreas.map((a) => a.code) },
+        ...Object.fromEntries(c.rules.screening.negativeItems.map((i) => [`checklist.negativeItems.${i.code}`, { options: CHECKLIST_ANSWERS }])),
+        'checklist.duplicate': { options: CHECKLIST_ANSWERS },
       };
     case 'RECORD_DELIBERATION':
       return { members: { min: 1 }, present: { min: 0 }, for: { min: 0 }, against: { min: 0 }, abstain: { min: 0 }, heldOn: { default: today, max: Date.parse(at) } };
@@ -275,9 +308,15 @@ export function formDefaults(snapshot: SnapshotLike, type: EventType, at: string
       };
     }
     case 'CONFIRM_RECEIPT':
-      return { itemId: { options: itemIds((i) => i.deliveredQty >= i.quantity) } };
-    case 'DISPUTE_DELIVERY':
-      return { itemId: { options: itemIds((i) => i.deliveredQty > 0) } };
+    case 'DISPUTE_DELIVERY': {
+      // a quantity of what was delivered and is still pending; receipt defaults to all of it
+      const pending = items.filter((i) => pendingQty(i) > 0);
+      const first = pending[0];
+      return {
+        itemId: { options: itemIds((i) => pendingQty(i) > 0), ...(first ? { default: first.id } : {}) },
+        quantity: { min: 1, ...(first ? { max: pendingQty(first), ...(type === 'CONFIRM_RECEIPT' ? { default: pendingQty(first) } : {}) } : {}) },
+      };
+    }
     case 'RECORD_PAYMENT':
     case 'RELEASE_RETENTION': {
       const tranche = tranchesOf[stage];
@@ -286,7 +325,7 @@ export function formDefaults(snapshot: SnapshotLike, type: EventType, at: string
       return { tranche: { default: tranche, options: [tranche] }, amountFen: { default: due, min: 1, max: due } };
     }
     case 'RECORD_ACCEPTANCE':
-      return { passed: { default: true }, satisfactionPct: { min: 0, max: 100 }, signatories: { options: requiredSignatories(c.rules, c.type) } };
+      return { passed: { default: true }, satisfactionPct: { min: 0, max: 100 }, signatories: { options: requiredSignatories(c.rules, c.type, c.category) } };
     case 'RECORD_EVALUATION':
       return { score: { min: 0, max: 100 }, grade: { options: GRADES } };
     default:
@@ -300,4 +339,4 @@ export function describe(snapshot: SnapshotLike, at: string): { waitingFor: Wait
 }
 
 /** Bump when `waitingFor`, `deadlineOf` or `publicSince` change: the engine rebuilds stored rows. */
-export const DESCRIBED_VERSION = 1;
+export const DESCRIBED_VERSION = 2;

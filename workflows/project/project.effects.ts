@@ -46,10 +46,19 @@ export type ProjectEmitted =
   | { type: 'ledger.release' }
   | { type: 'notify'; template: NotifyTemplate; to: Recipient; data: NotifyData };
 
-export type Audience = 'community' | 'street' | 'district' | 'finance' | 'invitedVendors' | 'awardedVendor';
+/** Who an e-mail goes to; the last three are whoever the rules version names (`rules.parties`). */
+export type Audience = 'community' | 'street' | 'district' | 'finance' | 'invitedVendors' | 'awardedVendor' | 'purchaser' | 'budgetApprover' | 'payer';
 
 export function recipient(c: ProjectContext, audience: Audience): Recipient {
+  // rules stored before the parties were data: the community bought, the district approved and paid
+  const parties = c.rules.parties ?? { purchaser: 'community', budgetApprover: 'district', payer: 'district' };
   switch (audience) {
+    case 'purchaser':
+      return recipient(c, parties.purchaser);
+    case 'budgetApprover':
+      return recipient(c, parties.budgetApprover);
+    case 'payer':
+      return parties.payer === 'street' ? { role: 'finance', streetId: c.streetId } : { role: 'finance' };
     case 'community':
       return { role: 'community', communityId: c.communityId };
     case 'street':

@@ -8,6 +8,7 @@
  */
 import type { ProjectEvent } from './project.events.js';
 import { contextOf, type ContextSource, type ProjectContext } from './project.types.js';
+import { noticeDays, planFor, type NoticeKind } from './project.rules.js';
 
 export interface WorkingCalendar {
   /** `days` working days after `fromIso` on the PRC official calendar, as ISO UTC */
@@ -27,13 +28,25 @@ function reviewDeadlines(e: StampedEvent, c: ProjectContext, cal: WorkingCalenda
   };
 }
 
+/** The end of a notice of `kind`, when the rules hold one. */
+function noticeEnd(e: StampedEvent, c: ProjectContext, kind: NoticeKind, cal: WorkingCalendar): { noticeEndsAt?: string } {
+  const days = noticeDays(c.rules, kind);
+  return days === null ? {} : { noticeEndsAt: cal.addWorkingDays(e.at, days) };
+}
+
 /** Takes the context or the snapshot before the transition. */
 export function enrich<E extends StampedEvent | ProjectEvent>(event: E, source: ContextSource, calendar: WorkingCalendar): E {
   const context = contextOf(source);
   const e = event as StampedEvent;
   switch (e.type) {
+    // The vote may open the proposal's notice, or (without one) lead straight to the street's review.
     case 'RECORD_DELIBERATION':
-      return { ...event, noticeEndsAt: calendar.addWorkingDays(e.at, context.rules.noticeWorkingDays) };
+      return { ...event, ...noticeEnd(e, context, 'proposal', calendar), ...reviewDeadlines(e, context, calendar) };
+    // Budget approval may open the confirmed project's notice; a passed acceptance the result's.
+    case 'APPROVE_BUDGET':
+      return { ...event, ...noticeEnd(e, context, 'confirmation', calendar) };
+    case 'RECORD_ACCEPTANCE':
+      return { ...event, ...noticeEnd(e, context, 'acceptance', calendar) };
     // both may lead into street_review, whose entry schedules the reminder and the escalation
     case 'NOTICE_ENDED':
     case 'DISMISS_OBJECTIONS':
@@ -49,7 +62,7 @@ export function enrich<E extends StampedEvent | ProjectEvent>(event: E, source: 
     }
     // leads into warranty when the plan holds a retention; harmless otherwise
     case 'RECORD_EVALUATION':
-      return { ...event, warrantyEndsAt: calendar.addMonths(e.at, context.rules.payment.warrantyMonths) };
+      return { ...event, warrantyEndsAt: calendar.addMonths(e.at, planFor(context.rules, context.type).warrantyMonths) };
     default:
       return event;
   }

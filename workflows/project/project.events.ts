@@ -15,8 +15,8 @@
 import { z } from 'zod';
 import { itemsTotalFen } from '../shared/money.js';
 import { TEXT_KEYS, line, optionalLine, optionalParagraph, paragraph } from '../shared/text.js';
-import { checkEstimate, fen, lineItems, proposalFields, quantity, typed } from './project.proposal.js';
-import { GRADES, TRANCHES, type Actor } from './project.types.js';
+import { checkEstimate, checkGroups, fen, lineItems, proposalFields, quantity, typed } from './project.proposal.js';
+import { GRADES, OBJECTION_CHANNELS, TRANCHES, type Actor } from './project.types.js';
 
 export const VALIDATION_KEYS = [
   'validation.required',
@@ -50,6 +50,7 @@ const count = () => integer().nonnegative('validation.non_negative');
 const date = () => z.iso.date(typed('validation.date'));
 const instant = () => z.iso.datetime({ offset: true, ...typed('validation.datetime') });
 const bool = () => z.boolean(typed('validation.boolean'));
+const serials = () => z.array(line(200), typed('validation.required')).max(10_000, 'validation.too_long');
 const ids = (min: number) =>
   z.array(line(200), typed('validation.required')).min(min, 'validation.min_items').max(200, 'validation.too_long');
 
@@ -86,22 +87,36 @@ export const eventSchemas = {
           description: proposalFields.description.optional(),
           items: proposalFields.items.optional(),
           beneficiaryCount: proposalFields.beneficiaryCount.optional(),
+          budgetYear: proposalFields.budgetYear.optional(),
+          mainGroup: proposalFields.mainGroup.optional(),
+          otherGroups: proposalFields.otherGroups.optional(),
         },
         typed('validation.required'),
       )
       .superRefine(checkEstimate)
+      .superRefine(checkGroups)
       // New items bring their estimate: the stored event says what the project then holds.
       .transform((f) => (f.items !== undefined && f.estimatedFen === undefined ? { ...f, estimatedFen: itemsTotalFen(f.items) ?? undefined } : f)),
   }),
   SUBMIT: obj({}),
   WITHDRAW: reasoned(),
+  // The positive area and a no for each negative item of the rules version (project.rules.ts
+  // checklistReasons checks them against the lists); the old three yes/no answers are refused.
   SCREEN_PASS: obj({
-    checklist: z.object({ positiveList: bool(), negativeList: bool(), duplicate: bool() }, typed('validation.required')),
+    checklist: z.object(
+      {
+        positiveArea: line(50),
+        negativeItems: z.record(line(50), bool(), typed('validation.required')),
+        duplicate: bool(),
+      },
+      typed('validation.required'),
+    ),
   }),
   RETURN: reasoned(),
   REJECT: reasoned(),
   RECORD_DELIBERATION: deliberation,
-  OBJECT: obj({ text: text(5000), contact: optionalLine(200).optional() }),
+  // A resident's objection; staff record one that came on paper, by phone or in person (receivedVia).
+  OBJECT: obj({ text: text(5000), contact: optionalLine(200).optional(), receivedVia: z.enum(OBJECTION_CHANNELS, typed('validation.enum')).optional() }),
   NOTICE_ENDED: obj({}),
   UPHOLD_OBJECTION: obj({ response: text(5000) }),
   DISMISS_OBJECTIONS: obj({ response: text(5000) }),
@@ -120,12 +135,14 @@ export const eventSchemas = {
   RECORD_DELIVERY: obj({
     itemId: line(50),
     quantity: quantity(),
-    serials: z.array(line(200)).max(10_000, 'validation.too_long').optional(),
+    serials: serials().optional(),
     beneficiaryRef: optionalLine(200).optional(),
     evidence: ids(1),
   }),
-  CONFIRM_RECEIPT: obj({ itemId: line(50) }),
-  DISPUTE_DELIVERY: obj({ itemId: line(50), reason: text() }),
+  // Receipt and refusal name a quantity (and, for goods with serial numbers, which ones): the
+  // rest of the item stays as it is (project.rules.delivery.ts).
+  CONFIRM_RECEIPT: obj({ itemId: line(50), quantity: quantity(), serials: serials().optional() }),
+  DISPUTE_DELIVERY: obj({ itemId: line(50), quantity: quantity(), serials: serials().optional(), reason: text() }),
   RECORD_PAYMENT: obj({
     tranche: z.enum(TRANCHES, typed('validation.enum')),
     amountFen: fen(),
@@ -169,7 +186,9 @@ export type EventPayload<T extends EventType> = z.output<(typeof eventSchemas)[T
 
 /** Facts `enrich` adds before the transition (see project.enrich.ts). */
 export interface Enrichment {
-  RECORD_DELIBERATION: { noticeEndsAt?: string };
+  RECORD_DELIBERATION: { noticeEndsAt?: string; reviewReminderAt?: string; reviewEscalationAt?: string };
+  APPROVE_BUDGET: { noticeEndsAt?: string };
+  RECORD_ACCEPTANCE: { noticeEndsAt?: string };
   NOTICE_ENDED: { reviewReminderAt?: string; reviewEscalationAt?: string };
   DISMISS_OBJECTIONS: { reviewReminderAt?: string; reviewEscalationAt?: string };
   CONFIRM_CONTRACT: { dueAt?: string };

@@ -13,10 +13,10 @@ import { msUntil } from './project.dates.js';
 import { notification, type Audience, type NotifyTemplate, type ProjectEmitted } from './project.effects.js';
 import type { ProjectEvent, TimerEventType } from './project.events.js';
 import { applyEvent } from './project.reduce.js';
-import { acceptanceFailures, deliberationFailures } from './project.rules.js';
+import { acceptanceFailures, deliberationFailures, noticeDays, quorate, type NoticeKind } from './project.rules.js';
 import { checkEvent, hasOpenObjections, retentionHeld, retentionReleased, settled } from './project.checks.js';
 import { CURRENT_VERSION, type ProjectContext, type ProjectInput, type Stage, type WorkflowVersion } from './project.types.js';
-import { initialContext } from './project.context.js';
+import { initialContextFor } from './project.context.js';
 
 /** A timer event as raised; the engine stamps `at` and `actor: system` when it delivers it. */
 const timer = (type: TimerEventType) => ({ type }) as ProjectEvent;
@@ -24,12 +24,31 @@ const timer = (type: TimerEventType) => ({ type }) as ProjectEvent;
 const valid = (stage: Stage) => ({ type: 'valid', params: { stage } }) as const;
 const notify = (template: NotifyTemplate, to: Audience) => ({ type: 'notify', params: { template, to } }) as const;
 const enter = (stage: Stage) => ({ type: 'enterStage', params: { stage } }) as const;
+const holds = (kind: NoticeKind) => ({ type: 'noticeHeld', params: { kind } }) as const;
 
 /** COMMENT and CANCEL on every non-final state. */
 const anyTime = {
   COMMENT: { actions: 'apply' },
   CANCEL: { target: '#project.cancelled', actions: ['apply', 'release'] },
 } as const;
+
+/**
+ * A public notice (公示): objections while it runs (the timer ends it after the rules' working
+ * days); at its end, the review of open objections, or `next`.
+ */
+const noticeState = <S extends Stage, R extends Stage, N extends string>(stage: S, reviewStage: R, next: N) =>
+  ({
+    entry: [enter(stage), 'startNoticeTimer'],
+    exit: 'cancelNoticeTimer',
+    on: {
+      ...anyTime,
+      OBJECT: { guard: valid(stage), actions: ['apply', notify('objection_received', 'community')] },
+      NOTICE_ENDED: [
+        { guard: and([valid(stage), 'openObjections']), target: reviewStage, actions: 'apply' },
+        { guard: valid(stage), target: next, actions: 'apply' },
+      ],
+    },
+  }) as const;
 
 /** RETURN → draft and REJECT → rejected, for the three review states. */
 const review = {
@@ -41,7 +60,7 @@ const review = {
  * The machine of one workflow version. The versions share the chart; they differ in the rules the
  * `valid` guard applies and in how `apply` changes the context (README, "version 2: what changed").
  */
-const machineOf = (version: WorkflowVersion) => setup({
+const machineOf = (version: WorkflowVersion, v3 = version >= 3) => setup({
   types: {
     context: {} as ProjectContext,
     events: {} as ProjectEvent,
@@ -52,6 +71,8 @@ const machineOf = (version: WorkflowVersion) => setup({
     valid: ({ context, event }, params: { stage: Stage }) => checkEvent(params.stage, context, event, version).length === 0,
     deliberationCarried: ({ context, event }) =>
       event.type === 'RECORD_DELIBERATION' && deliberationFailures(context.rules, event).length === 0,
+    quorate: ({ context, event }) => event.type === 'RECORD_DELIBERATION' && quorate(context.rules, event),
+    noticeHeld: ({ context }, params: { kind: NoticeKind }) => noticeDays(context.rules, params.kind) !== null,
     openObjections: ({ context }) => hasOpenObjections(context),
     acceptancePassed: ({ context, event }) =>
       event.type === 'RECORD_ACCEPTANCE' && acceptanceFailures(context.rules, event.passed, event.satisfactionPct).length === 0,
@@ -109,7 +130,7 @@ const machineOf = (version: WorkflowVersion) => setup({
   },
 }).createMachine({
   id: 'project',
-  context: ({ input }) => initialContext(input),
+  context: ({ input }) => initialContextFor(version, input),
   initial: 'draft',
   states: {
     draft: {
@@ -134,24 +155,21 @@ const machineOf = (version: WorkflowVersion) => setup({
       entry: enter('deliberation'),
       on: {
         ...anyTime,
-        RECORD_DELIBERATION: [
-          { guard: and([valid('deliberation'), 'deliberationCarried']), target: 'public_notice', actions: 'apply' },
-          { guard: valid('deliberation'), target: 'rejected', actions: ['apply', notify('rejected', 'community')] },
-        ],
+        RECORD_DELIBERATION: v3
+          ? [
+              { guard: and([valid('deliberation'), 'deliberationCarried', holds('proposal')]), target: 'public_notice', actions: 'apply' },
+              { guard: and([valid('deliberation'), 'deliberationCarried']), target: 'street_review', actions: 'apply' },
+              // only a quorate vote against rejects; a meeting without quorum is void and recorded
+              { guard: and([valid('deliberation'), 'quorate']), target: 'rejected', actions: ['apply', notify('rejected', 'community')] },
+              { guard: valid('deliberation'), actions: 'apply' },
+            ]
+          : [
+              { guard: and([valid('deliberation'), 'deliberationCarried']), target: 'public_notice', actions: 'apply' },
+              { guard: valid('deliberation'), target: 'rejected', actions: ['apply', notify('rejected', 'community')] },
+            ],
       },
     },
-    public_notice: {
-      entry: [enter('public_notice'), 'startNoticeTimer'],
-      exit: 'cancelNoticeTimer',
-      on: {
-        ...anyTime,
-        OBJECT: { guard: valid('public_notice'), actions: ['apply', notify('objection_received', 'community')] },
-        NOTICE_ENDED: [
-          { guard: and([valid('public_notice'), 'openObjections']), target: 'objection_review', actions: 'apply' },
-          { guard: valid('public_notice'), target: 'street_review', actions: 'apply' },
-        ],
-      },
-    },
+    public_notice: noticeState('public_notice', 'objection_review', 'street_review'),
     objection_review: {
       entry: [enter('objection_review'), notify('task_assigned', 'community')],
       on: {
@@ -172,15 +190,32 @@ const machineOf = (version: WorkflowVersion) => setup({
       },
     },
     budget_approval: {
-      entry: [enter('budget_approval'), notify('task_assigned', 'district')],
+      entry: [enter('budget_approval'), notify('task_assigned', v3 ? 'budgetApprover' : 'district')],
       on: {
         ...anyTime,
         ...review,
-        APPROVE_BUDGET: {
-          guard: valid('budget_approval'),
-          target: 'procurement',
-          actions: ['apply', 'reserve', notify('approved', 'community')],
-        },
+        APPROVE_BUDGET: v3
+          ? [
+              {
+                guard: and([valid('budget_approval'), holds('confirmation')]),
+                target: 'confirmation_notice',
+                actions: ['apply', 'reserve', notify('approved', 'community')],
+              },
+              { guard: valid('budget_approval'), target: 'procurement', actions: ['apply', 'reserve', notify('approved', 'community')] },
+            ]
+          : { guard: valid('budget_approval'), target: 'procurement', actions: ['apply', 'reserve', notify('approved', 'community')] },
+      },
+    },
+    // 项目确定公示: the confirmed project and its approved amount; procurement waits for its end. (Versions 1
+    // and 2 never enter it.)
+    confirmation_notice: noticeState('confirmation_notice', 'confirmation_objection_review', 'procurement'),
+    confirmation_objection_review: {
+      entry: [enter('confirmation_objection_review'), notify('task_assigned', 'community')],
+      on: {
+        ...anyTime,
+        // upheld: the budget is decided again, and its reservation released meanwhile
+        UPHOLD_OBJECTION: { target: 'budget_approval', actions: ['apply', 'release', notify('returned', 'budgetApprover')] },
+        DISMISS_OBJECTIONS: { target: 'procurement', actions: 'apply' },
       },
     },
     procurement: {
@@ -256,9 +291,22 @@ const machineOf = (version: WorkflowVersion) => setup({
       on: {
         ...anyTime,
         RECORD_ACCEPTANCE: [
+          ...(v3 ? [{ guard: and([valid('acceptance'), 'acceptancePassed', holds('acceptance')]), target: 'acceptance_notice', actions: 'apply' } as const] : []),
           { guard: and([valid('acceptance'), 'acceptancePassed']), target: 'settlement', actions: 'apply' },
           { guard: valid('acceptance'), target: 'rectification', actions: ['apply', notify('returned', 'awardedVendor')] },
         ],
+      },
+    },
+    // 验收结果公示: the payment after acceptance waits for its end. (Versions 1
+    // and 2 never enter it.)
+    acceptance_notice: noticeState('acceptance_notice', 'acceptance_objection_review', 'settlement'),
+    acceptance_objection_review: {
+      entry: [enter('acceptance_objection_review'), notify('task_assigned', 'community')],
+      on: {
+        ...anyTime,
+        // upheld: the vendor puts right what the objection found, and acceptance is held again
+        UPHOLD_OBJECTION: { target: 'rectification', actions: ['apply', notify('returned', 'awardedVendor')] },
+        DISMISS_OBJECTIONS: { target: 'settlement', actions: 'apply' },
       },
     },
     rectification: {
@@ -269,7 +317,7 @@ const machineOf = (version: WorkflowVersion) => setup({
       },
     },
     settlement: {
-      entry: [enter('settlement'), notify('task_assigned', 'finance')],
+      entry: [enter('settlement'), notify('task_assigned', v3 ? 'payer' : 'finance')],
       // "→ evaluation when all but the retention is paid" (also when nothing was left to pay)
       always: { guard: 'settled', target: 'evaluation' },
       on: {
@@ -293,7 +341,7 @@ const machineOf = (version: WorkflowVersion) => setup({
       always: { guard: 'retentionReleased', target: 'closed' },
       on: {
         ...anyTime,
-        WARRANTY_ENDED: { guard: valid('warranty'), actions: ['apply', notify('task_assigned', 'finance')] },
+        WARRANTY_ENDED: { guard: valid('warranty'), actions: ['apply', notify('task_assigned', v3 ? 'payer' : 'finance')] },
         RELEASE_RETENTION: { guard: valid('warranty'), actions: ['apply', 'spend'] },
       },
     },
@@ -308,5 +356,7 @@ const machineOf = (version: WorkflowVersion) => setup({
 export const projectMachine = machineOf(CURRENT_VERSION);
 /** Version 1, kept to replay the histories it wrote (`weishishi verify`); never runs an instance. */
 export const projectMachineV1 = machineOf(1);
+/** Version 2, likewise. */
+export const projectMachineV2 = machineOf(2);
 
 export type ProjectMachine = typeof projectMachine;

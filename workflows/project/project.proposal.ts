@@ -1,7 +1,8 @@
 /**
- * A proposal's facts — title, type, category, estimate, description, items, beneficiaries — and
- * their rules, in one place: creating a project (src/projects/project-service.ts NewProjectSchema)
- * and EDIT (project.events.ts) apply the same schemas, and the version 2 guards of EDIT and SUBMIT
+ * A proposal's facts — title, type, category (the kind of help), estimate, description, items,
+ * beneficiaries, budget year, beneficiary groups — and their rules, in one place: creating a
+ * project (src/projects/project-service.ts NewProjectSchema) and EDIT (project.events.ts) apply the
+ * same schemas, and the version 2 guards of EDIT and SUBMIT
  * the same amount rule (project.checks.ts).
  *
  * Amounts are JSON integers of fen (a string such as "100" is refused: pages convert what people
@@ -50,7 +51,33 @@ export const proposalFields = {
   description: paragraph(20_000),
   items: lineItems(1, 200),
   beneficiaryCount: integer().nonnegative('validation.non_negative').max(1_000_000, 'validation.too_big').nullable(),
+  /** the budget year it is for (allowedBudgetYears says which the rules allow) */
+  budgetYear: integer().min(2000, 'validation.budgetYear').max(2100, 'validation.budgetYear'),
+  /** the main beneficiary group's code (受益群体; reference data, checked by the service) */
+  mainGroup: line(16),
+  /** other groups it serves: codes, no duplicates (and not the main one: checkGroups) */
+  otherGroups: z
+    .array(line(16), typed('validation.required'))
+    .max(20, 'validation.too_long')
+    .superRefine((list, ctx) => {
+      if (new Set(list).size !== list.length) ctx.addIssue({ code: 'custom', message: 'validation.duplicateGroup' });
+    }),
 };
+
+/** The other groups do not repeat the main group when both are given (an issue on `otherGroups` otherwise). */
+export function checkGroups(p: { mainGroup?: string | undefined; otherGroups?: readonly string[] | undefined }, ctx: z.RefinementCtx): void {
+  if (typeof p.mainGroup !== 'string' || !Array.isArray(p.otherGroups)) return;
+  if (p.otherGroups.includes(p.mainGroup)) ctx.addIssue({ code: 'custom', path: ['otherGroups'], message: 'validation.duplicateGroup' });
+}
+
+/**
+ * The budget years a project created in `createdYear` may name: that year up to
+ * `budgetYearsAhead` years after it (rules versions before the budget year had none: that year only).
+ */
+export function allowedBudgetYears(createdYear: number, rules: { budgetYearsAhead?: number | undefined }): number[] {
+  const ahead = Math.max(0, Math.min(5, Math.trunc(rules.budgetYearsAhead ?? 0)));
+  return Array.from({ length: ahead + 1 }, (_, i) => createdYear + i);
+}
 
 /** The estimate equals the items' sum when both are given (an issue on `estimatedFen` otherwise). */
 export function checkEstimate(p: { estimatedFen?: number | undefined; items?: ReadonlyArray<{ quantity: number; unitFen: number }> | undefined }, ctx: z.RefinementCtx): void {

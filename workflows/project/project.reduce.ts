@@ -4,9 +4,9 @@
  * has accepted the event, so nothing here validates.
  */
 import type { ProjectEvent, ProjectEventOf } from './project.events.js';
-import type { ContractItem, Decision, ProjectContext, Stage } from './project.types.js';
+import type { ContractItem, Decision, NoticeRecord, ProjectContext, Stage } from './project.types.js';
 import { CURRENT_VERSION, type WorkflowVersion } from './project.types.js';
-import { acceptanceFailures, deliberationFailures, procurementMethod } from './project.rules.js';
+import { acceptanceFailures, deliberationFailures, noticeDays, procurementMethod, type NoticeKind } from './project.rules.js';
 import { itemsTotalFen } from '../shared/money.js';
 
 type Reducer<T extends ProjectEvent['type']> = (c: ProjectContext, e: ProjectEventOf<T>) => Partial<ProjectContext>;
@@ -146,7 +146,7 @@ const reducers: { [T in ProjectEvent['type']]?: Reducer<T> } = {
         disputed: false,
         disputeReason: null,
         deliveries: [],
-      })),
+      }) as unknown as ContractItem), // version 3 adds the quantities (reducersV3)
     },
   }),
   CONFIRM_CONTRACT: (c, e) => (c.contract === null ? {} : { contract: { ...c.contract, dueAt: e.dueAt ?? null, confirmedAt: e.at } }),
@@ -212,9 +212,93 @@ const editV2: Reducer<'EDIT'> = (c, e) => {
   return { ...changes, estimatedFen: itemsTotalFen(e.fields.items) ?? c.estimatedFen };
 };
 
+/** A notice that starts now, if the rules hold it: its record and its end. */
+function startNotice(c: ProjectContext, kind: NoticeKind, at: string, endsAt: string | undefined): Partial<ProjectContext> {
+  if (noticeDays(c.rules, kind) === null || endsAt === undefined) return {};
+  const notice: NoticeRecord = { kind, startedAt: at, endsAt };
+  return { noticeEndsAt: endsAt, notices: [...c.notices, notice] };
+}
+
+/** The notice running now (the last one held), or null. */
+export const currentNotice = (c: ProjectContext): NoticeRecord | null => c.notices.at(-1) ?? null;
+
+/**
+ * Version 3 (README, "version 3"): every council meeting is kept, void ones too; a notice may follow
+ * the vote, the budget approval and the acceptance; receipts and refusals name a quantity.
+ */
+const reducersV3: { [T in ProjectEvent['type']]?: Reducer<T> } = {
+  EDIT: (c, e) => {
+    const changes = editV2(c, e);
+    const f = e.fields;
+    return {
+      ...changes,
+      ...(f.budgetYear !== undefined && { budgetYear: f.budgetYear }),
+      ...(f.mainGroup !== undefined && { mainGroup: f.mainGroup }),
+      ...(f.otherGroups !== undefined && { otherGroups: [...f.otherGroups] }),
+    };
+  },
+  RECORD_DELIBERATION: (c, e) => {
+    const { deliberation } = reducers.RECORD_DELIBERATION!(c, e);
+    const carried = deliberation!.failures.length === 0;
+    return {
+      deliberation: deliberation!,
+      meetings: [...c.meetings, deliberation!],
+      ...(carried ? startNotice(c, 'proposal', e.at, e.noticeEndsAt) : {}),
+      // straight to the street when the rules hold no notice of the proposal
+      ...(carried && noticeDays(c.rules, 'proposal') === null
+        ? { reviewReminderAt: e.reviewReminderAt ?? null, reviewEscalationAt: e.reviewEscalationAt ?? null }
+        : {}),
+    };
+  },
+  OBJECT: (c, e) => {
+    const { objections } = reducers.OBJECT!(c, e);
+    const kind = currentNotice(c)?.kind ?? 'proposal';
+    // recorded by staff from a letter, a call or a visit: say how, and who wrote it down
+    const recorded = e.receivedVia !== undefined && e.actor.role !== 'anonymous' ? { receivedVia: e.receivedVia, recordedBy: e.actor.id } : {};
+    return { objections: objections!.map((o, i) => (i === objections!.length - 1 ? { ...o, notice: kind, ...recorded } : o)) };
+  },
+  UPHOLD_OBJECTION: (c, e) => ({
+    ...reducers.UPHOLD_OBJECTION!(c, e),
+    // back to budget approval: the reservation is released and the budget decided again
+    ...(c.stage === 'confirmation_objection_review' && { approvedFen: null, procurement: null }),
+  }),
+  APPROVE_BUDGET: (c, e) => ({ ...reducers.APPROVE_BUDGET!(c, e), ...startNotice(c, 'confirmation', e.at, e.noticeEndsAt) }),
+  RECORD_ACCEPTANCE: (c, e) => {
+    const { acceptances } = reducers.RECORD_ACCEPTANCE!(c, e);
+    return { acceptances, ...(acceptances!.at(-1)!.accepted ? startNotice(c, 'acceptance', e.at, e.noticeEndsAt) : {}) };
+  },
+  SIGN_CONTRACT: (c, e) => {
+    const { contract } = reducers.SIGN_CONTRACT!(c, e);
+    return {
+      contract: { ...contract!, items: contract!.items.map((i) => ({ ...i, confirmedQty: 0, disputedQty: 0, confirmedSerials: [], returnedSerials: [], disputes: [] })) },
+    };
+  },
+  CONFIRM_RECEIPT: (c, e) =>
+    updateItem(c, e.itemId, (i) => {
+      const confirmedQty = i.confirmedQty + e.quantity;
+      return {
+        ...i, confirmedQty, confirmed: confirmedQty >= i.quantity, disputed: false, disputeReason: null,
+        confirmedSerials: [...i.confirmedSerials, ...(e.serials ?? [])],
+      };
+    }),
+  // Only the refused part goes back to the vendor; what was confirmed stays confirmed.
+  DISPUTE_DELIVERY: (c, e) =>
+    updateItem(c, e.itemId, (i) => ({
+      ...i,
+      deliveredQty: i.deliveredQty - e.quantity,
+      disputedQty: i.disputedQty + e.quantity,
+      returnedSerials: [...i.returnedSerials, ...(e.serials ?? [])],
+      disputed: true,
+      disputeReason: e.reason,
+      disputes: [...i.disputes, { quantity: e.quantity, serials: [...(e.serials ?? [])], reason: e.reason, at: e.at }],
+    })),
+};
+
 /** Apply an accepted event: record who sent it (four-eyes), then the event's own changes. */
 export function applyEvent(context: ProjectContext, event: ProjectEvent, version: WorkflowVersion = CURRENT_VERSION): ProjectContext {
-  const reducer = (version >= 2 && event.type === 'EDIT' ? editV2 : reducers[event.type]) as Reducer<ProjectEvent['type']> | undefined;
+  const reducer = (
+    (version >= 3 ? reducersV3[event.type] : undefined) ?? (version >= 2 && event.type === 'EDIT' ? editV2 : reducers[event.type])
+  ) as Reducer<ProjectEvent['type']> | undefined;
   const changes = reducer === undefined ? {} : reducer(context, event as never);
   return { ...context, actors: { ...context.actors, [event.type]: event.actor.id }, ...changes };
 }

@@ -7,7 +7,7 @@ import { authorize } from './project.authz.js';
 import { checkEvent, outOfStateReason, preconditionsFor } from './project.checks.js';
 import { isEventType, type EventType, type ProjectEvent } from './project.events.js';
 import { projectMachine } from './project.machine.js';
-import type { Actor, ProjectContext, Reason, Stage } from './project.types.js';
+import { STAGES, type Actor, type ProjectContext, type Reason, type Stage } from './project.types.js';
 
 /** The subset of a machine snapshot these functions read (a restored snapshot qualifies). */
 export interface SnapshotLike {
@@ -34,6 +34,13 @@ export function handledEvents(stage: Stage): Set<string> {
   }
   return out;
 }
+
+/**
+ * The states in which a public notice runs: those that take an objection (OBJECT), read from the
+ * machine. The public pages list and open these, whichever notices a rules version holds.
+ */
+export const NOTICE_STAGES: readonly Stage[] = STAGES.filter((s) => handledEvents(s).has('OBJECT'));
+export const isNoticeStage = (state: string): boolean => (NOTICE_STAGES as readonly string[]).includes(state);
 
 const notAllowed = (stage: Stage): Reason => ({ code: 'NOT_ALLOWED_IN_STATE', params: { state: stage } });
 

@@ -2,10 +2,10 @@
  * Rule functions for the contract, delivery and payment part of the lifecycle
  * (re-exported from project.rules.ts; split only to keep files short).
  */
-import type { ProgrammeRules } from './project.rules.js';
+import { planFor, type ProgrammeRules } from './project.rules.js';
 import { shanghaiDate } from './project.dates.js';
 import { splitByPercents } from '../shared/money.js';
-import type { Contract, ContractItem, LineItem, Reason, Tranche } from './project.types.js';
+import type { Contract, ContractItem, LineItem, ProjectType, Reason, Tranche } from './project.types.js';
 
 const reason = (code: string, params?: Record<string, unknown>): Reason =>
   params === undefined ? { code } : { code, params };
@@ -46,6 +46,44 @@ export function deliveryReasons(contract: Contract | null, itemId: string, quant
   return out;
 }
 
+/** Delivered and neither confirmed nor refused yet: what a receipt or a refusal may name. */
+export function pendingQty(i: ContractItem): number {
+  return i.deliveredQty - i.confirmedQty;
+}
+
+/** Serial numbers delivered for the item and neither confirmed nor refused (a multiset: a refused serial may come back). */
+export function openSerials(i: ContractItem): string[] {
+  const left = new Map<string, number>();
+  for (const d of i.deliveries) for (const s of d.serials) left.set(s, (left.get(s) ?? 0) + 1);
+  for (const s of [...i.confirmedSerials, ...i.returnedSerials]) left.set(s, (left.get(s) ?? 0) - 1);
+  return [...left].flatMap(([s, n]) => Array<string>(Math.max(n, 0)).fill(s));
+}
+
+/**
+ * CONFIRM_RECEIPT and DISPUTE_DELIVERY (version 3): a quantity of what was delivered and is still
+ * pending, and where serial numbers are named, exactly that many of the item's open serials.
+ */
+export function partReasons(contract: Contract | null, p: { itemId: string; quantity: number; serials?: string[] }): Reason[] {
+  const item = findItem(contract, p.itemId);
+  if (isReason(item)) return [item];
+  const out: Reason[] = [];
+  const pending = pendingQty(item);
+  if (p.quantity <= 0) out.push(reason('QUANTITY_NOT_POSITIVE'));
+  if (pending === 0) out.push(reason('NOTHING_DELIVERED', { itemId: p.itemId }));
+  else if (p.quantity > pending) out.push(reason('QUANTITY_ABOVE_PENDING', { itemId: p.itemId, pending, quantity: p.quantity }));
+  if (p.serials !== undefined && p.serials.length > 0) {
+    if (p.serials.length !== p.quantity) out.push(reason('SERIALS_COUNT_MISMATCH', { quantity: p.quantity, serials: p.serials.length }));
+    const open = openSerials(item);
+    for (const s of p.serials) {
+      const at = open.indexOf(s);
+      if (at < 0) out.push(reason('UNKNOWN_SERIAL', { serial: s }));
+      else open.splice(at, 1);
+    }
+  }
+  return out;
+}
+
+/** Version 1 and 2: a receipt confirms the whole item, once all of it was delivered. */
 export function receiptReasons(contract: Contract | null, itemId: string): Reason[] {
   const item = findItem(contract, itemId);
   if (isReason(item)) return [item];
@@ -56,6 +94,7 @@ export function receiptReasons(contract: Contract | null, itemId: string): Reaso
   return [];
 }
 
+/** Version 1 and 2: a dispute rejects everything recorded for the item. */
 export function disputeReasons(contract: Contract | null, itemId: string): Reason[] {
   const item = findItem(contract, itemId);
   if (isReason(item)) return [item];
@@ -74,8 +113,8 @@ export function itemsConfirmedReasons(contract: Contract | null): Reason[] {
  * The tranches of a contract amount. Advance and retention are rounded down to whole fen and the
  * final tranche takes the rest, so the three always sum to the contract amount.
  */
-export function paymentPlan(rules: ProgrammeRules, contractFen: number): Record<Tranche, number> {
-  const { advancePct, retentionPct, finalPct } = rules.payment;
+export function paymentPlan(rules: ProgrammeRules, contractFen: number, type?: ProjectType): Record<Tranche, number> {
+  const { advancePct, retentionPct, finalPct } = type === undefined ? rules.payment : planFor(rules, type);
   // splitByPercents gives the fen left over by rounding to the last part: here the final tranche.
   const [advance = 0, retention = 0, final = 0] = splitByPercents(contractFen, [advancePct, retentionPct, finalPct]);
   return { advance, final, retention };
@@ -92,12 +131,13 @@ export function paymentReasons(
   paid: Record<Tranche, number>,
   allowed: Tranche[],
   p: { tranche: Tranche; amountFen: number },
+  type?: ProjectType,
 ): Reason[] {
   if (contract === null) return [reason('NO_CONTRACT')];
   const out: Reason[] = [];
   if (!allowed.includes(p.tranche)) out.push(reason('WRONG_TRANCHE', { tranche: p.tranche, allowed }));
   if (p.amountFen <= 0) out.push(reason('AMOUNT_NOT_POSITIVE'));
-  const plan = paymentPlan(rules, contract.amountFen);
+  const plan = paymentPlan(rules, contract.amountFen, type);
   const paidFen = paid.advance + paid.final + paid.retention;
   if (paidFen + p.amountFen > contract.amountFen) {
     out.push(reason('PAYMENT_ABOVE_CONTRACT', { contractFen: contract.amountFen, paidFen }));

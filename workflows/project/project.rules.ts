@@ -11,6 +11,7 @@
  */
 import type {
   Checklist,
+  LegacyChecklist,
   ProcurementMethod,
   ProcurementRecord,
   ProjectType,
@@ -24,16 +25,61 @@ export interface Fraction {
   den: number;
 }
 
+/** The public notices (公示) a rules version may name, in lifecycle order. */
+export const NOTICE_KINDS = ['proposal', 'confirmation', 'acceptance'] as const;
+/**
+ * - `proposal`: the proposal after the council vote (议题公示);
+ * - `confirmation`: the confirmed project with its approved amount, after budget approval (项目确定公示);
+ * - `acceptance`: the acceptance result (验收结果公示).
+ */
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+/** One entry of an admin-editable list (the positive and negative lists): a stable code and its names. */
+export interface ListEntry {
+  code: string;
+  zh: string;
+  en: string;
+}
+
+/** Who does what, as the rules version says (ARCHITECTURE §4, "who purchases, approves and pays"). */
+export interface Parties {
+  /** INVITE, AWARD, DECLARE_FAILED, SIGN_CONTRACT: the community, or the street for its communities */
+  purchaser: 'community' | 'street';
+  /** APPROVE_BUDGET (and RETURN/REJECT there): the district, or the street within its communities' allocations */
+  budgetApprover: 'district' | 'street';
+  /** RECORD_PAYMENT, RELEASE_RETENTION: district finance, or a finance user scoped to the project's street */
+  payer: 'district' | 'street';
+}
+
+export interface PaymentPlan {
+  advancePct: number;
+  finalPct: number;
+  retentionPct: number;
+  /** only meaningful when retentionPct > 0 */
+  warrantyMonths: number;
+}
+
+/** Where a rule's value comes from, for the admin page: a citation, and whether a primary source was found. */
+export interface RuleSource {
+  source: string;
+  verified: boolean;
+}
+
 export interface ProgrammeRules {
   version: number;
   /** per-project cap in fen by type */
   capsFen: Record<ProjectType, number>;
-  /** 公示 length in working days (PRC official calendar) */
-  noticeWorkingDays: number;
-  /** at least this share of members present */
+  /** Which public notices exist and how many working days (PRC official calendar) each runs; an absent kind is not held. */
+  notices: Partial<Record<NoticeKind, { workingDays: number }>>;
+  /** at least this share of members present, or the meeting is void */
   quorum: Fraction;
   /** strictly more than this share of those present in favour */
   majority: Fraction;
+  /** 初审: the positive areas a proposal must fall under, and the negative items it must not be */
+  screening: { positiveAreas: ListEntry[]; negativeItems: ListEntry[] };
+  /** A proposal is for its creation year or up to this many years after it (a fourth-quarter proposal is usually for next year). */
+  budgetYearsAhead: number;
+  parties: Parties;
   procurement: {
     /** direct purchase when amount < this */
     directBelowFen: number;
@@ -47,42 +93,150 @@ export interface ProgrammeRules {
     signatories: string[];
     /** extra signatories per project type (works: supervisor) */
     extraSignatories: Partial<Record<ProjectType, string[]>>;
+    /**
+     * Where the beneficiary signs too: projects with named beneficiaries (household adaptations,
+     * assistive devices), given by category; a ramp or a canteen serving everyone has none.
+     */
+    beneficiarySignsFor: { categories: string[] };
   };
-  payment: {
-    advancePct: number;
-    finalPct: number;
-    retentionPct: number;
-    /** only meaningful when retentionPct > 0 */
-    warrantyMonths: number;
-  };
+  /** the default plan, and per type where a type differs */
+  payment: PaymentPlan & { byType?: Partial<Record<ProjectType, PaymentPlan>> };
   reviewReminderWorkingDays: number;
   reviewEscalationWorkingDays: number;
+  /** rule (top-level key) → where its value comes from; shown to admins */
+  sources: Record<string, RuleSource>;
 }
 
-/** Defaults: Zhuhai 2021 caps; the rest "unverified" programme defaults (PROGRAMME.md). */
-export const DEFAULT_RULES: ProgrammeRules = Object.freeze({
-  version: 1,
+/** The rules' keys an admin sees with a source, in the order the admin page lists them. */
+export const RULE_KEYS = [
+  'capsFen', 'notices', 'quorum', 'majority', 'screening', 'budgetYearsAhead', 'parties', 'procurement', 'acceptance', 'payment',
+  'reviewReminderWorkingDays', 'reviewEscalationWorkingDays',
+] as const satisfies ReadonlyArray<keyof ProgrammeRules>;
+
+const UNVERIFIED = (source: string): RuleSource => ({ source, verified: false });
+const ZHUHAI_2021: RuleSource = { source: '珠委办字〔2021〕6号 (Zhuhai 2021)', verified: true };
+
+/** Zhuhai 2021's positive areas and negative exclusions (domain/PROGRAMME.md, Lifecycle 2). */
+export const ZHUHAI_2021_SCREENING: ProgrammeRules['screening'] = {
+  positiveAreas: [
+    { code: 'mutual_help', zh: '互助关爱', en: 'Mutual help and care' },
+    { code: 'greening', zh: '绿化美化', en: 'Greening' },
+    { code: 'culture_sports', zh: '文体设施', en: 'Culture and sports facilities' },
+    { code: 'safety', zh: '平安建设', en: 'Safety' },
+    { code: 'emergency', zh: '应急处置', en: 'Emergencies' },
+    { code: 'tech_livelihood', zh: '科技惠民', en: 'Technology for livelihoods' },
+    { code: 'inclusion_services', zh: '共融共享与公共服务', en: 'Inclusion and public services' },
+  ],
+  negativeItems: [
+    { code: 'property_management', zh: '属于物业管理服务范围的事项', en: 'Work that property management should do' },
+    { code: 'duplicate_government', zh: '与政府投资项目或部门职责重复的事项', en: "Duplicating government-funded projects or departments' own duties" },
+  ],
+};
+
+/** What the first defaults and the current ones share (Zhuhai 2021's caps and lists; the rest unverified). */
+const COMMON = {
   // Zhuhai 2021: services and goods ≤ ¥200,000; works ≤ ¥500,000
   capsFen: { services: 20_000_000, goods: 20_000_000, works: 50_000_000 },
-  noticeWorkingDays: 5,
   quorum: { num: 2, den: 3 },
   majority: { num: 1, den: 2 },
-  // direct < ¥50,000; three written quotes ¥50,000–¥200,000; competitive negotiation above
+  screening: ZHUHAI_2021_SCREENING,
+  parties: { purchaser: 'community', budgetApprover: 'district', payer: 'district' },
+  // direct < ¥50,000; three written quotes ¥50,000–¥200,000; competitive consultation above
   procurement: {
     directBelowFen: 5_000_000,
     quotationUpToFen: 20_000_000,
     minQuotes: { direct: 1, quotation: 3, competitive: 3 },
   },
+  reviewReminderWorkingDays: 3,
+  reviewEscalationWorkingDays: 10,
+} as const satisfies Partial<ProgrammeRules>;
+
+/**
+ * The first defaults (rules version 1), kept as they were: projects that started under them keep
+ * them. One notice, advance 30% / final 70% and no retention, the beneficiary signing every
+ * acceptance, a proposal for its creation year only.
+ */
+export const RULES_V1: ProgrammeRules = Object.freeze({
+  ...COMMON,
+  version: 1,
+  notices: { proposal: { workingDays: 5 } },
+  budgetYearsAhead: 0,
   acceptance: {
     satisfactionPct: 80,
     signatories: ['community', 'residents_rep', 'beneficiary'],
     extraSignatories: { works: ['supervisor'] },
+    beneficiarySignsFor: { categories: [] },
   },
-  // ARCHITECTURE §4: advance 30% / final 70% / retention 0% by default
   payment: { advancePct: 30, finalPct: 70, retentionPct: 0, warrantyMonths: 12 },
-  reviewReminderWorkingDays: 3,
-  reviewEscalationWorkingDays: 10,
+  sources: {},
 }) as ProgrammeRules;
+
+/**
+ * The defaults (rules version 2; domain/PROGRAMME.md): Zhuhai 2021 caps and lists, notices after
+ * the vote, after budget approval and after acceptance, 30% on contract / 65% after acceptance /
+ * 5% retention after a 12-month warranty. Everything but the caps and the lists is "unverified":
+ * no primary source was found, and the admin page says so.
+ */
+export const DEFAULT_RULES: ProgrammeRules = Object.freeze({
+  ...COMMON,
+  version: 2,
+  notices: { proposal: { workingDays: 5 }, confirmation: { workingDays: 5 }, acceptance: { workingDays: 5 } },
+  budgetYearsAhead: 1,
+  acceptance: {
+    satisfactionPct: 80,
+    signatories: ['community', 'residents_rep'],
+    extraSignatories: { works: ['supervisor'] },
+    // household adaptations and assistive devices serve named beneficiaries
+    beneficiarySignsFor: { categories: ['居家改造', '助行'] },
+  },
+  payment: { advancePct: 30, finalPct: 65, retentionPct: 5, warrantyMonths: 12 },
+  sources: {
+    capsFen: ZHUHAI_2021,
+    screening: ZHUHAI_2021,
+    notices: UNVERIFIED('深圳市全面实施民生微实事项目工作指引 (2016): notice across the process; length unverified'),
+    quorum: UNVERIFIED('unverified programme default'),
+    majority: UNVERIFIED('unverified programme default'),
+    budgetYearsAhead: UNVERIFIED('unverified programme default'),
+    parties: { source: '深圳 2016 指引 (community buys); 珠委办字〔2021〕6号 (street or community buys)', verified: true },
+    procurement: UNVERIFIED('unverified programme default'),
+    acceptance: UNVERIFIED('unverified programme default'),
+    payment: UNVERIFIED('unverified programme default'),
+    reviewReminderWorkingDays: UNVERIFIED('unverified programme default'),
+    reviewEscalationWorkingDays: UNVERIFIED('unverified programme default'),
+  },
+}) as ProgrammeRules;
+
+/**
+ * A rules object in the current shape. Rules stored before this shape (project inputs, published
+ * versions) keep their meaning: their one notice (`noticeWorkingDays`), Zhuhai's lists (which the
+ * old yes/no checklist stood for), the community buying, the district approving and paying, and no
+ * budget year but the creation year. Idempotent.
+ */
+export function upgradeRules(stored: unknown): ProgrammeRules {
+  const r = { ...(stored as Record<string, unknown>) } as Record<string, unknown> & Partial<ProgrammeRules>;
+  if (r.notices === undefined) {
+    const days = typeof r.noticeWorkingDays === 'number' ? r.noticeWorkingDays : 5;
+    r.notices = { proposal: { workingDays: days } };
+  }
+  delete r.noticeWorkingDays;
+  r.screening ??= ZHUHAI_2021_SCREENING;
+  r.budgetYearsAhead ??= 0;
+  r.parties ??= { ...RULES_V1.parties };
+  if (r.acceptance && r.acceptance.beneficiarySignsFor === undefined) r.acceptance = { ...r.acceptance, beneficiarySignsFor: { categories: [] } };
+  r.sources ??= {};
+  return r as ProgrammeRules;
+}
+
+/** The working days of a notice, or null when the rules hold no such notice. */
+export function noticeDays(rules: ProgrammeRules, kind: NoticeKind): number | null {
+  return rules.notices[kind]?.workingDays ?? null;
+}
+
+/** The payment plan of a project of this type. */
+export function planFor(rules: ProgrammeRules, type: ProjectType): PaymentPlan {
+  const { byType, ...plan } = rules.payment;
+  return byType?.[type] ?? plan;
+}
 
 const reason = (code: string, params?: Record<string, unknown>): Reason =>
   params === undefined ? { code } : { code, params };
@@ -104,10 +258,30 @@ export function submitReasons(
   return out;
 }
 
-/** SCREEN_PASS: on the positive list, not on the negative list, not a duplicate. */
-export function checklistReasons(checklist: Checklist): Reason[] {
-  const expected: Checklist = { positiveList: true, negativeList: false, duplicate: false };
-  return (Object.keys(expected) as Array<keyof Checklist>)
+/**
+ * SCREEN_PASS: a positive area of the rules version, a "no" for each of its negative items (and
+ * nothing else), and not a duplicate.
+ */
+export function checklistReasons(rules: ProgrammeRules, checklist: Checklist): Reason[] {
+  const out: Reason[] = [];
+  const { positiveAreas, negativeItems } = rules.screening;
+  if (!positiveAreas.some((a) => a.code === checklist.positiveArea)) {
+    out.push(reason('UNKNOWN_POSITIVE_AREA', { positiveArea: checklist.positiveArea }));
+  }
+  for (const item of negativeItems) {
+    if (checklist.negativeItems[item.code] !== false) out.push(reason('CHECKLIST_FAILED', { item: item.code, expected: false, name: { zh: item.zh, en: item.en } }));
+  }
+  for (const code of Object.keys(checklist.negativeItems)) {
+    if (!negativeItems.some((i) => i.code === code)) out.push(reason('UNKNOWN_NEGATIVE_ITEM', { item: code }));
+  }
+  if (checklist.duplicate !== false) out.push(reason('CHECKLIST_FAILED', { item: 'duplicate', expected: false }));
+  return out;
+}
+
+/** Version 1 and 2: three unnamed yes/no answers (kept to replay their histories). */
+export function legacyChecklistReasons(checklist: LegacyChecklist): Reason[] {
+  const expected: LegacyChecklist = { positiveList: true, negativeList: false, duplicate: false };
+  return (Object.keys(expected) as Array<keyof LegacyChecklist>)
     .filter((item) => checklist[item] !== expected[item])
     .map((item) => reason('CHECKLIST_FAILED', { item, expected: expected[item] }));
 }
@@ -129,6 +303,11 @@ export function deliberationReasons(v: Votes, at: string): Reason[] {
   }
   if (v.heldOn > shanghaiDate(at)) out.push(reason('HELD_ON_IN_FUTURE', { heldOn: v.heldOn }));
   return out;
+}
+
+/** Whether enough members attended: a meeting without quorum is void (version 3: it decides nothing). */
+export function quorate(rules: ProgrammeRules, v: Votes): boolean {
+  return v.members > 0 && v.present * rules.quorum.den >= v.members * rules.quorum.num;
 }
 
 /** Not refusals: a failed vote is a valid record that sends the proposal to `rejected`. */
@@ -251,13 +430,19 @@ export function awardReasons(
 
 // ── acceptance ──────────────────────────────────────────────────────────────────────────────
 
-export function requiredSignatories(rules: ProgrammeRules, type: ProjectType): string[] {
-  return [...rules.acceptance.signatories, ...(rules.acceptance.extraSignatories[type] ?? [])];
+/**
+ * Who must sign the acceptance: the rules' signatories, the type's extra ones (works: supervisor),
+ * and the beneficiary where the category serves named beneficiaries. Rules stored before
+ * `beneficiarySignsFor` listed the beneficiary among everyone's signatories.
+ */
+export function requiredSignatories(rules: ProgrammeRules, type: ProjectType, category: string): string[] {
+  const named = rules.acceptance.beneficiarySignsFor?.categories.includes(category) ?? false;
+  return [...new Set([...rules.acceptance.signatories, ...(rules.acceptance.extraSignatories[type] ?? []), ...(named ? ['beneficiary'] : [])])];
 }
 
-export function signatoryReasons(rules: ProgrammeRules, type: ProjectType, signatories: Signatory[]): Reason[] {
+export function signatoryReasons(rules: ProgrammeRules, p: { type: ProjectType; category: string }, signatories: Signatory[]): Reason[] {
   const signed = new Set(signatories.filter((s) => s.name.trim() !== '').map((s) => s.role));
-  return requiredSignatories(rules, type)
+  return requiredSignatories(rules, p.type, p.category)
     .filter((role) => !signed.has(role))
     .map((role) => reason('MISSING_SIGNATORY', { role }));
 }
@@ -277,6 +462,9 @@ export {
   deliveryReasons,
   disputeReasons,
   itemsConfirmedReasons,
+  openSerials,
+  partReasons,
+  pendingQty,
   paymentPlan,
   paymentReasons,
   receiptReasons,

@@ -3,7 +3,7 @@
  * Everything here is plain JSON so that a snapshot survives `JSON.parse(JSON.stringify(…))`.
  * Absent values are `null`, never `undefined`.
  */
-import type { ProgrammeRules, Votes } from './project.rules.js';
+import type { NoticeKind, ProgrammeRules, Votes } from './project.rules.js';
 
 /** A refusal or explanation, rendered as a sentence by the web layer (i18n key `reasons.<code>`). */
 export interface Reason {
@@ -15,9 +15,9 @@ export interface Reason {
  * The versions of the workflow (README, "version 2: what changed"). Histories keep the version
  * that wrote each row, and `weishishi verify` replays every row with that version's machine.
  */
-export type WorkflowVersion = 1 | 2;
+export type WorkflowVersion = 1 | 2 | 3;
 /** New instances start here; older snapshots are migrated to it (index.ts `migrateSnapshot`). */
-export const CURRENT_VERSION = 2 satisfies WorkflowVersion;
+export const CURRENT_VERSION = 3 satisfies WorkflowVersion;
 
 export type ProjectType = 'goods' | 'works' | 'services';
 export const PROJECT_TYPES = ['goods', 'works', 'services'] as const;
@@ -42,12 +42,16 @@ export const STAGES = [
   'objection_review',
   'street_review',
   'budget_approval',
+  'confirmation_notice',
+  'confirmation_objection_review',
   'procurement.preparing',
   'procurement.quoting',
   'procurement.evaluating',
   'procurement.contracting',
   'delivery',
   'acceptance',
+  'acceptance_notice',
+  'acceptance_objection_review',
   'rectification',
   'settlement',
   'evaluation',
@@ -80,10 +84,18 @@ export interface ProjectInput {
   communityId: string;
   streetId: string;
   districtId: string;
+  /** the year the project was created in (Asia/Shanghai); its reference number carries it */
   year: number;
+  /** the budget year it is for and whose allocation it draws on (ARCHITECTURE §4); inputs before it had only `year` */
+  budgetYear?: number;
   title: string;
   type: ProjectType;
+  /** the kind of help (助行 居家改造 探访慰藉 …; reference data) */
   category: string;
+  /** the main beneficiary group (受益群体: 残疾人 老年人 …; reference data); statistics count by it */
+  mainGroup?: string | null;
+  /** other groups it serves, without the main one */
+  otherGroups?: string[];
   estimatedFen: number;
   description: string;
   items: LineItem[];
@@ -93,10 +105,29 @@ export interface ProjectInput {
   createdBy: string;
 }
 
+/**
+ * SCREEN_PASS: the positive area the proposal falls under, a "no" (false) for each negative item
+ * of the rules version, and no duplicate. Version 1 and 2 histories hold the old yes/no shape
+ * (`LegacyChecklist`).
+ */
 export interface Checklist {
+  positiveArea: string;
+  negativeItems: Record<string, boolean>;
+  duplicate: boolean;
+}
+
+/** The checklist before the lists were data: three unnamed yes/no answers. */
+export interface LegacyChecklist {
   positiveList: boolean;
   negativeList: boolean;
   duplicate: boolean;
+}
+
+/** One public notice (公示) as held: which, from when, until when (ISO UTC, end by working days). */
+export interface NoticeRecord {
+  kind: NoticeKind;
+  startedAt: string;
+  endsAt: string;
 }
 
 export interface DeliberationRecord extends Votes {
@@ -106,8 +137,17 @@ export interface DeliberationRecord extends Votes {
   at: string;
 }
 
+/** How an objection that staff record reached them (an objection sent on the page or the API has none). */
+export const OBJECTION_CHANNELS = ['paper', 'phone', 'visit'] as const;
+export type ObjectionChannel = (typeof OBJECTION_CHANNELS)[number];
+
 export interface Objection {
   id: string;
+  /** set when staff recorded it on a resident's behalf (version 3) */
+  receivedVia?: ObjectionChannel;
+  recordedBy?: string;
+  /** the notice it was lodged in (absent in version 1 and 2 histories: the proposal notice) */
+  notice?: NoticeKind;
   text: string;
   contact: string | null;
   at: string;
@@ -150,13 +190,31 @@ export interface DeliveryRecord {
   at: string;
 }
 
+/** A refusal of part of an item (拒收, version 3): that part goes back to the vendor to deliver again. */
+export interface DisputeRecord {
+  quantity: number;
+  serials: string[];
+  reason: string;
+  at: string;
+}
+
 export interface ContractItem extends LineItem {
   id: string;
+  /** delivered and not refused (a refusal takes its quantity back off) */
   deliveredQty: number;
+  /** confirmed on the beneficiaries' behalf; never goes down */
+  confirmedQty: number;
+  /** refused in all, over every refusal */
+  disputedQty: number;
+  confirmedSerials: string[];
+  returnedSerials: string[];
+  /** confirmedQty = quantity */
   confirmed: boolean;
+  /** the last thing that happened to the item was a refusal */
   disputed: boolean;
   disputeReason: string | null;
   deliveries: DeliveryRecord[];
+  disputes: DisputeRecord[];
 }
 
 export interface Contract {
@@ -208,16 +266,25 @@ export interface Decision {
 }
 
 /** The input, kept whole (with `beneficiaryCount` always present), plus what the lifecycle adds. */
-export interface ProjectContext extends Omit<ProjectInput, 'beneficiaryCount'> {
+export interface ProjectContext extends Omit<ProjectInput, 'beneficiaryCount' | 'budgetYear' | 'mainGroup' | 'otherGroups'> {
   beneficiaryCount: number | null;
+  budgetYear: number;
+  mainGroup: string | null;
+  otherGroups: string[];
 
   /** mirrors the state value (dotted); lets `authorize` tell RETURN at street_review from RETURN at screening */
   stage: Stage;
   /** event type → id of the actor who last sent it (four-eyes) */
   actors: Record<string, string>;
-  checklist: Checklist | null;
+  checklist: Checklist | LegacyChecklist | null;
+  /** the last meeting of the residents' council */
   deliberation: DeliberationRecord | null;
+  /** every meeting, void ones (no quorum) included, in order */
+  meetings: DeliberationRecord[];
+  /** end of the current (or last) notice */
   noticeEndsAt: string | null;
+  /** every notice held, in order; the last is the current one while in a notice state */
+  notices: NoticeRecord[];
   objections: Objection[];
   reviewReminderAt: string | null;
   reviewEscalationAt: string | null;

@@ -9,10 +9,10 @@ import { parseYuan } from '../../../workflows/shared/money.js';
 
 export type FieldKind =
   | 'text' | 'email' | 'password' | 'tel' | 'search' | 'textarea' | 'yuan' | 'int' | 'number' | 'date' | 'datetime'
-  | 'checkbox' | 'select' | 'yesno' | 'radios' | 'checkboxes' | 'items' | 'signatories' | 'lines';
+  | 'checkbox' | 'select' | 'yesno' | 'yesnomap' | 'radios' | 'checkboxes' | 'items' | 'signatories' | 'lines';
 
 export interface FieldSpec {
-  /** Input path, dotted (`checklist.positiveList`, `fields.title`); also the form field name. */
+  /** Input path, dotted (`checklist.positiveArea`, `fields.title`); also the form field name. */
   name: string;
   kind: FieldKind;
   /** Which option list fills a select, radios or checkboxes (the view's `options[source]`). */
@@ -23,6 +23,8 @@ export interface FieldSpec {
   blank?: boolean;
   /** The label's i18n key when it is not `<form.labels>.<last part of name>`. */
   label?: string;
+  /** A label that is data, not an i18n key (a negative-list item of the rules version), already in the page's language. */
+  labelText?: string;
   /** A hint's i18n key (else `<form.hints>.<last part>`, then `<form.hints>.kind_<kind>`). */
   hint?: string;
   /** HTML autocomplete token (`username`, `new-password`, `off` …). */
@@ -39,6 +41,42 @@ export interface FileSpec {
   /** `minutes` fills RECORD_DELIBERATION's minutes when no text was typed. */
   target: 'evidence' | 'minutes' | 'attachments';
   optional?: boolean;
+}
+
+/**
+ * A refused form's uploads, carried back so that they need not be sent again: hidden inputs named
+ * PENDING_DOCUMENTS with the value "field:id", and the file field's value in the view's Values as
+ * "id:filename" entries (pendingEntry), which the file input shows as a list of names.
+ */
+export const PENDING_DOCUMENTS = 'pendingDocuments';
+const DOCUMENT_ID = /^[0-9a-f]{64}$/;
+
+/** The hidden inputs' uploads, by the form's file fields (other fields and malformed values are dropped). */
+export function pendingOf(spec: FormSpec, body: FormBody): Partial<Record<FileSpec['name'], string[]>> {
+  const out: Partial<Record<FileSpec['name'], string[]>> = {};
+  const raw = body[PENDING_DOCUMENTS];
+  const names = new Set<string>((spec.files ?? []).map((f) => f.name));
+  for (const v of (Array.isArray(raw) ? raw : [raw]).slice(0, 50)) {
+    if (typeof v !== 'string') continue;
+    const at = v.indexOf(':');
+    const field = v.slice(0, at) as FileSpec['name'];
+    const id = v.slice(at + 1);
+    if (at < 0 || !names.has(field) || !DOCUMENT_ID.test(id)) continue;
+    const list = (out[field] ??= []);
+    if (!list.includes(id)) list.push(id);
+  }
+  return out;
+}
+
+/** One pending upload as a file field's value entry. */
+export const pendingEntry = (doc: { id: string; filename: string }): string => `${doc.id}:${doc.filename}`;
+
+/** A file field's value entries → its pending uploads. */
+export function pendingEntries(value: string | string[] | undefined): Array<{ id: string; filename: string }> {
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => {
+    const id = v.slice(0, 64);
+    return v[64] === ':' && DOCUMENT_ID.test(id) ? [{ id, filename: v.slice(65) }] : [];
+  });
 }
 
 export interface FormSpec {
@@ -143,6 +181,27 @@ function convertSignatories(body: FormBody, base: string): Converted {
   return { value: out, errors: {} };
 }
 
+const MAP_KEY = /^[\p{L}\p{N}_-]{1,50}$/u;
+
+/**
+ * A yes/no answer per key whose set is data (the negative items of a rules version): every posted
+ * `<base>.<key>` becomes `{ key: boolean }`. The view draws one yes/no field per key (project-view).
+ */
+function convertYesNoMap(body: FormBody, base: string): Converted {
+  const value: Record<string, boolean> = {};
+  const errors: Record<string, string> = {};
+  for (const name of Object.keys(body).filter((k) => k.startsWith(`${base}.`)).slice(0, 50)) {
+    const key = name.slice(base.length + 1);
+    const raw = str(body, name);
+    if (!MAP_KEY.test(key)) continue;
+    // a question drawn and left unanswered is the field's to fix (like a blank yes/no), not a "yes"
+    if (!raw) errors[name] = 'validation.required';
+    else if (raw === 'yes' || raw === 'no') value[key] = raw === 'yes';
+    else errors[name] = 'validation.enum';
+  }
+  return { value: Object.keys(value).length ? value : undefined, errors };
+}
+
 function convertField(body: FormBody, field: FieldSpec): Converted {
   const raw = str(body, field.name);
   const none = { value: undefined, errors: {} };
@@ -183,6 +242,8 @@ function convertField(body: FormBody, field: FieldSpec): Converted {
       return { value: ['on', 'true', '1', 'yes'].includes(raw), errors: {} };
     case 'yesno':
       return raw === 'yes' ? { value: true, errors: {} } : raw === 'no' ? { value: false, errors: {} } : raw ? bad('validation.enum') : none;
+    case 'yesnomap':
+      return convertYesNoMap(body, field.name);
     case 'checkboxes': {
       const list = strs(body, field.name);
       return { value: list.length ? list : undefined, errors: {} };

@@ -7,7 +7,7 @@
 import { hasKey, t, type Lang } from '../../lib/i18n.js';
 import { isAppError } from '../../errors.js';
 import { reasonText } from '../../lib/reason-text.js';
-import { ITEM_COLUMNS, ITEM_ROWS, fieldsOf, type FieldSpec, type FormSpec } from './form-model.js';
+import { ITEM_COLUMNS, ITEM_ROWS, fieldsOf, pendingEntries, type FieldSpec, type FormSpec } from './form-model.js';
 
 export interface Option { value: string; label: string; lang?: string }
 /** Option lists by source; `source:field` narrows one field's list (see project-view's eventOptions). */
@@ -22,7 +22,7 @@ export interface ErrorState {
 }
 
 /** Words every form shares; they are kept under projects.* and form.* in the locales. */
-const WORDS = { choose: 'projects.form.choose', itemRow: 'projects.form.itemRow', roles: 'projects.roles', optional: 'form.optional' };
+const WORDS = { choose: 'projects.form.choose', itemRow: 'projects.form.itemRow', roles: 'projects.roles', optional: 'form.optional', pendingFiles: 'form.pendingFiles' };
 
 const last = (name: string) => name.split('.').at(-1)!;
 const v1 = (values: Values, name: string) => {
@@ -39,7 +39,7 @@ const INPUT_MODE: Partial<Record<FieldSpec['kind'], string>> = { yuan: 'decimal'
 export const message = (lang: Lang, key: string): string => (hasKey(lang, key) ? t(lang, key) : t(lang, 'validation.invalid'));
 
 export function labelOf(lang: Lang, form: FormSpec, spec: FieldSpec, params: Params = {}): string {
-  return t(lang, spec.label ?? `${form.labels}.${last(spec.name)}`, params);
+  return spec.labelText ?? t(lang, spec.label ?? `${form.labels}.${last(spec.name)}`, params);
 }
 
 function hintOf(lang: Lang, form: FormSpec, spec: FieldSpec, params: Params): string | undefined {
@@ -165,10 +165,14 @@ export function formFields(i: FormViewInput) {
     const id = `f-${i.prefix}${f.name}`;
     const error = i.errors[f.name] ?? (f.target === 'evidence' ? i.errors.evidence : undefined) ?? (f.target === 'minutes' ? undefined : i.errors[f.target]);
     const hint = i.spec.hints ? t(i.lang, `${i.spec.hints}.file`) : undefined;
+    // a refused form's uploads of this field, by name: kept, so they need not be chosen again
+    const pending = pendingEntries(i.values[f.name]);
+    const pendingId = pending.length ? `${id}-pending` : undefined;
     return {
       id, name: f.name, isFile: true, label: t(i.lang, `${i.spec.labels}.${f.name}`), hint, hintId: hint ? `${id}-hint` : undefined,
       optional: f.optional ? t(i.lang, WORDS.optional) : undefined, error, errorId: error ? `${id}-error` : undefined,
-      describedBy: describedBy(hint && `${id}-hint`, error && `${id}-error`), accept: 'application/pdf,image/jpeg,image/png,image/webp', multiple: f.name !== 'minutesFile',
+      pending, pendingId, pendingLabel: pending.length ? t(i.lang, WORDS.pendingFiles) : undefined,
+      describedBy: describedBy(hint && `${id}-hint`, pendingId, error && `${id}-error`), accept: 'application/pdf,image/jpeg,image/png,image/webp', multiple: f.name !== 'minutesFile',
     };
   });
   return { fields, files };
@@ -235,7 +239,7 @@ export function errorState(lang: Lang, err: unknown, o: ErrorStateOptions = {}):
     .map(([k, v]) => [o.rename?.[k] ?? k, v] as const)
     .filter(([k]) => !(o.omit ?? []).includes(k))
     .map(([k, v]) => [k, message(lang, v)]));
-  const named = (path: string, text: string) => (o.form?.summaryNamesFields ? `${pathLabel(lang, o.form, path, o.params ?? {})}：${text}` : text);
+  const named = (path: string, text: string) => (o.form?.summaryNamesFields ? `${pathLabel(lang, o.form, path, o.params ?? {})}${lang === 'en' ? ': ' : '：'}${text}` : text);
   const summary = [
     // GOV.UK: each summary line names its field, so four "required" lines are not alike
     ...Object.entries(fields).map(([path, text]) => ({ href: anchorFor(anchors, path), text: named(path, text) })),

@@ -7,7 +7,9 @@ import { NotFoundError } from '../../errors.js';
 import { flash, langOf, page, render } from '../render.js';
 import { field, parseForm, parseQuery, queryYear } from '../params.js';
 import { options, placeName } from '../labels.js';
-import { ALLOCATION_FORM, ALLOCATION_YEAR_FORM, rulesFormModel, rulesFromForm, rulesToForm, yuanToFen } from '../admin-view.js';
+import { ALLOCATION_FORM, ALLOCATION_YEAR_FORM, presentRules, rulesFormModel, rulesFromForm, rulesToValues, yuanToFen } from '../admin-view.js';
+import { typedValues } from '../admin-rules-view.js';
+import type { Values } from '../forms/form-view.js';
 import { formView, isFormError } from '../forms/form-view.js';
 
 const AllocationForm = z.object({ communityId: field(100), year: field(10), allocated: field(40) });
@@ -45,20 +47,28 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
     }
   }));
 
+  // The version in force with every value and its source; every version, stored and built-in.
   r.get('/rules', page(async (req, res) => {
     const lang = langOf(req);
     const m = await admin.rules(req.user!);
+    const v = m.inForce;
     render(req, res, 'pages/admin/rules', {
       title: t(lang, 'admin.rules.title'),
-      versions: m.versions.map((v) => ({ version: v.version, href: `/admin/rules/${v.version}`, publishedAt: v.publishedAt, note: v.note })),
-      usingDefaults: m.versions.length === 0,
+      inForce: { version: v.version, heading: t(lang, 'admin.rules.inForce', { version: v.version }), publishedAt: v.publishedAt, note: v.note, builtIn: v.publishedAt === null },
+      sections: presentRules(lang, v.rules, m.categories),
+      versions: m.versions.map((x) => ({
+        version: x.version, href: `/admin/rules/${x.version}`, publishedAt: x.publishedAt, note: x.note, builtIn: x.publishedAt === null, inForce: x.version === v.version,
+      })),
     });
   }));
 
-  const rulesForm = async (req: express.Request, res: express.Response, values?: Record<string, string>, note = '', err?: unknown, status = 200) => {
+  const rulesForm = async (req: express.Request, res: express.Response, values?: Values, note = '', err?: unknown, status = 200) => {
     const lang = langOf(req);
-    const current = (await admin.rules(req.user!)).current;
-    render(req, res, 'pages/admin/rules-new', { title: t(lang, 'admin.rules.new'), ...rulesFormModel(lang, { ...(values ?? rulesToForm(current)), note }, err) }, status);
+    const m = await admin.rules(req.user!);
+    render(req, res, 'pages/admin/rules-new', {
+      title: t(lang, 'admin.rules.new'), basedOn: m.inForce.version,
+      ...rulesFormModel(lang, { ...(values ?? rulesToValues(m.current)), note }, m.categories, err),
+    }, status);
   };
   r.get('/rules/new', page(async (req, res) => rulesForm(req, res)));
   r.post('/rules', page(async (req, res) => {
@@ -70,7 +80,7 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
       res.redirect(303, `/admin/rules/${v.version}`);
     } catch (err) {
       if (!isFormError(err)) throw err;
-      await rulesForm(req, res, rulesToForm(null, body), note, err, 422);
+      await rulesForm(req, res, typedValues(body), note, err, 422);
     }
   }));
   r.get('/rules/:version', page(async (req, res) => {
@@ -78,10 +88,10 @@ export function adminMoneyRoutes(deps: Deps): express.Router {
     const version = Number(req.params.version);
     if (!Number.isSafeInteger(version) || version < 0) throw new NotFoundError('no such version');
     const v = await admin.rulesVersion(req.user!, version);
-    const values = rulesToForm(v.rules);
+    const inForce = (await admin.rules(req.user!)).inForce.version === v.version;
     render(req, res, 'pages/admin/rules-version', {
       title: t(lang, 'admin.rules.version', { version: v.version }), heading: t(lang, 'admin.rules.version', { version: v.version }),
-      publishedAt: v.publishedAt, note: v.note, groups: rulesFormModel(lang, values).groups,
+      publishedAt: v.publishedAt, note: v.note, inForce, sections: presentRules(lang, v.rules, v.categories),
     });
   }));
 

@@ -1,4 +1,4 @@
-// Reference data: streets and communities, vendors, categories.
+// Reference data: streets and communities, vendors, categories, beneficiary groups.
 import express from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
@@ -7,10 +7,10 @@ import { t } from '../../lib/i18n.js';
 import { flash, langOf, page, render } from '../render.js';
 import { field, idParam, parseForm } from '../params.js';
 import { options, placeName } from '../labels.js';
-import { CATEGORY_FORM, COMMUNITY_FORM, presentVendor, STREET_FORM, VENDOR_FORM, VendorForm, vendorOptions } from '../admin-view.js';
+import { CATEGORY_FORM, COMMUNITY_EDIT_FORM, COMMUNITY_FORM, GROUP_FORM, presentVendor, STREET_FORM, VENDOR_FORM, VendorForm, vendorOptions } from '../admin-view.js';
 import { formView, isFormError } from '../forms/form-view.js';
 
-const PlaceForm = z.object({ nameZh: field(200), nameEn: field(200), streetId: field(100) });
+const PlaceForm = z.object({ nameZh: field(200), nameEn: field(200), streetId: field(100), phone: field(60) });
 const CategoryForm = z.object({ code: field(40), nameZh: field(100), nameEn: field(100), sort: field(10), active: field(5) });
 
 export function adminReferenceRoutes(deps: Deps): express.Router {
@@ -64,16 +64,21 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
     const heading = t(lang, `admin.places.edit_${kind}`);
     render(req, res, 'pages/admin/place-new', {
       title: heading, heading, action: `/admin/places/${kind === 'street' ? 'streets' : 'communities'}/${id}`,
-      ...formView({ lang, form: STREET_FORM, values: values ?? { nameZh: place.nameZh, nameEn: place.nameEn }, err }),
+      ...formView({
+        lang, form: kind === 'community' ? COMMUNITY_EDIT_FORM : STREET_FORM, err,
+        values: values ?? { nameZh: place.nameZh, nameEn: place.nameEn, phone: 'phone' in place && typeof place.phone === 'string' ? place.phone : '' },
+      }),
     }, status);
   };
   for (const kind of ['street', 'community'] as const) {
     const base = kind === 'street' ? '/places/streets' : '/places/communities';
     r.get(`${base}/:id/edit`, page(async (req, res) => renameForm(req, res, kind, idParam(req))));
     r.post(`${base}/:id`, page(async (req, res) => {
-      const form = parseForm(req, PlaceForm.pick({ nameZh: true, nameEn: true }));
+      const form = parseForm(req, kind === 'community' ? PlaceForm.pick({ nameZh: true, nameEn: true, phone: true }) : PlaceForm.pick({ nameZh: true, nameEn: true }));
+      // the telephone changes only when the form sends it ('' clears it)
+      const input = 'phone' in form && !('phone' in ((req.body ?? {}) as object)) ? { nameZh: form.nameZh, nameEn: form.nameEn } : form;
       try {
-        await admin.renamePlace(kind, idParam(req), form);
+        await admin.renamePlace(kind, idParam(req), input);
         flash(req, 'admin.flash.placeSaved', { name: form.nameZh });
         res.redirect(303, '/admin/places');
       } catch (err) {
@@ -145,6 +150,32 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
     } catch (err) {
       if (!isFormError(err)) throw err;
       await categoriesPage(req, res, form, err, 422);
+    }
+  }));
+
+  // ── beneficiary groups: like categories, never deleted (projects keep their codes), only made inactive ──
+  const groupsPage = async (req: express.Request, res: express.Response, values: Record<string, string>, err?: unknown, status = 200) => {
+    const lang = langOf(req);
+    const groups = await admin.groups();
+    render(req, res, 'pages/admin/groups', {
+      title: t(lang, 'admin.groups.title'),
+      groups: groups.map((g) => ({ ...g, activeText: t(lang, g.active ? 'admin.groups.active' : 'admin.groups.inactive') })),
+      ...formView({
+        lang, form: GROUP_FORM, values, err,
+        options: { active: [{ value: 'true', label: t(lang, 'admin.groups.active') }, { value: '', label: t(lang, 'admin.groups.inactive') }] },
+      }),
+    }, status);
+  };
+  r.get('/groups', page(async (req, res) => groupsPage(req, res, { active: 'true', sort: '0' })));
+  r.post('/groups', page(async (req, res) => {
+    const form = parseForm(req, CategoryForm);
+    try {
+      await admin.upsertGroup({ ...form, active: form.active === 'true' });
+      flash(req, 'admin.flash.groupSaved', { code: form.code });
+      res.redirect(303, '/admin/groups');
+    } catch (err) {
+      if (!isFormError(err)) throw err;
+      await groupsPage(req, res, form, err, 422);
     }
   }));
 

@@ -13,6 +13,7 @@ import { flash, langOf, page, render, requireRole } from '../render.js';
 import { parseQuery, queryText, queryYear } from '../params.js';
 import { formSpec, toNewProject, toPayload, type FormBody } from '../project-forms.js';
 import type { Values } from '../project-form-view.js';
+import { PENDING_DOCUMENTS, pendingEntry, pendingOf } from '../forms/form-model.js';
 import { detailView, listView, loadProjectList, loadProjectPage, newProjectView, withLang, type PageCtx } from '../project-view.js';
 
 export function pageCtx(req: Request, res: Response): PageCtx {
@@ -24,7 +25,7 @@ export function pageCtx(req: Request, res: Response): PageCtx {
 export function typedValues(body: FormBody): Values {
   const out: Values = {};
   for (const [k, v] of Object.entries(body ?? {})) {
-    if (k === '_csrf' || k === 'expectedVersion' || k === 'pendingDocuments') continue;
+    if (k === '_csrf' || k === 'expectedVersion' || k === PENDING_DOCUMENTS) continue;
     if (typeof v === 'string') out[k] = v.slice(0, 20_000);
     else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string').slice(0, 200);
   }
@@ -38,7 +39,7 @@ function invalid(conversion: Record<string, string>, schema: Record<string, stri
 
 const ListFilter = z.object({
   state: queryText(64), category: queryText(16), type: queryText(16), streetId: queryText(64), communityId: queryText(64), year: queryYear(),
-  q: queryText(100), page: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,5}$/, 'validation.integer').optional()),
+  budgetYear: queryYear(), group: queryText(16), q: queryText(100), page: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,5}$/, 'validation.integer').optional()),
 });
 
 // The form's version: absent, or a number. Anything else is refused (422), never dropped: a dropped
@@ -50,21 +51,6 @@ const Version = {
     throw new InvalidError('expectedVersion must be a version number', { fields: { expectedVersion: 'validation.integer' } });
   },
 };
-
-/**
- * The uploads a refused form already made, carried back in hidden `pendingDocuments` inputs as
- * "field:id" (the service checks each id is the sender's before it is used).
- */
-function pendingOf(body: FormBody): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  const raw = body.pendingDocuments;
-  for (const v of (Array.isArray(raw) ? raw : [raw]).slice(0, 50)) {
-    if (typeof v !== 'string') continue;
-    const m = /^(evidence|minutesFile|attachments):([0-9a-f]{64})$/.exec(v);
-    if (m && !(out[m[1]!] ??= []).includes(m[2]!)) out[m[1]!]!.push(m[2]!);
-  }
-  return out;
-}
 
 const merged = (a: Record<string, string[]>, b: Record<string, string[]>) =>
   Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, [...new Set([...(a[k] ?? []), ...(b[k] ?? [])])]]));
@@ -82,7 +68,7 @@ export function projectRoutes(deps: Deps): express.Router {
 
   r.get('/projects/new', requireRole('community'), page(async (req, res) => {
     const ctx = pageCtx(req, res);
-    render(req, res, 'pages/projects/new', newProjectView(ctx, await services.reference.categories()));
+    render(req, res, 'pages/projects/new', newProjectView(ctx, await services.projects.proposalChoices(req.user!)));
   }));
 
   r.post('/projects/new', requireRole('community'), page(async (req, res) => {
@@ -99,7 +85,7 @@ export function projectRoutes(deps: Deps): express.Router {
       res.redirect(303, withLang(ctx, `/projects/${project.id}`));
     } catch (err) {
       if (!isAppError(err) || err.status >= 500 || err.status === 401) throw err;
-      render(req, res, 'pages/projects/new', newProjectView(ctx, await services.reference.categories(), typedValues(body), err), err.status);
+      render(req, res, 'pages/projects/new', newProjectView(ctx, await services.projects.proposalChoices(req.user!), typedValues(body), err), err.status);
     }
   }));
 
@@ -116,15 +102,25 @@ export function projectRoutes(deps: Deps): express.Router {
     const ctx = pageCtx(req, res);
     const user = req.user!;
     let body: FormBody = (req.body ?? {}) as FormBody;
-    // uploads made for this form (earlier tries and this one): shown again if the event is refused
+    // This form's uploads, pending (linked to nothing until the event is accepted): those of earlier
+    // tries, carried back in hidden inputs, and this try's files. Shown again if the event is refused.
     let pending: Record<string, string[]> = {};
     try {
       const files = await parseUpload(req, res);
       body = (req.body ?? {}) as FormBody;
-      pending = pendingOf(body);
+      // Only the sender's own uploads may be carried: another's id is refused (and never shown back).
+      const carried = pendingOf(spec, body);
+      const own = await services.documents.uploadsOf(user, Object.values(carried).flat());
+      let foreign: string | undefined;
+      for (const [field, ids] of Object.entries(carried)) {
+        const mine = ids.filter((d) => own.has(d));
+        if (mine.length < ids.length) foreign ??= field;
+        if (mine.length) pending[field] = mine;
+      }
       const expectedVersion = Version.parse(body.expectedVersion);
       // Files first, as pending uploads linked to nothing; the accepted event links them.
       if (files.length) pending = merged(pending, await services.documents.storeForProject(user, id, files));
+      if (foreign) throw new InvalidError(`${foreign} carries an upload that is not the sender's`, { fields: { [foreign]: 'validation.pendingUpload' } });
       const { payload, errors } = toPayload(spec, body, pending);
       if (Object.keys(errors).length) {
         const schema = validateEvent({ type, ...payload });
@@ -135,9 +131,20 @@ export function projectRoutes(deps: Deps): express.Router {
       res.redirect(303, withLang(ctx, `/projects/${id}`));
     } catch (err) {
       if (!isAppError(err) || err.status >= 500 || err.status === 401) throw err;
-      // A stale or refused form comes back with the user's input and the reasons (never a blank page).
+      // A stale or refused form comes back with the user's input, its uploads (by name, and their ids
+      // in hidden inputs) and the reasons (never a blank page).
       const data = await loadProjectPage(services, user, id);
-      render(req, res, 'pages/projects/detail', detailView(ctx, data, { type, values: typedValues(body), err, pending }), err.status);
+      const values = typedValues(body);
+      const docs = await services.documents.uploadsOf(user, Object.values(pending).flat());
+      const kept: Record<string, string[]> = {};
+      for (const f of spec.files ?? []) {
+        delete values[f.name]; // a file field's value is its uploads, never what a body says it is
+        const ids = (pending[f.name] ?? []).filter((d) => docs.has(d));
+        if (!ids.length) continue;
+        kept[f.name] = ids;
+        values[f.name] = ids.map((d) => pendingEntry(docs.get(d)!));
+      }
+      render(req, res, 'pages/projects/detail', detailView(ctx, data, { type, values, err, pending: kept }), err.status);
     }
   }));
 

@@ -11,6 +11,7 @@ import { field, idParam, parseForm, parseQuery, queryYear } from '../params.js';
 import { PublicListSchema } from '../../public/public-service.js';
 import { objectionForm, presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats } from '../public-view.js';
 import { isFormError } from '../forms/form-view.js';
+import { presentPrintNotice } from '../public-notice-view.js';
 
 const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
 const StatsQuery = z.object({ year: queryYear() });
@@ -71,6 +72,13 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
     const id = idParam(req);
     const model = presentPublicProject(lang, await deps.services.publicSite.project(id));
     render(req, res, 'pages/public/project', { title: model.heading, ...model });
+  }));
+
+  // The printable notice (A4) for the community's notice board: its own layout, no navigation.
+  r.get('/public/projects/:id/notice', page(async (req, res) => {
+    const lang = langOf(req);
+    const model = presentPrintNotice(lang, await deps.services.publicSite.printNotice(idParam(req)), deps.config.baseUrl);
+    render(req, res, 'pages/public/notice-print', { ...model, layout: 'print' });
   }));
 
   r.get('/public/stats', page(async (req, res) => {
