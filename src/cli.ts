@@ -1,5 +1,6 @@
 // weishishi <serve|worker|migrate|verify|…>: the operator's entry points.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig, ConfigError } from './config.js';
 import { isAppError } from './errors.js';
 import { createDeps, type Deps, type DepsOptions } from './deps.js';
@@ -7,6 +8,9 @@ import { verifyAll } from './engine/verify.js';
 import { auditProjectLedgers } from './projects/project-audit.js';
 import { createDb, migrateLatest } from './lib/db.js';
 import { onShutdown, runWorkersOnly, startServer } from './server.js';
+import { ManualClock } from './lib/clock.js';
+import { STORY_SPAN_MS } from './demo/stories.js';
+import { DEMO_YEAR_PROJECTS, demoYearTargets, generateYear, storiesStartFor } from './demo/year.js';
 
 /** Opens the app's dependencies (migrating the database), runs fn, and always closes them. */
 async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: DepsOptions = {}): Promise<T> {
@@ -83,13 +87,72 @@ program
 
 program
   .command('seed')
-  .description('seed the demo district on an empty database (serve does this unless DEMO=0)')
-  .action(async () => {
+  .description('seed the demo district on an empty database (serve does this unless DEMO=0); with --demo-year or --scale, then a year of projects on the sandbox clock')
+  .option('--demo-year <year>', "generate that year's projects through the engine (2021: Xiangzhou's 264 projects for disabled people, ¥11,057,500)", intOption(2000, 2100))
+  .option('--scale <n>', `how many projects the year has (default ${DEMO_YEAR_PROJECTS}; the year is 2021 unless --demo-year says)`, intOption(1, 1_000_000))
+  .action(async (opts: { demoYear?: number; scale?: number }) => {
+    if (opts.demoYear === undefined && opts.scale === undefined) {
+      await withDeps(async (deps) => {
+        const r = deps.seeded!;
+        process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
+      }, { seedDemo: true });
+      return;
+    }
+    const year = opts.demoYear ?? 2021;
+    const projects = opts.scale ?? DEMO_YEAR_PROJECTS;
+    // The sandbox clock runs to the end of the next year's first quarter: that must lie in the past,
+    // or the served site's clock (the system clock) would stand before the data.
+    if (new Date(year + 1, 3, 1).getTime() > Date.now()) throw new ConfigError(`--demo-year ${year}: the year and the quarter after it must be over`);
+    // The stories end on the last day before the year; the year then runs on the same manual clock.
+    const clock = new ManualClock(storiesStartFor(year, STORY_SPAN_MS));
     await withDeps(async (deps) => {
       const r = deps.seeded!;
-      process.stdout.write(r.created ? `demo data created; password for every demo user: ${r.password}\n` : 'the database already has data: nothing seeded\n');
-    }, { seedDemo: true });
+      if (!r.created) {
+        process.stdout.write('the database already has data: nothing seeded (a demo year needs an empty database)\n');
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`demo district created; password for every demo user: ${r.password}\n`);
+      const bar = new SingleBar({
+        format: `${year} {bar} {percentage}% | {date} | {done}/{count} projects | {events} events`,
+        hideCursor: true, stopOnComplete: false,
+      }, Presets.shades_classic);
+      let started = false;
+      const summary = await generateYear({ ...deps.services, db: deps.db, clock, engine: deps.engine, timers: deps.timers }, {
+        year, projects, groupTargets: demoYearTargets(year, projects),
+        onProgress: (p) => {
+          if (p.phase === 'district') {
+            process.stdout.write(`${p.message}\n`);
+            return;
+          }
+          const payload = { date: new Date(p.clockMs).toISOString().slice(0, 10), done: p.done, count: p.total, events: p.events };
+          const value = Math.round((1000 * (p.clockMs - p.startMs)) / Math.max(1, p.untilMs - p.startMs));
+          if (!started) {
+            bar.start(1000, value, payload);
+            started = true;
+          } else bar.update(value, payload);
+        },
+      });
+      if (started) bar.stop();
+      const states = Object.entries(summary.byState).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ');
+      process.stdout.write(`${summary.projects} projects of ${year} over ${summary.streets} streets and ${summary.communities} communities, ${summary.events} events (${summary.timerEvents} by timers), sandbox clock ${summary.startedAt.slice(0, 10)} → ${summary.endedAt.slice(0, 10)}, in ${(summary.ms / 1000).toFixed(1)} s\n`);
+      process.stdout.write(`states: ${states}\n`);
+      const offPlan = Object.entries(summary.offPlan);
+      if (offPlan.length) process.stdout.write(`ended elsewhere than planned: ${offPlan.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+      for (const [group, g] of Object.entries(summary.byGroup)) {
+        process.stdout.write(`${group}: ${g.proposed} proposed, ${g.confirmed} confirmed, ¥${(g.approvedFen / 100).toLocaleString('en', { minimumFractionDigits: 2 })} approved\n`);
+      }
+    }, { seedDemo: true, clock });
   });
+
+/** A commander parser for an integer option within bounds. */
+function intOption(min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`an integer from ${min} to ${max}`);
+    return n;
+  };
+}
 
 const user = program.command('user').description('manage users');
 user

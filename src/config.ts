@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.string().default('loopback'),
   UPLOAD_PENDING_QUOTA_MB: z.coerce.number().positive().max(1_000_000).default(200),
   UPLOAD_RATE_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  // the publisher's registered OCDS prefix (ocds- and six letters or digits); the default is a placeholder
+  OCDS_PREFIX: z.string().trim().regex(/^ocds-[0-9a-z]{6}$/i, { message: 'OCDS_PREFIX must be ocds- followed by six letters or digits, e.g. ocds-xxxxxx' }).default('ocds-xxxxxx'),
 });
 
 /** The two SQLite drivers: better-sqlite3 (synchronous, the default) and sqlite3 (asynchronous). */
@@ -60,6 +62,8 @@ export interface Config {
   readonly uploadPendingQuotaBytes: number;
   /** files one user may upload per hour */
   readonly uploadRatePerHour: number;
+  /** the ocid prefix of the OCDS releases (ocid = `${ocdsPrefix}-${project id}`) */
+  readonly ocdsPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -135,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     uploadPendingQuotaBytes: Math.floor(e.UPLOAD_PENDING_QUOTA_MB * 1024 * 1024),
     uploadRatePerHour: e.UPLOAD_RATE_PER_HOUR,
+    ocdsPrefix: e.OCDS_PREFIX,
   });
 }

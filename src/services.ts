@@ -25,6 +25,10 @@ import { createInboxService } from './inbox/inbox-service.js';
 import { createPublicService } from './public/public-service.js';
 import { createAdminService } from './admin/admin-service.js';
 import { createSandboxClock } from './admin/sandbox-clock.js';
+import { createMonitoringService } from './monitoring/monitoring-service.js';
+import { createReportService } from './reports/report-service.js';
+import { createExportService } from './exports/export-service.js';
+import { summarySource } from './exports/stats-export.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -73,10 +77,16 @@ export function buildServices(deps: ServicesDeps) {
   const inbox = createInboxService({ db, clock, reference, attention: () => admin.attention() });
   const publicSite = createPublicService({ db, clock, reference, ledger, projects, engine });
   const sandboxClock = createSandboxClock({ config: deps.config, clock, timers });
+  const monitoring = createMonitoringService({ db, clock, calendar });
+  const reports = createReportService({ db, clock, reference });
+  const exporter = createExportService({ db, clock, reference, ledger, stats: summarySource(reports) });
 
   return {
     users, reference, ledger, calendar, rules, beneficiaries, projects, documents, inbox, publicSite, admin,
     sandboxClock,
+    monitoring,
+    reports,
+    exporter,
     /**
      * Seeds the demo district on an empty database (idempotent). With stories, demo projects are
      * driven through the lifecycle by the engine, moving its still-manual clock forward (npm start,

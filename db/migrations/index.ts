@@ -13,6 +13,9 @@ import * as pendingDocuments from './20261204120000_pending_documents.js';
 import * as idNumberRegistry from './20261205120000_id_number_registry.js';
 import * as groupsAndBudgetYear from './20261205130000_groups_and_budget_year.js';
 import * as communityPhone from './20261205140000_community_phone.js';
+import * as stageVisits from './20261206120000_stage_visits.js';
+import * as documentKinds from './20261206130000_document_kinds.js';
+import * as historyHashScheme from './20261206140000_history_hash_scheme.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -29,6 +32,9 @@ const migrations: Record<string, Migration> = {
   '20261205120000_id_number_registry': idNumberRegistry,
   '20261205130000_groups_and_budget_year': groupsAndBudgetYear,
   '20261205140000_community_phone': communityPhone,
+  '20261206120000_stage_visits': stageVisits,
+  '20261206130000_document_kinds': documentKinds,
+  '20261206140000_history_hash_scheme': historyHashScheme,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

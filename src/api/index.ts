@@ -13,6 +13,10 @@ import { allocationRoutes } from './routes/allocations.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { clockRoutes } from './routes/clock.js';
 import { documentRoutes } from './routes/documents.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { exportRoutes } from './routes/exports.js';
+import { ocdsRoutes } from './routes/ocds.js';
+import { reportRoutes } from './routes/reports.js';
 
 export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
   const auth = bearerAuth(deps.services.users);
@@ -21,13 +25,18 @@ export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.R
   // Signing in and a project's events (the public may object without a token) come before the
   // token check; every route mounted after it has req.user.
   r.use(authRoutes(deps, auth, opts.limiter));
+  r.use(exportRoutes(deps, auth)); // before /projects/:id
   r.use(projectRoutes(deps, auth, opts.limiter));
+  // open data (OCDS): public, no token
+  r.use(ocdsRoutes(deps));
   r.use(auth.requireUser);
   r.use(referenceRoutes(deps));
   r.use(allocationRoutes(deps));
   r.use(beneficiaryRoutes(deps));
   r.use(clockRoutes(deps));
   r.use(documentRoutes(deps));
+  r.use(monitoringRoutes(deps));
+  r.use(reportRoutes(deps));
   // Nothing else lives under /api/v1: an unknown call is a JSON 404 here, never a page (which would
   // answer a POST with a CSRF refusal).
   r.use((_req, _res, next) => next(new NotFoundError('no such API call')));

@@ -16,6 +16,7 @@ import type { Db } from '../lib/db.js';
 import type { User } from '../auth/users.js';
 import type { ProjectService } from '../projects/project-service.js';
 import { isDocumentId, referencedDocuments } from './refs.js';
+import { DOCUMENT_KINDS, type DocumentKind } from '../../workflows/project/project.rules.js';
 
 export { isDocumentId, referencedDocuments };
 
@@ -49,6 +50,16 @@ export function sniffMime(buf: Buffer): DocumentMime | null {
   if (buf.length >= 8 && buf.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   if (buf.length >= 12 && buf.subarray(0, 4).toString('latin1') === 'RIFF' && buf.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
   return null;
+}
+
+/**
+ * The kind an uploader names for an upload (the project file, 一项目一档案), e.g. an invoice or a fund
+ * statement attached to a payment or a comment; absent or empty: none. Anything else is refused (422).
+ */
+export function parseDocumentKind(v: unknown, field = 'kind'): DocumentKind | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string' && (DOCUMENT_KINDS as readonly string[]).includes(v)) return v as DocumentKind;
+  throw new InvalidError('unknown document kind', { fields: { [field]: 'validation.enum' } });
 }
 
 export interface UploadedFile {
@@ -122,7 +133,7 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
    * or of a wrong type (413, 415), if it would take the user's pending uploads past the quota (413),
    * or the user's uploads in the last hour past the rate (429).
    */
-  async function store(user: User, files: UploadedFile[]): Promise<Record<string, string[]>> {
+  async function store(user: User, files: UploadedFile[], opts: { kind?: DocumentKind } = {}): Promise<Record<string, string[]>> {
     for (const f of files) {
       if (f.size > MAX_DOCUMENT_BYTES) throw new FileTooLargeError('file too large', { fields: { [f.field]: 'validation.fileTooLarge' } });
       if (!sniffMime(f.buffer)) throw new UnsupportedFileError('unsupported file type', { fields: { [f.field]: 'validation.fileType' } });
@@ -145,8 +156,10 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
         if (!(await trx('documents').where({ id }).first('id'))) {
           await trx('documents').insert({ id, filename: cleanFilename(f.originalname), mime: sniffMime(f.buffer)!, size: f.buffer.length, uploaded_by: user.id, uploaded_at: at });
         }
-        const n = await trx('document_uploads').where({ document_id: id, user_id: user.id }).update({ uploaded_at: at });
-        if (n === 0) await trx('document_uploads').insert({ document_id: id, user_id: user.id, size: f.buffer.length, uploaded_at: at });
+        // the kind the uploader names (if any) goes with the upload, and with the link an event makes
+        const kind = opts.kind ? { kind: opts.kind } : {};
+        const n = await trx('document_uploads').where({ document_id: id, user_id: user.id }).update({ uploaded_at: at, ...kind });
+        if (n === 0) await trx('document_uploads').insert({ document_id: id, user_id: user.id, size: f.buffer.length, uploaded_at: at, ...kind });
       });
       (out[f.field] ??= []).push(id);
     }
@@ -154,9 +167,9 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
   }
 
   /** The files of one page form, for a project the user may read: pending uploads (see `store`). */
-  async function storeForProject(user: User, projectId: string, files: UploadedFile[]): Promise<Record<string, string[]>> {
+  async function storeForProject(user: User, projectId: string, files: UploadedFile[], opts: { kind?: DocumentKind } = {}): Promise<Record<string, string[]>> {
     await projects.readable(user, projectId);
-    return store(user, files);
+    return store(user, files, opts);
   }
 
   /**

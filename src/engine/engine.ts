@@ -14,7 +14,7 @@ import {
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import { inTransaction } from '../lib/db.js';
-import { GENESIS_HASH, bodyHash, rowHash, versionField } from './hash.js';
+import { GENESIS_HASH, HASH_SCHEME, bodyHash, digestFields, rowHashV2, versionField } from './hash.js';
 import { handledEvents, persist, restore, stateName } from './snapshot.js';
 import * as store from './store.js';
 import type {
@@ -121,9 +121,17 @@ export function createEngine(deps: EngineDeps) {
     const to = stateName(next.value);
     const { type, actor, at, ...rest } = event;
     const payload = { ...rest };
-    const hash = rowHash(instance.prevHead, { instanceId: instance.id, seq, type, payload, actor, from: instance.from, to, at, ...versionField(wf.version) });
+    // hash scheme 2: the row stores its payload whole, and hashes each personal field as a salted digest
+    const digests = digestFields(payload, wf.personalFields?.(type) ?? []);
+    const hash = rowHashV2(
+      instance.prevHead,
+      { instanceId: instance.id, seq, type, payload, actor, from: instance.from, to, at, ...versionField(wf.version) },
+      Object.fromEntries(Object.entries(digests).map(([path, d]) => [path, d.digest])),
+    );
+    if (hash === undefined) throw new Error(`${type}: personal field digests do not fit the payload`);
     await store.appendHistory(trx, instance.id, {
       seq, type, payload, actor, from: instance.from, to, at, prevHash: instance.prevHead, hash, workflowVersion: wf.version,
+      hashScheme: HASH_SCHEME, digests,
     });
     const status = next.status === 'done' ? 'done' : 'active';
     const snap = persist(machine, next);

@@ -94,6 +94,10 @@ export interface HistoryRow {
   hash: string;
   /** the workflow version that wrote the row (absent on rows written outside the engine) */
   workflowVersion?: number;
+  /** how `hash` was computed (hash.ts): 1 over the payload as stored, 2 with personal fields as salted digests */
+  hashScheme?: number;
+  /** scheme 2: each personal field's salt and digest, by path */
+  digests?: Record<string, { salt: string; digest: string }>;
 }
 
 export async function appendHistory(trx: Trx, instanceId: string, row: HistoryRow): Promise<void> {
@@ -109,6 +113,8 @@ export async function appendHistory(trx: Trx, instanceId: string, row: HistoryRo
     prev_hash: row.prevHash,
     hash: row.hash,
     workflow_version: row.workflowVersion ?? null,
+    hash_scheme: row.hashScheme ?? 1,
+    digests: row.digests === undefined ? null : JSON.stringify(row.digests),
   });
 }
 
@@ -125,6 +131,8 @@ export async function listHistory(db: Queryable, instanceId: string): Promise<Hi
     prevHash: r.prev_hash,
     hash: r.hash,
     ...(r.workflow_version === null || r.workflow_version === undefined ? {} : { workflowVersion: Number(r.workflow_version) }),
+    hashScheme: r.hash_scheme === null || r.hash_scheme === undefined ? 1 : Number(r.hash_scheme),
+    ...(r.digests === null || r.digests === undefined ? {} : { digests: parseJson(r.digests) }),
   }));
 }
 

@@ -107,6 +107,13 @@ export interface WorkflowDefinition<T extends WorkflowTypesOf = WorkflowTypesOf>
   olderVersions?: readonly WorkflowDefinition[];
   /** Keeps read-model tables in step with the instance, in the same transaction. */
   project?(trx: Trx, info: TransitionInfo): Promise<void>;
+  /**
+   * The fields of an event's payload that readers may get masked, nulled or not at all (personal
+   * data): paths such as `contact` or `signatories[].name` (`[]`: every element). Each enters the
+   * history row's hash as a salted digest (hash scheme 2, hash.ts), so a masked copy still verifies.
+   * `$start` names the fields of `{ input }`. Absent: none.
+   */
+  personalFields?(eventType: string): readonly string[];
 }
 
 /**

@@ -6,7 +6,7 @@ import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { isPostgres, parseJson, type Db, type Queryable } from '../lib/db.js';
 import type { Engine } from './engine.js';
 import { START_EVENT } from './engine.js';
-import { canonicalJson, GENESIS_HASH, rowHash, versionField } from './hash.js';
+import { canonicalJson, fieldDigest, GENESIS_HASH, getPath, HASH_SCHEME, rowHash, rowHashV2, versionField, type FieldDigest } from './hash.js';
 import { persist, restore, stateName } from './snapshot.js';
 import { listHistory } from './store.js';
 import type { InstanceRow, WorkflowDefinition } from './types.js';
@@ -23,21 +23,73 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
+/** What a history row's hash is computed from, in either scheme, as stored or as presented. */
+export interface HashableRow {
+  seq: number;
+  type: string;
+  payload: unknown;
+  actor: unknown;
+  from: string | null;
+  to: string;
+  at: string;
+  workflowVersion?: number;
+  /** absent or 1: the hash covers the payload as it is; 2: personal fields enter it as their digests */
+  hashScheme?: number;
+  /** scheme 2: each personal field's digest by path, with its salt where the value is shown as it is */
+  digests?: Record<string, FieldDigest>;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * A row's hash recomputed from its content, after `prev`. Scheme 2: a digest shipped with its salt
+ * must be the digest of the value the payload holds at its path; one without (a masked, dropped or
+ * nulled value) is taken as it is, since the hash covers it. `requireSalts`: every digest must have
+ * its salt (the stored history).
+ */
+function recomputeHash(prev: string, instanceId: string, row: HashableRow, opts: { requireSalts: boolean }): { hash: string } | { problem: string } {
+  const base = {
+    instanceId, seq: row.seq, type: row.type, payload: row.payload, actor: row.actor, from: row.from, to: row.to, at: row.at,
+    ...versionField(row.workflowVersion),
+  };
+  const scheme = row.hashScheme ?? 1;
+  if (scheme === 1) return { hash: rowHash(prev, base) };
+  if (scheme !== HASH_SCHEME) return { problem: `unknown hash scheme ${String(scheme)}` };
+  const digests = row.digests ?? {};
+  if (typeof digests !== 'object' || digests === null || Array.isArray(digests)) return { problem: 'digests are not an object' };
+  const byPath: Record<string, string> = {};
+  for (const [path, d] of Object.entries(digests)) {
+    if (typeof d !== 'object' || d === null || typeof d.digest !== 'string' || !HEX64.test(d.digest)) return { problem: `personal field ${path}: no digest` };
+    if (d.salt === undefined) {
+      if (opts.requireSalts) return { problem: `personal field ${path}: no salt` };
+    } else {
+      const value = typeof d.salt === 'string' ? getPath(row.payload, path) : undefined;
+      if (value === undefined) return { problem: `personal field ${path}: a salt without its value` };
+      if (fieldDigest(d.salt, value) !== d.digest) return { problem: `personal field ${path} does not match its digest` };
+    }
+    byPath[path] = d.digest;
+  }
+  const hash = rowHashV2(prev, base, byPath);
+  return hash === undefined ? { problem: 'the digests do not fit the payload' } : { hash };
+}
+
 export async function verifyInstance(engine: Engine, db: Queryable, instance: InstanceRow): Promise<{ events: number; problem?: VerifyProblem }> {
   const id = instance.id;
   const history = await listHistory(db, id);
   const fail = (problem: string, seq?: number) => ({ events: history.length, problem: { instanceId: id, problem, ...(seq ? { seq } : {}) } });
   if (history.length !== instance.version) return fail(`history has ${history.length} rows, instance is at version ${instance.version}`);
   let prev = GENESIS_HASH;
+  let lastScheme = 1;
   for (const [i, row] of history.entries()) {
     if (row.seq !== i + 1) return fail(`sequence gap: expected ${i + 1}, found ${row.seq}`, row.seq);
     if (row.prevHash !== prev) return fail('prev_hash does not match the previous row', row.seq);
-    const hash = rowHash(prev, {
-      instanceId: id, seq: row.seq, type: row.type, payload: row.payload, actor: row.actor, from: row.from, to: row.to, at: row.at,
-      ...versionField(row.workflowVersion),
-    });
-    if (hash !== row.hash) return fail('row content does not match its hash', row.seq);
-    prev = hash;
+    const scheme = row.hashScheme ?? 1;
+    if (scheme < lastScheme) return fail(`hash scheme goes back from ${lastScheme} to ${scheme}`, row.seq);
+    lastScheme = scheme;
+    const r = recomputeHash(prev, id, row, { requireSalts: true });
+    if ('problem' in r) return fail(r.problem, row.seq);
+    if (r.hash !== row.hash) return fail('row content does not match its hash', row.seq);
+    prev = r.hash;
   }
   if (prev !== instance.historyHead) return fail('the last history row is not the instance head (rows removed?)');
 
@@ -120,4 +172,62 @@ export async function verifyAll(engine: Engine, db: Db, opts: { stopAtFirst?: bo
     }
   }
   return report;
+}
+
+/** A history row as a reader was given it (project presenter, `history.json`). */
+export interface ShippedHistoryRow extends HashableRow {
+  /** absent for a sealed reader: such a copy cannot be checked */
+  hash?: string;
+}
+
+export interface ShippedHistoryCheck {
+  /** every row recomputes its hash, the chain links from genesis, and (when given) ends at `head` */
+  ok: boolean;
+  rows: number;
+  /** the last row's hash as shipped */
+  head: string | null;
+  problems: Array<{ seq?: number; problem: string }>;
+}
+
+/**
+ * Verifies a history as shipped to a reader, masked or not (`presentHistory`, `history.json`),
+ * without the database: rows numbered 1..n, each hash recomputed after the previous row's. A scheme 2
+ * row verifies with its personal fields masked, dropped or nulled, from the digests shipped with it;
+ * where a salt is shipped, the value must match its digest. A scheme 1 row (written before scheme 2)
+ * recomputes only from its unmasked payload. Every row is checked (a failing row's shipped hash links
+ * the next), and every problem is reported. `head`: the instance's history head, when known.
+ */
+export function verifyShippedHistory(instanceId: string, rows: readonly ShippedHistoryRow[], opts: { head?: string } = {}): ShippedHistoryCheck {
+  const problems: ShippedHistoryCheck['problems'] = [];
+  let prev = GENESIS_HASH;
+  let lastScheme = 1;
+  if (rows.length === 0) problems.push({ problem: 'no history rows' });
+  for (const [i, row] of rows.entries()) {
+    const seq = typeof row?.seq === 'number' ? row.seq : undefined;
+    if (seq !== i + 1) problems.push({ ...(seq === undefined ? {} : { seq }), problem: `sequence gap: expected ${i + 1}, found ${String(seq)}` });
+    if (typeof row?.hash !== 'string') {
+      problems.push({ seq: i + 1, problem: 'row has no hash (a sealed copy cannot be checked)' });
+      continue;
+    }
+    const scheme = row.hashScheme ?? 1;
+    if (typeof scheme === 'number' && scheme < lastScheme) problems.push({ seq: i + 1, problem: `hash scheme goes back from ${lastScheme} to ${scheme}` });
+    else if (typeof scheme === 'number') lastScheme = scheme;
+    let r: { hash: string } | { problem: string };
+    try {
+      r = recomputeHash(prev, instanceId, row, { requireSalts: false });
+    } catch (err) {
+      r = { problem: `row cannot be hashed: ${(err as Error).message}` };
+    }
+    if ('problem' in r) problems.push({ seq: i + 1, problem: r.problem });
+    else if (r.hash !== row.hash) {
+      problems.push({
+        seq: i + 1,
+        problem: scheme === 1 ? 'row content does not match its hash (scheme 1 hashes the unmasked payload)' : 'row content does not match its hash',
+      });
+    }
+    prev = row.hash;
+  }
+  const head = rows.length > 0 && typeof rows.at(-1)?.hash === 'string' ? rows.at(-1)!.hash! : null;
+  if (opts.head !== undefined && head !== opts.head) problems.push({ problem: 'the last row is not the instance head (rows removed?)' });
+  return { ok: problems.length === 0, rows: rows.length, head, problems };
 }

@@ -6,6 +6,7 @@
 // count the others by (history sequence numbers and hashes included).
 import type { ExplainedEvent } from '../engine/types.js';
 import type { HistoryRow } from '../engine/store.js';
+import { canonicalJson, getPath, type FieldDigest } from '../engine/hash.js';
 import type { User } from '../auth/users.js';
 import { maskName, maskPhone } from '../beneficiaries/mask.js';
 import { chineseDaysKnowsYear, shanghaiDate } from '../lib/calendar.js';
@@ -186,7 +187,12 @@ export function presentListRow<T extends { updatedAt: string; stageEnteredAt: st
 
 export type PresentedProject = ReturnType<typeof presentProject>;
 
-/** A history row as the presenter gives it; `seq` and `hash` as stored, except for sealed readers (see presentHistory). */
+/**
+ * A history row as the presenter gives it; `seq` and `hash` as stored, except for sealed readers (see
+ * presentHistory). With the hash come what it is computed from (the actor as stored, the workflow
+ * version, the hash scheme) and, for a scheme 2 row, its personal fields' digests: the engine's
+ * `verifyShippedHistory` checks such rows, masked or not.
+ */
 export interface PresentedHistoryRow {
   seq: number;
   type: string;
@@ -195,7 +201,11 @@ export interface PresentedHistoryRow {
   at: string;
   payload: Record<string, unknown>;
   hash?: string;
-  actor: { id: string; role: string };
+  actor: { id: string; role: string } & Record<string, unknown>;
+  workflowVersion?: number;
+  hashScheme?: number;
+  /** by path: the digest, and the salt where this reader sees the value as stored */
+  digests?: Record<string, FieldDigest>;
 }
 
 type RowActor = { id: string; role: string; vendorId?: string };
@@ -244,9 +254,21 @@ export function presentHistory(rows: HistoryRow[], state: string, c: ProjectCont
     if (h.type === 'RECORD_ACCEPTANCE' && Array.isArray(payload.signatories)) {
       payload.signatories = maskSignatories(payload.signatories as Array<{ role: string; name: string }>, viewer, c);
     }
+    if (sealed) return { seq: i + 1, type: h.type, from: h.from, to: h.to, at: h.at, payload, actor: { id: actor.id, role: actor.role } };
     return {
-      seq: sealed ? i + 1 : h.seq, type: h.type, from: h.from, to: h.to, at: h.at, payload, ...(sealed ? {} : { hash: h.hash }),
-      actor: { id: actor.id, role: actor.role },
+      seq: h.seq, type: h.type, from: h.from, to: h.to, at: h.at, payload, hash: h.hash, actor: h.actor as PresentedHistoryRow['actor'],
+      ...(h.workflowVersion === undefined ? {} : { workflowVersion: h.workflowVersion }),
+      hashScheme: h.hashScheme ?? 1,
+      ...(h.digests ? { digests: shippedDigests(h.digests, h.payload, payload) } : {}),
     };
   });
+}
+
+/** The digests a reader gets: every one, with its salt only where the reader sees the value as stored. */
+function shippedDigests(digests: NonNullable<HistoryRow['digests']>, stored: unknown, shown: unknown): Record<string, FieldDigest> {
+  const same = (path: string) => {
+    const v = getPath(shown, path);
+    return v !== undefined && canonicalJson(v) === canonicalJson(getPath(stored, path));
+  };
+  return Object.fromEntries(Object.entries(digests).map(([path, d]) => [path, same(path) ? { digest: d.digest, salt: d.salt } : { digest: d.digest }]));
 }

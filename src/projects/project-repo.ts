@@ -3,8 +3,9 @@
 // snapshot stays the truth.
 import type { TransitionInfo } from '../engine/types.js';
 import { parseJson, type Db, type Queryable, type Trx } from '../lib/db.js';
-import type { ProjectContext } from '../../workflows/project/index.js';
-import { referencedDocuments } from '../documents/refs.js';
+import { DEFAULT_RULES, type ProjectContext } from '../../workflows/project/index.js';
+import { recordStageVisit } from '../monitoring/stage-visits.js';
+import { linkDocuments } from '../documents/links.js';
 
 export interface ProjectRow {
   id: string;
@@ -105,6 +106,11 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
       ...(publicSince !== null ? { public_since: trx.raw('coalesce(public_since, ?)', [publicSince]) } : {}),
     });
   }
+  // Where projects get stuck: the stage visit closed and opened with this transition (src/monitoring).
+  await recordStageVisit(trx, {
+    projectId: info.instanceId, from: info.from, to: info.to, at: info.at, deadline: info.description?.deadline ?? null,
+    rules: { stageDays: c.rules?.stageDays ?? DEFAULT_RULES.stageDays }, districtId: c.districtId, streetId: c.streetId, communityId: c.communityId, budgetYear: row.budget_year,
+  });
   // A direct award invites nobody: the awarded vendor must still see (and act on) its project.
   const invited = [...new Set([...(c.procurement?.invitations ?? []), ...(c.award ? [c.award.vendorId] : [])])];
   if (invited.length) {
@@ -114,13 +120,8 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
   }
   // The documents this accepted event names are linked to its project here, in its transaction: a
   // refused event links nothing, and its uploads stay pending (documents/document-service.ts).
-  const docs = [...new Set(referencedDocuments(info.event))];
-  if (docs.length) {
-    const known = (await trx('documents').whereIn('id', docs).select('id')).map((r: { id: string }) => r.id);
-    const linked = new Set((await trx('document_links').where({ project_id: info.instanceId }).whereIn('document_id', known).select('document_id')).map((r: { document_id: string }) => r.document_id));
-    const add = known.filter((d) => !linked.has(d));
-    if (add.length) await trx('document_links').insert(add.map((d) => ({ document_id: d, project_id: info.instanceId, linked_at: info.at })));
-  }
+  // Each link gets its kind (the project file): documents/links.ts.
+  await linkDocuments(trx, info.instanceId, info.event, info.at);
 }
 
 /** The next project reference for a district and year: XZ-2026-0001. Safe under concurrency. */
@@ -147,12 +148,8 @@ export async function isVendorInvited(db: Queryable, projectId: string, vendorId
   return Boolean(await db('project_vendors').where({ project_id: projectId, vendor_id: vendorId }).first());
 }
 
-export async function listRows(
-  db: Db,
-  filter: ProjectFilter,
-  scope: Scope,
-  page: { page: number; pageSize: number; order?: 'recent' | 'oldestStage' },
-): Promise<{ rows: ProjectRow[]; total: number }> {
+/** The projects a filter selects within a scope, unordered: the list pages through it, and so do the exports (src/exports). */
+export function filteredProjects(db: Db, filter: ProjectFilter, scope: Scope) {
   const base = applyScope(db('projects'), scope);
   if (filter.state) {
     // 'procurement' matches every procurement sub-state
@@ -176,6 +173,16 @@ export async function listRows(
     const like = `%${filter.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
     base.where((w) => w.whereRaw("projects.title like ? escape '\\'", [like]).orWhereRaw("projects.ref like ? escape '\\'", [like]));
   }
+  return base;
+}
+
+export async function listRows(
+  db: Db,
+  filter: ProjectFilter,
+  scope: Scope,
+  page: { page: number; pageSize: number; order?: 'recent' | 'oldestStage' },
+): Promise<{ rows: ProjectRow[]; total: number }> {
+  const base = filteredProjects(db, filter, scope);
   const [{ n }] = (await base.clone().count({ n: '*' })) as [{ n: number | string }];
   const ordered = page.order === 'oldestStage' ? base.orderBy([{ column: 'stage_entered_at' }, { column: 'ref' }]) : base.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'ref', order: 'desc' }]);
   const rows = await ordered.select('projects.*').limit(page.pageSize).offset((page.page - 1) * page.pageSize);

@@ -11,8 +11,9 @@ import type { ReferenceService } from '../reference/reference.js';
 import type { ProjectService } from '../projects/project-service.js';
 import { getRow, listRows, type ProjectRow } from '../projects/project-repo.js';
 import { isCarriedOver } from '../projects/project-presenter.js';
-import { NOTICE_STAGES, PROJECT_TYPES, STAGES, WORK_ACCEPTED, eventSchemas, isNoticeStage } from '../../workflows/project/index.js';
-import { moneyTotals, progressCounts, projectYears, statsBy } from '../reports/stats-repo.js';
+import { NOTICE_STAGES, PROJECT_TYPES, STAGES, eventSchemas, isNoticeStage } from '../../workflows/project/index.js';
+import { projectYears } from '../reports/stats-repo.js';
+import { createReportService } from '../reports/report-service.js';
 import type { Engine } from '../engine/engine.js';
 import { lastNotice, type NoticeFacts } from './notice-period.js';
 
@@ -40,6 +41,7 @@ const PAGE_SIZE = 20;
 /** `engine` reads the notices a project held (its context's `notices`); without it, the proposal notice from the history. */
 export function createPublicService(deps: { db: Db; clock: Clock; reference: ReferenceService; ledger: Ledger; projects: ProjectService; engine?: Pick<Engine, 'get' | 'load'> }) {
   const { db } = deps;
+  const reports = createReportService({ db, clock: deps.clock, reference: deps.reference });
 
   /**
    * The notice a project is in (or last held) and its community's contact telephone: public facts
@@ -121,17 +123,22 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
       return { row, project, notice: n.notice, phone: n.phone, ref: await reference() };
     },
 
-    async stats(yearInput: unknown) {
-      const years = await projectYears(db);
-      const parsed = z.coerce.number().int().min(2000).max(2100).safeParse(yearInput);
-      const year = parsed.success ? parsed.data : Number(shanghaiDate(deps.clock.now().toISOString()).slice(0, 4));
-      // by budget year: the projects charged to that year's allocations
-      const filter = { year };
-      const [byStage, byCategory, byGroup, byType, byStreet, progress, money] = await Promise.all([
-        statsBy(db, 'state', filter), statsBy(db, 'category', filter), statsBy(db, 'main_group', filter), statsBy(db, 'type', filter), statsBy(db, 'street_id', filter),
-        progressCounts(db, { finishedStates: WORK_ACCEPTED, year }), moneyTotals(db, year),
-      ]);
-      return { year, years, byStage, byCategory, byGroup, byType, byStreet, progress, money, ref: await reference() };
+    /**
+     * The public statistics of a budget year or a range (`to`): every breakdown, budget use and the
+     * street execution view, counting only projects that have been public (src/reports). The
+     * by-group, category, type and street tables keep their earlier shape (count = proposed).
+     */
+    async stats(yearInput: unknown, toInput?: unknown) {
+      const o = await reports.publicOverview({ year: yearInput, to: toInput });
+      const legacy = (rows: typeof o.rows) => rows.map((r) => ({ key: r.key, count: r.proposed, estimatedFen: r.estimatedFen, approvedFen: r.approvedFen, paidFen: r.paidFen }));
+      return {
+        ...o,
+        year: o.from,
+        byCategory: legacy(o.breakdowns.category), byGroup: legacy(o.breakdowns.group), byType: legacy(o.breakdowns.type), byStreet: legacy(o.breakdowns.street),
+        progress: { confirmed: o.totals.confirmed, completed: o.totals.completed },
+        money: o.budgetTotals,
+        ref: await reference(),
+      };
     },
   };
 }

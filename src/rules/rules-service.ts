@@ -7,7 +7,7 @@ import { InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
 import { line } from '../../workflows/shared/text.js';
-import { DEFAULT_RULES, NOTICE_KINDS, RULES_V1, RULE_KEYS, upgradeRules, type ProgrammeRules } from '../../workflows/project/index.js';
+import { DEFAULT_RULES, DOCUMENT_KINDS, NOTICE_KINDS, PROJECT_TYPES, RULES_V1, RULE_KEYS, STAGES, upgradeRules, type ProgrammeRules } from '../../workflows/project/index.js';
 
 const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 // At most two decimals: the money module splits amounts by percentages exactly, in hundredths.
@@ -65,6 +65,11 @@ export const RulesSchema = z.object({
   payment: z.object({ ...planShape, byType: z.object({ goods: plan.optional(), works: plan.optional(), services: plan.optional() }).optional() }).refine(sums100, SUM),
   reviewReminderWorkingDays: workingDays(60),
   reviewEscalationWorkingDays: workingDays(120),
+  /** expected days per stage (monitoring); absent: the defaults' */
+  stageDays: z.partialRecord(z.enum(STAGES), z.object({ days: z.number().int().min(1).max(3650), working: z.boolean() })).default(DEFAULT_RULES.stageDays),
+  /** the project file's required documents; absent: the defaults' */
+  requiredDocuments: z.array(z.object({ kind: z.enum(DOCUMENT_KINDS), from: z.enum(STAGES), types: z.array(z.enum(PROJECT_TYPES)).max(3) })).max(100)
+    .default(DEFAULT_RULES.requiredDocuments),
   /** rule → where its value comes from; shown to admins ("unverified" when not verified or absent) */
   sources: z.partialRecord(z.enum(RULE_KEYS), z.object({ source: line(500, 'validation.required'), verified: z.boolean() })).optional(),
 });

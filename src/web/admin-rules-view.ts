@@ -7,7 +7,9 @@
 import { t, type Lang } from '../lib/i18n.js';
 import { InvalidError } from '../errors.js';
 import { formatYuan } from '../../workflows/shared/money.js';
-import { NOTICE_KINDS, RULE_KEYS, type ListEntry, type ProgrammeRules } from '../../workflows/project/index.js';
+import { stateLabel } from '../lib/reason-text.js';
+import { DOCUMENT_KINDS, NOTICE_KINDS, RULE_KEYS, STAGES, type ListEntry, type ProgrammeRules } from '../../workflows/project/index.js';
+import { TIMED_STAGES } from '../monitoring/stage-clock.js';
 import { SUPPLY_TYPES, type Category } from '../reference/reference.js';
 import { field as f, toPayload, type FieldSpec, type FormBody, type FormSpec } from './forms/form-model.js';
 import { formView, type Values } from './forms/form-view.js';
@@ -19,6 +21,13 @@ const PLAN_FIELDS = ['advancePct', 'finalPct', 'retentionPct', 'warrantyMonths']
 /** Blank rows each list offers for new entries. */
 export const BLANK_LIST_ROWS = 3;
 const MAX_LIST_ROWS = 60;
+/** Blank rows the required documents offer for new entries. */
+export const BLANK_DOC_ROWS = 2;
+const MAX_DOC_ROWS = 100;
+/** The stages a document may be required from: any but the ends that are no project file's (rejected, withdrawn, cancelled). */
+const DOC_FROM_STAGES = STAGES.filter((s) => s !== 'rejected' && s !== 'withdrawn' && s !== 'cancelled');
+/** `stageDays.procurement.preparing.days` → its stage's entry in the form's tree (stage names hold dots). */
+const stageKey = (stage: string) => `states.${stage.replace(/\./g, '_')}`;
 
 export const PARTY_OPTIONS = {
   purchaser: ['community', 'street'],
@@ -72,6 +81,17 @@ const SECTIONS: Section[] = [
   },
   { key: 'reviewReminderWorkingDays', fields: [fld('reviewReminderWorkingDays', 'int')] },
   { key: 'reviewEscalationWorkingDays', fields: [fld('reviewEscalationWorkingDays', 'int')] },
+  {
+    key: 'stageDays', fields: [],
+    groups: TIMED_STAGES.map((s) => ({
+      legend: stageKey(s),
+      fields: [
+        fld(`stageDays.${s}.days`, 'int', { label: 'admin.rules.fields.stageDays_days', optional: true }),
+        fld(`stageDays.${s}.working`, 'checkbox', { label: 'admin.rules.fields.stageDays_working' }),
+      ],
+    })),
+  },
+  { key: 'requiredDocuments', fields: [] },
 ];
 
 const sourceFields = (key: RuleKey) => [
@@ -106,6 +126,35 @@ export function listRowsOf(body: FormBody, list: ListName): ListEntry[] {
     if (['on', 'true', '1'].includes(one(body, `${base}.${i}.remove`))) continue;
     if (!row.code && !row.zh && !row.en) continue;
     out.push(row);
+  }
+  return out;
+}
+
+/** The required documents as posted, in order, without blank (no kind) and removed rows. */
+export function docRowsOf(body: FormBody): Array<{ kind: string; from: string; types: string[] }> {
+  const out = [];
+  for (let i = 0; i < MAX_DOC_ROWS && `requiredDocuments.${i}.kind` in body; i++) {
+    const base = `requiredDocuments.${i}`;
+    if (['on', 'true', '1'].includes(one(body, `${base}.remove`))) continue;
+    const kind = one(body, `${base}.kind`);
+    if (!kind) continue;
+    const raw = body[`${base}.types`];
+    const types = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((x): x is string => typeof x === 'string' && x !== '');
+    out.push({ kind, from: one(body, `${base}.from`), types });
+  }
+  return out;
+}
+
+/** A value of the form's tree at a dotted path (stage names hold dots). */
+const pathOf = (tree: unknown, dotted: string): unknown =>
+  dotted.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), tree);
+
+/** The stages' expected days as posted: a stage without days has no entry. */
+function stageDaysOf(p: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of TIMED_STAGES) {
+    const d = pathOf(p.stageDays, s) as { days?: unknown; working?: unknown } | undefined;
+    if (d?.days !== undefined) out[s] = { days: d.days, working: d.working === true };
   }
   return out;
 }
@@ -154,6 +203,8 @@ export function rulesFromForm(body: FormBody): Record<string, unknown> {
     payment: { ...plan, ...(Object.keys(byType).length ? { byType } : {}) },
     reviewReminderWorkingDays: p.reviewReminderWorkingDays,
     reviewEscalationWorkingDays: p.reviewEscalationWorkingDays,
+    stageDays: stageDaysOf(p),
+    requiredDocuments: docRowsOf(body),
     sources,
   };
 }
@@ -193,6 +244,12 @@ export function rulesToValues(rules: ProgrammeRules): Values {
   }
   v.reviewReminderWorkingDays = String(rules.reviewReminderWorkingDays);
   v.reviewEscalationWorkingDays = String(rules.reviewEscalationWorkingDays);
+  for (const s of TIMED_STAGES) {
+    const d = rules.stageDays?.[s];
+    v[`stageDays.${s}.days`] = d ? String(d.days) : '';
+    v[`stageDays.${s}.working`] = check(d?.working);
+  }
+  docValues(v, rules.requiredDocuments ?? []);
   for (const k of RULE_KEYS) {
     const s = rules.sources[k];
     v[`sources.${k}.source`] = s?.source ?? '';
@@ -206,6 +263,15 @@ export function rulesToValues(rules: ProgrammeRules): Values {
     });
   }
   return v;
+}
+
+/** The required documents' rows as the form's values, numbered from 0. */
+function docValues(v: Values, docs: ReadonlyArray<{ kind: string; from: string; types: readonly string[] }>): void {
+  docs.forEach((d, i) => {
+    v[`requiredDocuments.${i}.kind`] = d.kind;
+    v[`requiredDocuments.${i}.from`] = d.from;
+    v[`requiredDocuments.${i}.types`] = [...d.types];
+  });
 }
 
 /** What was typed, as the form's values (list rows renumbered as rulesFromForm numbers them). */
@@ -223,6 +289,7 @@ export function typedValues(body: FormBody): Values {
       v[`screening.${list}.${i}.en`] = e.en;
     });
   }
+  docValues(v, docRowsOf(body));
   return v;
 }
 
@@ -250,6 +317,44 @@ function listView(lang: Lang, list: ListName, values: Values, fieldErrors: Recor
   return { isEntries: true, id: `f-${base}`, legend: t(lang, `admin.rules.fields.screening_${list}`), hint: t(lang, 'admin.rules.list.hint'), error, errorId: error ? `f-${base}-error` : undefined, rows };
 }
 
+/** The required documents' rows: kind, from which stage, for which types, and removal; blank rows add. */
+function docRowsView(lang: Lang, values: Values, fieldErrors: Record<string, string>) {
+  const base = 'requiredDocuments';
+  let n = 0;
+  for (; `${base}.${n}.kind` in values; n++);
+  const err = (name: string) => {
+    const error = fieldErrors[name];
+    return { error, errorId: error ? `f-${name}-error` : undefined };
+  };
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : '');
+  const rows = [];
+  for (let i = 0; i < n + BLANK_DOC_ROWS; i++) {
+    const at = `${base}.${i}`;
+    const rowLabel = t(lang, 'admin.rules.list.row', { n: i + 1 });
+    const kind = str(`${at}.kind`);
+    const from = str(`${at}.from`) || 'public_notice';
+    const types = [values[`${at}.types`] ?? []].flat();
+    const kindSelect = {
+      name: `${at}.kind`, id: `f-${at}.kind`, label: t(lang, 'admin.rules.docs.kind'), ...err(`${at}.kind`),
+      options: [{ value: '', label: t(lang, 'admin.rules.docs.none'), selected: kind === '' }, ...DOCUMENT_KINDS.map((k) => ({ value: k, label: t(lang, `documents.kinds.${k}`), selected: k === kind }))],
+    };
+    const fromSelect = {
+      name: `${at}.from`, id: `f-${at}.from`, label: t(lang, 'admin.rules.docs.from'), ...err(`${at}.from`),
+      options: DOC_FROM_STAGES.map((s) => ({ value: s, label: t(lang, stageKey(s)), selected: s === from })),
+    };
+    rows.push({
+      n: i + 1, isNew: i >= n, rowLabel, selects: [kindSelect, fromSelect],
+      types: {
+        name: `${at}.types`, label: t(lang, 'admin.rules.docs.types'), ...err(`${at}.types`),
+        options: SUPPLY_TYPES.map((x) => ({ value: x, id: `f-${at}.types-${x}`, label: t(lang, `typeNames.${x}`), checked: types.includes(x) })),
+      },
+      removeName: `${at}.remove`, removeId: `f-${at}.remove`,
+    });
+  }
+  const error = fieldErrors[base];
+  return { isDocRows: true, id: `f-${base}`, legend: t(lang, 'admin.rules.docs.legend'), hint: t(lang, 'admin.rules.docs.hint'), error, errorId: error ? `f-${base}-error` : undefined, rows };
+}
+
 /** The publish form's view: one fieldset per rule with its fields, subgroups, lists and source. */
 export function rulesFormModel(lang: Lang, values: Values, categories: Category[], err?: unknown) {
   const built = formView({
@@ -264,13 +369,14 @@ export function rulesFormModel(lang: Lang, values: Values, categories: Category[
   // list-row errors link to their cells (the summary's links are built for the form's own fields):
   // the summary's first lines are the field errors, in the order of their paths
   const paths = Object.keys(fieldErrors);
-  const summary = (built.errors?.summary ?? []).map((s, i) => (!s.href && paths[i]?.startsWith('screening.') ? { ...s, href: `#f-${paths[i]}` } : s));
+  const rowPath = (p: string | undefined) => p !== undefined && (p.startsWith('screening.') || p.startsWith('requiredDocuments.'));
+  const summary = (built.errors?.summary ?? []).map((s, i) => (!s.href && rowPath(paths[i]) ? { ...s, href: `#f-${paths[i]}` } : s));
   const sections = SECTIONS.map((s) => ({
     key: s.key,
     legend: t(lang, sectionLabel(s.key)),
     fields: s.fields.map((x) => byName.get(x.name)!),
     groups: (s.groups ?? []).map((g) => ({ legend: t(lang, g.legend, g.params && { type: t(lang, `typeNames.${String(g.params.type)}`) }), fields: g.fields.map((x) => byName.get(x.name)!) })),
-    lists: s.key === 'screening' ? LISTS.map((l) => listView(lang, l, values, fieldErrors)) : [],
+    lists: s.key === 'screening' ? LISTS.map((l) => listView(lang, l, values, fieldErrors)) : s.key === 'requiredDocuments' ? [docRowsView(lang, values, fieldErrors)] : [],
     source: sourceFields(s.key).map((x) => byName.get(x.name)!),
   }));
   return { sections, note: byName.get('note')!, errors: built.errors && { ...built.errors, summary } };
@@ -324,6 +430,16 @@ export function presentRules(lang: Lang, rules: ProgrammeRules, categories: Cate
       case 'reviewReminderWorkingDays':
       case 'reviewEscalationWorkingDays':
         return [row(key, t(lang, 'admin.rules.workingDays', { count: rules[key], n: rules[key] }))];
+      case 'stageDays':
+        return Object.entries(rules.stageDays ?? {}).map(([stage, d]) => ({
+          label: stateLabel(lang, stage),
+          value: t(lang, d.working ? 'admin.rules.workingDays' : 'admin.rules.calendarDays', { count: d.days, n: d.days }),
+        }));
+      case 'requiredDocuments':
+        return (rules.requiredDocuments ?? []).map((r) => ({
+          label: t(lang, `documents.kinds.${r.kind}`),
+          value: t(lang, 'admin.rules.requiredFrom', { stage: stateLabel(lang, r.from), types: r.types.length ? r.types.map((x) => t(lang, `typeNames.${x}`)).join(lang === 'en' ? ', ' : '、') : t(lang, 'admin.rules.allTypes') }),
+        }));
     }
   };
   return RULE_KEYS.map((key) => {

@@ -10,6 +10,8 @@ const ITEMS: Item[] = [
   { href: '/inbox', key: 'nav.inbox' },
   { href: '/projects', key: 'nav.projects', roles: ['community', 'street', 'district', 'finance', 'admin'] },
   { href: '/projects/new', key: 'nav.newProject', roles: ['community'] },
+  { href: '/monitoring', key: 'nav.monitoring', roles: ['community', 'street', 'district', 'finance'] },
+  { href: '/reports', key: 'nav.reports', roles: ['community', 'street', 'district', 'finance', 'admin'] },
   { href: '/vendor', key: 'nav.vendor', roles: ['vendor'] },
   { href: '/admin', key: 'nav.admin', roles: ['admin'] },
   { href: '/public', key: 'nav.public' },

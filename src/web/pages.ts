@@ -10,12 +10,16 @@ import { navMiddleware } from './nav.js';
 import { refuseUnexpectedMultipart } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
+import { exportRoutes } from './routes/exports.js';
 import { vendorRoutes } from './routes/vendor.js';
 import { documentRoutes } from './routes/documents.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { publicRoutes } from './routes/public.js';
 import { adminRoutes } from './routes/admin.js';
 import { profileRoutes } from './routes/profile.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { reportRoutes } from './routes/reports.js';
+import { projectFileRoutes } from './routes/project-file.js';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
 
@@ -31,12 +35,16 @@ export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express
   // Every state-changing request through the pages needs a valid CSRF token.
   r.use((req, res, next) => (['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) ? sec.csrfProtect(req, res, next) : next()));
   r.use(authRoutes(deps, (_req, _res, next) => next(), opts.limiter));
+  r.use(exportRoutes(deps)); // before /projects/:id
+  r.use(projectFileRoutes(deps));
   r.use(projectRoutes(deps));
   r.use(vendorRoutes(deps));
   r.use(documentRoutes(deps));
   r.use(inboxRoutes(deps));
   r.use(publicRoutes(deps, opts.limiter));
   r.use(profileRoutes(deps));
+  r.use(monitoringRoutes(deps));
+  r.use(reportRoutes(deps));
   r.use('/admin', adminRoutes(deps));
   return r;
 }

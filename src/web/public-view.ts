@@ -8,6 +8,7 @@ import { namer, options, type Lookups } from './labels.js';
 import { field, type FormSpec } from './forms/form-model.js';
 import { formView, type Values } from './forms/form-view.js';
 import { noticeLines } from './public-notice-view.js';
+import { presentPublicReport } from './reports-view.js';
 
 type Awaited2<T> = T extends Promise<infer U> ? U : T;
 type Notices = Awaited2<ReturnType<PublicService['notices']>>;
@@ -163,25 +164,12 @@ export function presentPublicProject(lang: Lang, m: Detail) {
 
 export function presentStats(lang: Lang, m: Stats) {
   const n = namer(lang, m.ref);
-  type Kind = 'stage' | 'category' | 'group' | 'type' | 'street';
-  const label = (kind: Kind, key: string) =>
-    kind === 'stage' ? n.stage(key) : kind === 'category' ? n.category(key) : kind === 'group' ? n.group(key || null) : kind === 'type' ? n.type(key) : n.street(key);
-  const table = (kind: Kind, rows: Stats['byStage']) => ({
-    rows: rows.map((r) => ({ ...r, label: label(kind, r.key) })),
-    total: rows.reduce((a, r) => ({ count: a.count + r.count, estimatedFen: a.estimatedFen + r.estimatedFen, approvedFen: a.approvedFen + r.approvedFen, paidFen: a.paidFen + r.paidFen }), { count: 0, estimatedFen: 0, approvedFen: 0, paidFen: 0 }),
-    hasRows: rows.length > 0,
-  });
+  const total = m.byStage.reduce((a, r) => ({ count: a.count + r.count, estimatedFen: a.estimatedFen + r.estimatedFen, approvedFen: a.approvedFen + r.approvedFen, paidFen: a.paidFen + r.paidFen }), { count: 0, estimatedFen: 0, approvedFen: 0, paidFen: 0 });
   return {
+    ...presentPublicReport(lang, m),
     year: m.year,
-    isEn: lang === 'en',
-    filters: formView({ lang, form: STATS_FILTERS, values: { year: String(m.year) }, options: { years: m.years.map((y) => ({ value: String(y), label: String(y) })) } }).fields,
-    tables: [
-      { id: 'by-stage', caption: t(lang, 'public.stats.byStage'), ...table('stage', m.byStage) },
-      { id: 'by-category', caption: t(lang, 'public.stats.byCategory'), ...table('category', m.byCategory) },
-      { id: 'by-group', caption: t(lang, 'public.stats.byGroup'), ...table('group', m.byGroup) },
-      { id: 'by-type', caption: t(lang, 'public.stats.byType'), ...table('type', m.byType) },
-      { id: 'by-street', caption: t(lang, 'public.stats.byStreet'), ...table('street', m.byStreet) },
-    ],
+    to: m.to,
+    byStage: { id: 'by-stage', caption: t(lang, 'public.stats.byStage'), rows: m.byStage.map((r) => ({ ...r, label: n.stage(r.key) })), total, hasRows: m.byStage.length > 0 },
     progress: m.progress,
     money: m.money,
   };

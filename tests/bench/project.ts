@@ -239,6 +239,11 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<
   for (const id of quoting) {
     await send(id, { type: 'APPROVE' }, A.street);
     await send(id, { type: 'APPROVE_BUDGET', approvedFen: NEW_PROJECT.estimatedFen }, A.district);
+  }
+  // past the confirmed-project notice (项目确定公示) before anything is bought
+  clock.advance(30 * DAY_MS);
+  await deps.timers.runDue();
+  for (const id of quoting) {
     await send(id, { type: 'INVITE', vendorIds: vendors, deadline: new Date(clock.now().getTime() + 120 * DAY_MS).toISOString() }, A.c1);
   }
   const states = async (ids: string[]) => (await db('workflow_instances').whereIn('id', ids).select('id', 'state')).reduce((m, r) => m.set(r.id, r.state), new Map<string, string>());

@@ -14,7 +14,7 @@ export const CHANGED_BENEFICIARY_CATEGORIES = ['康复训练', '就业帮扶'];
  * majority 3/5, other positive and negative lists, budget years ahead 2, street purchaser, budget
  * approver and payer, other thresholds and 2/4/5 minimum quotes, 85% satisfaction and other
  * signatories, 20/75/5 payments with a 24-month warranty and a 10/80/10 plan for works, other review
- * days, and other sources (all verified but the quorum's, which has none).
+ * days, other expected days per stage, other required documents, and other sources (all verified but the quorum's, which has none).
  */
 export function rulesWithEveryValueChanged(base: ProgrammeRules = DEFAULT_RULES): Omit<ProgrammeRules, 'version'> {
   const { version: _version, ...rest } = structuredClone(base);
@@ -52,6 +52,20 @@ export function rulesWithEveryValueChanged(base: ProgrammeRules = DEFAULT_RULES)
     },
     reviewReminderWorkingDays: 4,
     reviewEscalationWorkingDays: 8,
+    // every stage one day longer, counted the other way (working ↔ calendar days)
+    stageDays: Object.fromEntries(Object.entries(base.stageDays).map(([stage, d]) => [stage, { days: d.days + 1, working: !d.working }])),
+    // each kind from another stage, for goods (and works) only, and one kind more
+    requiredDocuments: [
+      { kind: 'application', from: 'screening', types: [] },
+      { kind: 'minutes', from: 'objection_review', types: ['goods'] },
+      { kind: 'quote', from: 'procurement.evaluating', types: ['goods', 'works'] },
+      { kind: 'contract', from: 'acceptance', types: ['goods'] },
+      { kind: 'delivery_evidence', from: 'settlement', types: ['goods', 'works'] },
+      { kind: 'acceptance_report', from: 'evaluation', types: ['works'] },
+      { kind: 'invoice', from: 'settlement', types: ['goods'] },
+      { kind: 'payment_voucher', from: 'warranty', types: ['goods'] },
+      { kind: 'fund_statement', from: 'warranty', types: ['works'] },
+    ],
     sources: {
       capsFen: { source: '香洲区民生微实事实施细则（2027）第五条', verified: true },
       notices: { source: '香洲区民生微实事实施细则（2027）第八条', verified: true },
@@ -64,6 +78,8 @@ export function rulesWithEveryValueChanged(base: ProgrammeRules = DEFAULT_RULES)
       payment: { source: '香洲区资金管理办法（2027）', verified: true },
       reviewReminderWorkingDays: { source: '香洲区督办制度（2027）', verified: true },
       reviewEscalationWorkingDays: { source: '香洲区督办制度（2027）', verified: true },
+      stageDays: { source: '香洲区民生微实事督办制度（2027）', verified: true },
+      requiredDocuments: { source: '香洲区民生微实事档案管理办法（2027）', verified: true },
     },
   };
 }
@@ -75,7 +91,7 @@ export function rulesFormBody(rules: Omit<ProgrammeRules, 'version'>, note = '')
   for (const [k, v] of Object.entries(values)) {
     if (v === undefined) continue;
     // an unticked checkbox is not posted at all
-    if (v === '' && (k.endsWith('.held') || k.endsWith('.differs') || k.endsWith('.verified'))) continue;
+    if (v === '' && (k.endsWith('.held') || k.endsWith('.differs') || k.endsWith('.verified') || k.endsWith('.working'))) continue;
     body[k] = v;
   }
   return body;

@@ -30,6 +30,7 @@ const NOT_STATE_NAMES: Record<string, string> = {
   'vendor.empty': 'sentences for an empty vendor list',
   'vendor.next': "the vendor's next step, an imperative",
   'public.notice.closed': 'the public notice period has ended (a sentence), not the project state `closed`',
+  'documents.kinds': 'kinds of document in the project file (a screening opinion, an evaluation report), not the stages',
 };
 
 const LOCALES = path.resolve('src/locales');

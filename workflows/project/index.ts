@@ -10,6 +10,7 @@ import type { ProjectContext } from './project.types.js';
 import { CURRENT_VERSION } from './project.types.js';
 import { preconditions, refusalReasons } from './project.refusals.js';
 import { allowedEvents, describe, DESCRIBED_VERSION } from './project.describe.js';
+import { personalFields } from './project.personal.js';
 
 /**
  * A persisted snapshot of an older version, as the current version reads it; undefined when there
@@ -41,6 +42,7 @@ export const projectWorkflow = {
   describe,
   describedVersion: DESCRIBED_VERSION,
   explain: allowedEvents,
+  personalFields,
 } as const;
 
 export type ProjectWorkflow = typeof projectWorkflow;
@@ -78,6 +80,7 @@ export {
 } from './project.events.js';
 export { NOTIFY_TEMPLATES, type NotifyTemplate, type ProjectEmitted, type Recipient } from './project.effects.js';
 export { projectMachine, projectMachineV1, projectMachineV2, type ProjectMachine } from './project.machine.js';
+export { PERSONAL_FIELDS, personalFields } from './project.personal.js';
 export { fen as fenSchema, lineItems, proposalFields, checkEstimate, proposalAmountReasons } from './project.proposal.js';
 export { initialContext, initialContextFor, upgradeContext, LEGACY_CATEGORY_GROUPS } from './project.context.js';
 export { handledEvents, isNoticeStage, NOTICE_STAGES, preconditions, refusalReasons, stageOf, type SnapshotLike } from './project.refusals.js';

@@ -12,6 +12,7 @@
 import type {
   Checklist,
   LegacyChecklist,
+  Stage,
   ProcurementMethod,
   ProcurementRecord,
   ProjectType,
@@ -103,14 +104,41 @@ export interface ProgrammeRules {
   payment: PaymentPlan & { byType?: Partial<Record<ProjectType, PaymentPlan>> };
   reviewReminderWorkingDays: number;
   reviewEscalationWorkingDays: number;
+  /**
+   * How long a project is expected to stay in a stage, in days (working days on the official
+   * calendar when `working`). Past it, the project is stuck (reports, monitoring). Stages whose
+   * own deadline governs them (a notice, the quote deadline, the contract's due date, the warranty)
+   * are measured against that deadline instead and need no entry.
+   */
+  stageDays: Partial<Record<Stage, { days: number; working: boolean }>>;
+  /**
+   * The project file (一项目一档案): which kinds of document a project must hold once it has
+   * reached a stage, by type (`types` empty: every type).
+   */
+  requiredDocuments: RequiredDocument[];
   /** rule (top-level key) → where its value comes from; shown to admins */
   sources: Record<string, RuleSource>;
+}
+
+/** The kinds of document a project file holds (一项目一档案), in the order an auditor reads them. */
+export const DOCUMENT_KINDS = [
+  'application', 'screening', 'minutes', 'notice', 'approval', 'quote', 'contract', 'delivery_evidence',
+  'acceptance_report', 'invoice', 'payment_voucher', 'fund_statement', 'evaluation', 'other',
+] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+export interface RequiredDocument {
+  kind: DocumentKind;
+  /** required once the project has entered this stage (or any later one on its way) */
+  from: Stage;
+  /** the project types it applies to; empty: all */
+  types: ProjectType[];
 }
 
 /** The rules' keys an admin sees with a source, in the order the admin page lists them. */
 export const RULE_KEYS = [
   'capsFen', 'notices', 'quorum', 'majority', 'screening', 'budgetYearsAhead', 'parties', 'procurement', 'acceptance', 'payment',
-  'reviewReminderWorkingDays', 'reviewEscalationWorkingDays',
+  'reviewReminderWorkingDays', 'reviewEscalationWorkingDays', 'stageDays', 'requiredDocuments',
 ] as const satisfies ReadonlyArray<keyof ProgrammeRules>;
 
 const UNVERIFIED = (source: string): RuleSource => ({ source, verified: false });
@@ -149,6 +177,35 @@ const COMMON = {
   },
   reviewReminderWorkingDays: 3,
   reviewEscalationWorkingDays: 10,
+  // unverified: what a street's monthly monitoring would chase
+  stageDays: {
+    draft: { days: 30, working: false },
+    screening: { days: 10, working: true },
+    deliberation: { days: 30, working: false },
+    objection_review: { days: 10, working: true },
+    street_review: { days: 10, working: true },
+    budget_approval: { days: 10, working: true },
+    confirmation_objection_review: { days: 10, working: true },
+    'procurement.preparing': { days: 15, working: true },
+    'procurement.evaluating': { days: 5, working: true },
+    'procurement.contracting': { days: 10, working: true },
+    acceptance: { days: 10, working: true },
+    acceptance_objection_review: { days: 10, working: true },
+    rectification: { days: 20, working: true },
+    settlement: { days: 10, working: true },
+    evaluation: { days: 20, working: true },
+  },
+  // the auditor's file: what must be there once the project got that far
+  requiredDocuments: [
+    { kind: 'minutes', from: 'public_notice', types: [] },
+    { kind: 'quote', from: 'procurement.contracting', types: [] },
+    { kind: 'contract', from: 'delivery', types: [] },
+    { kind: 'delivery_evidence', from: 'acceptance', types: [] },
+    { kind: 'acceptance_report', from: 'settlement', types: [] },
+    { kind: 'invoice', from: 'evaluation', types: [] },
+    { kind: 'payment_voucher', from: 'evaluation', types: [] },
+    { kind: 'fund_statement', from: 'closed', types: [] },
+  ],
 } as const satisfies Partial<ProgrammeRules>;
 
 /**
@@ -203,6 +260,8 @@ export const DEFAULT_RULES: ProgrammeRules = Object.freeze({
     payment: UNVERIFIED('unverified programme default'),
     reviewReminderWorkingDays: UNVERIFIED('unverified programme default'),
     reviewEscalationWorkingDays: UNVERIFIED('unverified programme default'),
+    stageDays: UNVERIFIED('unverified programme default'),
+    requiredDocuments: { source: '深圳市全面实施民生微实事项目工作指引 (2016): 一项目一档案 (application, budget, contract, payment transfer, acceptance report, invoice, fund statement)', verified: true },
   },
 }) as ProgrammeRules;
 
@@ -224,6 +283,9 @@ export function upgradeRules(stored: unknown): ProgrammeRules {
   r.parties ??= { ...RULES_V1.parties };
   if (r.acceptance && r.acceptance.beneficiarySignsFor === undefined) r.acceptance = { ...r.acceptance, beneficiarySignsFor: { categories: [] } };
   r.sources ??= {};
+  // monitoring and the project file are not lifecycle rules: older versions read the defaults'
+  r.stageDays ??= COMMON.stageDays;
+  r.requiredDocuments ??= COMMON.requiredDocuments as unknown as RequiredDocument[];
   return r as ProgrammeRules;
 }
 

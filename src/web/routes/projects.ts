@@ -9,6 +9,7 @@ import { t } from '../../lib/i18n.js';
 import { NewProjectSchema } from '../../projects/project-service.js';
 import { validate as validateEvent } from '../../../workflows/project/project.events.js';
 import { parseUpload } from '../../documents/upload.js';
+import { parseDocumentKind } from '../../documents/document-service.js';
 import { flash, langOf, page, render, requireRole } from '../render.js';
 import { parseQuery, queryText, queryYear } from '../params.js';
 import { formSpec, toNewProject, toPayload, type FormBody } from '../project-forms.js';
@@ -119,7 +120,9 @@ export function projectRoutes(deps: Deps): express.Router {
       }
       const expectedVersion = Version.parse(body.expectedVersion);
       // Files first, as pending uploads linked to nothing; the accepted event links them.
-      if (files.length) pending = merged(pending, await services.documents.storeForProject(user, id, files));
+      // an optional kind for this form's files (the project file): an invoice, a fund statement …
+      const documentKind = parseDocumentKind(body.documentKind, 'documentKind');
+      if (files.length) pending = merged(pending, await services.documents.storeForProject(user, id, files, documentKind ? { kind: documentKind } : {}));
       if (foreign) throw new InvalidError(`${foreign} carries an upload that is not the sender's`, { fields: { [foreign]: 'validation.pendingUpload' } });
       const { payload, errors } = toPayload(spec, body, pending);
       if (Object.keys(errors).length) {

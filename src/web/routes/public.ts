@@ -14,7 +14,7 @@ import { isFormError } from '../forms/form-view.js';
 import { presentPrintNotice } from '../public-notice-view.js';
 
 const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
-const StatsQuery = z.object({ year: queryYear() });
+const StatsQuery = z.object({ year: queryYear(), to: queryYear() });
 
 export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
   const r = express.Router();
@@ -83,7 +83,8 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
 
   r.get('/public/stats', page(async (req, res) => {
     const lang = langOf(req);
-    render(req, res, 'pages/public/stats', { title: t(lang, 'public.stats.title'), ...presentStats(lang, await deps.services.publicSite.stats(parseQuery(req, StatsQuery).year)) });
+    const range = parseQuery(req, StatsQuery);
+    render(req, res, 'pages/public/stats', { title: t(lang, 'public.stats.title'), ...presentStats(lang, await deps.services.publicSite.stats(range.year, range.to)) });
   }));
 
   return r;
