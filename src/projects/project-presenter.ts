@@ -200,6 +200,8 @@ export interface PresentedHistoryRow {
   to: string;
   at: string;
   payload: Record<string, unknown>;
+  /** a quote (or its withdrawal) still sealed for this reader: its payload is withheld */
+  sealed?: boolean;
   hash?: string;
   actor: { id: string; role: string } & Record<string, unknown>;
   workflowVersion?: number;
@@ -248,15 +250,18 @@ export function presentHistory(rows: HistoryRow[], state: string, c: ProjectCont
       delete payload.vendorIds;
       if (mine.length) payload.vendorIds = mine;
     }
-    if ((h.type === 'SUBMIT_QUOTE' || h.type === 'WITHDRAW_QUOTE') && !quoteOpen(c, state, viewer, actor.vendorId)) payload = { sealed: true };
+    // a quote still sealed: none of its fields (they enter the hash as digests, so the row verifies)
+    const quoteSealed = (h.type === 'SUBMIT_QUOTE' || h.type === 'WITHDRAW_QUOTE') && !quoteOpen(c, state, viewer, actor.vendorId);
+    if (quoteSealed) payload = {};
     if (h.type === 'OBJECT' && !own) payload = { text: payload.text, ...(payload.contact ? { contact: maskPhone(String(payload.contact)) } : {}) };
     if (h.type === 'RECORD_DELIVERY' && payload.beneficiaryRef && !seesBeneficiaryRefs(viewer, c)) payload.beneficiaryRef = null;
     if (h.type === 'RECORD_ACCEPTANCE' && Array.isArray(payload.signatories)) {
       payload.signatories = maskSignatories(payload.signatories as Array<{ role: string; name: string }>, viewer, c);
     }
-    if (sealed) return { seq: i + 1, type: h.type, from: h.from, to: h.to, at: h.at, payload, actor: { id: actor.id, role: actor.role } };
+    const seal = quoteSealed ? { sealed: true } : {};
+    if (sealed) return { seq: i + 1, type: h.type, from: h.from, to: h.to, at: h.at, payload, ...seal, actor: { id: actor.id, role: actor.role } };
     return {
-      seq: h.seq, type: h.type, from: h.from, to: h.to, at: h.at, payload, hash: h.hash, actor: h.actor as PresentedHistoryRow['actor'],
+      seq: h.seq, type: h.type, from: h.from, to: h.to, at: h.at, payload, ...seal, hash: h.hash, actor: h.actor as PresentedHistoryRow['actor'],
       ...(h.workflowVersion === undefined ? {} : { workflowVersion: h.workflowVersion }),
       hashScheme: h.hashScheme ?? 1,
       ...(h.digests ? { digests: shippedDigests(h.digests, h.payload, payload) } : {}),

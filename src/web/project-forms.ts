@@ -8,7 +8,7 @@ export { fieldsOf, toPayload, shanghaiInstant, str, strs, ITEM_ROWS } from './fo
 export type { ConvertResult, FieldKind, FieldSpec, FileSpec, FormBody, FormSpec } from './forms/form-model.js';
 
 /** Dynamic option lists, filled by the view-model from the project and reference data. */
-export type OptionSource = 'types' | 'categories' | 'groups' | 'budgetYears' | 'positiveAreas' | 'objectionChannels' | 'vendors' | 'awardVendors' | 'contractItems' | 'beneficiaries' | 'grades' | 'tranches' | 'yesno';
+export type OptionSource = 'types' | 'categories' | 'groups' | 'budgetYears' | 'positiveAreas' | 'objectionChannels' | 'documentKinds' | 'vendors' | 'awardVendors' | 'contractItems' | 'beneficiaries' | 'grades' | 'tranches' | 'yesno';
 
 /** The comment field every event form carries (ARCHITECTURE §4: every event accepts `comment`). */
 export const COMMENT_FIELD: FieldSpec = f('comment', 'textarea', { optional: true });
@@ -85,7 +85,6 @@ const EVENT_SPECS: Record<string, Parameters<typeof projectForm>[0]> = {
     fields: [f('itemId', 'select', { options: 'contractItems' }), f('quantity', 'int'), f('serials', 'lines', { optional: true }), f('reason', 'textarea')],
     warning: true,
   },
-  RECORD_PAYMENT: { fields: [f('tranche', 'select', { options: 'tranches' }), f('amountFen', 'yuan'), f('voucherNo', 'text')] },
   REQUEST_ACCEPTANCE: { fields: [] },
   RECORD_ACCEPTANCE: {
     fields: [f('passed', 'checkbox'), f('satisfactionPct', 'number'), f('signatories', 'signatories'), f('defects', 'textarea', { optional: true })],
@@ -94,7 +93,13 @@ const EVENT_SPECS: Record<string, Parameters<typeof projectForm>[0]> = {
   RECTIFIED: { fields: [], files: [{ name: 'evidence', target: 'evidence' }] },
   RECORD_EVALUATION: { fields: [f('score', 'number'), f('grade', 'select', { options: 'grades', blank: true }), f('notes', 'textarea', { optional: true })] },
   RELEASE_RETENTION: { fields: [f('amountFen', 'yuan'), f('voucherNo', 'text')] },
-  COMMENT: { fields: [f('text', 'textarea')], files: [{ name: 'attachments', target: 'attachments', optional: true }], noComment: true },
+  // a note may carry the project file's papers (an invoice, a fund statement …): the kind files them
+  COMMENT: {
+    fields: [f('text', 'textarea'), f('documentKind', 'select', { options: 'documentKinds', blank: true, optional: true })],
+    files: [{ name: 'attachments', target: 'attachments', optional: true }],
+    noComment: true,
+  },
+  RECORD_PAYMENT: { fields: [f('tranche', 'select', { options: 'tranches' }), f('amountFen', 'yuan'), f('voucherNo', 'text'), f('documentKind', 'select', { options: 'documentKinds', blank: true, optional: true })], files: [{ name: 'attachments', target: 'attachments', optional: true }] },
   CANCEL: { fields: reason, warning: true },
 };
 

@@ -78,7 +78,7 @@ export function timelineView(lang: Lang, history: PresentedHistoryRow[], refs: T
       what: h.type === '$start' ? t(lang, 'projects.events.$start') : t(lang, `projects.events.${h.type}.name`),
       change: moved ? `${stateLabel(lang, h.from!)} → ${stateLabel(lang, h.to)}` : undefined,
       comment: typeof h.payload.comment === 'string' && h.payload.comment ? h.payload.comment : undefined,
-      details: details(lang, h.payload, refs),
+      details: details(lang, h.sealed ? { ...h.payload, sealed: true } : h.payload, refs),
       documents: documentIds(h.payload).map((id) => ({ href: refs.docHref(id), name: refs.documents.get(id)?.filename ?? id.slice(0, 12) })),
     };
   });

@@ -9,7 +9,7 @@ import type { PresentedProject } from '../projects/project-presenter.js';
 import { STAGES } from '../../workflows/project/index.js';
 import { maskAddress } from '../beneficiaries/mask.js';
 import { NEW_PROJECT_FORM, formSpec, type FormSpec } from './project-forms.js';
-import { GRADES, OBJECTION_CHANNELS, TRANCHES } from '../../workflows/project/index.js';
+import { DOCUMENT_KINDS, GRADES, OBJECTION_CHANNELS, TRANCHES } from '../../workflows/project/index.js';
 import { anchorsOf, errorState, formFields, reasonText, type Options, type Values } from './project-form-view.js';
 import { documentIds, timelineView } from './project-timeline.js';
 import { stateLabel, statechartModel } from './statechart.js';
@@ -90,6 +90,7 @@ function projectOptions(lang: Lang, d: ProjectPageData): Options {
     beneficiaries: d.beneficiaries.map((b) => ({ value: b.id, label: `${b.name} · ${b.masked ? b.address : maskAddress(b.address)}` })),
     positiveAreas: (d.rules?.screening.positiveAreas ?? []).map((a) => ({ value: a.code, label: lang === 'en' ? a.en : a.zh })),
     objectionChannels: OBJECTION_CHANNELS.map((c) => ({ value: c, label: t(lang, `projects.objectionChannels.${c}`) })),
+    documentKinds: DOCUMENT_KINDS.map((k) => ({ value: k, label: t(lang, `documents.kinds.${k}`) })),
   };
 }
 

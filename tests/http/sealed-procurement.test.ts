@@ -10,6 +10,7 @@ import { api, expectRefused, invite, passQuoteDeadline, shanghaiDay, toPreparing
 import { agentFor, csrfOf, type Agent } from './pages-helpers.js';
 import { formatShanghai } from '../../src/lib/calendar.js';
 import { formatYuan } from '../../workflows/shared/money.js';
+import { verifyShippedHistory } from '../../src/engine/verify.js';
 
 const VENDOR_IDS = [VENDORS.kangfu, VENDORS.anju, VENDORS.xinyuan] as const;
 type VendorId = (typeof VENDOR_IDS)[number];
@@ -194,6 +195,10 @@ describe('sealed procurement', () => {
     const staffHistory = await historyOf(U.district);
     expect(staffHistory.filter((h) => h.type === 'SUBMIT_QUOTE')).toHaveLength(2);
     expect(staffHistory.every((h) => typeof h.hash === 'string')).toBe(true);
+    // the quotes come sealed (no amount, file or date they were valid until), and the copy still verifies
+    for (const q of staffHistory.filter((h) => h.type === 'SUBMIT_QUOTE')) expect(q).toMatchObject({ sealed: true, payload: {} });
+    const head = (await app.deps.engine.get(p.id)).historyHead;
+    expect(verifyShippedHistory(p.id, staffHistory as never, { head })).toMatchObject({ ok: true, problems: [] });
     for (const q of quoted.values()) expect(await docStatus(U.c1, q.docId), 'community while quoting').toBe(404);
 
     // The version a vendor is told is the one it sends back: it holds when others quote, and a stale

@@ -22,6 +22,7 @@ import { verifyAll } from '../../src/engine/verify.js';
 import { auditProjectLedgers } from '../../src/projects/project-audit.js';
 import { STORAGE_KINDS } from '../support/db.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { expectReportMatchesHistory } from '../support/recount.js';
 
 const GROUPS = ['残疾人', '老年人', '儿童', '学生', '低保特困', '困境儿童', '全体居民'];
 const CATEGORIES = ['助行', '居家改造', '探访慰藉', '康复训练', '就业帮扶', '文体活动', '公共设施', '便民服务'];
@@ -197,5 +198,7 @@ describe.each(STORAGE_KINDS)('a scaled demo year on %s', (kind) => {
     expect(report.checked).toBeGreaterThanOrEqual(projects);
     expect(await deps.services.ledger.audit()).toEqual([]);
     expect(await auditProjectLedgers(deps.db)).toEqual([]);
+    // the report (ledger and read model) says what the history says, group by group
+    await expectReportMatchesHistory(a, 2021);
   }, 240_000);
 });

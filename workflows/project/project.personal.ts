@@ -9,12 +9,17 @@
  *   and how the objection came in (not shown outside it).
  * - `RECORD_DELIVERY.beneficiaryRef`: which household a delivery served.
  * - `RECORD_ACCEPTANCE.signatories[].name`: the signatories' names (beneficiaries' are masked).
+ * - `SUBMIT_QUOTE.*`, `WITHDRAW_QUOTE.*`: not personal but sealed — staff get the row without them
+ *   until the quote deadline has passed (the row says `sealed`), and the copy still verifies.
  *
  * Add a field here whenever the presenter starts masking one: a masked field without a digest
  * makes the masked copy fail to verify.
  */
 export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   $start: ['input'],
+  // sealed, not personal: staff read a quote's amount, lines and files only after the quote deadline
+  SUBMIT_QUOTE: ['amountFen', 'items', 'validUntil', 'attachments', 'comment'],
+  WITHDRAW_QUOTE: ['attachments', 'comment'],
   OBJECT: ['contact', 'receivedVia'],
   RECORD_DELIVERY: ['beneficiaryRef'],
   RECORD_ACCEPTANCE: ['signatories[].name'],
