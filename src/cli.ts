@@ -6,11 +6,14 @@ import { isAppError } from './errors.js';
 import { createDeps, type Deps, type DepsOptions } from './deps.js';
 import { verifyAll } from './engine/verify.js';
 import { auditProjectLedgers } from './projects/project-audit.js';
-import { createDb, migrateLatest } from './lib/db.js';
+import { createDb, migrateLatest, migrationConfig } from './lib/db.js';
 import { onShutdown, runWorkersOnly, startServer } from './server.js';
 import { ManualClock } from './lib/clock.js';
 import { STORY_SPAN_MS } from './demo/stories.js';
 import { DEMO_YEAR_PROJECTS, demoYearTargets, generateYear, storiesStartFor } from './demo/year.js';
+import { BackupError, createBackup, restoreBackup } from './backup/backup.js';
+import { checkLinkedDocuments } from './backup/document-check.js';
+import { LockHeldError } from './backup/lock.js';
 
 /** Opens the app's dependencies (migrating the database), runs fn, and always closes them. */
 async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: DepsOptions = {}): Promise<T> {
@@ -52,7 +55,7 @@ program
     const db = createDb(config.database);
     try {
       await migrateLatest(db, config.database);
-      const [, pending] = (await db.migrate.list()) as [unknown[], unknown[]];
+      const [, pending] = (await db.migrate.list(migrationConfig(config.database))) as [unknown[], unknown[]];
       process.stdout.write(`migrations up to date (${pending.length} pending)\n`);
     } finally {
       await db.destroy();
@@ -81,8 +84,32 @@ program
         process.stdout.write(`DUPLICATE ID NUMBER group ${i + 1}: ${group.map((b) => `${b.id} (${b.communityId})`).join(', ')}\n`);
       }
       process.stdout.write(`beneficiaries: ${dups.length ? `${dups.length} ID numbers registered more than once` : 'every ID number registered once'}\n`);
-      process.exitCode = report.problems.length || ledger.length || held.length || dups.length ? 1 : 0;
+      const docs = await checkLinkedDocuments(deps.db, deps.config.uploadDir);
+      for (const p of docs.problems) process.stdout.write(`DOCUMENT ${p.documentId} ${p.problem.toUpperCase()}: ${p.detail}\n`);
+      process.stdout.write(`documents: ${docs.problems.length ? `${docs.problems.length} of ${docs.checked} linked documents missing or altered` : `all ${docs.checked} linked documents present with their sha256`}\n`);
+      process.exitCode = report.problems.length || ledger.length || held.length || dups.length || docs.problems.length ? 1 : 0;
     });
+  });
+
+program
+  .command('backup <file>')
+  .description('SQLite: copy the database online (consistent while the server writes) and every stored document into one tar archive (.tar.gz / .tgz: gzipped) with a manifest of sha256s; PostgreSQL: prints the pg_dump to run instead')
+  .action(async (file: string) => {
+    const config = loadConfig();
+    const r = await createBackup({ database: config.database, uploadDir: config.uploadDir, file });
+    for (const m of r.missing) process.stdout.write(`MISSING ${m.id}${m.linked ? ' (linked to a project)' : ' (a pending upload, swept since?)'}: no file in UPLOAD_DIR\n`);
+    for (const id of r.altered) process.stdout.write(`CHANGED ${id}: its bytes are not those its row names (a scrub ran during the backup? take it again)\n`);
+    process.stdout.write(`backup ${r.file}: the database and ${r.documents} documents, ${r.bytes} bytes\n`);
+    if (r.missing.some((m) => m.linked) || r.altered.length) process.exitCode = 1;
+  });
+
+program
+  .command('restore <file>')
+  .description('SQLite: replace the database (kept as <file>.before-restore-<time>) and add the documents to UPLOAD_DIR from a backup, after checking every sha256; refused while a server or worker holds the database')
+  .action(async (file: string) => {
+    const config = loadConfig();
+    const r = await restoreBackup({ database: config.database, uploadDir: config.uploadDir, file });
+    process.stdout.write(`restored ${r.database} as of ${r.manifest.createdAt} and ${r.documents} documents into ${config.uploadDir}${r.previous ? `; the database it replaced is ${r.previous}` : ''}\nrun \`weishishi verify\` next\n`);
   });
 
 program
@@ -210,6 +237,18 @@ documents
       process.stdout.write(`deleted ${await deps.services.documents.sweep()} unlinked uploads\n`);
     });
   });
+documents
+  .command('scrub')
+  .description('re-encode stored images that still carry metadata (EXIF/XMP/IPTC: GPS, camera), are not upright or exceed 2048 px; ids stay, replacements are recorded with old and new content hashes')
+  .option('--all', 're-encode every stored image, not only those that need it')
+  .action(async (opts: { all?: boolean }) => {
+    await withDeps(async (deps) => {
+      const r = await deps.services.documents.scrub({ all: Boolean(opts.all) });
+      for (const id of r.unreadable) process.stdout.write(`UNREADABLE ${id}: not an image sharp can decode, left as it is\n`);
+      process.stdout.write(`scrubbed ${r.replaced} of ${r.checked} images${r.missing ? ` (${r.missing} files missing from UPLOAD_DIR)` : ''}\n`);
+      if (r.missing || r.unreadable.length) process.exitCode = 1;
+    });
+  });
 
 const calendar = program.command('calendar').description('working-day calendar overrides');
 calendar
@@ -234,6 +273,10 @@ calendar
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof BackupError || err instanceof LockHeldError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   if (err instanceof ConfigError || isAppError(err)) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);

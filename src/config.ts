@@ -20,7 +20,8 @@ const EnvSchema = z.object({
   CLOCK: z.enum(['system', 'manual']).default('system'),
   DEMO: z.enum(['0', '1']).default('1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BASE_URL: z.string().url().optional(),
+  // Absolute links (e-mails, the QR code on a printed notice, chat previews, OCDS): required in production.
+  BASE_URL: z.string().url().refine((u) => /^https?:\/\//.test(u), { message: 'BASE_URL must be an http:// or https:// address' }).optional(),
   WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   TRUST_PROXY: z.string().default('loopback'),
@@ -50,6 +51,7 @@ export interface Config {
   readonly clock: 'system' | 'manual';
   readonly demo: boolean;
   readonly logLevel: string;
+  /** BASE_URL without a trailing slash (default http://localhost:PORT; required in production) */
   readonly baseUrl: string;
   readonly workerPollMs: number;
   readonly outboxMaxAttempts: number;
@@ -120,6 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     throw new ConfigError('SESSION_SECRET (at least 32 characters) is required when NODE_ENV=production');
   }
+  if (e.NODE_ENV === 'production' && !e.BASE_URL) {
+    throw new ConfigError('BASE_URL (the address residents reach the site at, e.g. https://weishishi.example.gov.cn) is required when NODE_ENV=production: QR codes on printed notices, links in e-mails and chat previews use it');
+  }
   return Object.freeze({
     env: e.NODE_ENV,
     port: e.PORT,
@@ -133,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clock: e.CLOCK,
     demo: e.DEMO === '1',
     logLevel: e.LOG_LEVEL,
-    baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
+    baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     workerPollMs: e.WORKER_POLL_MS,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { startWorkers, type RunningWorkers } from './engine/workers.js';
+import { lockForServing, type HeldLock } from './backup/lock.js';
 
 export interface Running {
   deps: Deps;
@@ -13,7 +14,31 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * On an SQLite file, this process's entry in the file's lock (backup/lock.ts), so that `weishishi
+ * restore` refuses to replace the database under it; released on clean shutdown. Null for PostgreSQL.
+ */
+function takeDbLock(config: Config, role: 'serve' | 'worker'): HeldLock | null {
+  const db = config.database;
+  return db.client === 'sqlite' && db.filename !== ':memory:' ? lockForServing(db.filename, role) : null;
+}
+
+/** Runs start with the lock held; releases it if start fails. */
+async function withDbLock<T>(lock: HeldLock | null, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
 export async function startServer(config: Config, opts: { withWorkers?: boolean } = {}): Promise<Running> {
+  const lock = takeDbLock(config, 'serve');
+  return withDbLock(lock, () => serve(config, opts, lock));
+}
+
+async function serve(config: Config, opts: { withWorkers?: boolean }, lock: HeldLock | null): Promise<Running> {
   // With DEMO on, the demo is seeded (on a sandbox clock, handed over to the system clock) before serving.
   const deps = await createDeps(config, { seedDemo: config.demo });
   const seeded = deps.seeded;
@@ -42,6 +67,7 @@ export async function startServer(config: Config, opts: { withWorkers?: boolean 
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await workers.stop();
       await deps.close();
+      lock?.release();
     })();
     return stopping;
   }
@@ -58,13 +84,15 @@ function workerJobs(deps: Deps): Parameters<typeof startWorkers>[0] {
 }
 
 export async function runWorkersOnly(config: Config): Promise<{ stop(): Promise<void> }> {
-  const deps = await createDeps(config);
+  const lock = takeDbLock(config, 'worker');
+  const deps = await withDbLock(lock, () => createDeps(config));
   const workers = startWorkers(workerJobs(deps));
   deps.logger.info('weishishi workers running');
   return {
     async stop() {
       await workers.stop();
       await deps.close();
+      lock?.release();
     },
   };
 }

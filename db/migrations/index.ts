@@ -16,6 +16,8 @@ import * as communityPhone from './20261205140000_community_phone.js';
 import * as stageVisits from './20261206120000_stage_visits.js';
 import * as documentKinds from './20261206130000_document_kinds.js';
 import * as historyHashScheme from './20261206140000_history_hash_scheme.js';
+import * as documentCapture from './20261207120000_document_capture.js';
+import * as queryIndexes from './20261208120000_query_indexes.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -35,6 +37,8 @@ const migrations: Record<string, Migration> = {
   '20261206120000_stage_visits': stageVisits,
   '20261206130000_document_kinds': documentKinds,
   '20261206140000_history_hash_scheme': historyHashScheme,
+  '20261207120000_document_capture': documentCapture,
+  '20261208120000_query_indexes': queryIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

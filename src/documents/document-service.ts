@@ -1,7 +1,11 @@
 // Uploaded documents and photos (minutes, quotes, contracts, delivery evidence, acceptance
-// reports). Content-addressed: the id is the sha256 of the bytes, the file is stored under
-// config.uploadDir by that name, and the type is decided by the bytes themselves (never by the
-// browser's claim). An upload is pending: recorded for its uploader (document_uploads) and linked
+// reports). Content-addressed: the id is the sha256 of the bytes as first stored, the file is stored
+// under config.uploadDir by that name, and the type is decided by the bytes themselves (never by the
+// browser's claim). Images are re-encoded before anything is stored (images.ts: upright, at most
+// 2048 px, no EXIF/XMP/IPTC, the capture time kept as a field), in memory and before any transaction;
+// the original is never written. Images stored before that are scrubbed in place (`scrub`): the id
+// stays, the bytes under it change, and documents.content_sha256 with a document_replacements row
+// says what the current bytes are and what they replaced. An upload is pending: recorded for its uploader (document_uploads) and linked
 // to nothing. The event that names it, once accepted, links it to its project in the transition's
 // transaction (projects/project-repo.ts syncReadModel); a refused event links nothing, and what
 // nothing links within 24 hours is swept away. A document may be read by its uploaders and by anyone
@@ -17,11 +21,14 @@ import type { User } from '../auth/users.js';
 import type { ProjectService } from '../projects/project-service.js';
 import { isDocumentId, referencedDocuments } from './refs.js';
 import { DOCUMENT_KINDS, type DocumentKind } from '../../workflows/project/project.rules.js';
+import { isHeif, needsReencoding, reencodeImage, type ImageMime } from './images.js';
 
 export { isDocumentId, referencedDocuments };
 
-/** 10 MB: a phone photo or a scanned contract; larger files are refused (PROGRAMME: evidence photos). */
+/** 10 MB: a stored document (a PDF as sent, an image after re-encoding); larger ones are refused (PROGRAMME: evidence photos). */
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+/** 30 MB: an image as it arrives (a 50-megapixel phone photo), before re-encoding; the upload parsers' per-file limit. */
+export const MAX_IMAGE_UPLOAD_BYTES = 30 * 1024 * 1024;
 export const MAX_FILES_PER_FORM = 10;
 export const DOCUMENT_TYPES = ['application/pdf', 'image/jpeg', 'image/png', 'image/webp'] as const;
 export type DocumentMime = (typeof DOCUMENT_TYPES)[number];
@@ -41,6 +48,11 @@ const HOUR_MS = 60 * 60 * 1000;
 export class UnsupportedFileError extends AppError {
   readonly code = 'UNSUPPORTED_FILE_TYPE';
   readonly status = 415;
+}
+/** A HEIC/HEIF photo picked raw from a file manager (iOS itself sends JPEG to web forms): 422, with how to send it. */
+export class HeicRefusedError extends AppError {
+  readonly code = 'HEIC_NOT_ACCEPTED';
+  readonly status = 422;
 }
 
 /** The type by magic number: PDF, JPEG, PNG or WebP; anything else is refused. */
@@ -76,12 +88,55 @@ export interface DocumentMeta {
   size: number;
   uploadedBy: string;
   uploadedAt: string;
+  /** sha256 of the bytes served under the id now: the id itself, unless `scrub` re-encoded them */
+  sha256: string;
+  /** when a photo was taken (EXIF DateTimeOriginal, UTC ISO), read before its metadata was removed */
+  capturedAt: string | null;
 }
 
 const toMeta = (r: Record<string, unknown>): DocumentMeta => ({
   id: r.id as string, filename: r.filename as string, mime: r.mime as DocumentMime, size: Number(r.size),
   uploadedBy: r.uploaded_by as string, uploadedAt: r.uploaded_at as string,
+  sha256: (r.content_sha256 as string | null | undefined) ?? (r.id as string), capturedAt: (r.captured_at as string | null | undefined) ?? null,
 });
+
+/** A file of a form as it will be stored: PDFs as sent, images re-encoded. */
+interface Prepared {
+  field: string;
+  originalname: string;
+  id: string;
+  buffer: Buffer;
+  mime: DocumentMime;
+  capturedAt: string | null;
+}
+
+const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
+
+/**
+ * Checks one uploaded file and makes it what is stored: a PDF unchanged (at most 10 MB), an image
+ * re-encoded (images.ts; at most 30 MB as sent, 10 MB as stored). HEIC is refused with its own
+ * message (422), other types 415. Runs before any transaction: re-encoding takes a while.
+ */
+export async function prepareUpload(f: UploadedFile): Promise<Prepared> {
+  const field = { fields: { [f.field]: 'validation.fileTooLarge' } };
+  if (isHeif(f.buffer)) throw new HeicRefusedError('HEIC/HEIF photos are not accepted: send JPEG (iOS does when a photo is chosen in a web form)', { fields: { [f.field]: 'validation.heic' } });
+  const mime = sniffMime(f.buffer);
+  if (!mime) throw new UnsupportedFileError('unsupported file type', { fields: { [f.field]: 'validation.fileType' } });
+  if (mime === 'application/pdf') {
+    if (f.buffer.length > MAX_DOCUMENT_BYTES) throw new FileTooLargeError('file too large', field);
+    return { field: f.field, originalname: f.originalname, id: sha256(f.buffer), buffer: f.buffer, mime, capturedAt: null };
+  }
+  if (f.buffer.length > MAX_IMAGE_UPLOAD_BYTES) throw new FileTooLargeError('file too large', field);
+  let image;
+  try {
+    image = await reencodeImage(f.buffer, mime as ImageMime);
+  } catch (err) {
+    // bytes that start like an image but cannot be decoded
+    throw new UnsupportedFileError('unreadable image', { fields: { [f.field]: 'validation.fileType' }, cause: err });
+  }
+  if (image.buffer.length > MAX_DOCUMENT_BYTES) throw new FileTooLargeError('file too large after re-encoding', field);
+  return { field: f.field, originalname: f.originalname, id: sha256(image.buffer), buffer: image.buffer, mime, capturedAt: image.capturedAt };
+}
 
 export interface UploadLimits {
   /** bytes of pending uploads one user may hold (default 200 MB) */
@@ -103,11 +158,15 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
       await fs.access(file);
       return; // same bytes already stored
     } catch {
-      // write to a temporary name and rename: a crash never leaves half a file under the id
-      const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-      await fs.writeFile(tmp, buf, { mode: 0o600 });
-      await fs.rename(tmp, file);
+      await replaceFile(file, buf);
     }
+  }
+
+  /** Writes to a temporary name and renames: a crash never leaves half a file under the id. */
+  async function replaceFile(file: string, buf: Buffer): Promise<void> {
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    await fs.writeFile(tmp, buf, { mode: 0o600 });
+    await fs.rename(tmp, file);
   }
 
   /** Bytes this user holds in pending uploads (documents no project links yet). */
@@ -133,11 +192,10 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
    * or of a wrong type (413, 415), if it would take the user's pending uploads past the quota (413),
    * or the user's uploads in the last hour past the rate (429).
    */
-  async function store(user: User, files: UploadedFile[], opts: { kind?: DocumentKind } = {}): Promise<Record<string, string[]>> {
-    for (const f of files) {
-      if (f.size > MAX_DOCUMENT_BYTES) throw new FileTooLargeError('file too large', { fields: { [f.field]: 'validation.fileTooLarge' } });
-      if (!sniffMime(f.buffer)) throw new UnsupportedFileError('unsupported file type', { fields: { [f.field]: 'validation.fileType' } });
-    }
+  async function store(user: User, uploaded: UploadedFile[], opts: { kind?: DocumentKind } = {}): Promise<Record<string, string[]>> {
+    // every file checked and re-encoded first, one after the other (memory), and outside any transaction
+    const files: Prepared[] = [];
+    for (const f of uploaded) files.push(await prepareUpload(f));
     if (files.length === 0) return {};
     const field = files[0]!.field;
     if ((await recentUploads(user.id)) + files.length > limits.perHour) {
@@ -150,11 +208,14 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     const out: Record<string, string[]> = {};
     const at = clock.now().toISOString();
     for (const f of files) {
-      const id = createHash('sha256').update(f.buffer).digest('hex');
+      const id = f.id;
       await writeOnce(id, f.buffer);
       await db.transaction(async (trx) => {
         if (!(await trx('documents').where({ id }).first('id'))) {
-          await trx('documents').insert({ id, filename: cleanFilename(f.originalname), mime: sniffMime(f.buffer)!, size: f.buffer.length, uploaded_by: user.id, uploaded_at: at });
+          await trx('documents').insert({
+            id, filename: cleanFilename(f.originalname), mime: f.mime, size: f.buffer.length, uploaded_by: user.id, uploaded_at: at,
+            content_sha256: id, captured_at: f.capturedAt,
+          });
         }
         // the kind the uploader names (if any) goes with the upload, and with the link an event makes
         const kind = opts.kind ? { kind: opts.kind } : {};
@@ -248,7 +309,64 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     return new Map(rows.map((r) => [r.id as string, toMeta(r)]));
   }
 
-  return { store, storeForProject, sweep, open, describe, uploadsOf, pendingBytes };
+  /**
+   * Re-encodes the stored images that still carry metadata (EXIF, XMP, IPTC), are not upright or
+   * are larger than 2048 px (all images with `all`), as uploads are now (images.ts). The id stays,
+   * so history rows keep naming the same documents; the new bytes replace the file under it, and
+   * the row gets the current content hash and size (and the capture time, if it had none), with a
+   * document_replacements row (old and new hash, when, why). Re-encoding happens outside any
+   * transaction. A file whose bytes no longer match the recorded hash (a scrub interrupted between
+   * the file and the row) has its row brought up to date. Returns how many documents were replaced.
+   */
+  async function scrub(opts: { all?: boolean; reason?: string } = {}): Promise<{ checked: number; replaced: number; missing: number; unreadable: string[] }> {
+    const rows = (await db('documents').whereIn('mime', ['image/jpeg', 'image/png', 'image/webp']).orderBy('id')
+      .select('id', 'mime', 'content_sha256', 'captured_at')) as Array<{ id: string; mime: ImageMime; content_sha256: string | null; captured_at: string | null }>;
+    let replaced = 0;
+    let missing = 0;
+    const unreadable: string[] = [];
+    for (const row of rows) {
+      const file = path.join(uploadDir, row.id);
+      let current: Buffer;
+      try {
+        current = await fs.readFile(file);
+      } catch {
+        missing++;
+        continue;
+      }
+      const currentHash = sha256(current);
+      const recorded = row.content_sha256 ?? row.id;
+      const needed = opts.all || (await needsReencoding(current));
+      let next = current;
+      let capturedAt = row.captured_at;
+      if (needed) {
+        let image;
+        try {
+          image = await reencodeImage(current, row.mime);
+        } catch {
+          unreadable.push(row.id); // left as it is, and named to the operator
+          continue;
+        }
+        next = image.buffer;
+        capturedAt ??= image.capturedAt;
+      }
+      const nextHash = sha256(next);
+      if (nextHash === recorded && nextHash === currentHash) continue;
+      if (nextHash !== currentHash) await replaceFile(file, next);
+      const at = clock.now().toISOString();
+      await db.transaction(async (trx) => {
+        await trx('documents').where({ id: row.id }).update({ content_sha256: nextHash, size: next.length, captured_at: capturedAt });
+        await trx('document_uploads').where({ document_id: row.id }).update({ size: next.length });
+        await trx('document_replacements').insert({
+          document_id: row.id, old_sha256: recorded, new_sha256: nextHash, old_size: current.length, new_size: next.length, replaced_at: at,
+          reason: nextHash === currentHash ? 'resync' : (opts.reason ?? 'metadata removed'),
+        });
+      });
+      replaced++;
+    }
+    return { checked: rows.length, replaced, missing, unreadable };
+  }
+
+  return { store, storeForProject, sweep, open, describe, uploadsOf, pendingBytes, scrub };
 }
 
 export type DocumentService = ReturnType<typeof createDocumentService>;

@@ -1,10 +1,13 @@
 // Parses a multipart form (multer, memory storage) into the body and its files, with the limits of
-// the document service. A request that is not multipart passes through untouched. Multer's own
+// the document service. Files stay in memory (never a temporary file: an original photo, with its
+// GPS position, must not touch the disk). The per-file limit is the one for images as they arrive
+// (30 MB, a 50-megapixel photo); the document service then holds PDFs to 10 MB, and images to 10 MB
+// after re-encoding. A request that is not multipart passes through untouched. Multer's own
 // errors become the service's errors, so a page can show them next to the file field.
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import { AppError, InvalidError } from '../errors.js';
-import { FileTooLargeError, MAX_DOCUMENT_BYTES, MAX_FILES_PER_FORM, badUpload, type UploadedFile } from './document-service.js';
+import { FileTooLargeError, MAX_FILES_PER_FORM, MAX_IMAGE_UPLOAD_BYTES, badUpload, type UploadedFile } from './document-service.js';
 
 /** A multipart body that cannot be read (no boundary, truncated, a malformed part header): the client's error. */
 export class MalformedUploadError extends AppError {
@@ -18,7 +21,7 @@ const parser = multer({
   storage: multer.memoryStorage(),
   // UTF-8 file names (Chinese names from phones and PCs), never latin1 mojibake
   defParamCharset: 'utf8',
-  limits: { fileSize: MAX_DOCUMENT_BYTES, files: MAX_FILES_PER_FORM, fields: 1000, fieldSize: 100_000, parts: 1100 },
+  limits: { fileSize: MAX_IMAGE_UPLOAD_BYTES, files: MAX_FILES_PER_FORM, fields: 1000, fieldSize: 100_000, parts: 1100 },
 }).fields(FILE_FIELDS.map((name) => ({ name, maxCount: MAX_FILES_PER_FORM })));
 
 export function parseUpload(req: Request, res: Response): Promise<UploadedFile[]> {
@@ -40,7 +43,7 @@ export function parseUpload(req: Request, res: Response): Promise<UploadedFile[]
 const apiParser = multer({
   storage: multer.memoryStorage(),
   defParamCharset: 'utf8',
-  limits: { fileSize: MAX_DOCUMENT_BYTES, files: MAX_FILES_PER_FORM, fields: 10, fieldSize: 1000, parts: MAX_FILES_PER_FORM + 10 },
+  limits: { fileSize: MAX_IMAGE_UPLOAD_BYTES, files: MAX_FILES_PER_FORM, fields: 10, fieldSize: 1000, parts: MAX_FILES_PER_FORM + 10 },
 }).fields([{ name: 'file', maxCount: MAX_FILES_PER_FORM }]);
 
 export function parseApiUpload(req: Request, res: Response): Promise<UploadedFile[]> {

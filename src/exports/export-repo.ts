@@ -16,7 +16,9 @@ export async function* projectBatches(db: Db, filter: ProjectFilter, scope: Scop
     const q = filteredProjects(db, filter, scope);
     if (after) {
       const { createdAt, ref } = after;
-      q.where((w) => w.where('projects.created_at', '<', createdAt).orWhere((w2) => w2.where('projects.created_at', createdAt).andWhere('projects.ref', '<', ref)));
+      // (created_at, ref) before the last row's; the bound on created_at alone lets the index seek
+      // to it, where the disjunction alone would walk the index from the newest row every batch
+      q.where('projects.created_at', '<=', createdAt).andWhere((w) => w.where('projects.created_at', '<', createdAt).orWhere('projects.ref', '<', ref));
     }
     const rows = (await q.orderBy([{ column: 'projects.created_at', order: 'desc' }, { column: 'projects.ref', order: 'desc' }]).select('projects.*').limit(batch) as Array<Record<string, unknown>>).map(toProjectRow);
     if (rows.length === 0) return;

@@ -101,12 +101,14 @@ export function isPostgres(db: Queryable): boolean {
   return db.client.dialect === 'postgresql';
 }
 
+/** The migrator's settings: our migrations (bundled, not a directory), in the configured schema. */
+export function migrationConfig(cfg?: DatabaseConfig) {
+  return { migrationSource, ...(cfg?.client === 'pg' && cfg.schema ? { schemaName: cfg.schema } : {}) };
+}
+
 export async function migrateLatest(db: Db, cfg?: DatabaseConfig): Promise<void> {
   if (cfg?.client === 'pg' && cfg.schema) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [cfg.schema]);
-  await db.migrate.latest({
-    migrationSource,
-    ...(cfg?.client === 'pg' && cfg.schema ? { schemaName: cfg.schema } : {}),
-  });
+  await db.migrate.latest(migrationConfig(cfg));
 }
 
 /** Runs fn in a transaction, or inside the caller's one when it passes trx. */

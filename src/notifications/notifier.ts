@@ -1,5 +1,6 @@
 // Turns a workflow's `notify` effect into outbox rows: finds the recipients by role and scope, renders
 // the notice in each recipient's language, and enqueues it in the transition's transaction.
+import { absoluteUrl } from '../lib/urls.js';
 import { enqueueMail } from '../engine/outbox.js';
 import type { Trx } from '../lib/db.js';
 import type { Lang } from '../lib/i18n.js';
@@ -64,7 +65,7 @@ export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) 
     const count = Number(earlier[0]?.n ?? 0) + 1;
     for (const r of list) {
       const lang: Lang = r.lang === 'en' ? 'en' : 'zh-CN';
-      const mail = deps.render(emitted.template, lang, { ...emitted.data, url: `${deps.baseUrl}/projects/${emitted.data.projectId}`, recipientName: r.name, count });
+      const mail = deps.render(emitted.template, lang, { ...emitted.data, url: absoluteUrl(deps.baseUrl, `/projects/${encodeURIComponent(emitted.data.projectId)}`), recipientName: r.name, count });
       const pending = await trx('outbox').where({ digest_key: key, to_addr: r.email, status: 'pending' }).first('id');
       if (pending) {
         await trx('outbox').where({ id: pending.id, status: 'pending' }).update({ subject: mail.subject, text: mail.text, html: mail.html ?? null });
@@ -88,7 +89,7 @@ export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) 
       const lang: Lang = r.lang === 'en' ? 'en' : 'zh-CN';
       const mail = deps.render(emitted.template, lang, {
         ...emitted.data,
-        url: `${deps.baseUrl}/projects/${emitted.data.projectId}`,
+        url: absoluteUrl(deps.baseUrl, `/projects/${encodeURIComponent(emitted.data.projectId)}`),
         recipientName: r.name,
       });
       await enqueueMail(trx, { to: r.email, ...mail, template: emitted.template, instanceId: emitted.data.projectId }, at);

@@ -37,6 +37,8 @@ export const ObjectionSchema = z.object({
 });
 
 const PAGE_SIZE = 20;
+/** The notices list's page (a light page on a phone, issue 12): the ones ending first on the first page. */
+export const NOTICES_PAGE_SIZE = 50;
 
 /** `engine` reads the notices a project held (its context's `notices`); without it, the proposal notice from the history. */
 export function createPublicService(deps: { db: Db; clock: Clock; reference: ReferenceService; ledger: Ledger; projects: ProjectService; engine?: Pick<Engine, 'get' | 'load'> }) {
@@ -77,9 +79,9 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
     reference,
 
     /** Projects in a public notice (any the rules hold: proposal, confirmed project, acceptance result), the one ending first at the top. */
-    async notices() {
-      const { rows } = await listRows(db, { states: [...NOTICE_STAGES] }, null, { page: 1, pageSize: 200, order: 'oldestStage' });
-      return { notices: rows, ref: await reference() };
+    async notices(page = 1) {
+      const { rows, total } = await listRows(db, { states: [...NOTICE_STAGES] }, null, { page, pageSize: NOTICES_PAGE_SIZE, order: 'oldestStage' });
+      return { notices: rows, total, page, pageSize: NOTICES_PAGE_SIZE, ref: await reference() };
     },
 
     async notice(id: string) {

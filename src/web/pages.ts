@@ -1,7 +1,5 @@
 // The server-rendered pages: sessions, CSRF on every POST, the signed-in user, navigation, then one
 // router per area. The JSON API is mounted separately (src/api) and uses none of this.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Deps } from '../deps.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
@@ -20,12 +18,12 @@ import { profileRoutes } from './routes/profile.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { reportRoutes } from './routes/reports.js';
 import { projectFileRoutes } from './routes/project-file.js';
-
-const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+import { staticRouter } from './assets.js';
 
 export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
   const r = express.Router();
-  r.use('/static', express.static(STATIC_DIR, { maxAge: deps.config.env === 'production' ? '1d' : 0 }));
+  // Static files by their content's hash, cached for a year (src/web/assets.ts).
+  r.use(staticRouter());
   const sec = securityMiddleware(deps);
   // The body is read after the user is known, so a form too large to read gets the error page in the user's language.
   r.use(sec.cookies, sec.session, sec.loadUser, sec.csrfToken, navMiddleware(deps));

@@ -19,6 +19,28 @@ export interface PageCtx {
   /** 'lang=en' when the page was asked for in a language by ?lang=, so that links and forms keep it */
   langQs: string;
   csrfToken: string;
+  /** which page of the timeline (?historyPage=, 1 = the latest TIMELINE_PAGE_SIZE entries) */
+  historyPage?: number;
+}
+
+/** The project page shows the latest 50 history entries and pages back (the project file shows all). */
+export const TIMELINE_PAGE_SIZE = 50;
+
+/** The page of the history to show, newest page first, each page in time order, with links to the pages around it. */
+function timelinePage(ctx: PageCtx, id: string, total: number) {
+  const pages = Math.max(1, Math.ceil(total / TIMELINE_PAGE_SIZE));
+  const page = Math.min(Math.max(1, Math.trunc(ctx.historyPage ?? 1) || 1), pages);
+  const end = total - (page - 1) * TIMELINE_PAGE_SIZE;
+  const start = Math.max(0, end - TIMELINE_PAGE_SIZE);
+  const href = (n: number) => withLang(ctx, `/projects/${encodeURIComponent(id)}${n > 1 ? `?historyPage=${n}` : ''}`) + '#timeline';
+  return {
+    start, end,
+    paging: pages > 1 ? {
+      summary: t(ctx.lang, 'projects.detail.timelineRange', { from: start + 1, to: end, total }),
+      earlierHref: page < pages ? href(page + 1) : null,
+      laterHref: page > 1 ? href(page - 1) : null,
+    } : null,
+  };
 }
 
 export function withLang(ctx: PageCtx, url: string): string {
@@ -214,7 +236,8 @@ function actionsView(ctx: PageCtx, d: ProjectPageData, failed: FailedForm | unde
       pending: isFailed ? Object.entries(failed.pending ?? {}).flatMap(([field, ids]) => ids.map((id) => `${field}:${id}`)) : [],
     });
   }
-  return { primary: forms.filter((f) => !f.secondary), secondary: forms.filter((f) => f.secondary), blocked, anchors };
+  // a form that takes files gets the upload progress script (static/upload.js; the page works without it)
+  return { primary: forms.filter((f) => !f.secondary), secondary: forms.filter((f) => f.secondary), blocked, anchors, hasFiles: forms.some((f) => f.multipart) };
 }
 
 /** The positive-list area screening put the proposal under, named as the project's rules name it. */
@@ -302,7 +325,7 @@ export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm
       outcome: m.failures.some((f) => f.code === 'QUORUM_NOT_MET') ? t(lang, 'projects.meetingVoid') : m.failures.length ? t(lang, 'projects.meetingRejected') : t(lang, 'projects.meetingCarried'),
     })),
     notices: p.notices.map((n) => ({ kind: t(lang, `projects.noticeKinds.${n.kind}`), period: t(lang, 'projects.noticePeriod', { from: formatShanghai(n.startedAt, 'date'), to: formatShanghai(n.endsAt, 'date') }) })),
-    timeline: timelineView(lang, d.history, refs),
+    ...((tp) => ({ timeline: timelineView(lang, d.history.slice(tp.start, tp.end), refs), timelinePaging: tp.paging }))(timelinePage(ctx, p.id, d.history.length)),
     chart: statechartModel(lang, p.state, d.history.map((h) => ({ from: h.from, to: h.to }))),
     actions,
     errors,

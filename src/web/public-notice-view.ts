@@ -6,6 +6,7 @@ import { formatShanghai } from '../lib/calendar.js';
 import type { PublicService } from '../public/public-service.js';
 import type { CurrentNotice } from '../public/notice-period.js';
 import { namer } from './labels.js';
+import { absoluteUrl } from '../lib/urls.js';
 
 type Awaited2<T> = T extends Promise<infer U> ? U : T;
 type Print = Awaited2<ReturnType<PublicService['printNotice']>>;
@@ -40,7 +41,7 @@ export function presentPrintNotice(lang: Lang, m: Print, baseUrl: string) {
     ? { label: t(lang, 'public.printNotice.amountProposal'), fen: m.row.estimatedFen }
     : { label: t(lang, 'public.printNotice.amountApproved'), fen: m.row.approvedFen ?? m.row.estimatedFen };
   return {
-    title: `${kind} · ${m.row.ref}`,
+    title: `${kind} · ${m.row.ref} ${m.row.title}`,
     kind,
     heading: t(lang, 'public.printNotice.title', { kind }),
     intro: t(lang, 'public.printNotice.intro'),
@@ -65,7 +66,7 @@ export function presentPrintNotice(lang: Lang, m: Print, baseUrl: string) {
       : null,
     period: periodText(lang, m.notice),
     phone: m.phone ? t(lang, 'public.notice.phone', { phone: m.phone }) : null,
-    objectHow: t(lang, 'public.printNotice.objectHow', { url: `${baseUrl.replace(/\/$/, '')}/public/notices/${encodeURIComponent(m.row.id)}` }),
+    objectHow: t(lang, 'public.printNotice.objectHow', { url: absoluteUrl(baseUrl, `/public/notices/${encodeURIComponent(m.row.id)}`) }),
     issuer: t(lang, 'public.printNotice.issuer', { community: nm.community(m.row.communityId), street: nm.street(m.row.streetId) }),
     issuedOn: formatShanghai(m.notice.startedAt, 'date'),
   };

@@ -73,7 +73,20 @@ export function presentNotices(lang: Lang, m: Notices) {
     noticeHref: `/public/notices/${encodeURIComponent(p.id)}${langQuery(lang)}`,
     endsAt: p.nextDeadlineAt,
   }));
-  return { notices, hasNotices: notices.length > 0 };
+  const pages = Math.max(1, Math.ceil(m.total / m.pageSize));
+  const href = (page: number) => {
+    const q = new URLSearchParams();
+    if (lang === 'en') q.set('lang', 'en');
+    if (page > 1) q.set('page', String(page));
+    const s = q.toString();
+    return `/public/notices${s ? `?${s}` : ''}`;
+  };
+  return {
+    notices, hasNotices: notices.length > 0,
+    summary: pages > 1 ? t(lang, 'public.notices.summary', { total: m.total, page: m.page, pages }) : null,
+    prevHref: m.page > 1 ? href(Math.min(m.page - 1, pages)) : null,
+    nextHref: m.page < pages ? href(m.page + 1) : null,
+  };
 }
 
 export function presentNotice(lang: Lang, m: Notice) {

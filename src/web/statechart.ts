@@ -42,8 +42,12 @@ export interface MachineEdge { from: Stage; event: string; to: Stage }
 export interface ChartNode { id: Stage; x: number; y: number; w: number; h: number; tx: number; ty: number; label: string; cls: string }
 export interface ChartEdge { from: Stage; to: Stage; events: string[]; d: string; cls: string; stroke: string; width: number; marker: string }
 export interface ChartCluster { id: string; x: number; y: number; w: number; h: number; label: string; lx: number; ly: number }
+/** One stage the project went through, oldest first: the narrow-screen stand-in for the chart. */
+export interface ChartStep { label: string; current: boolean }
 export interface ChartModel {
   width: number; height: number; title: string; desc: string; nodes: ChartNode[]; edges: ChartEdge[]; clusters: ChartCluster[];
+  /** the path taken, as a list (shown instead of the drawing on narrow screens, where its labels would shrink to ~5 px) */
+  steps: ChartStep[];
 }
 
 // ---- the machine, read once ----
@@ -263,7 +267,9 @@ export function statechartModel(lang: Lang, current: string, steps: Array<{ from
   }
   const title = t(lang, 'projects.chart.title', { state: stateLabel(lang, current) });
   const desc = t(lang, 'projects.chart.desc', { state: stateLabel(lang, current), path: path.map((s) => stateLabel(lang, s)).join(' → ') });
-  return { width: WIDTH, height: HEIGHT, title, desc, nodes, edges, clusters: clusters(lang) };
+  const list: ChartStep[] = path.map((s, i) => ({ label: stateLabel(lang, s), current: i === path.length - 1 && s === current }));
+  if (path[path.length - 1] !== current) list.push({ label: stateLabel(lang, current), current: true });
+  return { width: WIDTH, height: HEIGHT, title, desc, nodes, edges, clusters: clusters(lang), steps: list };
 }
 
 /** A dashed frame around the children of each compound state (procurement), labelled with its name. */

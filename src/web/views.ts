@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import { formatShanghai } from '../lib/calendar.js';
 import { formatYuan, formatYuanShort } from '../../workflows/shared/money.js';
 import { t, type Lang } from '../lib/i18n.js';
+import { assets, watchAssets } from './assets.js';
 
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
 
@@ -40,6 +41,10 @@ export const helpers = {
   yuanInput(fen: unknown) {
     return typeof fen === 'number' ? (fen / 100).toFixed(2) : '';
   },
+  /** {{asset "app.css"}} → /static/app.<hash8>.css, any file in src/web/static (src/web/assets.ts) */
+  asset(name: unknown) {
+    return assets().href(String(name));
+  },
 };
 
 export function setupViews(app: Express, opts: { cache: boolean }): void {
@@ -54,5 +59,7 @@ export function setupViews(app: Express, opts: { cache: boolean }): void {
   app.set('view engine', '.hbs');
   // Compiled templates are cached except in development, where an edited template shows at once.
   app.set('view cache', opts.cache);
+  watchAssets(!opts.cache);
+  assets(); // hashed once at startup
   app.set('views', TEMPLATES_DIR);
 }

@@ -5,6 +5,7 @@
 // handler on the event loop, so every request waits; sqlite3 waits on libuv's thread pool, so only
 // requests that need the (single) database connection wait.
 //   BENCH_LOCK_SECONDS  per measurement (default 5)
+import { buildManifest } from '../../src/web/assets.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -57,7 +58,7 @@ async function load(base: string, token: string, projectId: string): Promise<Pha
   const common = { duration: SECONDS };
   const [health, stat, write] = await Promise.all([
     autocannon({ ...common, url: `${base}/healthz`, connections: 4 }),
-    autocannon({ ...common, url: `${base}/static/app.css`, connections: 2 }),
+    autocannon({ ...common, url: `${base}${buildManifest().href('app.css')}`, connections: 2 }),
     autocannon({
       ...common, url: `${base}/api/v1/projects/${projectId}/events`, connections: 1, method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -9,7 +9,8 @@ import { STORAGE_KINDS } from '../support/db.js';
 import { api, goodsProject, U } from '../support/lifecycle.js';
 import { agentFor, csrfOf } from './pages-helpers.js';
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(48, 7)]);
+// a real image (4 × 3): images are decoded and re-encoded when stored, so magic bytes alone no longer pass
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAEElEQVQImWMwXlUORww4OQAzzg/xUTK2PQAAAABJRU5ErkJggg==', 'base64');
 const person = (idNumber: string) => ({ name: '测试人', idNumber, address: '珠海市香洲区测试路1号' });
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

@@ -11,7 +11,8 @@ const WHO = ['anonymous', U.c1, U.c3, U.street, U.district, U.finance, U.v1, U.v
 type Who = (typeof WHO)[number];
 const NO_SUCH_PROJECT = '00000000-0000-4000-8000-000000000000';
 const NO_SUCH_DOCUMENT = 'f'.repeat(64);
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(48, 7)]);
+// a real image (4 × 3): images are decoded and re-encoded when stored, so magic bytes alone no longer pass
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAEElEQVQImWMwXlUORww4OQAzzg/xUTK2PQAAAABJRU5ErkJggg==', 'base64');
 
 /**
  * The project P (莲花社区 in 拱北街道, in procurement.contracting, awarded directly to 康复辅具 =

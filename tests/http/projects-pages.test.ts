@@ -44,7 +44,8 @@ async function stateOf(id: string): Promise<string> {
   return (await app.deps.db('projects').where({ id }).first('state')).state as string;
 }
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
+// a real image (4 × 3): images are decoded and re-encoded when stored, so magic bytes alone no longer pass
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAEElEQVQImWMwXlUORww4OQAzzg/xUTK2PQAAAABJRU5ErkJggg==', 'base64');
 
 beforeAll(async () => {
   app = await createTestApp({ env: { UPLOAD_DIR: `/tmp/wss-test-uploads-${process.pid}` } });
@@ -167,9 +168,9 @@ describe('project pages', () => {
     expect(wrong.status).toBe(415);
     expect(wrong.text).toContain('只能上传 PDF、JPEG、PNG 或 WebP');
     const big = await c1.post(`/projects/${id}/events/COMMENT?_csrf=${encodeURIComponent(s.csrf)}`)
-      .field('expectedVersion', s.version).field('text', '附件').attach('attachments', Buffer.concat([PNG, Buffer.alloc(10 * 1024 * 1024)]), { filename: 'big.png', contentType: 'image/png' });
+      .field('expectedVersion', s.version).field('text', '附件').attach('attachments', Buffer.concat([PNG, Buffer.alloc(30 * 1024 * 1024)]), { filename: 'big.png', contentType: 'image/png' });
     expect(big.status).toBe(413);
-    expect(big.text).toContain('10 MB');
+    expect(big.text).toContain('30 MB');
     expect((await app.deps.db('workflow_history').where({ instance_id: id, type: 'COMMENT' })).length).toBe(0);
     const noToken = await c1.post(`/projects/${id}/events/COMMENT`).field('expectedVersion', s.version).field('text', 'x').attach('attachments', PNG, 'a.png');
     expect(noToken.status).toBe(403);

@@ -2,6 +2,7 @@
 // is never a 5xx, and an invalid input answers 422 INVALID naming its fields, in the answer's
 // language (issue 8 item 5). A route without a case in ROUTES fails the test, so a new route cannot
 // be skipped silently.
+import { assets } from '../../src/web/assets.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, NOTIFY_TEMPLATES } from '../../workflows/project/index.js';
@@ -70,6 +71,8 @@ const ids = {
 const staff: Who[] = ['c1', 'street', 'district', 'finance', 'v1'];
 const ROUTES: Record<string, Case> = {
   'GET /healthz': { as: ['anon'] },
+  // static files by their content hash (src/web/assets.ts)
+  'GET /static/:file': { as: ['anon'], params: { file: real(() => [...assets().byHashedName.keys(), ...assets().byName.keys()]) } },
   // the JSON API
   'POST /api/v1/auth/token': { as: ['anon'] },
   'GET /api/v1/me': { as: ['anon', 'c1'] },

@@ -1,6 +1,7 @@
 // Issue 10: the programme rules on the admin page (every value with its source, "unverified" where
 // no primary source was found; a publish form that edits every value) and through the rules
 // service; the community's contact telephone on the public notice page and the printed A4 notice.
+import { assets } from '../../src/web/assets.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { STORAGE_KINDS } from '../support/db.js';
@@ -180,12 +181,12 @@ describe.each(STORAGE_KINDS)("the community's telephone on the public notice on 
     expect(print.text).toContain('议题公示');
     expect(print.text).toContain(period);
     expect(print.text).toContain('0756-2123456');
-    expect(print.text).toContain('/static/print-notice.css');
+    expect(print.text).toContain(assets().href('print-notice.css'));
     expect(print.text).not.toContain('<nav');
     expect(print.text).not.toContain('skip-link');
     expect(print.text).not.toContain('13912345678');
     expect(print.text).not.toContain('我有意见');
-    const css = await anyone.get('/static/print-notice.css');
+    const css = await anyone.get(assets().href('print-notice.css'));
     expect(css.status).toBe(200);
     expect(css.text).toMatch(/@page\s*\{[^}]*size:\s*A4/);
     // a project that held no notice has no printed notice, and a private one is not found

@@ -35,6 +35,8 @@ describe('configuration', () => {
   it('when production asks for the sandbox clock or has no session secret, then it refuses to start', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', CLOCK: 'manual', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/CLOCK=manual/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) }).env).toBe('production');
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/BASE_URL .*required when NODE_ENV=production/);
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), BASE_URL: 'https://wss.example.gov.cn/' })).toMatchObject({ env: 'production', baseUrl: 'https://wss.example.gov.cn' });
+    expect(loadConfig({ NODE_ENV: 'test', PORT: '3100' }).baseUrl).toBe('http://localhost:3100');
   });
 });

@@ -1,10 +1,11 @@
 // Uploads for API clients: POST /api/v1/documents (multipart, one or more files in the field
-// `file`; optionally a `kind` for them, e.g. invoice). Each file is stored as a pending document of the caller, linked to nothing until an
+// `file`; optionally a `kind` for them, e.g. invoice). Images are stored re-encoded (upright, at most
+// 2048 px, without metadata; documents/images.ts). Each file is stored as a pending document of the caller, linked to nothing until an
 // accepted event names its id (evidence, attachments, minutes); unlinked after 24 hours, it is deleted.
 import express from 'express';
 import type { Deps } from '../../deps.js';
 import { InvalidError } from '../../errors.js';
-import { parseDocumentKind, sniffMime } from '../../documents/document-service.js';
+import { parseDocumentKind } from '../../documents/document-service.js';
 import { cleanFilename } from '../../documents/filename.js';
 import { parseApiUpload } from '../../documents/upload.js';
 import { h } from '../handler.js';
@@ -18,8 +19,13 @@ export function documentRoutes(deps: Deps): express.Router {
     // an optional `kind` (DOCUMENT_KINDS: invoice, fund_statement …) for what the event will not imply
     const kind = parseDocumentKind((req.body as Record<string, unknown> | undefined)?.kind);
     const ids = (await documents.store(req.user!, files, kind ? { kind } : {})).file ?? [];
+    // what was stored (an image re-encoded: its type, size and capture time), not what was sent
+    const stored = await documents.describe(ids);
     res.status(201).json({
-      documents: files.map((f, i) => ({ id: ids[i]!, filename: cleanFilename(f.originalname), mime: sniffMime(f.buffer)!, size: f.buffer.length, ...(kind ? { kind } : {}) })),
+      documents: ids.map((id, i) => {
+        const d = stored.get(id)!;
+        return { id, filename: cleanFilename(files[i]!.originalname), mime: d.mime, size: d.size, ...(d.capturedAt ? { capturedAt: d.capturedAt } : {}), ...(kind ? { kind } : {}) };
+      }),
     });
   }));
   return r;

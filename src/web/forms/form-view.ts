@@ -22,7 +22,7 @@ export interface ErrorState {
 }
 
 /** Words every form shares; they are kept under projects.* and form.* in the locales. */
-const WORDS = { choose: 'projects.form.choose', itemRow: 'projects.form.itemRow', roles: 'projects.roles', optional: 'form.optional', pendingFiles: 'form.pendingFiles' };
+const WORDS = { choose: 'projects.form.choose', itemRow: 'projects.form.itemRow', roles: 'projects.roles', optional: 'form.optional', pendingFiles: 'form.pendingFiles', takePhoto: 'form.takePhoto', chooseFiles: 'form.chooseFiles' };
 
 const last = (name: string) => name.split('.').at(-1)!;
 const v1 = (values: Values, name: string) => {
@@ -173,6 +173,12 @@ export function formFields(i: FormViewInput) {
       optional: f.optional ? t(i.lang, WORDS.optional) : undefined, error, errorId: error ? `${id}-error` : undefined,
       pending, pendingId, pendingLabel: pending.length ? t(i.lang, WORDS.pendingFiles) : undefined,
       describedBy: describedBy(hint && `${id}-hint`, pendingId, error && `${id}-error`), accept: 'application/pdf,image/jpeg,image/png,image/webp', multiple: f.name !== 'minutesFile',
+      // evidence and attachments: the camera directly, or the gallery and files (`capture` alone would
+      // hide the gallery on Android), two inputs under one name; the minutes stay one document
+      camera: f.name === 'minutesFile' ? undefined : {
+        id: `${id}-camera`, label: t(i.lang, WORDS.takePhoto), galleryLabel: t(i.lang, WORDS.chooseFiles),
+        galleryAccept: 'image/jpeg,image/png,image/webp,application/pdf',
+      },
     };
   });
   return { fields, files };

@@ -19,8 +19,10 @@ export function documentRoutes(deps: Deps): express.Router {
     res.setHeader('Content-Disposition', disposition(meta.mime.startsWith('image/') ? 'inline' : 'attachment', servedFilename(meta.filename, meta.mime)));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
-    // content-addressed: the bytes behind an id never change, but the reader's right may
+    // content-addressed, but `documents scrub` may replace an old photo's bytes (same id, new
+    // content hash), and the reader's right may change: cached for an hour, tagged by the content
     res.setHeader('Cache-Control', 'private, max-age=3600');
+    res.setHeader('ETag', `"${meta.sha256}"`);
     await new Promise<void>((resolve, reject) => res.sendFile(file, { dotfiles: 'deny', headers: {} }, (err) => (err ? reject(err) : resolve())));
   }));
   return r;

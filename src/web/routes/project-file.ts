@@ -10,6 +10,7 @@ import express, { type Request } from 'express';
 import { ZipArchive } from 'archiver';
 import type { Deps } from '../../deps.js';
 import { langOf, page, render, requireRole } from '../render.js';
+import { assets } from '../assets.js';
 import { idParam } from '../params.js';
 import { createProjectFileService, historyJson, type ProjectFile } from '../../projectfile/project-file-service.js';
 import { archivePaths, projectFileView } from '../../projectfile/project-file-view.js';
@@ -44,7 +45,7 @@ export function projectFileRoutes(deps: Deps): express.Router {
     const file = await files.build(req.user!, idParam(req));
     const model = view(req, file, 'web', await lookups());
     res.setHeader('Cache-Control', 'private, no-store');
-    render(req, res, 'pages/projects/file', { ...model, layout: 'print', printCss: ['/static/project-file.css'] });
+    render(req, res, 'pages/projects/file', { ...model, layout: 'print', printCss: [assets().href('project-file.css')] });
   }));
 
   r.get('/projects/:id/file.zip', requireRole(), page(async (req, res) => {

@@ -92,7 +92,8 @@ export function projectRoutes(deps: Deps): express.Router {
 
   r.get('/projects/:id', requireRole(), page(async (req, res) => {
     const data = await loadProjectPage(services, req.user!, String(req.params.id));
-    render(req, res, 'pages/projects/detail', detailView(pageCtx(req, res), data));
+    const historyPage = /^\d{1,6}$/.test(String(req.query.historyPage ?? '')) ? Number(req.query.historyPage) : 1;
+    render(req, res, 'pages/projects/detail', detailView({ ...pageCtx(req, res), historyPage }, data));
   }));
 
   r.post('/projects/:id/events/:type', requireRole(), page(async (req, res) => {

@@ -12,8 +12,12 @@ import { PublicListSchema } from '../../public/public-service.js';
 import { objectionForm, presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats } from '../public-view.js';
 import { isFormError } from '../forms/form-view.js';
 import { presentPrintNotice } from '../public-notice-view.js';
+import { qrSvg, shareTags } from '../share.js';
+import { absoluteUrl } from '../../lib/urls.js';
+import type { Lang } from '../../lib/i18n.js';
 
 const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
+const NoticesQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1) });
 const StatsQuery = z.object({ year: queryYear(), to: queryYear() });
 
 export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
@@ -23,23 +27,41 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
 
   r.get('/public', page(async (req, res) => {
     const lang = langOf(req);
-    const { notices } = await deps.services.publicSite.notices();
+    const { total } = await deps.services.publicSite.notices();
     const q = lang === 'en' ? '?lang=en' : '';
     render(req, res, 'pages/public/index', {
-      title: t(lang, 'public.home.title'), noticeCount: notices.length,
+      title: t(lang, 'public.home.title'), noticeCount: total,
       links: { notices: `/public/notices${q}`, projects: `/public/projects${q}`, stats: `/public/stats${q}` },
     });
   }));
 
   r.get('/public/notices', page(async (req, res) => {
     const lang = langOf(req);
-    render(req, res, 'pages/public/notices', { title: t(lang, 'public.notices.title'), ...presentNotices(lang, await deps.services.publicSite.notices()) });
+    const { page: n } = parseQuery(req, NoticesQuery);
+    render(req, res, 'pages/public/notices', { title: t(lang, 'public.notices.title'), ...presentNotices(lang, await deps.services.publicSite.notices(n)) });
   }));
+
+  /** The notice page's model: the notice, its QR code (the page's own absolute address) and the chat-app tags. */
+  async function noticePage(lang: Lang, id: string) {
+    const model = presentNotice(lang, await deps.services.publicSite.notice(id));
+    const path = `/public/notices/${encodeURIComponent(id)}`;
+    const url = absoluteUrl(deps.config.baseUrl, path);
+    const period = model.runningNotice?.period;
+    return {
+      ...model,
+      title: model.heading,
+      noticeUrl: url,
+      qr: await qrSvg(url, t(lang, 'public.share.qrLabel', { title: model.project.title })),
+      share: shareTags(deps.config.baseUrl, {
+        title: model.heading, path: `${path}${lang === 'en' ? '?lang=en' : ''}`,
+        description: [model.project.title, model.runningNotice?.kind, period ?? t(lang, 'public.share.noticeOver')].filter(Boolean).join(' · '),
+      }),
+    };
+  }
 
   r.get('/public/notices/:id', page(async (req, res) => {
     const lang = langOf(req);
-    const id = idParam(req);
-    render(req, res, 'pages/public/notice', { title: t(lang, 'public.notice.title'), ...objectionForm(lang), ...presentNotice(lang, await deps.services.publicSite.notice(id)) });
+    render(req, res, 'pages/public/notice', { ...objectionForm(lang), ...(await noticePage(lang, idParam(req))) });
   }));
 
   r.post('/public/notices/:id', limitObjections, page(async (req, res) => {
@@ -51,8 +73,7 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
       res.redirect(303, `/public/notices/${encodeURIComponent(id)}/thanks${lang === 'en' ? '?lang=en' : ''}`);
     } catch (err) {
       if (!isFormError(err)) throw err;
-      const model = presentNotice(lang, await deps.services.publicSite.notice(id));
-      render(req, res, 'pages/public/notice', { title: t(lang, 'public.notice.title'), ...objectionForm(lang, form, err), ...model }, (err as { status?: number }).status ?? 422);
+      render(req, res, 'pages/public/notice', { ...objectionForm(lang, form, err), ...(await noticePage(lang, id)) }, (err as { status?: number }).status ?? 422);
     }
   }));
 
@@ -71,14 +92,25 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
     const lang = langOf(req);
     const id = idParam(req);
     const model = presentPublicProject(lang, await deps.services.publicSite.project(id));
-    render(req, res, 'pages/public/project', { title: model.heading, ...model });
+    const share = shareTags(deps.config.baseUrl, {
+      title: model.heading, path: `/public/projects/${encodeURIComponent(id)}${lang === 'en' ? '?lang=en' : ''}`,
+      description: [model.project.title, model.runningNotice ? `${model.runningNotice.kind} · ${model.runningNotice.period}` : model.project.stage, `${model.project.community} · ${model.project.street}`].join(' · '),
+    });
+    render(req, res, 'pages/public/project', { title: model.heading, ...model, share });
   }));
 
   // The printable notice (A4) for the community's notice board: its own layout, no navigation.
   r.get('/public/projects/:id/notice', page(async (req, res) => {
     const lang = langOf(req);
-    const model = presentPrintNotice(lang, await deps.services.publicSite.printNotice(idParam(req)), deps.config.baseUrl);
-    render(req, res, 'pages/public/notice-print', { ...model, layout: 'print' });
+    const id = idParam(req);
+    const model = presentPrintNotice(lang, await deps.services.publicSite.printNotice(id), deps.config.baseUrl);
+    // The QR code on the printed sheet opens the notice's page, where residents read it and object.
+    const url = absoluteUrl(deps.config.baseUrl, `/public/notices/${encodeURIComponent(id)}`);
+    const share = shareTags(deps.config.baseUrl, {
+      title: `${model.kind}${lang === 'en' ? ': ' : '：'}${model.projectTitle}`, path: `/public/projects/${encodeURIComponent(id)}/notice${lang === 'en' ? '?lang=en' : ''}`,
+      description: `${model.ref} ${model.projectTitle} · ${model.period}`,
+    });
+    render(req, res, 'pages/public/notice-print', { ...model, layout: 'print', noticeUrl: url, qr: await qrSvg(url, t(lang, 'public.share.qrLabel', { title: model.projectTitle })), share });
   }));
 
   r.get('/public/stats', page(async (req, res) => {
