@@ -6,7 +6,7 @@ import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { isPostgres, parseJson, type Db, type Queryable } from '../lib/db.js';
 import type { Engine } from './engine.js';
 import { START_EVENT } from './engine.js';
-import { canonicalJson, fieldDigest, GENESIS_HASH, getPath, HASH_SCHEME, rowHash, rowHashV2, versionField, type FieldDigest } from './hash.js';
+import { canonicalJson, fieldDigest, GENESIS_HASH, getPath, HASH_SCHEME, rowHash, rowHashV2, versionField, type FieldDigest, type HashedRow } from './hash.js';
 import { persist, restore, stateName } from './snapshot.js';
 import { listHistory } from './store.js';
 import type { InstanceRow, WorkflowDefinition } from './types.js';
@@ -24,20 +24,10 @@ export interface VerifyReport {
 }
 
 /** What a history row's hash is computed from, in either scheme, as stored or as presented. */
-export interface HashableRow {
-  seq: number;
-  type: string;
-  payload: unknown;
-  actor: unknown;
-  from: string | null;
-  to: string;
-  at: string;
-  workflowVersion?: number;
-  /** absent or 1: the hash covers the payload as it is; 2: personal fields enter it as their digests */
-  hashScheme?: number;
+export type HashableRow = Omit<HashedRow, 'instanceId' | 'digested'> & {
   /** scheme 2: each personal field's digest by path, with its salt where the value is shown as it is */
   digests?: Record<string, FieldDigest>;
-}
+};
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
