@@ -5,7 +5,8 @@
 // council vote is counts only, payments carry no voucher, acceptances name no signatory.
 import type { PresentedHistoryRow, PresentedProject } from '../projects/project-presenter.js';
 import { shanghaiDate } from '../lib/calendar.js';
-import type { NoticeKind, Parties, Stage } from '../../workflows/project/index.js';
+import { isNoticeStage, type NoticeKind, type Parties, type Stage } from '../../workflows/project/index.js';
+import { t } from '../lib/i18n.js';
 import type {
   AwardStatus, ContractStatus, OcdsAward, OcdsContract, OcdsItem, OcdsMilestone, OcdsOrganization, OcdsOrganizationReference,
   OcdsRelease, OcdsTender, OcdsTransaction, OcdsValue, ProcurementMethodCode, ReleaseTag, TenderStatus,
@@ -80,12 +81,8 @@ export const PROCUREMENT_METHOD: Record<'direct' | 'quotation' | 'competitive', 
   competitive: { code: 'limited', details: '竞争性磋商' },
 };
 
-const NOTICE_TITLES: Record<NoticeKind, string> = { proposal: '项目提议公示', confirmation: '项目确定公示', acceptance: '验收结果公示' };
-const NOTICE_STATES: Record<NoticeKind, readonly string[]> = {
-  proposal: ['public_notice'],
-  confirmation: ['confirmation_notice'],
-  acceptance: ['acceptance_notice'],
-};
+/** Published in Chinese (the release's language): the pages' own words for notices and meetings. */
+const zh = (key: string, params?: Record<string, unknown>) => t('zh-CN', key, params);
 
 const stageOf = (state: string): Stage => (state in TENDER_STATUS ? (state as Stage) : 'draft');
 
@@ -121,7 +118,7 @@ function planningMilestones(f: ReleaseFacts): OcdsMilestone[] {
       title: '居民议事会表决',
       type: 'engagement',
       code: 'councilVote',
-      description: `应到 ${m.members} 人，实到 ${m.present} 人；赞成 ${m.for}，反对 ${m.against}，弃权 ${m.abstain}。${carried ? '表决通过。' : noQuorum ? '未达法定人数，会议无效。' : '表决未通过。'}`,
+      description: `${zh('projects.meetingVotes', { members: m.members, present: m.present, for: m.for, against: m.against, abstain: m.abstain })}。${zh(carried ? 'projects.meetingCarried' : noQuorum ? 'projects.meetingVoid' : 'projects.meetingRejected')}。`,
       dateMet: m.at,
       status: carried ? 'met' : 'notMet',
     });
@@ -144,12 +141,12 @@ function noticeMilestones(f: ReleaseFacts, kinds: readonly NoticeKind[]): OcdsMi
   const notices = p.notices ?? [];
   return notices.flatMap((notice, n) => {
     if (!kinds.includes(notice.kind)) return [];
-    const running = n === notices.length - 1 && NOTICE_STATES[notice.kind].includes(p.state) && f.now < notice.endsAt;
+    const running = n === notices.length - 1 && isNoticeStage(p.state) && f.now < notice.endsAt;
     const objections = p.objections.filter((o) => (o.notice ?? 'proposal') === notice.kind && o.at >= notice.startedAt && o.at <= notice.endsAt);
     const upheld = objections.filter((o) => o.status === 'upheld').length;
     return [{
       id: `notice-${n + 1}`,
-      title: NOTICE_TITLES[notice.kind],
+      title: zh(`notices.kinds.${notice.kind}`),
       type: 'engagement' as const,
       code: `${notice.kind}Notice`,
       description: `公示期 ${shanghaiDate(notice.startedAt)} 至 ${shanghaiDate(notice.endsAt)}；异议 ${objections.length} 件，成立 ${upheld} 件。`,

@@ -94,9 +94,9 @@ export function projectFileView(file: ProjectFile, opts: FileViewOptions) {
       minutesDocs: docLinks([m.minutes]),
     })),
     notices: {
-      notices: p.notices.map((n) => ({ kind: t(lang, `projects.noticeKinds.${n.kind}`), startedAt: dt(n.startedAt), endsAt: dt(n.endsAt) })),
+      notices: p.notices.map((n) => ({ kind: t(lang, `notices.kinds.${n.kind}`), startedAt: dt(n.startedAt), endsAt: dt(n.endsAt) })),
       objections: p.objections.map((o) => ({
-        notice: o.notice ? t(lang, `projects.noticeKinds.${o.notice}`) : '—', text: o.text, contact: 'contact' in o ? (o.contact ?? '—') : masked,
+        notice: o.notice ? t(lang, `notices.kinds.${o.notice}`) : '—', text: o.text, contact: 'contact' in o ? (o.contact ?? '—') : masked,
         at: dt(o.at), status: t(lang, `projects.objectionStatus.${o.status}`), response: o.response ?? '—',
       })),
     },

@@ -316,7 +316,7 @@ export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm
     evaluation: p.evaluation && { score: p.evaluation.score, grade: t(lang, `projects.grades.${GRADES.indexOf(p.evaluation.grade as (typeof GRADES)[number])}`), notes: p.evaluation.notes },
     objections: p.objections.map((o) => ({
       text: o.text, at: formatShanghai(o.at, 'datetime'), status: t(lang, `projects.objectionStatus.${o.status}`), response: o.response,
-      notice: t(lang, `projects.noticeKinds.${o.notice ?? 'proposal'}`) + ('receivedVia' in o && o.receivedVia ? ` · ${t(lang, `projects.objectionChannels.${o.receivedVia}`)}` : ''),
+      notice: t(lang, `notices.kinds.${o.notice ?? 'proposal'}`) + ('receivedVia' in o && o.receivedVia ? ` · ${t(lang, `projects.objectionChannels.${o.receivedVia}`)}` : ''),
     })),
     // every council meeting, void ones too, and every public notice held
     meetings: p.meetings.map((m) => ({
@@ -324,7 +324,7 @@ export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm
       votes: t(lang, 'projects.meetingVotes', { members: m.members, present: m.present, for: m.for, against: m.against, abstain: m.abstain }),
       outcome: m.failures.some((f) => f.code === 'QUORUM_NOT_MET') ? t(lang, 'projects.meetingVoid') : m.failures.length ? t(lang, 'projects.meetingRejected') : t(lang, 'projects.meetingCarried'),
     })),
-    notices: p.notices.map((n) => ({ kind: t(lang, `projects.noticeKinds.${n.kind}`), period: t(lang, 'projects.noticePeriod', { from: formatShanghai(n.startedAt, 'date'), to: formatShanghai(n.endsAt, 'date') }) })),
+    notices: p.notices.map((n) => ({ kind: t(lang, `notices.kinds.${n.kind}`), period: t(lang, 'projects.noticePeriod', { from: formatShanghai(n.startedAt, 'date'), to: formatShanghai(n.endsAt, 'date') }) })),
     ...((tp) => ({ timeline: timelineView(lang, d.history.slice(tp.start, tp.end), refs), timelinePaging: tp.paging }))(timelinePage(ctx, p.id, d.history.length)),
     chart: statechartModel(lang, p.state, d.history.map((h) => ({ from: h.from, to: h.to }))),
     actions,

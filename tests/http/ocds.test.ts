@@ -46,6 +46,10 @@ describe('open contracting data (OCDS 1.1.5)', () => {
 
   function expectNoPersonalData(text: string, where: string) {
     for (const s of personal) expect(text.includes(s), `${where} publishes ${s}`).toBe(false);
+    // and it speaks as the pages do: none of the glossary's retired terms
+    for (const w of ['四眼原则', '法定人数', '死信', '尾款', '支付质保金', '采纳异议', '估算金额', '批准预算', '批准金额', '竞争性谈判', '报区里']) {
+      expect(text.includes(w), `${where} says ${w}`).toBe(false);
+    }
   }
 
   /** GET /projects/:id/ocds without a token: a valid package of one valid release; its record too. */
