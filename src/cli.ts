@@ -6,11 +6,12 @@ import { isAppError } from './errors.js';
 import { createDeps, type Deps, type DepsOptions } from './deps.js';
 import { verifyAll } from './engine/verify.js';
 import { auditProjectLedgers } from './projects/project-audit.js';
-import { createDb, migrateLatest, migrationConfig } from './lib/db.js';
+import { createDb, isPostgres, migrateLatest, migrationConfig } from './lib/db.js';
 import { onShutdown, runWorkersOnly, startServer } from './server.js';
 import { ManualClock } from './lib/clock.js';
 import { STORY_SPAN_MS } from './demo/stories.js';
 import { DEMO_YEAR_PROJECTS, demoYearTargets, generateYear, storiesStartFor } from './demo/year.js';
+import { CITY_YEARS, generateCity, lastSettledYear, PROJECTS_PER_STREET } from './demo/city.js';
 import { BackupError, createBackup, restoreBackup } from './backup/backup.js';
 import { checkLinkedDocuments } from './backup/document-check.js';
 import { LockHeldError } from './backup/lock.js';
@@ -114,9 +115,9 @@ program
 
 program
   .command('seed')
-  .description('seed the demo district on an empty database (serve does this unless DEMO=0); with --demo-year or --scale, then a year of projects on the sandbox clock')
+  .description('seed the demo district on an empty database (serve does this unless DEMO=0); with --demo-year, then a year of projects on the sandbox clock; with --scale alone, a city\'s ten years')
   .option('--demo-year <year>', "generate that year's projects through the engine (2021: Xiangzhou's 264 projects for disabled people, ¥11,057,500)", intOption(2000, 2100))
-  .option('--scale <n>', `how many projects the year has (default ${DEMO_YEAR_PROJECTS}; the year is 2021 unless --demo-year says)`, intOption(1, 1_000_000))
+  .option('--scale <n>', `with --demo-year: how many projects the year has (default ${DEMO_YEAR_PROJECTS}); alone: N projects over the ten years that are over, in a city of about N/${PROJECTS_PER_STREET} streets (continues an interrupted run)`, intOption(1, 1_000_000))
   .action(async (opts: { demoYear?: number; scale?: number }) => {
     if (opts.demoYear === undefined && opts.scale === undefined) {
       await withDeps(async (deps) => {
@@ -125,7 +126,8 @@ program
       }, { seedDemo: true });
       return;
     }
-    const year = opts.demoYear ?? 2021;
+    if (opts.demoYear === undefined) return seedCity(opts.scale!);
+    const year = opts.demoYear;
     const projects = opts.scale ?? DEMO_YEAR_PROJECTS;
     // The sandbox clock runs to the end of the next year's first quarter: that must lie in the past,
     // or the served site's clock (the system clock) would stand before the data.
@@ -145,7 +147,7 @@ program
         hideCursor: true, stopOnComplete: false,
       }, Presets.shades_classic);
       let started = false;
-      const summary = await generateYear({ ...deps.services, db: deps.db, clock, engine: deps.engine, timers: deps.timers }, {
+      const summary = await bulkLoad(deps, () => generateYear({ ...deps.services, db: deps.db, clock, engine: deps.engine, timers: deps.timers }, {
         year, projects, groupTargets: demoYearTargets(year, projects),
         onProgress: (p) => {
           if (p.phase === 'district') {
@@ -159,7 +161,7 @@ program
             started = true;
           } else bar.update(value, payload);
         },
-      });
+      }));
       if (started) bar.stop();
       const states = Object.entries(summary.byState).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ');
       process.stdout.write(`${summary.projects} projects of ${year} over ${summary.streets} streets and ${summary.communities} communities, ${summary.events} events (${summary.timerEvents} by timers), sandbox clock ${summary.startedAt.slice(0, 10)} → ${summary.endedAt.slice(0, 10)}, in ${(summary.ms / 1000).toFixed(1)} s\n`);
@@ -171,6 +173,56 @@ program
       }
     }, { seedDemo: true, clock });
   });
+
+/**
+ * A bulk load: on SQLite the transactions skip the fsync until the end (a crash half-way means
+ * seeding again), then the database is made durable at once. PostgreSQL keeps its settings.
+ */
+async function bulkLoad<T>(deps: Deps, fn: () => Promise<T>): Promise<T> {
+  const sqlite = !isPostgres(deps.db);
+  if (sqlite) await deps.db.raw('PRAGMA synchronous = OFF');
+  try {
+    return await fn();
+  } finally {
+    if (sqlite) {
+      await deps.db.raw('PRAGMA synchronous = FULL');
+      await deps.db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+    }
+  }
+}
+
+/** `seed --scale N`: the city's ten years (src/demo/city.ts), on an empty database or continuing one. */
+async function seedCity(projects: number): Promise<void> {
+  const lastYear = lastSettledYear(Date.now());
+  const clock = new ManualClock(storiesStartFor(lastYear - CITY_YEARS + 1, STORY_SPAN_MS));
+  await withDeps(async (deps) => {
+    const r = deps.seeded!;
+    process.stdout.write(r.created ? `demo district created; password for every demo user: ${r.password}\n` : 'continuing the city in this database\n');
+    const bar = new SingleBar({
+      format: '{bar} {percentage}% | ETA {eta_formatted} | {street} {date} | {value}/{total} projects | {events} events',
+      hideCursor: true, stopOnComplete: false, etaBuffer: 200,
+    }, Presets.shades_classic);
+    let started = false;
+    const summary = await bulkLoad(deps, () => generateCity({ ...deps.services, db: deps.db, clock, engine: deps.engine, timers: deps.timers }, {
+      projects, lastYear,
+      onProgress: (p) => {
+        if (p.phase === 'district') {
+          process.stdout.write(`${p.message}\n`);
+          return;
+        }
+        const payload = { street: p.street, date: new Date(p.clockMs).toISOString().slice(0, 10), events: p.events };
+        if (!started) {
+          bar.start(p.projectsTotal, p.projectsBefore + p.done, payload);
+          started = true;
+        } else bar.update(p.projectsBefore + p.done, payload);
+      },
+    }));
+    if (started) bar.stop();
+    process.stdout.write(`${summary.projects} projects of ${summary.years[0]}–${summary.years[1]} over ${summary.streets} streets and ${summary.communities} communities with ${summary.vendors} vendors; this run: ${summary.generated} projects, ${summary.events} events (${summary.timerEvents} by timers) in ${(summary.ms / 1000).toFixed(1)} s${summary.skippedStreets ? `, ${summary.skippedStreets} streets already there` : ''}\n`);
+    process.stdout.write(`by budget year: ${Object.entries(summary.byYear).map(([y, n]) => `${y} ${n}`).join(', ')}\n`);
+    process.stdout.write(`states: ${Object.entries(summary.byState).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+  }, { seedDemo: true, clock });
+}
 
 /** A commander parser for an integer option within bounds. */
 function intOption(min: number, max: number) {

@@ -40,7 +40,7 @@ export const DEMO_YEAR_PROJECTS = 900;
  */
 export const DISTRICT_BUDGET_FEN = 10_000_000_000;
 /** Streets whose projects move slowly (the street monitoring's warning sign): 前山 in the demo. */
-const SLOW_STREETS = ['st-qianshan'];
+export const SLOW_STREETS = ['st-qianshan'];
 
 export interface YearDeps {
   db: Db;
@@ -123,7 +123,7 @@ export function demoYearTargets(year: number, projects: number): Record<string, 
  * community, a reviewer for each street, two district officers and a finance officer, and vendors
  * of every type — at least as many as written quotes need. Reuses whoever is there.
  */
-async function extendDistrict(deps: YearDeps, rng: Rng): Promise<void> {
+export async function extendDistrict(deps: YearDeps, rng: Rng): Promise<void> {
   const { reference, db } = deps;
   const districtId = DEMO_IDS.district;
   if (!(await db('districts').where({ id: districtId }).first())) throw new Error('demo year: seed the demo district first');
@@ -157,7 +157,7 @@ async function extendDistrict(deps: YearDeps, rng: Rng): Promise<void> {
  * The people: two staff for each community that has projects, a reviewer for each street, two
  * district officers, a finance officer and one user for each vendor. Reuses whoever is there.
  */
-async function castDistrict(deps: YearDeps, rng: Rng, used: Set<string>, onProgress?: (p: YearProgress) => void): Promise<Cast> {
+export async function castDistrict(deps: YearDeps, rng: Rng, used: Set<string>, onProgress?: (p: YearProgress) => void): Promise<Cast> {
   const { reference, users } = deps;
   const districtId = DEMO_IDS.district;
   // users: whoever is there, and the rest created (scrypt hashes run on the thread pool, a few at a time)
@@ -175,7 +175,8 @@ async function castDistrict(deps: YearDeps, rng: Rng, used: Set<string>, onProgr
     const slug = c.id.replace(/^cm-/, '');
     for (let k = have; k < 2; k++) want({ email: `${slug}-${k + 1}@example.org`, name: `${personName(rng)}（${c.nameZh}）`, role: 'community', communityId: c.id });
   }
-  for (const s of await reference.streets()) {
+  const allStreets = await reference.streets();
+  for (const s of allStreets) {
     if (!existing.some((u) => u.role === 'street' && u.streetId === s.id && !u.disabled)) want({ email: `street-${s.id.replace(/^st-/, '')}@example.org`, name: `${personName(rng)}（${s.nameZh}）`, role: 'street', streetId: s.id });
   }
   const districtUsers = existing.filter((u) => u.role === 'district' && !u.disabled);
@@ -186,7 +187,7 @@ async function castDistrict(deps: YearDeps, rng: Rng, used: Set<string>, onProgr
   for (const v of allVendors) {
     if (!existing.some((u) => u.role === 'vendor' && u.vendorId === v.id)) want({ email: `vendor${++vn}@example.org`, name: `${personName(rng)}（${v.name}）`, role: 'vendor', vendorId: v.id });
   }
-  onProgress?.({ phase: 'district', message: `${XIANGZHOU_STREETS.length} streets, ${allCommunities.length} communities, ${allVendors.length} vendors; creating ${wanted.length} log-ins` });
+  onProgress?.({ phase: 'district', message: `${allStreets.length} streets, ${allCommunities.length} communities, ${allVendors.length} vendors; creating ${wanted.length} log-ins` });
   for (let i = 0; i < wanted.length; i += 8) await Promise.all(wanted.slice(i, i + 8).map((u) => users.create(u)));
 
   const all = (await users.list()).filter((u) => !u.disabled).sort((a, b) => a.email.localeCompare(b.email, 'en'));
@@ -261,7 +262,7 @@ export async function generateYear(deps: YearDeps, opts: GenerateYearOptions): P
   deps.clock.set(startMs);
   await deps.timers.runDue();
   const drove = await drivePlans(deps, {
-    plans, cast, rules, office, rng: rng.fork('drive'), startMs, untilMs, year,
+    plans, cast, rules, office, rng: rng.fork('drive'), startMs, untilMs,
     onProgress: (p) => onProgress?.({ phase: 'projects', ...p }),
   });
 
@@ -286,7 +287,7 @@ export async function generateYear(deps: YearDeps, opts: GenerateYearOptions): P
 }
 
 /** The generated projects by state and by main group (confirmed: budget approved, not cancelled, rejected or withdrawn), from the read model. */
-async function summarise(db: Db, year: number, ids: string[]): Promise<Pick<YearSummary, 'byState' | 'byGroup'>> {
+export async function summarise(db: Db, year: number, ids: string[]): Promise<Pick<YearSummary, 'byState' | 'byGroup'>> {
   const byState: Record<string, number> = {};
   const byGroup: Record<string, GroupFigures> = {};
   const wanted = new Set(ids.filter(Boolean));

@@ -40,8 +40,22 @@ await instance.init({
 // One bound translator per language: getFixedT on every call showed up in page profiles.
 const fixed: Record<Lang, TFunction> = { 'zh-CN': instance.getFixedT('zh-CN'), en: instance.getFixedT('en') };
 
+// A key without parameters always reads the same: those are looked up once (pages and e-mails ask
+// for the same labels thousands of times; i18next resolves the language and the key on each call).
+const plain: Record<Lang, Map<string, string>> = { 'zh-CN': new Map(), en: new Map() };
+
 export function t(lang: Lang, key: string, params?: Record<string, unknown>): string {
-  return (fixed[lang] ?? fixed[DEFAULT_LANG])(key, params ?? {});
+  const tr = fixed[lang] ?? fixed[DEFAULT_LANG];
+  if (params !== undefined) {
+    for (const _ in params) return tr(key, params);
+  }
+  const memo = plain[lang] ?? plain[DEFAULT_LANG];
+  let v = memo.get(key);
+  if (v === undefined) {
+    v = tr(key, {});
+    memo.set(key, v);
+  }
+  return v;
 }
 
 export function translator(lang: Lang): TFunction {

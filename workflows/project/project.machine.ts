@@ -18,6 +18,8 @@ import { checkEvent, hasOpenObjections, retentionHeld, retentionReleased, settle
 import { CURRENT_VERSION, type ProjectContext, type ProjectInput, type Stage, type WorkflowVersion } from './project.types.js';
 import { initialContextFor } from './project.context.js';
 
+const NO_INPUT = new Error('a project starts with its input');
+
 /** A timer event as raised; the engine stamps `at` and `actor: system` when it delivers it. */
 const timer = (type: TimerEventType) => ({ type }) as ProjectEvent;
 
@@ -130,7 +132,13 @@ const machineOf = (version: WorkflowVersion, v3 = version >= 3) => setup({
   },
 }).createMachine({
   id: 'project',
-  context: ({ input }) => initialContextFor(version, input),
+  // XState's pure transition() builds a throwaway actor first, whose initial snapshot it computes
+  // without input and discards: refused at once with one prepared error (no stack captured, no
+  // rules copied), as it would be refused anyway.
+  context: ({ input }) => {
+    if (input === undefined) throw NO_INPUT;
+    return initialContextFor(version, input);
+  },
   initial: 'draft',
   states: {
     draft: {

@@ -115,7 +115,7 @@ class Agenda {
 
 export async function drivePlans(
   deps: DriveDeps,
-  input: { plans: ProjectPlan[]; cast: Cast; rules: ProgrammeRules; office: OfficeHours; rng: Rng; startMs: number; untilMs: number; year: number; onProgress?: (p: DriveProgress) => void },
+  input: { plans: ProjectPlan[]; cast: Cast; rules: ProgrammeRules; office: OfficeHours; rng: Rng; startMs: number; untilMs: number; onProgress?: (p: DriveProgress) => void },
 ): Promise<DriveResult> {
   const { clock, timers, projects, documents, engine, db } = deps;
   const { cast, rules, office, untilMs } = input;
@@ -150,7 +150,7 @@ export async function drivePlans(
     const today = (plusDays = 0) => dateOf(now() + plusDays * DAY);
 
     const created = await projects.create(team.a, {
-      title: plan.title, type: t.type, category: t.category, mainGroup: t.group, otherGroups: plan.otherGroups, budgetYear: input.year,
+      title: plan.title, type: t.type, category: t.category, mainGroup: t.group, otherGroups: plan.otherGroups, budgetYear: plan.year,
       estimatedFen: plan.estimatedFen, description: plan.description, items: plan.items, beneficiaryCount: plan.beneficiaryCount,
     });
     events++;
@@ -342,7 +342,13 @@ export async function drivePlans(
           yield later(2, 5);
           continue;
         }
-        const best = offers.filter((q) => quoted.includes(q.v.vendorId!)).sort((a, b) => a.amountFen - b.amountFen)[0]!;
+        // an offer above the approved amount cannot be awarded (the winner may have missed the deadline)
+        const best = offers.filter((q) => quoted.includes(q.v.vendorId!) && q.amountFen <= approvedFen).sort((a, b) => a.amountFen - b.amountFen)[0];
+        if (!best) {
+          await send(team.a, 'DECLARE_FAILED', { reason: '有效报价均超出批复预算，流标，重新邀请报价。' });
+          yield later(2, 5);
+          continue;
+        }
         vendor = best.v;
         await send(team.a, 'AWARD', { vendorId: vendor.vendorId, amountFen: best.amountFen, justification: `${quoted.length}家供应商报价，选择报价最低且满足要求的供应商。` });
         break;
@@ -367,7 +373,7 @@ export async function drivePlans(
     const contractItems = (await context()).context.contract!.items;
     const deliverAt = (share: number) => office.next(now() + Math.round(dueIn * share * DAY), rng);
     let serialNo = 0;
-    const serialsFor = (n: number) => Array.from({ length: n }, () => `${t.serials}-${input.year}-${ref.slice(-4)}${String(++serialNo).padStart(2, '0')}`);
+    const serialsFor = (n: number) => Array.from({ length: n }, () => `${t.serials}-${plan.year}-${ref.slice(-4)}${String(++serialNo).padStart(2, '0')}`);
     for (const [k, item] of contractItems.entries()) {
       if (o === 'delivery' && k === contractItems.length - 1) return; // the last line is still to come
       yield fast ? later(1, 3) : deliverAt(rng.next() * 0.6 + 0.2);

@@ -81,6 +81,8 @@ export interface Variants {
 
 export interface ProjectPlan {
   n: number;
+  /** the budget year it is proposed for */
+  year: number;
   community: PlanCommunity;
   template: Template;
   title: string;
@@ -119,7 +121,17 @@ export interface PlanInput {
   untilMs: number;
   /** streets whose projects move slowly (the monitoring's warning sign) */
   slowStreets?: string[];
+  /**
+   * A past year of a longer run (`seed --scale`): its projects had years to finish, so an outcome
+   * that would stop half-way becomes `closed`, proposed any time in the year — except a few
+   * (STUCK_SHARE), which stay where they stopped: the stuck projects a district must chase.
+   */
+  settled?: boolean;
 }
+
+/** Of a settled year's projects that would stop half-way, the share left stuck there. */
+export const STUCK_SHARE = 0.01;
+const SETTLED_KEEP: ReadonlySet<Outcome> = new Set<Outcome>(['draft', 'withdrawn', 'rejected_screening', 'rejected_vote', 'rejected_street', 'rejected_budget', 'cancelled_before', 'cancelled_after', 'closed']);
 
 /** Group weights for the projects without a target (an admin-added group gets 5). */
 const GROUP_WEIGHTS: Record<string, number> = { 老年人: 30, 全体居民: 28, 儿童: 10, 学生: 7, 低保特困: 10, 困境儿童: 7, 残疾人: 15 };
@@ -269,8 +281,10 @@ export function planYear(input: PlanInput): ProjectPlan[] {
       const cap = rules.capsFen[template.type];
       const raw = Math.min(cap, Math.round((qty * unitYuan * YUAN) / (1 - extraShare) / (100 * YUAN)) * 100 * YUAN);
       let o = outcome;
+      // a settled year: what would stop half-way finished, save the stuck few
+      if (input.settled && !SETTLED_KEEP.has(o) && !grng.chance(STUCK_SHARE)) o = 'closed';
       // a slow street: fewer of its confirmed projects got far
-      if (slow.has(community.streetId) && (o === 'warranty' || o === 'closed') && grng.chance(0.45)) o = grng.pick(['delivery', 'procurement.preparing', 'procurement.contracting'] as const);
+      if (!input.settled && slow.has(community.streetId) && (o === 'warranty' || o === 'closed') && grng.chance(0.45)) o = grng.pick(['delivery', 'procurement.preparing', 'procurement.contracting'] as const);
       return { template, community, qty, extraShare, raw, cap, outcome: o };
     });
     // approved amounts: exact for a target group, near the raw amount otherwise
@@ -304,7 +318,7 @@ export function planYear(input: PlanInput): ProjectPlan[] {
       let outcome = d.outcome;
       // tenders only where the amount calls for written quotes
       if (direct && (outcome === 'procurement.quoting' || outcome === 'procurement.evaluating')) outcome = 'procurement.contracting';
-      const [lo, hi] = creationWindow(outcome);
+      const [lo, hi] = input.settled && outcome === 'closed' ? [0, 330] : creationWindow(outcome);
       const day = prng.int(lo, hi);
       const createAt = office.next(input.startMs + day * DAY + prng.int(0, 7) * HOUR, prng);
       const beneficiaryCount = Math.max(1, Math.ceil(qty * d.template.perUnit));
@@ -324,11 +338,11 @@ export function planYear(input: PlanInput): ProjectPlan[] {
         comment: prng.chance(0.15),
       };
       plans.push({
-        n: 0, community: d.community, template: d.template,
+        n: 0, year: input.year, community: d.community, template: d.template,
         title: fill(prng.pick(d.template.titles), vars), description: fill(d.template.description, vars),
         beneficiaryCount, otherGroups: d.template.otherGroups ? prng.pick(d.template.otherGroups) : [],
         qty, extraShare: d.extraShare, estimatedFen, items: itemsFor(d.template, qty, estimatedFen, d.extraShare),
-        approvedFen, contractFen, outcome, createAt, fast: outcome === 'closed', variants,
+        approvedFen, contractFen, outcome, createAt, fast: outcome === 'closed' && !input.settled, variants,
       });
     });
   }
