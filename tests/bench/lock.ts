@@ -5,6 +5,7 @@
 // handler on the event loop, so every request waits; sqlite3 waits on libuv's thread pool, so only
 // requests that need the (single) database connection wait.
 //   BENCH_LOCK_SECONDS  per measurement (default 5)
+import { writeResult } from './results.js';
 import { buildManifest } from '../../src/web/assets.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -115,3 +116,4 @@ for (const [d, r] of results) {
     console.log(`  ${d.padEnd(16)} ${phase.padEnd(6)} ${String(p.healthP50).padStart(11)} ${String(p.healthP99).padStart(11)} ${p.healthRps.toFixed(0).padStart(13)} ${String(p.staticP99).padStart(10)} ${String(p.writeP99).padStart(11)} ${String(p.writes).padStart(8)} ${String(p.errors).padStart(6)}`);
   }
 }
+writeResult('lock', { seconds: SECONDS, results: Object.fromEntries(results) });

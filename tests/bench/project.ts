@@ -17,13 +17,16 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alternate } from './rounds.js';
+import { alternateMany } from './rounds.js';
+import { writeResult } from './results.js';
+import BetterSqlite from 'better-sqlite3';
+import pg from 'pg';
 import { stringify } from 'safe-stable-stringify';
-import { loadConfig, parseDatabaseUrl } from '../../src/config.js';
+import { loadConfig, parseDatabaseUrl, type DatabaseConfig } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import { toActor, type User } from '../../src/auth/users.js';
 import type { Actor } from '../../src/engine/types.js';
-import { isPostgres, type Db, type Trx } from '../../src/lib/db.js';
+import { isPostgres, SQLITE_BUSY_TIMEOUT_MS, type Db, type Trx } from '../../src/lib/db.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 
@@ -178,10 +181,170 @@ function postgresTarget(url: string): Target {
 
 interface Measured {
   name: string;
+  /** transitions/s: bare knex, the raw driver's prepared statements, the engine */
   baseline: number;
+  raw: number;
   engine: number;
+  /** engine / baseline, engine / raw */
   ratio: number;
+  rawRatio: number;
   same: boolean;
+}
+
+/** The writes of one hand-written transition, as a store performs them (in `tx`). */
+interface StepStore {
+  tx(fn: () => Promise<void>): Promise<void>;
+  instance(id: string): Promise<{ version: number; history_head: string; state: string; snapshot: string }>;
+  communityUsers(communityId: string): Promise<Array<{ email: string; name: string }>>;
+  insertOutbox(rows: Array<Record<string, unknown>>): Promise<void>;
+  insertHistory(row: Record<string, unknown>): Promise<void>;
+  updateInstance(id: string, version: number, fields: Record<string, unknown>): Promise<void>;
+  updateProject(id: string, fields: Record<string, unknown>, publicSince: string | null): Promise<void>;
+  projectVendors(id: string): Promise<string[]>;
+  insertProjectVendors(id: string, vendorIds: string[]): Promise<void>;
+  replaceWaits(id: string, rows: Array<Record<string, unknown>>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The bare-knex baseline: the query builder, in a knex transaction. */
+function knexStepStore(db: Db, pg: boolean): StepStore {
+  let trx: Trx | null = null;
+  const q = () => trx!;
+  return {
+    async tx(fn) {
+      await db.transaction(async (t) => {
+        trx = t;
+        try {
+          await fn();
+        } finally {
+          trx = null;
+        }
+      });
+    },
+    async instance(id) {
+      const sel = q()('workflow_instances').where({ id }).first('version', 'history_head', 'state', 'snapshot');
+      return await (pg ? sel.forUpdate() : sel);
+    },
+    communityUsers: async (communityId) => await q()('users').where({ role: 'community', community_id: communityId, disabled: false }).select('email', 'name'),
+    insertOutbox: async (rows) => { await q()('outbox').insert(rows); },
+    insertHistory: async (row) => { await q()('workflow_history').insert(row); },
+    updateInstance: async (id, version, fields) => { await q()('workflow_instances').where({ id, version }).update(fields); },
+    updateProject: async (id, fields, publicSince) => {
+      await q()('projects').where({ id }).update({ ...fields, ...(publicSince ? { public_since: q().raw('coalesce(public_since, ?)', [publicSince]) } : {}) });
+    },
+    projectVendors: async (id) => (await q()('project_vendors').where({ project_id: id }).pluck('vendor_id')) as string[],
+    insertProjectVendors: async (id, vendorIds) => { await q()('project_vendors').insert(vendorIds.map((v) => ({ project_id: id, vendor_id: v }))); },
+    replaceWaits: async (id, rows) => {
+      await q()('workflow_waits').where({ instance_id: id }).del();
+      if (rows.length) await q()('workflow_waits').insert(rows);
+    },
+    close: async () => {},
+  };
+}
+
+type RawTarget = { kind: 'sqlite'; filename: string } | { kind: 'pg'; connectionString: string; schema?: string };
+const rawTargetOf = (d: DatabaseConfig): RawTarget => (d.client === 'sqlite' ? { kind: 'sqlite', filename: d.filename } : { kind: 'pg', connectionString: d.connectionString, ...(d.schema ? { schema: d.schema } : {}) });
+
+/**
+ * The storage limit: the same statements through the driver itself — better-sqlite3 or pg — each
+ * prepared once (pg: named statements) and run with its values; one transaction per transition.
+ */
+async function rawStepStore(t: RawTarget): Promise<StepStore> {
+  /** SQL for a write of these columns (the text names the statement; the values come in order) */
+  const insertSql = (table: string, cols: string[], p: (i: number) => string) => `insert into ${table} (${cols.join(', ')}) values (${cols.map((_, i) => p(i)).join(', ')})`;
+  const updateSql = (table: string, cols: string[], p: (i: number) => string, where: string[], extra = '') =>
+    `update ${table} set ${cols.map((c, i) => `${c} = ${p(i)}`).join(', ')}${extra} where ${where.map((w, i) => `${w} = ${p(cols.length + i)}`).join(' and ')}`;
+  const sqliteValue = (v: unknown) => (typeof v === 'boolean' ? Number(v) : v === undefined ? null : v);
+
+  if (t.kind === 'sqlite') {
+    const conn = new BetterSqlite(t.filename);
+    conn.pragma('journal_mode = WAL');
+    conn.pragma('synchronous = FULL');
+    conn.pragma('foreign_keys = ON');
+    conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    const statements = new Map<string, BetterSqlite.Statement>();
+    const st = (sql: string) => {
+      let s = statements.get(sql);
+      if (!s) statements.set(sql, (s = conn.prepare(sql)));
+      return s;
+    };
+    const p = () => '?';
+    const begin = conn.prepare('BEGIN IMMEDIATE');
+    const commit = conn.prepare('COMMIT');
+    const rollback = conn.prepare('ROLLBACK');
+    return {
+      async tx(fn) {
+        begin.run();
+        try {
+          await fn();
+          commit.run();
+        } catch (err) {
+          rollback.run();
+          throw err;
+        }
+      },
+      instance: async (id) => st('select version, history_head, state, snapshot from workflow_instances where id = ?').get(id) as { version: number; history_head: string; state: string; snapshot: string },
+      communityUsers: async (communityId) => st("select email, name from users where role = 'community' and community_id = ? and disabled = 0").all(communityId) as Array<{ email: string; name: string }>,
+      insertOutbox: async (rows) => { for (const r of rows) st(insertSql('outbox', Object.keys(r), p)).run(...Object.values(r).map(sqliteValue)); },
+      insertHistory: async (row) => { st(insertSql('workflow_history', Object.keys(row), p)).run(...Object.values(row).map(sqliteValue)); },
+      updateInstance: async (id, version, f) => { st(updateSql('workflow_instances', Object.keys(f), p, ['id', 'version'])).run(...Object.values(f).map(sqliteValue), id, version); },
+      updateProject: async (id, f, publicSince) => {
+        const cols = Object.keys(f);
+        const extra = publicSince ? `, public_since = coalesce(public_since, ?)` : '';
+        const sql = `update projects set ${cols.map((c) => `${c} = ?`).join(', ')}${extra} where id = ?`;
+        st(sql).run(...Object.values(f).map(sqliteValue), ...(publicSince ? [publicSince] : []), id);
+      },
+      projectVendors: async (id) => (st('select vendor_id from project_vendors where project_id = ?').all(id) as Array<{ vendor_id: string }>).map((r) => r.vendor_id),
+      insertProjectVendors: async (id, vendorIds) => { for (const v of vendorIds) st('insert into project_vendors (project_id, vendor_id) values (?, ?)').run(id, v); },
+      replaceWaits: async (id, rows) => {
+        st('delete from workflow_waits where instance_id = ?').run(id);
+        for (const r of rows) st(insertSql('workflow_waits', Object.keys(r), p)).run(...Object.values(r).map(sqliteValue));
+      },
+      close: async () => { conn.close(); },
+    };
+  }
+
+  const client = new pg.Client({ connectionString: t.connectionString });
+  await client.connect();
+  if (t.schema) await client.query(`set search_path to "${t.schema}", public`);
+  const names = new Map<string, string>();
+  /** a named statement: pg prepares it on the connection once and afterwards only binds values */
+  const run = async <R extends pg.QueryResultRow>(text: string, values: unknown[]) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = `s${names.size}`));
+    return (await client.query<R>({ name, text, values })).rows;
+  };
+  const p = (i: number) => `$${i + 1}`;
+  return {
+    async tx(fn) {
+      await client.query('BEGIN');
+      try {
+        await fn();
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    },
+    instance: async (id) => (await run<{ version: number; history_head: string; state: string; snapshot: string }>('select version, history_head, state, snapshot from workflow_instances where id = $1 for update', [id]))[0]!,
+    communityUsers: async (communityId) => await run<{ email: string; name: string }>("select email, name from users where role = 'community' and community_id = $1 and disabled = false", [communityId]),
+    insertOutbox: async (rows) => { for (const r of rows) await run(insertSql('outbox', Object.keys(r), p), Object.values(r)); },
+    insertHistory: async (row) => { await run(insertSql('workflow_history', Object.keys(row), p), Object.values(row)); },
+    updateInstance: async (id, version, f) => { await run(updateSql('workflow_instances', Object.keys(f), p, ['id', 'version']), [...Object.values(f), id, version]); },
+    updateProject: async (id, f, publicSince) => {
+      const cols = Object.keys(f);
+      const n = cols.length;
+      const extra = publicSince ? `, public_since = coalesce(public_since, $${n + 1})` : '';
+      await run(`update projects set ${cols.map((c, i) => `${c} = $${i + 1}`).join(', ')}${extra} where id = $${n + (publicSince ? 2 : 1)}`, [...Object.values(f), ...(publicSince ? [publicSince] : []), id]);
+    },
+    projectVendors: async (id) => (await run<{ vendor_id: string }>('select vendor_id from project_vendors where project_id = $1', [id])).map((r) => r.vendor_id),
+    insertProjectVendors: async (id, vendorIds) => { for (const v of vendorIds) await run('insert into project_vendors (project_id, vendor_id) values ($1, $2)', [id, v]); },
+    replaceWaits: async (id, rows) => {
+      await run('delete from workflow_waits where instance_id = $1', [id]);
+      for (const r of rows) await run(insertSql('workflow_waits', Object.keys(r), p), Object.values(r));
+    },
+    close: async () => { await client.end(); },
+  };
 }
 
 async function benchTarget(target: Target): Promise<Measured> {
@@ -192,13 +355,13 @@ async function benchTarget(target: Target): Promise<Measured> {
   });
   const deps: Deps = await createDeps(config, { clock, logger: createLogger('silent') });
   try {
-    return await benchDeps(target.name, deps, clock);
+    return await benchDeps(target.name, deps, clock, rawTargetOf(config.database));
   } finally {
     await deps.close();
   }
 }
 
-async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<Measured> {
+async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget: RawTarget): Promise<Measured> {
   const { db, engine, services } = deps;
   const pg = isPostgres(db);
   await services.seedDemo();
@@ -214,9 +377,11 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<
   // Projects for both sides, created the same way; a probe shows which waits rows each state gets.
   const engineIds: string[] = [];
   const baseIds: string[] = [];
+  const rawIds: string[] = [];
   for (let i = 0; i < CYCLING + QUOTING; i++) {
     engineIds.push(await create());
     baseIds.push(await create());
+    rawIds.push(await create());
   }
   const probe = await create();
   const waitsOf = async (id: string) =>
@@ -226,7 +391,7 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<
   templates.screening = await waitsOf(probe);
 
   // The quoting projects: submitted, screened, deliberated, past the notice, approved, budgeted, invited.
-  const quoting = [...engineIds.slice(CYCLING), ...baseIds.slice(CYCLING)];
+  const quoting = [...engineIds.slice(CYCLING), ...baseIds.slice(CYCLING), ...rawIds.slice(CYCLING)];
   const vendors = (await db('vendors').orderBy('id').pluck('id')) as string[];
   const today = () => new Date(clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
   for (const id of quoting) {
@@ -251,13 +416,13 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<
   if ([...check.values()].some((s) => s !== 'procurement.quoting')) throw new Error(`setup: not all in quoting: ${JSON.stringify([...check])}`);
   const engineStates: Stage[] = [...Array<Stage>(CYCLING).fill('draft'), ...Array<Stage>(QUOTING).fill('procurement.quoting')];
   const baseStates: Stage[] = [...engineStates];
+  const rawStates: Stage[] = [...engineStates];
   // History rows carry the workflow version that wrote them where the schema has the column.
   const historyVersion = (await db.schema.hasColumn('workflow_history', 'workflow_version')) ? { workflow_version: 1 } : {};
   const communityMail = (await db('users').where({ role: 'community', community_id: c1.communityId, disabled: false }).count<{ n: number }[]>({ n: '*' }))[0]!.n;
 
   // Both sides draw the same sequence of plans, so they write the same kinds of rows.
   let engineSeed = 1;
-  let baseSeed = 1;
   async function runEngine(n: number): Promise<number> {
     const plan = makePlan(n, engineStates, engineSeed++);
     const t0 = process.hrtime.bigint();
@@ -271,16 +436,16 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<
   /**
    * What a hand-written transition costs: read and lock the instance, change the snapshot, hash,
    * write history, instance, the projects row, the waits when the parties change and the notices,
-   * in one transaction.
+   * in one transaction — through a store: knex (the bare-knex baseline) or the raw driver's
+   * prepared statements (the storage limit).
    */
-  async function baselineStep(trx: Trx, id: string, ev: { type: string } & Record<string, unknown>, actor: Actor, at: string): Promise<void> {
-    const q = trx('workflow_instances').where({ id }).first('version', 'history_head', 'state', 'snapshot');
-    const row = await (pg ? q.forUpdate() : q);
+  async function baselineStep(st: StepStore, id: string, ev: { type: string } & Record<string, unknown>, actor: Actor, at: string): Promise<void> {
+    const row = await st.instance(id);
     const seq = Number(row.version) + 1;
     const snap = (typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot) as { value: unknown; context: Record<string, unknown> & { actors: Record<string, string> } };
     const c = snap.context;
     const { type, ...payload } = ev;
-    const from = row.state as string;
+    const from = row.state;
     let to = from;
     c.actors = { ...c.actors, [type]: actor.id };
     let notice: string | null = null;
@@ -299,8 +464,8 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<
       c.stage = to;
     }
     if (notice) {
-      const list = await trx('users').where({ role: 'community', community_id: c.communityId, disabled: false }).select('email', 'name');
-      await trx('outbox').insert(list.map((r) => ({
+      const list = await st.communityUsers(String(c.communityId));
+      await st.insertOutbox(list.map((r) => ({
         instance_id: id, message_id: `<${randomUUID()}@weishishi.local>`, template: notice, to_addr: r.email,
         subject: `【${String(c.ref)}】${String(c.title)}：${notice === 'returned' ? '已退回' : '待您处理'}`,
         text: `${String(r.name)}，您好：\n项目 ${String(c.ref)}「${String(c.title)}」${notice === 'returned' ? `已退回，原因：${String(payload.reason)}` : '已提交，等待社区初审'}。\n查看：http://localhost:3000/projects/${id}\n`,
@@ -312,56 +477,61 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<
       .update('\n')
       .update(stringify({ instanceId: id, seq, type, payload, actor, from, to, at })!)
       .digest('hex');
-    await trx('workflow_history').insert({
+    await st.insertHistory({
       instance_id: id, seq, type, payload: JSON.stringify(payload), actor: JSON.stringify(actor),
       from_state: from, to_state: to, at, prev_hash: row.history_head, hash, ...historyVersion,
     });
-    await trx('workflow_instances').where({ id, version: row.version }).update({
+    await st.updateInstance(id, row.version, {
       state: to, status: 'active', snapshot: JSON.stringify(snap), version: seq, history_head: hash, updated_at: at, workflow_version: 1, described_version: 1,
     });
     const rules = c.rules as { version: number };
     const award = c.award as { vendorId: string } | null;
-    await trx('projects').where({ id }).update({
+    await st.updateProject(id, {
       ref: c.ref, district_id: c.districtId, street_id: c.streetId, community_id: c.communityId, year: c.year, type: c.type,
       category: c.category, title: c.title, description: c.description, estimated_fen: c.estimatedFen, approved_fen: c.approvedFen,
       awarded_fen: c.awardedFen, paid_fen: c.paidFen, vendor_id: award?.vendorId ?? null, state: to,
       next_deadline_at: to === 'procurement.quoting' ? (c.procurement as { deadline: string }).deadline : null,
       rules_version: rules.version, updated_at: at,
       ...(to !== from ? { stage_entered_at: at } : {}),
-      ...(c.deliberation ? { public_since: trx.raw('coalesce(public_since, ?)', [(c.deliberation as { at: string }).at]) } : {}),
-    });
+    }, c.deliberation ? (c.deliberation as { at: string }).at : null);
     const invitations = (c.procurement as { invitations: string[] } | null)?.invitations ?? [];
     if (invitations.length) {
-      const have = new Set((await trx('project_vendors').where({ project_id: id }).pluck('vendor_id')) as string[]);
+      const have = new Set(await st.projectVendors(id));
       const add = invitations.filter((v) => !have.has(v));
-      if (add.length) await trx('project_vendors').insert(add.map((v) => ({ project_id: id, vendor_id: v })));
+      if (add.length) await st.insertProjectVendors(id, add);
     }
     if (to !== from) {
-      await trx('workflow_waits').where({ instance_id: id }).del();
       const rows = templates[to as 'draft' | 'screening'];
-      if (rows.length) await trx('workflow_waits').insert(rows.map((w) => ({ instance_id: id, workflow: 'project', ...w, since: at })));
+      await st.replaceWaits(id, rows.map((w) => ({ instance_id: id, workflow: 'project', ...w, since: at })));
     }
   }
 
-  async function runBaseline(n: number): Promise<number> {
-    const plan = makePlan(n, baseStates, baseSeed++);
+  const knexStore = knexStepStore(db, pg);
+  const rawStore = await rawStepStore(rawTarget);
+  const baseline = (st: StepStore, ids: string[], states: Stage[], seeds: { n: number }) => async (n: number): Promise<number> => {
+    const plan = makePlan(n, states, seeds.n++);
     const t0 = process.hrtime.bigint();
     for (const [i, s] of plan.entries()) {
       clock.advance(1000);
       const at = clock.now().toISOString();
       const ev = eventOf(s.type, i);
-      await db.transaction((trx) => baselineStep(trx, baseIds[s.inst]!, ev, s.type === 'RETURN' ? A.c2 : A.c1, at));
+      await st.tx(() => baselineStep(st, ids[s.inst]!, ev, s.type === 'RETURN' ? A.c2 : A.c1, at));
     }
     return Number(process.hrtime.bigint() - t0) / 1e6;
-  }
+  };
+  const runBaseline = baseline(knexStore, baseIds, baseStates, { n: 1 });
+  const runRaw = baseline(rawStore, rawIds, rawStates, { n: 1 });
 
-  const { base, eng, baseline: mb, engine: me } = await alternate(TRANSITIONS, ROUNDS, runBaseline, runEngine);
+  const measured = await alternateMany(TRANSITIONS, ROUNDS, { baseline: runBaseline, raw: runRaw, engine: runEngine });
+  const [base, eng, raw] = [measured.baseline.runs, measured.engine.runs, measured.raw.runs];
+  const [mb, me, mr] = [measured.baseline.median, measured.engine.median, measured.raw.median];
 
 
   // One more round each, untimed, counting the rows every write statement touches.
   const counter = writeCounter(db);
   const engineRun = await counter.count(() => runEngine(TRANSITIONS));
   const baseRun = await counter.count(() => runBaseline(TRANSITIONS));
+  await runRaw(TRANSITIONS);
   const same = JSON.stringify(engineRun.rows) === JSON.stringify(baseRun.rows);
   // And the tables as they stand: every history row, the waits and the read model, per side.
   const tally = async (ids: string[]) => ({
@@ -380,10 +550,14 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock): Promise<
   console.log(`  last round, rows written  engine  : ${JSON.stringify(engineRun.rows)}  statements/transition ${perStep(engineRun.statements)}`);
   console.log(`  last round, rows written  baseline: ${JSON.stringify(baseRun.rows)}  statements/transition ${perStep(baseRun.statements)}${same ? '' : '  ← DIFFERENT'}`);
   console.log(`  tables now  engine  : ${JSON.stringify(await tally(engineIds))} (incl. setup)`);
-  console.log(`  tables now  baseline: ${JSON.stringify(await tally(baseIds))}`);
+  const [tb, tr] = [await tally(baseIds), await tally(rawIds)];
+  console.log(`  tables now  baseline: ${JSON.stringify(tb)}`);
+  console.log(`  tables now  raw     : ${JSON.stringify(tr)}${JSON.stringify(tb) === JSON.stringify(tr) ? '' : '  ← DIFFERENT'}`);
+  console.log(`  raw      transitions/s: median ${mr.toFixed(0)}  (runs: ${fmt(raw)})`);
   console.log(`  baseline transitions/s: median ${mb.toFixed(0)}  (runs: ${fmt(base)})`);
   console.log(`  engine   transitions/s: median ${me.toFixed(0)}  (runs: ${fmt(eng)})`);
-  return { name, baseline: mb, engine: me, ratio: me / mb, same };
+  await rawStore.close();
+  return { name, baseline: mb, engine: me, raw: mr, ratio: me / mb, rawRatio: me / mr, same: same && JSON.stringify(tb) === JSON.stringify(tr) };
 }
 
 const started = Date.now();
@@ -400,11 +574,12 @@ for (const make of targets) {
   }
 }
 console.log('\nproject workflow bench (transitions/s, medians)');
-console.log(`  ${'database'.padEnd(24)} ${'baseline'.padStart(9)} ${'engine'.padStart(9)}  project/baseline`);
+console.log(`  ${'database'.padEnd(24)} ${'raw'.padStart(9)} ${'baseline'.padStart(9)} ${'engine'.padStart(9)}  project/baseline  project/raw`);
 for (const r of results) {
-  console.log(`  ${r.name.padEnd(24)} ${r.baseline.toFixed(0).padStart(9)} ${r.engine.toFixed(0).padStart(9)}  ${r.ratio.toFixed(2).padStart(16)}${r.same ? '' : '  (rows written differ!)'}`);
+  console.log(`  ${r.name.padEnd(24)} ${r.raw.toFixed(0).padStart(9)} ${r.baseline.toFixed(0).padStart(9)} ${r.engine.toFixed(0).padStart(9)}  ${r.ratio.toFixed(2).padStart(16)}  ${r.rawRatio.toFixed(2).padStart(11)}${r.same ? '' : '  (rows written differ!)'}`);
 }
 // The line to read beside run.ts's `engine/baseline ratio`: the default driver's.
 console.log(`project/baseline ratio: ${results[0]!.ratio.toFixed(2)}`);
 console.log(`project bench took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+writeResult('project', { transitions: TRANSITIONS, rounds: ROUNDS, results });
 if (results.some((r) => !r.same)) process.exitCode = 1;

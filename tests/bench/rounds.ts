@@ -26,3 +26,21 @@ export async function alternate(
   }
   return { base, eng, baseline: median(base), engine: median(eng) };
 }
+
+/** As `alternate`, for any number of sides: each round runs them all, starting with a different one. */
+export async function alternateMany<K extends string>(
+  n: number,
+  rounds: number,
+  sides: Record<K, (n: number) => Promise<number>>,
+): Promise<Record<K, { runs: number[]; median: number }>> {
+  const names = Object.keys(sides) as K[];
+  for (const k of names) await sides[k](Math.ceil(n / 2));
+  const runs = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const k = names[(r + i) % names.length]!;
+      runs[k].push(n / ((await sides[k](n)) / 1000));
+    }
+  }
+  return Object.fromEntries(names.map((k) => [k, { runs: runs[k], median: median(runs[k]) }])) as Record<K, { runs: number[]; median: number }>;
+}

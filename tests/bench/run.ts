@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { alternate } from './rounds.js';
+import { writeResult } from './results.js';
 import { parseDatabaseUrl, type DatabaseConfig, type SqliteDriver } from '../../src/config.js';
 import { createDb, isPostgres, migrateLatest, type Db } from '../../src/lib/db.js';
 import { ManualClock } from '../../src/lib/clock.js';
@@ -228,3 +229,4 @@ for (const r of results) {
 console.log(`engine/baseline ratio: ${first.ratio.toFixed(2)}`);
 const low = results.filter((r) => r.ratio < 0.7).map((r) => r.name);
 console.log(`bench took ${((Date.now() - started) / 1000).toFixed(1)} s${low.length ? ` — ratio below the 0.70 target on ${low.join(', ')}` : ''}`);
+writeResult('engine', { transitions: TRANSITIONS, rounds: ROUNDS, results: results.map((r) => ({ name: r.name, baseline: r.baseline, engine: r.engine, ratio: r.ratio })) });

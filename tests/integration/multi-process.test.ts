@@ -101,9 +101,11 @@ function messageIdOf(raw: Buffer): string | undefined {
   return /^message-id:\s*(<[^>]+>)/im.exec(head)?.[1];
 }
 
-// Runs with TEST_MULTI_PROCESS=1 (`npm run test:long` sets it). It passes on its own, but in one
-// full CI run, with the other storage suites running in parallel, the servers answered 401 to one
-// of the two users' tokens; until that is understood it does not run in the default suite.
+// Runs with TEST_MULTI_PROCESS=1: `npm test` runs it on its own after the other files (`npm run
+// test:processes`), so that its four processes and their req/s do not share the two cores with the
+// other storage suites; `npm run test:long` at full size. Once, run amid the other suites, the
+// servers answered 401 to a third of the requests (cause not found: tokens, search_path and clocks
+// were ruled out); a refused request now records its user, its server and the token rows seen.
 describe.skipIf(!PG || process.env.TEST_MULTI_PROCESS !== '1')('several processes on postgres', () => {
   let app: TestApp;
   const procs: Proc[] = [];
@@ -211,9 +213,14 @@ describe.skipIf(!PG || process.env.TEST_MULTI_PROCESS !== '1')('several processe
       const key = `mp-${n++}`;
       const id = among[Math.floor(rnd() * among.length)]!;
       const text = `负载评论 ${key}`;
-      const r = await send(base, rnd() < 0.5 ? U.c1 : U.c2, id, { type: 'COMMENT', text }, key);
+      const email = rnd() < 0.5 ? U.c1 : U.c2;
+      const r = await send(base, email, id, { type: 'COMMENT', text }, key);
       if (r.status === 200) acked.set(key, { id, text });
-      else refused.push(`${key} → ${r.status} ${JSON.stringify(r.json)}`);
+      else {
+        refused.push(`${key} by ${email} through ${base} → ${r.status} ${JSON.stringify(r.json)}`);
+        // A 401 was once seen in a full CI run and not understood: say at once what the database holds.
+        if (r.status === 401 && refused.length === 1) refused.push(`api_tokens then: ${JSON.stringify(await db('api_tokens').select('user_id', 'created_at', 'expires_at'))}, now ${new Date().toISOString()}`);
+      }
     }
 
     // --- phase 0: the workers start, and COMMENTs go through both servers, many of them to the
