@@ -17,8 +17,8 @@ import { checkLinkedDocuments } from './backup/document-check.js';
 import { LockHeldError } from './backup/lock.js';
 
 /** Opens the app's dependencies (migrating the database), runs fn, and always closes them. */
-async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: DepsOptions = {}): Promise<T> {
-  const deps = await createDeps(loadConfig(), opts);
+async function withDeps<T>(fn: (deps: Deps) => Promise<T>, opts: DepsOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const deps = await createDeps(loadConfig(env), opts);
   try {
     return await fn(deps);
   } finally {
@@ -171,8 +171,15 @@ program
       for (const [group, g] of Object.entries(summary.byGroup)) {
         process.stdout.write(`${group}: ${g.proposed} proposed, ${g.confirmed} confirmed, ¥${(g.approvedFen / 100).toLocaleString('en', { minimumFractionDigits: 2 })} approved\n`);
       }
-    }, { seedDemo: true, clock });
+    }, { seedDemo: true, clock }, GENERATOR_ENV);
   });
+
+/**
+ * The generators act for a whole district's or city's staff and vendors on a sandbox clock that
+ * runs years in minutes: a vendor with many projects uploads more than an interactive person may in
+ * an hour. The per-user upload limit (anti-abuse) is lifted for them, unless set explicitly.
+ */
+const GENERATOR_ENV = { UPLOAD_RATE_PER_HOUR: '1000000', ...process.env };
 
 /**
  * A bulk load: on SQLite the transactions skip the fsync until the end (a crash half-way means
@@ -221,7 +228,7 @@ async function seedCity(projects: number): Promise<void> {
     process.stdout.write(`${summary.projects} projects of ${summary.years[0]}–${summary.years[1]} over ${summary.streets} streets and ${summary.communities} communities with ${summary.vendors} vendors; this run: ${summary.generated} projects, ${summary.events} events (${summary.timerEvents} by timers) in ${(summary.ms / 1000).toFixed(1)} s${summary.skippedStreets ? `, ${summary.skippedStreets} streets already there` : ''}\n`);
     process.stdout.write(`by budget year: ${Object.entries(summary.byYear).map(([y, n]) => `${y} ${n}`).join(', ')}\n`);
     process.stdout.write(`states: ${Object.entries(summary.byState).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
-  }, { seedDemo: true, clock });
+  }, { seedDemo: true, clock }, GENERATOR_ENV);
 }
 
 /** A commander parser for an integer option within bounds. */

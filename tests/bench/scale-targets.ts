@@ -1,0 +1,248 @@
+// Helpers of the bench at scale (scale.ts): the server as an operator starts it (its own process,
+// `node --import tsx src/cli.ts serve`), its memory from /proc, signing in (API tokens and page
+// sessions), what the bench draws from the database before the server starts, and the drafts the
+// transition mix cycles.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { SqliteDriver } from '../../src/config.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEMO_PASSWORD = 'weishishi-demo';
+/** The final states of the project workflow (workflows/project/README.md): no COMMENT there. */
+const FINAL_STATES = ['closed', 'rejected', 'withdrawn', 'cancelled'];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  base: string;
+  pid: number;
+  /** SIGTERM, then the exit (the server closes, stops its workers and releases the file's lock). */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * `weishishi serve` in production mode on the file, as an operator runs it behind a proxy on the
+ * same machine (TRUST_PROXY loopback: the bench sends X-Forwarded-Proto: https to the pages, whose
+ * cookies are Secure). DEMO=0: nothing is seeded. Resolves once /healthz answers.
+ */
+export async function startServer(driver: SqliteDriver, dbFile: string, dataDir: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production', DATABASE_URL: `${driver}:${path.resolve(dbFile)}`, DATA_DIR: path.resolve(dataDir),
+      LOG_LEVEL: 'silent', PORT: String(port), HOST: '127.0.0.1', DEMO: '0', BASE_URL: base, TRUST_PROXY: 'loopback',
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
+  child.stderr!.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (gone) throw new Error(`the server (${driver}) exited before answering /healthz:\n${output}`);
+    if (Date.now() > deadline) {
+      kill();
+      throw new Error(`the server (${driver}) did not answer /healthz in 120 s:\n${output}`);
+    }
+    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    pid: child.pid!,
+    async stop() {
+      if (!gone) child.kill('SIGTERM');
+      const code = await exited;
+      process.removeListener('exit', kill);
+      return code;
+    },
+  };
+}
+
+/** VmRSS (now) and VmHWM (the peak so far) of a process, in MB. */
+export function memoryOf(pid: number): { rssMb: number; hwmMb: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+}
+
+/** Samples VmRSS every `everyMs` until stopped; returns the largest sample. */
+export function sampleRss(pid: number, everyMs = 50): { stop(): number } {
+  let peak = memoryOf(pid).rssMb;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, memoryOf(pid).rssMb);
+    } catch {
+      // the process is gone: keep what was seen
+    }
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      try {
+        peak = Math.max(peak, memoryOf(pid).rssMb);
+      } catch {
+        // idem
+      }
+      return peak;
+    },
+  };
+}
+
+/** An API token (POST /api/v1/auth/token): one sign-in per user for the whole run. */
+export async function tokenFor(base: string, email: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/token`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`sign-in of ${email} over the API: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** The headers a browser behind the proxy sends: its cookies, and the proxy's X-Forwarded-Proto. */
+export const PROXIED = { 'x-forwarded-proto': 'https' };
+
+function cookiesOf(res: Response, jar: Map<string, string>): void {
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const eq = pair!.indexOf('=');
+    jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
+  }
+}
+const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+
+/** Signs in through the /login form (with its CSRF token) and returns the Cookie header of the session. */
+export async function sessionFor(base: string, email: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const form = await fetch(`${base}/login`, { headers: PROXIED });
+  cookiesOf(form, jar);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!csrf) throw new Error('no CSRF token on /login');
+  const res = await fetch(`${base}/login`, {
+    method: 'POST', redirect: 'manual',
+    headers: { ...PROXIED, 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(jar) },
+    body: new URLSearchParams({ email, password: DEMO_PASSWORD, next: '/inbox', _csrf: csrf }).toString(),
+  });
+  cookiesOf(res, jar);
+  if (res.status !== 302 || !jar.has('wss.sid')) throw new Error(`sign-in of ${email} through /login: ${res.status} ${await res.text()}`);
+  return cookieHeader(jar);
+}
+
+export interface CityData {
+  projects: number;
+  /** every project */
+  all: string[];
+  /** projects in a state that takes COMMENT */
+  open: string[];
+  /** projects the public may see (from their first notice on) */
+  public: string[];
+  /** the last budget year with projects */
+  lastYear: number;
+  /** the state most of that year's open projects are in (the filtered list's filter) */
+  busyState: string;
+}
+
+/** What the bench draws its requests from, read from the file before the server starts (the bench's own drafts left out). */
+export function readCity(dbFile: string): CityData {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const city = `title <> '${BENCH_TITLE}'`;
+    const ids = (sql: string, ...params: unknown[]) => (db.prepare(sql).all(...params) as Array<{ id: string }>).map((r) => r.id);
+    const marks = FINAL_STATES.map(() => '?').join(',');
+    const lastYear = (db.prepare(`select max(budget_year) y from projects where ${city}`).get() as { y: number | null }).y;
+    if (lastYear === null) throw new Error(`${dbFile} has no projects: seed it first (weishishi seed --scale N)`);
+    const busy = db.prepare(`select state from projects where ${city} and budget_year = ? and state not in (${marks}) group by state order by count(*) desc limit 1`).get(lastYear, ...FINAL_STATES) as { state: string } | undefined;
+    const all = ids(`select id from projects where ${city} order by id`);
+    return {
+      projects: all.length,
+      all,
+      open: ids(`select id from projects where ${city} and state not in (${marks}) order by id`, ...FINAL_STATES),
+      public: ids(`select id from projects where ${city} and public_since is not null order by id`),
+      lastYear,
+      busyState: busy?.state ?? 'closed',
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Timers that fell due while no server ran (after the seed's sandbox clock, or since the last run)
+ * fire as the server starts; the measurements wait until its workers have caught up, so they
+ * measure requests, not the catching-up. Returns how many were due at the start.
+ */
+export async function timersCaughtUp(dbFile: string, timeoutMs = 120_000): Promise<{ due: number; left: number }> {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const due = () => (db.prepare("select count(*) n from timers where status = 'pending' and due_at <= ?").get(new Date().toISOString()) as { n: number }).n;
+    const first = due();
+    let left = first;
+    for (const deadline = Date.now() + timeoutMs; left > 0 && Date.now() < deadline; left = due()) await new Promise((r) => setTimeout(r, 500));
+    return { due: first, left };
+  } finally {
+    db.close();
+  }
+}
+
+/** The bench's own proposals: found again by this title on the next run, so runs do not add projects. */
+export const BENCH_TITLE = '压测：爬楼机配置（scale bench）';
+const NEW_PROJECT = {
+  title: BENCH_TITLE, type: 'goods', category: '助行', mainGroup: '残疾人', estimatedFen: 3_600_000,
+  description: '为无电梯高层住户配置履带式爬楼机两台。',
+  items: [{ name: '履带式爬楼机', quantity: 2, unitFen: 1_800_000 }], beneficiaryCount: 2,
+};
+
+async function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${base}/api/v1${p}`, {
+    method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * `n` drafts of the bench's own in one community, each in `draft`: those of earlier runs are found
+ * by their title (and returned from screening where a run stopped half-way), the missing ones proposed.
+ */
+export async function benchDrafts(base: string, proposer: string, returner: string, n: number): Promise<string[]> {
+  const mine: Array<{ id: string; state: string; title: string }> = [];
+  for (let page = 1; ; page++) {
+    const r = (await api(base, proposer, 'GET', `/projects?q=${encodeURIComponent('scale bench')}&pageSize=200&page=${page}`)) as { projects: Array<{ id: string; state: string; title: string }>; total: number };
+    mine.push(...r.projects.filter((p) => p.title === BENCH_TITLE));
+    if (page * 200 >= r.total) break;
+  }
+  const ids: string[] = [];
+  for (const p of mine) {
+    if (ids.length === n) break;
+    if (p.state === 'screening') await api(base, returner, 'POST', `/projects/${p.id}/events`, { type: 'RETURN', reason: '压测复位：退回草稿。' });
+    else if (p.state !== 'draft') continue;
+    ids.push(p.id);
+  }
+  while (ids.length < n) ids.push(((await api(base, proposer, 'POST', '/projects', NEW_PROJECT)) as { project: { id: string } }).project.id);
+  return ids;
+}

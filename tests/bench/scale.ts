@@ -1,0 +1,335 @@
+// `npm run bench` (at scale, issue 13): the server as an operator runs it (`weishishi serve`, its own
+// process, NODE_ENV=production behind a proxy on loopback) on a city's ten years of projects
+// (`weishishi seed --scale N`), once per SQLite driver. autocannon, from this process, sends 50
+// connections' worth of: COMMENTs on random open projects (JSON API); a mix of real transitions
+// (EDIT, SUBMIT, RETURN on the bench's own drafts, one connection per draft at a time, so every
+// event is allowed when it arrives); a staff project page, the inbox (pages, with a session signed
+// in through /login); the filtered project list (API); the public list and statistics (pages);
+// a random public project's OCDS release. Targets: p99 ≤ 50 ms each. Then, alone: the Excel export
+// of every project (time, bytes, rows counted in the sheet, the server's RSS sampled every 50 ms),
+// the yearly summary (median of 5, target ≤ 200 ms) and the stuck projects (median of 5); and the
+// server's peak RSS over the run (VmHWM, target ≤ 300 MB).
+//   BENCH_SCALE_DB (default tests/bench/data/city.db) with its data folder BENCH_SCALE_DATA_DIR
+//   (default: the file's name without .db beside it), BENCH_SCALE_SECONDS (5), BENCH_SCALE_CONNECTIONS (50),
+//   BENCH_SCALE_DRIVERS (better-sqlite3,sqlite3)
+// Before measuring, the server's workers fire the timers that fell due while no server ran (the
+// first run after a seed has months of them); each load gets a second of warm-up first.
+// Each run adds history rows (the COMMENTs and transitions) and a session and two tokens per user;
+// the drafts are the same ones every run (found again by their title).
+import { writeResult } from './results.js';
+import { CITY_DB, CITY_DIR } from './city.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import yauzl from 'yauzl';
+import type { SqliteDriver } from '../../src/config.js';
+import { benchDrafts, memoryOf, PROXIED, readCity, sampleRss, sessionFor, startServer, timersCaughtUp, tokenFor, type CityData } from './scale-targets.js';
+
+export const P99_TARGET_MS = 50;
+export const SUMMARY_TARGET_MS = 200;
+export const RSS_TARGET_MB = 300;
+const WARMUP_SECONDS = 1;
+
+export interface ScaleRow {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  target: 'p99 ≤ 50 ms';
+  met: boolean;
+}
+
+export interface ScaleExport {
+  ms: number;
+  rows: number;
+  bytes: number;
+  /** the largest VmRSS sampled every 50 ms while the export ran */
+  peakRssMb: number;
+  /** VmRSS just before it */
+  rssBeforeMb: number;
+}
+
+export interface ScaleDriverResult {
+  driver: SqliteDriver;
+  rows: ScaleRow[];
+  export: ScaleExport;
+  summary: { msMedian: number; target: '≤ 200 ms'; met: boolean };
+  stuck: { msMedian: number };
+  /** VmHWM at the end of the run: the server's peak RSS */
+  serverPeakRssMb: number;
+  rssMet: boolean;
+  /** the first failed answers, warm-ups included (status and the start of the body) */
+  failures: string[];
+}
+
+export interface ScaleResult {
+  projects: number;
+  lastYear: number;
+  seconds: number;
+  connections: number;
+  drivers: ScaleDriverResult[];
+}
+
+interface Load {
+  name: string;
+  requests: autocannon.Request[];
+}
+
+/** Keeps the first failed answers (status, start of the body), to print: a bench whose requests fail measures nothing. */
+function noteFailure(failed: string[], name: string) {
+  return (status: number, body: string) => {
+    if (status >= 200 && status < 300) return;
+    if (failed.length < 20) failed.push(`${name}: ${status} ${body.slice(0, 200)}`);
+  };
+}
+
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+
+interface Sessions {
+  district: string;
+  proposer: string;
+  returner: string;
+  districtCookie: string;
+}
+
+function commentLoad(city: CityData, s: Sessions, failed: string[]): Load {
+  const name = 'COMMENT (API, random open project)';
+  let n = 0;
+  return {
+    name,
+    requests: [{
+      method: 'POST',
+      setupRequest: (req) => ({ ...req, path: `/api/v1/projects/${pick(city.open)}/events`, headers: json(s.district), body: JSON.stringify({ type: 'COMMENT', text: `压测意见 ${++n}：请说明进度。` }) }),
+      onResponse: noteFailure(failed, name),
+    }],
+  };
+}
+
+const MIX = 'EDIT/SUBMIT/RETURN (API, own drafts)';
+
+/** One connection holds a draft for a whole EDIT → SUBMIT → RETURN cycle, then gives it back. */
+function mixLoad(s: Sessions, drafts: string[], failed: string[]): Load {
+  const free = [...drafts];
+  let n = 0;
+  const event = (ctx: object) => `/api/v1/projects/${(ctx as { id: string }).id}/events`;
+  return {
+    name: MIX,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req, ctx) => {
+          const id = free.pop();
+          if (!id) throw new Error('no free draft: more connections than drafts');
+          (ctx as { id: string }).id = id;
+          return { ...req, path: event(ctx), headers: json(s.proposer), body: JSON.stringify({ type: 'EDIT', fields: { description: `为无电梯高层住户配置履带式爬楼机两台。修订 ${++n}。` } }) };
+        },
+        onResponse: noteFailure(failed, `${MIX}: EDIT`),
+      },
+      { method: 'POST', setupRequest: (req, ctx) => ({ ...req, path: event(ctx), headers: json(s.proposer), body: JSON.stringify({ type: 'SUBMIT' }) }), onResponse: noteFailure(failed, `${MIX}: SUBMIT`) },
+      {
+        method: 'POST',
+        setupRequest: (req, ctx) => ({ ...req, path: event(ctx), headers: json(s.returner), body: JSON.stringify({ type: 'RETURN', reason: '材料不全，请补充住户名单后再提交。' }) }),
+        onResponse: (status, body, ctx) => {
+          noteFailure(failed, `${MIX}: RETURN`)(status, body);
+          free.unshift((ctx as { id: string }).id);
+        },
+      },
+    ],
+  };
+}
+
+function readLoads(city: CityData, s: Sessions, failed: string[]): Load[] {
+  const bearer = { authorization: `Bearer ${s.district}` };
+  const page = { ...PROXIED, cookie: s.districtCookie };
+  const get = (name: string, p: () => string, headers: Record<string, string>): Load => ({
+    name, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: p(), headers }), onResponse: noteFailure(failed, name) }],
+  });
+  return [
+    get('GET /projects/:id (page, district)', () => `/projects/${pick(city.all)}`, page),
+    get('GET /inbox (page, district)', () => '/inbox', page),
+    get(`GET /api/v1/projects?budgetYear&state=${city.busyState}`, () => `/api/v1/projects?budgetYear=${city.lastYear}&state=${encodeURIComponent(city.busyState)}`, bearer),
+    get('GET /public/projects', () => '/public/projects', {}),
+    get(`GET /public/stats?year=${city.lastYear}`, () => `/public/stats?year=${city.lastYear}`, {}),
+    get('GET /api/v1/projects/:id/ocds (random public)', () => `/api/v1/projects/${pick(city.public)}/ocds`, {}),
+  ];
+}
+
+/** Sends a load's first request once: a 2xx, or the bench stops naming the failure. */
+async function preflight(base: string, l: Load): Promise<void> {
+  const req = l.requests[0]!;
+  const built = (req.setupRequest as (r: autocannon.Request, c: object) => autocannon.Request)({ ...req }, {});
+  const res = await fetch(`${base}${built.path}`, { method: built.method, headers: built.headers as Record<string, string>, ...(built.body ? { body: built.body as string } : {}) });
+  if (!res.ok) throw new Error(`${l.name}: ${built.method} ${built.path} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  await res.arrayBuffer();
+}
+
+async function run(base: string, l: Load, seconds: number, connections: number): Promise<autocannon.Result> {
+  const r = await autocannon({ url: base, connections, duration: seconds, requests: l.requests });
+  // the requests autocannon left in flight finish on the server before anything else starts
+  await new Promise((res) => setTimeout(res, 500));
+  return r;
+}
+
+/**
+ * A warm-up second (not counted: the first requests compile code and fill caches), then the
+ * measurement. `make` builds the load afresh for each, since the mix's drafts are set back first.
+ */
+async function measureLoad(base: string, make: () => Promise<Load>, seconds: number, connections: number): Promise<ScaleRow> {
+  await run(base, await make(), WARMUP_SECONDS, connections);
+  const l = await make();
+  const r = await run(base, l, seconds, connections);
+  return {
+    name: l.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99,
+    non2xx: r.non2xx + r.errors + r.timeouts, target: 'p99 ≤ 50 ms', met: r.latency.p99 <= P99_TARGET_MS,
+  };
+}
+
+/** Counts the <row> elements of the workbook's first sheet. */
+async function sheetRows(xlsx: Buffer): Promise<number> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(xlsx, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z))));
+  return new Promise((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', () => reject(new Error('no worksheet in the export')));
+    zip.on('entry', (entry: yauzl.Entry) => {
+      if (!/^xl\/worksheets\/sheet\d+\.xml$/.test(entry.fileName)) return zip.readEntry();
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        let rows = 0;
+        let tail = '';
+        stream.on('data', (b: Buffer) => {
+          const text = tail + b.toString('utf8');
+          rows += text.match(/<row[ >]/g)?.length ?? 0;
+          tail = text.slice(-4);
+          // a tag split across chunks is counted once: the tail is too short to hold a whole one
+        });
+        stream.on('end', () => {
+          zip.close();
+          resolve(rows);
+        });
+        stream.on('error', reject);
+      });
+    });
+    zip.readEntry();
+  });
+}
+
+async function measureExport(base: string, pid: number, token: string): Promise<ScaleExport> {
+  const rssBeforeMb = memoryOf(pid).rssMb;
+  const sampler = sampleRss(pid, 50);
+  const t0 = performance.now();
+  const res = await fetch(`${base}/api/v1/projects/export.xlsx`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok || !res.body) {
+    sampler.stop();
+    throw new Error(`GET /api/v1/projects/export.xlsx answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
+    chunks.push(Buffer.from(c));
+    bytes += c.byteLength;
+  }
+  const ms = performance.now() - t0;
+  const peakRssMb = sampler.stop();
+  // row 1 is the title, row 2 the headers
+  const rows = (await sheetRows(Buffer.concat(chunks))) - 2;
+  return { ms, rows, bytes, peakRssMb, rssBeforeMb };
+}
+
+/** The median time of `n` sequential requests (each must answer 2xx). */
+async function medianMs(url: string, headers: Record<string, string>, n = 5): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers });
+    const body = await res.text();
+    times.push(performance.now() - t0);
+    if (!res.ok) throw new Error(`GET ${url} answered ${res.status}: ${body.slice(0, 300)}`);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+async function benchDriver(driver: SqliteDriver, city: CityData, opts: { dbFile: string; dataDir: string; seconds: number; connections: number }): Promise<ScaleDriverResult> {
+  const server = await startServer(driver, opts.dbFile, opts.dataDir);
+  try {
+    const { base, pid } = server;
+    const timers = await timersCaughtUp(opts.dbFile);
+    if (timers.due) process.stderr.write(`  ${driver}: ${timers.due} timers were due; ${timers.left ? `${timers.left} still pending after 120 s` : 'fired before measuring'}\n`);
+    const s: Sessions = {
+      district: await tokenFor(base, 'district@example.org'),
+      proposer: await tokenFor(base, 'community1@example.org'),
+      returner: await tokenFor(base, 'community2@example.org'),
+      districtCookie: await sessionFor(base, 'district@example.org'),
+    };
+    // a few drafts more than connections, so a connection finishing its cycle always finds one free;
+    // set back to draft before each use (autocannon stops connections half-way through a cycle)
+    const failed: string[] = [];
+    const mix = async () => mixLoad(s, await benchDrafts(base, s.proposer, s.returner, opts.connections + 10), failed);
+    const fixed = [commentLoad(city, s, failed), ...readLoads(city, s, failed)];
+    for (const l of fixed) await preflight(base, l);
+    const [comment, ...reads] = fixed.map((l) => async () => l);
+    const rows: ScaleRow[] = [];
+    for (const make of [comment!, mix, ...reads]) {
+      rows.push(await measureLoad(base, make, opts.seconds, opts.connections));
+      process.stderr.write(`  ${driver}: ${rows.at(-1)!.name} ${rows.at(-1)!.rps.toFixed(0)} req/s\n`);
+    }
+    const exp = await measureExport(base, pid, s.district);
+    const bearer = { authorization: `Bearer ${s.district}` };
+    const summary = await medianMs(`${base}/api/v1/reports/summary?year=${city.lastYear}`, bearer);
+    const stuck = await medianMs(`${base}/api/v1/reports/stuck?year=${city.lastYear}`, bearer);
+    const serverPeakRssMb = memoryOf(pid).hwmMb;
+    return {
+      driver, rows, export: exp,
+      summary: { msMedian: summary, target: '≤ 200 ms', met: summary <= SUMMARY_TARGET_MS },
+      stuck: { msMedian: stuck },
+      serverPeakRssMb, rssMet: serverPeakRssMb <= RSS_TARGET_MB, failures: failed,
+    };
+  } finally {
+    const code = await server.stop();
+    if (code !== 0) process.stderr.write(`the ${driver} server exited with ${code} on SIGTERM\n`);
+  }
+}
+
+export async function benchScale(opts: { dbFile: string; dataDir: string; drivers?: SqliteDriver[]; seconds?: number; connections?: number }): Promise<ScaleResult> {
+  const seconds = opts.seconds ?? 5;
+  const connections = opts.connections ?? 50;
+  const city = readCity(opts.dbFile);
+  const drivers: ScaleDriverResult[] = [];
+  for (const d of opts.drivers ?? ['better-sqlite3', 'sqlite3']) drivers.push(await benchDriver(d, city, { ...opts, seconds, connections }));
+  return { projects: city.projects, lastYear: city.lastYear, seconds, connections, drivers };
+}
+
+export function printScale(r: ScaleResult): void {
+  const ok = (met: boolean) => (met ? 'ok' : 'MISSED');
+  const w = Math.max(46, ...r.drivers[0]!.rows.map((x) => x.name.length)) + 1;
+  const line = (name: string, cell: (d: ScaleDriverResult) => string) => console.log(`  ${name.padEnd(w)} ${r.drivers.map((d) => cell(d).padEnd(38)).join(' ')}`);
+  console.log(`\nscale: ${r.projects.toLocaleString('en')} projects, ${r.connections} connections, ${r.seconds} s each, a separate \`weishishi serve\` per driver; req/s, p50 / p99 (target p99 ≤ ${P99_TARGET_MS} ms)`);
+  line('', (d) => d.driver);
+  for (const [i, row] of r.drivers[0]!.rows.entries()) {
+    line(row.name, (d) => {
+      const x = d.rows[i]!;
+      return `${x.rps.toFixed(0).padStart(6)} req/s ${String(x.p50).padStart(4)} / ${String(x.p99).padStart(4)} ms ${ok(x.met)}${x.non2xx ? ` (${x.non2xx} failed!)` : ''}`;
+    });
+  }
+  line('Excel export, every project', (d) => `${(d.export.ms / 1000).toFixed(2)} s, ${d.export.rows} rows, ${(d.export.bytes / 1e6).toFixed(1)} MB`);
+  line('  server RSS during it (before → peak)', (d) => `${d.export.rssBeforeMb.toFixed(0)} → ${d.export.peakRssMb.toFixed(0)} MB`);
+  line(`yearly summary ${r.lastYear} (median of 5, ≤ ${SUMMARY_TARGET_MS} ms)`, (d) => `${d.summary.msMedian.toFixed(0)} ms ${ok(d.summary.met)}`);
+  line(`stuck projects ${r.lastYear} (median of 5)`, (d) => `${d.stuck.msMedian.toFixed(0)} ms`);
+  line(`server peak RSS, VmHWM (≤ ${RSS_TARGET_MB} MB)`, (d) => `${d.serverPeakRssMb.toFixed(0)} MB ${ok(d.rssMet)}`);
+  for (const d of r.drivers) if (d.failures.length) console.log(`\n${d.driver}: failed answers (the first ${d.failures.length}):\n  ${d.failures.join('\n  ')}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const [dbFile, dataDir] = [CITY_DB, CITY_DIR];
+  const result = await benchScale({
+    dbFile, dataDir,
+    drivers: (process.env.BENCH_SCALE_DRIVERS ?? 'better-sqlite3,sqlite3').split(',').map((d) => d.trim() as SqliteDriver),
+    seconds: Number(process.env.BENCH_SCALE_SECONDS ?? 5),
+    connections: Number(process.env.BENCH_SCALE_CONNECTIONS ?? 50),
+  });
+  printScale(result);
+  writeResult('scale', result);
+  if (result.drivers.some((d) => d.failures.length > 0 || d.rows.some((x) => x.non2xx > 0))) process.exitCode = 1;
+}
