@@ -54,7 +54,8 @@ async function submit(type: string) {
   await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes(`/events/${type}`)), page.click(`#form-${type} button[type=submit]`)]);
   await page.waitForLoadState('load');
   // a form with files goes by XMLHttpRequest (static/upload.js) and then replaces the page: wait for that
-  await page.waitForFunction('!document.querySelector(\'form[aria-busy="true"]\')');
+  // (a selector, not a predicate: the page's CSP forbids eval, which string predicates need)
+  await page.locator('form[aria-busy="true"]').first().waitFor({ state: 'detached' });
   const summary = page.locator('.error-summary');
   if (await summary.count()) throw new Error(`${type} refused: ${await summary.innerText()}`);
   await expect(page.locator('.notice-success').count()).resolves.toBe(1);
