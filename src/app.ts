@@ -17,6 +17,7 @@ export interface AppOptions {
   /** Tests loosen or tighten the log-in limits. */
   loginLimits?: Partial<LoginLimits>;
   objectionLimits?: Partial<ObjectionLimits>;
+  ratingLimits?: Partial<ObjectionLimits>;
   /**
    * The limiter's clock: wall time, never the engine's sandbox clock (ARCHITECTURE §3); tests pass
    * a ManualClock of their own so that delays pass without waiting.
@@ -39,7 +40,8 @@ export function createApp(deps: Deps, opts: AppOptions = {}): express.Express {
       genReqId: requestIdGenerator((peer) => trustFn(peer, 0)),
       // Never log bodies or query strings: they can hold personal data.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        // A rating code in the address (/r/<code>) is a single-use credential: never logged.
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0]!.replace(/^\/r\/[^/]+/, '/r/[code]') }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -74,7 +76,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): express.Express {
   // One limiter for the pages and the API, its counts in the database.
   const limiter = opts.limiter ?? createRateLimiter({
     db: deps.db, clock: opts.limiterClock ?? systemClock, secret: sessionSecret(deps.config),
-    ...(opts.loginLimits ? { login: opts.loginLimits } : {}), ...(opts.objectionLimits ? { objections: opts.objectionLimits } : {}),
+    ...(opts.loginLimits ? { login: opts.loginLimits } : {}), ...(opts.objectionLimits ? { objections: opts.objectionLimits } : {}), ...(opts.ratingLimits ? { ratings: opts.ratingLimits } : {}),
   });
   app.use('/api/v1', apiRouter(deps, { limiter }));
   setupViews(app, { cache: deps.config.env !== 'development' });

@@ -20,6 +20,11 @@ import { createProjectService } from './projects/project-service.js';
 import { createDocumentService } from './documents/document-service.js';
 import { createReferenceService } from './reference/reference.js';
 import { createRulesService } from './rules/rules-service.js';
+import { createVendorRecordService } from './vendors/vendor-records.js';
+import { tally as ratingsTally } from './ratings/rating-repo.js';
+import { createRatingService } from './ratings/rating-service.js';
+import { eligibilityVendorIds } from '../workflows/project/index.js';
+import type { StampedEvent } from './engine/types.js';
 import { seedDemo, type DemoSeedResult, type SeedOptions } from './demo/seed.js';
 import { createInboxService } from './inbox/inbox-service.js';
 import { createPublicService } from './public/public-service.js';
@@ -42,7 +47,8 @@ export type { DemoSeedResult };
 
 /**
  * Step 1: the components the engine is built from. The workflows' effects need the ledger and the
- * notifier, their enrichment the working-day calendar; none of these needs the engine.
+ * notifier, their enrichment the working-day calendar and the records of the vendors an event names;
+ * none of these needs the engine.
  */
 export function buildComponents(deps: ServiceDeps) {
   const { db, clock } = deps;
@@ -55,8 +61,16 @@ export function buildComponents(deps: ServiceDeps) {
   const notify = createNotifier({ render: deps.renderMail ?? renderWithI18n, baseUrl: deps.config.baseUrl });
   const workflows: WorkflowDefinition[] = [projectDefinition()];
   const effects: Record<string, EffectHandler> = projectEffects({ ledger, notify });
-  const enrichEnv = (trx: Trx) => calendar.calendar(trx);
-  return { users, reference, ledger, calendar, rules, beneficiaries, workflows, effects, enrichEnv };
+  const vendorRecords = createVendorRecordService({ db, clock, reference });
+  // The calendar, and for INVITE and AWARD the vendors' records as they stand in this transaction.
+  // RECORD_ACCEPTANCE by the residents' ratings: their tally as it stands in this transaction.
+  const enrichEnv = async (trx: Trx, event: StampedEvent, instanceId: string) => {
+    const cal = await calendar.calendar(trx);
+    const ids = eligibilityVendorIds(event);
+    const withRatings = event.type === 'RECORD_ACCEPTANCE' && event.satisfactionMethod === 'ratings' ? { ...cal, ratings: await ratingsTally(trx, instanceId) } : cal;
+    return ids.length === 0 ? withRatings : { ...withRatings, vendorRecords: await vendorRecords.facts(ids, trx) };
+  };
+  return { users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, workflows, effects, enrichEnv };
 }
 
 export type Components = ReturnType<typeof buildComponents>;
@@ -70,8 +84,9 @@ export interface ServicesDeps extends ServiceDeps {
 /** Step 2: the services the web layer and the CLI call, on the one engine and its timer worker. */
 export function buildServices(deps: ServicesDeps) {
   const { db, clock, engine, timers } = deps;
-  const { users, reference, ledger, calendar, rules, beneficiaries } = deps.components;
+  const { users, reference, ledger, calendar, rules, beneficiaries, vendorRecords } = deps.components;
   const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine });
+  const ratings = createRatingService({ db, clock, engine, projects });
   const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects, limits: { pendingQuotaBytes: deps.config.uploadPendingQuotaBytes, perHour: deps.config.uploadRatePerHour } });
   const admin = createAdminService({ db, clock, users, reference, ledger, rules, calendar });
   const inbox = createInboxService({ db, clock, reference, attention: () => admin.attention() });
@@ -82,7 +97,7 @@ export function buildServices(deps: ServicesDeps) {
   const exporter = createExportService({ db, clock, reference, ledger, stats: summarySource(reports) });
 
   return {
-    users, reference, ledger, calendar, rules, beneficiaries, projects, documents, inbox, publicSite, admin,
+    users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, projects, ratings, documents, inbox, publicSite, admin,
     sandboxClock,
     monitoring,
     reports,

@@ -18,6 +18,8 @@ import * as documentKinds from './20261206130000_document_kinds.js';
 import * as historyHashScheme from './20261206140000_history_hash_scheme.js';
 import * as documentCapture from './20261207120000_document_capture.js';
 import * as queryIndexes from './20261208120000_query_indexes.js';
+import * as vendorRecords from './20261209120000_vendor_records.js';
+import * as ratingCodes from './20261210120000_rating_codes.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -39,6 +41,8 @@ const migrations: Record<string, Migration> = {
   '20261206140000_history_hash_scheme': historyHashScheme,
   '20261207120000_document_capture': documentCapture,
   '20261208120000_query_indexes': queryIndexes,
+  '20261209120000_vendor_records': vendorRecords,
+  '20261210120000_rating_codes': ratingCodes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

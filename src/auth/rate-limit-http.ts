@@ -29,3 +29,10 @@ export function objectionLimit(limiter: RateLimiter): RequestHandler {
     limiter.objection(clientAddress(req)).then(() => next(), next);
   };
 }
+
+/** Counts a resident's rating from this address, the same way. */
+export function ratingLimit(limiter: RateLimiter): RequestHandler {
+  return (req, _res, next) => {
+    limiter.rating(clientAddress(req)).then(() => next(), next);
+  };
+}

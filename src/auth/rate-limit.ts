@@ -33,6 +33,8 @@ export interface ObjectionLimits {
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 };
 export const DEFAULT_OBJECTION_LIMITS: ObjectionLimits = { perAddress: 10, windowMs: 3600_000 };
+/** Residents' ratings per address (issue 14 item 4): a household's sheets rated from one phone pass, a burst does not. */
+export const DEFAULT_RATING_LIMITS: ObjectionLimits = { perAddress: 20, windowMs: 3600_000 };
 
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 60_000;
@@ -63,6 +65,7 @@ export interface RateLimiterDeps {
   secret: string;
   login?: Partial<LoginLimits>;
   objections?: Partial<ObjectionLimits>;
+  ratings?: Partial<ObjectionLimits>;
 }
 
 function refuse(waitMs: number): never {
@@ -73,11 +76,12 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   const { db, clock, secret } = deps;
   const login: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...deps.login };
   const objections: ObjectionLimits = { ...DEFAULT_OBJECTION_LIMITS, ...deps.objections };
+  const ratings: ObjectionLimits = { ...DEFAULT_RATING_LIMITS, ...deps.ratings };
 
   // A row untouched for this long counts for nothing: every window is measured from a time no later
   // than its updated_at, and no wait (blocked_until, checked apart) is longer than the window. Twice
   // the longest window, so what is pruned is long over.
-  const keepMs = 2 * Math.max(login.windowMs, objections.windowMs, MAX_DELAY_MS);
+  const keepMs = 2 * Math.max(login.windowMs, objections.windowMs, ratings.windowMs, MAX_DELAY_MS);
   let nextPrune = 0;
 
   /** One batch of rows that count for nothing deleted; answers how many. */
@@ -137,6 +141,20 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     });
   }
 
+
+  /** One hit on `key`; refused (429) once the window has had `limits.perAddress` of them. */
+  async function countHit(key: string, limits: ObjectionLimits): Promise<void> {
+    const now = clock.now().getTime();
+    const at = new Date(now).toISOString();
+    await pruneIfDue(now);
+    const wait = await updateLimit(db, key, (row) => {
+      const open = row && windowEnds(row, limits.windowMs) > now;
+      if (row && open && row.count >= limits.perAddress) return { row, result: windowEnds(row, limits.windowMs) - now };
+      return { row: open ? { ...row, count: row.count + 1, updatedAt: at } : { count: 1, windowStart: at, blockedUntil: null, updatedAt: at }, result: 0 };
+    });
+    if (wait > 0) refuse(wait);
+  }
+
   return {
     login,
     objections,
@@ -167,17 +185,9 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     },
 
     /** Counts one objection from this address; refuses it (429) once the address has had its share. */
-    async objection(address: string): Promise<void> {
-      const now = clock.now().getTime();
-      const at = new Date(now).toISOString();
-      await pruneIfDue(now);
-      const wait = await updateLimit(db, `objection-ip:${address}`, (row) => {
-        const open = row && windowEnds(row, objections.windowMs) > now;
-        if (row && open && row.count >= objections.perAddress) return { row, result: windowEnds(row, objections.windowMs) - now };
-        return { row: open ? { ...row, count: row.count + 1, updatedAt: at } : { count: 1, windowStart: at, blockedUntil: null, updatedAt: at }, result: 0 };
-      });
-      if (wait > 0) refuse(wait);
-    },
+    objection: (address: string): Promise<void> => countHit(`objection-ip:${address}`, objections),
+    /** Counts one resident's rating from this address, the same way. */
+    rating: (address: string): Promise<void> => countHit(`rating-ip:${address}`, ratings),
   };
 }
 

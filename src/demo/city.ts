@@ -133,7 +133,7 @@ export async function generateCity(deps: YearDeps, opts: GenerateCityOptions): P
       await reference.createStreet({ id: s.id, districtId: DEMO_IDS.district, nameZh: s.nameZh, nameEn: s.nameEn }, trx);
       for (const c of s.communities) await reference.createCommunity({ id: c.id, streetId: s.id, nameZh: c.nameZh, nameEn: c.nameEn }, trx);
       for (const v of vendors) {
-        if (!haveVendors.has(v.id)) await reference.createVendor({ name: v.name, email: `office@${v.id.slice(3)}.example.org`, phone: `0756-${rng.int(2_000_000, 8_999_999)}`, types: v.types }, trx, v.id);
+        if (!haveVendors.has(v.id)) await reference.createVendor({ name: v.name, email: `office@${v.id.slice(3)}.example.org`, phone: `0756-${rng.int(2_000_000, 8_999_999)}`, types: v.types, registeredOn: '2010-01-01', fullTimeStaff: 10 }, trx, v.id);
       }
     });
   }

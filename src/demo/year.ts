@@ -148,7 +148,7 @@ export async function extendDistrict(deps: YearDeps, rng: Rng): Promise<void> {
   ];
   const vendorIds = new Set((await reference.vendors()).map((v) => v.id));
   for (const v of NEW_VENDORS) {
-    if (!vendorIds.has(v.id)) await reference.createVendor({ name: v.name, email: `office@${v.id.slice(3)}.example.org`, phone: `0756-${rng.int(2_000_000, 8_999_999)}`, types: v.types }, db, v.id);
+    if (!vendorIds.has(v.id)) await reference.createVendor({ name: v.name, email: `office@${v.id.slice(3)}.example.org`, phone: `0756-${rng.int(2_000_000, 8_999_999)}`, types: v.types, registeredOn: '2010-01-01', fullTimeStaff: 10 }, db, v.id);
   }
 
 }

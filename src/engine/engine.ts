@@ -35,8 +35,11 @@ export interface EngineDeps {
   clock: Clock;
   workflows: WorkflowDefinition[];
   effects?: Record<string, EffectHandler>;
-  /** Builds what `enrich` hooks need (the working-day calendar …), inside the transaction. */
-  enrichEnv?: (trx: Trx) => Promise<unknown>;
+  /**
+   * Builds what `enrich` hooks need (the working-day calendar, the records an event names …), inside
+   * the transaction, for the stamped event about to be enriched.
+   */
+  enrichEnv?: (trx: Trx, event: StampedEvent, instanceId: string) => Promise<unknown>;
   newId?: () => string;
 }
 
@@ -220,7 +223,7 @@ export function createEngine(deps: EngineDeps) {
       const at = clock.now().toISOString();
       let event: StampedEvent = { ...payload, type: input.type, at, actor: opts.actor };
       // enrich adds facts; the stamp stays the engine's
-      if (wf.enrich) event = { ...wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx) : undefined), type: input.type, at, actor: opts.actor };
+      if (wf.enrich) event = { ...wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx, event, instanceId) : undefined), type: input.type, at, actor: opts.actor };
       // 6. allowed here?
       if (!snapshot.can(event)) {
         const reasons = wf.refusalReasons?.(snapshot, event) ?? [];

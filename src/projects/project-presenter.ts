@@ -249,6 +249,12 @@ export function presentHistory(rows: HistoryRow[], state: string, c: ProjectCont
       const mine = payload.vendorIds.filter((v) => isVendor(viewer, v));
       delete payload.vendorIds;
       if (mine.length) payload.vendorIds = mine;
+      // the records of the vendors invited (eligibility) name them too: only the reader's own
+      if (payload.vendorRecords && typeof payload.vendorRecords === 'object') {
+        const own = Object.entries(payload.vendorRecords as Record<string, unknown>).filter(([v]) => isVendor(viewer, v));
+        delete payload.vendorRecords;
+        if (own.length) payload.vendorRecords = Object.fromEntries(own);
+      }
     }
     // a quote still sealed: none of its fields (they enter the hash as digests, so the row verifies)
     const quoteSealed = (h.type === 'SUBMIT_QUOTE' || h.type === 'WITHDRAW_QUOTE') && !quoteOpen(c, state, viewer, actor.vendorId);

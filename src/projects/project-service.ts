@@ -194,6 +194,12 @@ export function createProjectService(deps: ProjectServiceDeps) {
     if (event.type === 'INVITE' && Array.isArray(event.vendorIds)) {
       await deps.reference.assertVendorMaySupply(event.vendorIds.map(String), row.type, db);
     }
+    // an award names a known, active vendor of the type too (its eligibility is the rules' to decide)
+    if (event.type === 'AWARD' && typeof event.vendorId === 'string' && event.vendorId) {
+      await deps.reference.assertVendorMaySupply([event.vendorId], row.type, db).catch((err: unknown) => {
+        throw err instanceof InvalidError ? new InvalidError('unknown vendor', { fields: { vendorId: 'validation.unknownVendor' } }) : err;
+      });
+    }
     if (event.type === 'RECORD_DELIVERY' && typeof event.beneficiaryRef === 'string' && event.beneficiaryRef) {
       if (!(await deps.beneficiaries.exists(event.beneficiaryRef, row.communityId))) {
         throw new InvalidError('unknown beneficiary', { fields: { beneficiaryRef: 'validation.beneficiary' } });

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
 import { line, optionalLine } from '../../workflows/shared/text.js';
+import { RATINGS, type Rating } from '../../workflows/project/project.rules.vendors.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
 
@@ -20,7 +21,19 @@ export type BeneficiaryGroup = Category;
 export interface Vendor {
   id: string; name: string; creditCode: string | null; email: string; phone: string | null;
   types: SupplyType[]; status: 'active' | 'suspended'; createdAt: string;
+  /** the record the eligibility rules read (null: not known); violations live in src/vendors/vendor-records.ts */
+  registeredOn: string | null; rating: Rating | null; fullTimeStaff: number | null;
 }
+
+/**
+ * A vendor's record as eligibility reads it: its registration date (YYYY-MM-DD), its rating (1A–5A,
+ * '' for none) and its full-time staff. Each is optional on input: absent leaves it as it is.
+ */
+export const VendorRecordSchema = z.object({
+  registeredOn: z.iso.date({ error: 'validation.date' }).optional(),
+  rating: z.union([z.enum(RATINGS), z.literal('')], { error: 'validation.enum' }).transform((v) => (v === '' ? null : v)).optional(),
+  fullTimeStaff: z.number({ error: 'validation.number' }).int('validation.integer').min(0, 'validation.non_negative').max(100_000, 'validation.too_big').optional(),
+});
 
 export const VendorInputSchema = z.object({
   name: line(200, 'validation.required'),
@@ -29,7 +42,7 @@ export const VendorInputSchema = z.object({
   phone: optionalLine(40).optional(),
   types: z.array(z.enum(SUPPLY_TYPES)).min(1, 'validation.required'),
   status: z.enum(['active', 'suspended']).default('active'),
-});
+}).extend(VendorRecordSchema.shape);
 
 /**
  * A community's contact telephone: digits with the usual separators (0756-2123456, +86 756 212 3456,
@@ -44,7 +57,18 @@ const toVendor = (r: Record<string, unknown>): Vendor => ({
   id: r.id as string, name: r.name as string, creditCode: (r.credit_code as string | null) ?? null,
   email: r.email as string, phone: (r.phone as string | null) ?? null, types: parseJson<SupplyType[]>(r.types),
   status: r.status as Vendor['status'], createdAt: r.created_at as string,
+  registeredOn: (r.registered_on as string | null) ?? null, rating: (r.rating as Rating | null) ?? null,
+  fullTimeStaff: r.full_time_staff === null || r.full_time_staff === undefined ? null : Number(r.full_time_staff),
 });
+
+/** The record columns an input names (absent ones stay as they are). */
+export function vendorRecordColumns(v: z.output<typeof VendorRecordSchema>): Record<string, unknown> {
+  return {
+    ...(v.registeredOn !== undefined ? { registered_on: v.registeredOn } : {}),
+    ...(v.rating !== undefined ? { rating: v.rating } : {}),
+    ...(v.fullTimeStaff !== undefined ? { full_time_staff: v.fullTimeStaff } : {}),
+  };
+}
 
 export function createReferenceService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
@@ -90,7 +114,7 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
     const v = parseOr422(VendorInputSchema, input);
     await q('vendors').insert({
       id, name: v.name, credit_code: v.creditCode ?? null, email: v.email, phone: v.phone ?? null,
-      types: JSON.stringify(v.types), status: v.status, created_at: clock.now().toISOString(),
+      types: JSON.stringify(v.types), status: v.status, created_at: clock.now().toISOString(), ...vendorRecordColumns(v),
     });
     return vendor(id, q);
   }
@@ -99,6 +123,7 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
     const v = parseOr422(VendorInputSchema, input);
     const n = await db('vendors').where({ id }).update({
       name: v.name, credit_code: v.creditCode ?? null, email: v.email, phone: v.phone ?? null, types: JSON.stringify(v.types), status: v.status,
+      ...vendorRecordColumns(v),
     });
     if (!n) throw new NotFoundError(`vendor ${id} not found`);
     return vendor(id);

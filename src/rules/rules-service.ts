@@ -7,7 +7,7 @@ import { InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
 import { line } from '../../workflows/shared/text.js';
-import { DEFAULT_RULES, DOCUMENT_KINDS, NOTICE_KINDS, PROJECT_TYPES, RULES_V1, RULE_KEYS, STAGES, upgradeRules, type ProgrammeRules } from '../../workflows/project/index.js';
+import { DEFAULT_RULES, DOCUMENT_KINDS, NOTICE_KINDS, PROJECT_TYPES, RATINGS, RULES_V1, RULES_V2, RULE_KEYS, STAGES, upgradeRules, type ProgrammeRules } from '../../workflows/project/index.js';
 
 const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 // At most two decimals: the money module splits amounts by percentages exactly, in hundredths.
@@ -37,6 +37,13 @@ const SUM = { message: 'validation.paymentPlanSum', path: ['finalPct'] };
 const plan = z.object(planShape).refine(sums100, SUM);
 const notice = z.object({ workingDays: workingDays(60) }).optional();
 const roles = z.array(line(40, 'validation.required')).max(20);
+/** What a project type requires of a vendor (project.rules.vendors.ts); an absent field is no requirement. */
+const eligibilityRule = z.object({
+  minYearsRegistered: z.number().int().min(0).max(50).optional(),
+  violationFreeYears: z.number().int().min(0).max(50).optional(),
+  minFullTimeStaff: z.number().int().min(0).max(100_000).optional(),
+  preferredRating: z.enum(RATINGS).optional(),
+}).optional();
 
 export const RulesSchema = z.object({
   capsFen: z.object({ goods: fen, works: fen, services: fen }),
@@ -61,6 +68,9 @@ export const RulesSchema = z.object({
     signatories: roles.min(1, 'validation.required'),
     extraSignatories: z.object({ goods: roles.optional(), works: roles.optional(), services: roles.optional() }),
     beneficiarySignsFor: z.object({ categories: z.array(z.string().trim().min(1).max(16)).max(100) }),
+    // residents' ratings (workflows/project/project.ratings.ts); absent: the defaults
+    minRatings: z.number().int().min(1).max(10_000).optional(),
+    maxRatingCodes: z.number().int().min(1).max(100_000).optional(),
   }),
   payment: z.object({ ...planShape, byType: z.object({ goods: plan.optional(), works: plan.optional(), services: plan.optional() }).optional() }).refine(sums100, SUM),
   reviewReminderWorkingDays: workingDays(60),
@@ -70,6 +80,8 @@ export const RulesSchema = z.object({
   /** the project file's required documents; absent: the defaults' */
   requiredDocuments: z.array(z.object({ kind: z.enum(DOCUMENT_KINDS), from: z.enum(STAGES), types: z.array(z.enum(PROJECT_TYPES)).max(3) })).max(100)
     .default(DEFAULT_RULES.requiredDocuments),
+  /** vendor eligibility per project type; absent: the defaults' ({} requires nothing) */
+  eligibility: z.object({ goods: eligibilityRule, works: eligibilityRule, services: eligibilityRule }).default(DEFAULT_RULES.eligibility ?? {}),
   /** rule → where its value comes from; shown to admins ("unverified" when not verified or absent) */
   sources: z.partialRecord(z.enum(RULE_KEYS), z.object({ source: line(500, 'validation.required'), verified: z.boolean() })).optional(),
 });
@@ -85,8 +97,8 @@ export interface RulesVersion {
   note: string | null;
 }
 
-/** The built-in defaults, oldest first: the first defaults (version 1) and the current ones. */
-export const BUILT_IN_RULES: readonly ProgrammeRules[] = [RULES_V1, DEFAULT_RULES];
+/** The built-in defaults, oldest first: the first defaults (version 1), the second (2) and the current ones (3, with vendor eligibility). */
+export const BUILT_IN_RULES: readonly ProgrammeRules[] = [RULES_V1, RULES_V2, DEFAULT_RULES];
 
 /** Refuses a body in the shape before notices were per kind (`noticeWorkingDays`), naming the new field. */
 function refuseOldShape(input: unknown): void {

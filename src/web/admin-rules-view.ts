@@ -8,7 +8,7 @@ import { t, type Lang } from '../lib/i18n.js';
 import { InvalidError } from '../errors.js';
 import { formatYuan } from '../../workflows/shared/money.js';
 import { stateLabel } from '../lib/reason-text.js';
-import { DOCUMENT_KINDS, NOTICE_KINDS, RULE_KEYS, STAGES, type ListEntry, type ProgrammeRules } from '../../workflows/project/index.js';
+import { DOCUMENT_KINDS, NOTICE_KINDS, RULE_KEYS, STAGES, maxRatingCodes, minRatings, type ListEntry, type ProgrammeRules } from '../../workflows/project/index.js';
 import { TIMED_STAGES } from '../monitoring/stage-clock.js';
 import { SUPPLY_TYPES, type Category } from '../reference/reference.js';
 import { field as f, toPayload, type FieldSpec, type FormBody, type FormSpec } from './forms/form-model.js';
@@ -70,6 +70,7 @@ const SECTIONS: Section[] = [
       fld('acceptance.satisfactionPct', 'number'), fld('acceptance.signatories', 'text', { hint: 'admin.rules.listHint' }),
       ...SUPPLY_TYPES.map((x) => fld(`acceptance.extraSignatories.${x}`, 'text', { hint: 'admin.rules.listHint' })),
       fld('acceptance.beneficiarySignsFor.categories', 'checkboxes', { options: 'categories', hint: 'admin.rules.hints.beneficiarySignsFor' }),
+      fld('acceptance.minRatings', 'int'), fld('acceptance.maxRatingCodes', 'int'),
     ],
   },
   {
@@ -199,6 +200,8 @@ export function rulesFromForm(body: FormBody): Record<string, unknown> {
       signatories: splitList(p.acceptance?.signatories),
       extraSignatories: extra,
       beneficiarySignsFor: { categories: p.acceptance?.beneficiarySignsFor?.categories ?? [] },
+      minRatings: p.acceptance?.minRatings,
+      maxRatingCodes: p.acceptance?.maxRatingCodes,
     },
     payment: { ...plan, ...(Object.keys(byType).length ? { byType } : {}) },
     reviewReminderWorkingDays: p.reviewReminderWorkingDays,
@@ -236,6 +239,8 @@ export function rulesToValues(rules: ProgrammeRules): Values {
   v['acceptance.signatories'] = rules.acceptance.signatories.join(', ');
   for (const x of SUPPLY_TYPES) v[`acceptance.extraSignatories.${x}`] = (rules.acceptance.extraSignatories[x] ?? []).join(', ');
   v['acceptance.beneficiarySignsFor.categories'] = [...rules.acceptance.beneficiarySignsFor.categories];
+  v['acceptance.minRatings'] = String(minRatings(rules));
+  v['acceptance.maxRatingCodes'] = String(maxRatingCodes(rules));
   for (const k of PLAN_FIELDS) v[`payment.${k}`] = String(rules.payment[k]);
   for (const x of SUPPLY_TYPES) {
     const tp = rules.payment.byType?.[x];
@@ -421,6 +426,7 @@ export function presentRules(lang: Lang, rules: ProgrammeRules, categories: Cate
           row('acceptance.beneficiarySignsFor.categories', rules.acceptance.beneficiarySignsFor.categories.length
             ? rules.acceptance.beneficiarySignsFor.categories.map((c) => categoryName(lang, categories.find((x) => x.code === c), c)).join(lang === 'en' ? ', ' : '、')
             : t(lang, 'admin.rules.none')),
+          row('acceptance.minRatings', String(minRatings(rules))), row('acceptance.maxRatingCodes', String(maxRatingCodes(rules))),
         ];
       case 'payment':
         return [

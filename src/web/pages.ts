@@ -10,6 +10,7 @@ import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
 import { exportRoutes } from './routes/exports.js';
 import { vendorRoutes } from './routes/vendor.js';
+import { vendorRecordRoutes } from './routes/vendor-records.js';
 import { documentRoutes } from './routes/documents.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { publicRoutes } from './routes/public.js';
@@ -18,6 +19,7 @@ import { profileRoutes } from './routes/profile.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { reportRoutes } from './routes/reports.js';
 import { projectFileRoutes } from './routes/project-file.js';
+import { ratingRoutes } from './routes/ratings.js';
 import { staticRouter } from './assets.js';
 
 export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
@@ -35,8 +37,10 @@ export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express
   r.use(authRoutes(deps, (_req, _res, next) => next(), opts.limiter));
   r.use(exportRoutes(deps)); // before /projects/:id
   r.use(projectFileRoutes(deps));
+  r.use(ratingRoutes(deps, opts.limiter));
   r.use(projectRoutes(deps));
   r.use(vendorRoutes(deps));
+  r.use(vendorRecordRoutes(deps));
   r.use(documentRoutes(deps));
   r.use(inboxRoutes(deps));
   r.use(publicRoutes(deps, opts.limiter));

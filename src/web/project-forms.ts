@@ -8,7 +8,7 @@ export { fieldsOf, toPayload, shanghaiInstant, str, strs, ITEM_ROWS } from './fo
 export type { ConvertResult, FieldKind, FieldSpec, FileSpec, FormBody, FormSpec } from './forms/form-model.js';
 
 /** Dynamic option lists, filled by the view-model from the project and reference data. */
-export type OptionSource = 'types' | 'categories' | 'groups' | 'budgetYears' | 'positiveAreas' | 'objectionChannels' | 'documentKinds' | 'vendors' | 'awardVendors' | 'contractItems' | 'beneficiaries' | 'grades' | 'tranches' | 'yesno';
+export type OptionSource = 'types' | 'categories' | 'groups' | 'budgetYears' | 'positiveAreas' | 'objectionChannels' | 'documentKinds' | 'vendors' | 'awardVendors' | 'contractItems' | 'beneficiaries' | 'grades' | 'tranches' | 'yesno' | 'satisfactionMethods';
 
 /** The comment field every event form carries (ARCHITECTURE §4: every event accepts `comment`). */
 export const COMMENT_FIELD: FieldSpec = f('comment', 'textarea', { optional: true });
@@ -87,7 +87,12 @@ const EVENT_SPECS: Record<string, Parameters<typeof projectForm>[0]> = {
   },
   REQUEST_ACCEPTANCE: { fields: [] },
   RECORD_ACCEPTANCE: {
-    fields: [f('passed', 'checkbox'), f('satisfactionPct', 'number'), f('signatories', 'signatories'), f('defects', 'textarea', { optional: true })],
+    // satisfaction from the residents' ratings, a paper survey (N of M), or entered as a percentage
+    fields: [
+      f('passed', 'checkbox'), f('satisfactionMethod', 'select', { options: 'satisfactionMethods', blank: true, optional: true }),
+      f('satisfied', 'int', { optional: true }), f('surveyed', 'int', { optional: true }), f('satisfactionPct', 'number', { optional: true }),
+      f('signatories', 'signatories'), f('defects', 'textarea', { optional: true }),
+    ],
     files: [{ name: 'attachments', target: 'attachments', optional: true }],
   },
   RECTIFIED: { fields: [], files: [{ name: 'evidence', target: 'evidence' }] },

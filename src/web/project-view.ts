@@ -9,10 +9,12 @@ import type { PresentedProject } from '../projects/project-presenter.js';
 import { STAGES } from '../../workflows/project/index.js';
 import { maskAddress } from '../beneficiaries/mask.js';
 import { NEW_PROJECT_FORM, formSpec, type FormSpec } from './project-forms.js';
-import { DOCUMENT_KINDS, GRADES, OBJECTION_CHANNELS, TRANCHES } from '../../workflows/project/index.js';
-import { anchorsOf, errorState, formFields, reasonText, type Options, type Values } from './project-form-view.js';
+import { DOCUMENT_KINDS, GRADES, OBJECTION_CHANNELS, SATISFACTION_METHODS, TRANCHES } from '../../workflows/project/index.js';
+import { anchorsOf, errorState, formFields, reasonText, type Option, type Options, type Values } from './project-form-view.js';
 import { documentIds, timelineView } from './project-timeline.js';
 import { stateLabel, statechartModel } from './statechart.js';
+import type { ProjectType } from '../../workflows/project/index.js';
+import type { VendorEligibility } from '../vendors/vendor-records.js';
 
 export interface PageCtx {
   lang: Lang;
@@ -74,7 +76,13 @@ export async function loadProjectPage(services: Services, user: User, id: string
   const beneficiaries = mayDeliver ? await services.beneficiaries.list(user, project.communityId, 'delivery-form') : [];
   // the rules version the project runs under: help texts cite its values, never fixed numbers
   const rules = (await services.rules.versions(project.districtId)).find((v) => v.version === project.rulesVersion)?.rules ?? null;
-  return { project, history, vendors, communities, streets, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules };
+  // Beside each vendor the invitation and award forms offer: its eligibility under the project's rules, now.
+  const choosesVendor = project.allowedEvents.some((e) => (e.type === 'INVITE' || e.type === 'AWARD') && e.allowed);
+  const type = project.type as ProjectType;
+  const eligibility = choosesVendor && rules
+    ? await services.vendorRecords.eligibility(rules, type, vendors.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id))
+    : new Map<string, VendorEligibility>();
+  return { project, history, vendors, communities, streets, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules, eligibility };
 }
 
 export type ProjectPageData = Awaited<ReturnType<typeof loadProjectPage>>;
@@ -99,19 +107,38 @@ function baseOptions(lang: Lang, d: Pick<ProjectPageData, 'categories'> & { grou
   };
 }
 
+/**
+ * A vendor as the invitation and award forms offer it: disabled with the rule's reason when the
+ * engine would refuse it, else "eligible" where the rules require anything, and the rating preference.
+ */
+function vendorOption(lang: Lang, d: ProjectPageData, value: string, label: string): Option {
+  const e = d.eligibility.get(value);
+  if (!e) return { value, label };
+  const refusals = e.reasons.map((r) => reasonText(lang, r.code, r.params));
+  const notes = [
+    ...(refusals.length ? refusals : e.required ? [t(lang, 'eligibility.eligible')] : []),
+    ...(e.preferred && e.rating ? [t(lang, 'eligibility.preferred', { rating: e.rating })] : []),
+  ];
+  return { value, label, ...(refusals.length ? { disabled: true } : {}), ...(notes.length ? { note: notes.join(lang === 'en' ? '; ' : '；') } : {}) };
+}
+
+/** A select has no room beside an option: the note goes into its label. */
+const inLabel = (lang: Lang, o: Option): Option => (o.note ? { ...o, label: lang === 'en' ? `${o.label} (${o.note})` : `${o.label}（${o.note}）` } : o);
+
 function projectOptions(lang: Lang, d: ProjectPageData): Options {
   const p = d.project;
   const vendorName = (id: string) => d.vendors.find((v) => v.id === id)?.name ?? id;
-  const eligible = d.vendors.filter((v) => v.status === 'active' && v.types.includes(p.type)).map((v) => ({ value: v.id, label: v.name }));
+  const eligible = d.vendors.filter((v) => v.status === 'active' && v.types.includes(p.type)).map((v) => vendorOption(lang, d, v.id, v.name));
   const quoted = (p.procurement?.quotes ?? []).filter((q) => !q.sealed && typeof q.amountFen === 'number');
   return {
     ...baseOptions(lang, d),
     vendors: eligible,
-    awardVendors: quoted.length ? quoted.map((q) => ({ value: q.vendorId, label: `${vendorName(q.vendorId)}（${yuanText(lang, q.amountFen)}）` })) : eligible,
+    awardVendors: (quoted.length ? quoted.map((q) => vendorOption(lang, d, q.vendorId, `${vendorName(q.vendorId)}（${yuanText(lang, q.amountFen)}）`)) : eligible).map((o) => inLabel(lang, o)),
     contractItems: (p.contract?.items ?? []).map((i) => ({ value: i.id, label: t(lang, 'projects.itemOption', { name: i.name, delivered: i.delivered, quantity: i.quantity }) })),
     beneficiaries: d.beneficiaries.map((b) => ({ value: b.id, label: `${b.name} · ${b.masked ? b.address : maskAddress(b.address)}` })),
     positiveAreas: (d.rules?.screening.positiveAreas ?? []).map((a) => ({ value: a.code, label: lang === 'en' ? a.en : a.zh })),
     objectionChannels: OBJECTION_CHANNELS.map((c) => ({ value: c, label: t(lang, `projects.objectionChannels.${c}`) })),
+    satisfactionMethods: SATISFACTION_METHODS.map((m) => ({ value: m, label: t(lang, `projects.satisfactionMethods.${m}`) })),
     documentKinds: DOCUMENT_KINDS.map((k) => ({ value: k, label: t(lang, `documents.kinds.${k}`) })),
   };
 }

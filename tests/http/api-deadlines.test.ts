@@ -55,10 +55,10 @@ describe('working-day deadlines', () => {
     const older = await x.create(U.c1, goodsProject({ title: '旧规则项目' }));
     const current = await a.deps.services.rules.current('xz');
     const v3 = await a.deps.services.rules.publish('xz', { ...current, notices: { ...current.notices, proposal: { workingDays: 10 } } }, null, '公示期延长至10个工作日');
-    // the built-in defaults are versions 1 and 2: the first published version is 3
-    expect(v3.version).toBe(3);
+    // the built-in defaults are versions 1, 2 and 3 (vendor eligibility): the first published version is 4
+    expect(v3.version).toBe(4);
     const newer = await x.create(U.c1, goodsProject({ title: '新规则项目' }));
-    expect([older.rulesVersion, newer.rulesVersion]).toEqual([2, 3]);
+    expect([older.rulesVersion, newer.rulesVersion]).toEqual([3, 4]);
     const toNoticeOf = async (id: string) => {
       await x.ok(U.c1, id, 'SUBMIT');
       await x.ok(U.c2, id, 'SCREEN_PASS', { checklist: GOOD_CHECKLIST });

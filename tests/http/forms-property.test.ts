@@ -290,7 +290,8 @@ describe('every form the pages offer is accepted, every hidden event refused, an
         done.add(keyOf(email, form, body));
         // Forward progress: a quorate vote, and (after one rectification at most) a satisfied acceptance.
         if (form.type === 'RECORD_DELIBERATION') Object.assign(body, { members: '9', present: '7', for: '6', against: '1', abstain: '0' });
-        if (form.type === 'RECORD_ACCEPTANCE') body.satisfactionPct = visited.has('rectification') || rnd() < 0.5 ? '95' : '50';
+        // satisfaction by a paper survey, N of M (issue 14 item 4): the ratings method needs residents' ratings first
+        if (form.type === 'RECORD_ACCEPTANCE') Object.assign(body, { satisfactionMethod: 'paper', surveyed: '20', satisfied: visited.has('rectification') || rnd() < 0.5 ? '19' : '10', satisfactionPct: '' });
         const agent = agents.get(email)!;
         let req = agent.post(form.action);
         if (files.length) {

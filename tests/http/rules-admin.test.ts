@@ -65,15 +65,15 @@ describe.each(STORAGE_KINDS)('programme rules on the admin page on %s', (kind) =
     Object.assign(body, { 'screening.negativeItems.3.code': 'to_remove', 'screening.negativeItems.3.zh': '删除的条目', 'screening.negativeItems.3.en': 'Removed', 'screening.negativeItems.3.remove': 'on' });
     const res = await postPairs(admin, '/admin/rules/new', '/admin/rules', body);
     expect(res.status, res.text.slice(0, 2000)).toBe(303);
-    expect(res.headers.location).toBe('/admin/rules/3');
+    expect(res.headers.location).toBe('/admin/rules/4');
 
     const stored = await a.deps.services.rules.current('xz');
-    expect(stored).toEqual({ ...changed, version: 3 });
+    expect(stored).toEqual({ ...changed, version: 4 });
     expect(stored.screening.negativeItems.map((e) => e.code)).not.toContain('to_remove');
 
     const page = await admin.get('/admin/rules');
     const section = inForce(page.text);
-    expect(section).toContain('第 3 版');
+    expect(section).toContain('第 4 版');
     const categories = await a.deps.services.reference.categories(a.deps.db, { all: true });
     const now = presentRules('zh-CN', stored, categories);
     const before = presentRules('zh-CN', DEFAULT_RULES, categories);
@@ -121,7 +121,8 @@ describe.each(STORAGE_KINDS)('programme rules on the admin page on %s', (kind) =
     await a.deps.db('programme_rules').insert({ district_id: 'other', version: 2, rules: JSON.stringify({ ...structuredClone(DEFAULT_RULES), notices: undefined, noticeWorkingDays: 9 }), published_at: a.clock.now().toISOString() });
     const old2 = (await a.deps.services.rules.versions('other')).find((v) => v.version === 2)!;
     expect(old2.rules.notices).toEqual({ proposal: { workingDays: 9 } });
-    expect((await a.deps.services.rules.versions('other')).map((v) => v.version)).toEqual([2, 1]);
+    // the stored version 2 shadows the built-in one; the built-in versions 3 and 1 stay listed
+    expect((await a.deps.services.rules.versions('other')).map((v) => v.version)).toEqual([3, 2, 1]);
   });
 });
 

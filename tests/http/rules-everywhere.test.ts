@@ -38,7 +38,7 @@ describe('a rules version with every value changed, on every page that cites a r
   /** draft → procurement.preparing under the changed rules, with the street approving and its notices of 7 working days. */
   async function toPreparing(title: string, estimatedFen: number): Promise<Project> {
     const p = await a.create(U.c1, goodsProject({ title, estimatedFen, items: [{ name: '履带式爬楼机', quantity: 1, unitFen: estimatedFen }] }));
-    expect(p.rulesVersion).toBe(3);
+    expect(p.rulesVersion).toBe(4);
     await a.ok(U.c1, p.id, 'SUBMIT');
     // screening offers the new lists, and only them
     const screening = await page(U.c2, p.id);
@@ -73,7 +73,7 @@ describe('a rules version with every value changed, on every page that cites a r
     app = await createTestApp({ env: { UPLOAD_DIR: `/tmp/wss-test-uploads-rules-${process.pid}` } });
     a = api(app);
     const version = await app.deps.services.rules.publish('xz', rulesWithEveryValueChanged(), null, '全部规则值调整');
-    expect(version.version).toBe(3);
+    expect(version.version).toBe(4);
     await app.deps.services.users.create({ email: STREET2, name: '拱北街道审批', role: 'street', streetId: 'st-gongbei', password: 'weishishi-demo' });
     await app.deps.services.users.create({ email: STREET_FINANCE, name: '拱北街道财务', role: 'finance', streetId: 'st-gongbei', password: 'weishishi-demo' });
   });

@@ -45,6 +45,8 @@ export function rulesWithEveryValueChanged(base: ProgrammeRules = DEFAULT_RULES)
       signatories: ['community', 'beneficiary'],
       extraSignatories: { goods: ['supervisor'], services: ['residents_rep'] },
       beneficiarySignsFor: { categories: [...CHANGED_BENEFICIARY_CATEGORIES] },
+      minRatings: 12,
+      maxRatingCodes: 300,
     },
     payment: {
       advancePct: 20, finalPct: 75, retentionPct: 5, warrantyMonths: 24,

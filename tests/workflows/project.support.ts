@@ -34,6 +34,10 @@ export const calendar: WorkingCalendar = {
     d.setUTCMonth(d.getUTCMonth() + months);
     return d.toISOString();
   },
+  // every test vendor's record meets the default eligibility rules (registered years ago, enough staff, no violations)
+  vendorRecords: new Proxy({}, {
+    get: (_t, id) => (typeof id === 'string' ? { name: id, registeredOn: '2015-01-01', rating: null, fullTimeStaff: 5, violations: [] } : undefined),
+  }),
 };
 
 export const A = {

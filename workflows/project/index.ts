@@ -59,7 +59,7 @@ export const projectWorkflowV2 = {
 } as const;
 
 export { authorize, FOUR_EYES, fourEyesOf, partiesOf, rolesFor, isTimerEvent } from './project.authz.js';
-export { enrich, type WorkingCalendar, type StampedEvent } from './project.enrich.js';
+export { enrich, eligibilityVendorIds, type WorkingCalendar, type StampedEvent } from './project.enrich.js';
 export {
   EVENT_TYPES,
   TIMER_EVENTS,
@@ -88,3 +88,4 @@ export { outstandingFen } from './project.checks.js';
 export * from './project.describe.js';
 export * from './project.rules.js';
 export * from './project.types.js';
+export * from './project.ratings.js';

@@ -8,6 +8,7 @@
 import type { EventType, ProjectEvent, ProjectEventOf } from './project.events.js';
 import { CURRENT_VERSION, type ContractItem, type LegacyChecklist, type ProjectContext, type Reason, type Stage, type Tranche, type WorkflowVersion } from './project.types.js';
 import type { NoticeKind } from './project.rules.js';
+import { satisfactionReasons } from './project.ratings.js';
 import { itemsTotalFen } from '../shared/money.js';
 import { allowedBudgetYears, proposalAmountReasons } from './project.proposal.js';
 import {
@@ -36,6 +37,7 @@ import {
   submitReasons,
   withdrawQuoteReasons,
 } from './project.rules.js';
+import { vendorsEligibilityReasons } from './project.rules.vendors.js';
 
 type Check<T extends EventType> = (c: ProjectContext, e: ProjectEventOf<T>) => Reason[];
 type StageChecks = { [T in EventType]?: Check<T> };
@@ -142,11 +144,16 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
   budget_approval: {
     APPROVE_BUDGET: (c, e) => [...budgetReasons(c.estimatedFen, e.approvedFen), ...noticeFacts(c, 'confirmation', e)],
   },
+  // Eligibility (rules version 3 on): decided from the vendors' records enrich put on the event.
   'procurement.preparing': {
     INVITE: (c, e) =>
-      c.procurement === null ? NO_PROCUREMENT : invitationReasons(c.rules, c.procurement.method, e.vendorIds, e.deadline, e.at),
+      c.procurement === null
+        ? NO_PROCUREMENT
+        : [...invitationReasons(c.rules, c.procurement.method, e.vendorIds, e.deadline, e.at), ...vendorsEligibilityReasons(c.rules, c.type, e.vendorIds, e.vendorRecords, e.at)],
     AWARD: (c, e) =>
-      c.procurement === null ? NO_PROCUREMENT : directAwardReasons(c.procurement.method, c.approvedFen ?? 0, e.amountFen),
+      c.procurement === null
+        ? NO_PROCUREMENT
+        : [...directAwardReasons(c.procurement.method, c.approvedFen ?? 0, e.amountFen), ...vendorsEligibilityReasons(c.rules, c.type, [e.vendorId], e.vendorRecords, e.at)],
   },
   'procurement.quoting': {
     SUBMIT_QUOTE: (c, e) => (c.procurement === null ? NO_PROCUREMENT : quoteReasons(c.procurement, e.actor.vendorId, e.at)),
@@ -155,7 +162,10 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
     QUOTE_DEADLINE_PASSED: (c, e) => dueReasons('DEADLINE_NOT_PASSED', c.procurement?.deadline ?? null, e.at),
   },
   'procurement.evaluating': {
-    AWARD: (c, e) => (c.procurement === null ? NO_PROCUREMENT : awardReasons(c.rules, c.procurement, c.approvedFen ?? 0, e, e.at)),
+    AWARD: (c, e) =>
+      c.procurement === null
+        ? NO_PROCUREMENT
+        : [...awardReasons(c.rules, c.procurement, c.approvedFen ?? 0, e, e.at), ...vendorsEligibilityReasons(c.rules, c.type, [e.vendorId], e.vendorRecords, e.at)],
   },
   'procurement.contracting': {
     SIGN_CONTRACT: (c, e) => contractReasons(c.awardedFen, e, e.at),
@@ -170,7 +180,7 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
     DELIVERY_OVERDUE: (c, e) => dueReasons('NOT_YET_DUE', c.contract?.dueAt ?? null, e.at),
   },
   acceptance: {
-    RECORD_ACCEPTANCE: (c, e) => [...signatoryReasons(c.rules, c, e.signatories), ...noticeFacts(c, 'acceptance', e)],
+    RECORD_ACCEPTANCE: (c, e) => [...signatoryReasons(c.rules, c, e.signatories), ...satisfactionReasons(c.rules, e), ...noticeFacts(c, 'acceptance', e)],
   },
   settlement: {
     RECORD_PAYMENT: (c, e) => payment(c, ['final'], e),

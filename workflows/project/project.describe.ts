@@ -11,6 +11,7 @@
  * - `publicSince`: when the project's first public notice began (null before it);
  * - `formDefaults`: defaults and bounds of the amount and signatory fields, from the rules.
  */
+import { SATISFACTION_METHODS } from './project.ratings.js';
 import { authorize, fourEyesOf, isTimerEvent, partiesOf } from './project.authz.js';
 import { outOfStateReason, outstandingFen } from './project.checks.js';
 import { EVENT_TYPES, type EventType } from './project.events.js';
@@ -325,7 +326,11 @@ export function formDefaults(snapshot: SnapshotLike, type: EventType, at: string
       return { tranche: { default: tranche, options: [tranche] }, amountFen: { default: due, min: 1, max: due } };
     }
     case 'RECORD_ACCEPTANCE':
-      return { passed: { default: true }, satisfactionPct: { min: 0, max: 100 }, signatories: { options: requiredSignatories(c.rules, c.type, c.category) } };
+      // satisfaction: residents' ratings, a paper survey's N of M, or a percentage (project.ratings.ts)
+      return {
+        passed: { default: true }, satisfactionMethod: { options: SATISFACTION_METHODS }, satisfied: { min: 0 }, surveyed: { min: 1 },
+        satisfactionPct: { min: 0, max: 100 }, signatories: { options: requiredSignatories(c.rules, c.type, c.category) },
+      };
     case 'RECORD_EVALUATION':
       return { score: { min: 0, max: 100 }, grade: { options: GRADES } };
     default:

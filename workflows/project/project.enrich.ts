@@ -9,6 +9,8 @@
 import type { ProjectEvent } from './project.events.js';
 import { contextOf, type ContextSource, type ProjectContext } from './project.types.js';
 import { noticeDays, planFor, type NoticeKind } from './project.rules.js';
+import type { VendorRecordFacts } from './project.rules.vendors.js';
+import { derivedSatisfactionPct, type RatingsTally, type SatisfactionFacts } from './project.ratings.js';
 
 export interface WorkingCalendar {
   /** `days` working days after `fromIso` on the PRC official calendar, as ISO UTC */
@@ -16,6 +18,41 @@ export interface WorkingCalendar {
   /** 23:59:59.999 Asia/Shanghai of a `YYYY-MM-DD` date, as ISO UTC */
   endOfDay(date: string): string;
   addMonths(fromIso: string, months: number): string;
+  /**
+   * The records of the vendors an INVITE or AWARD names, as they stand now (the engine reads them in
+   * the event's transaction); absent where the caller has none (a unit test, a replay).
+   */
+  vendorRecords?: Readonly<Record<string, VendorRecordFacts>>;
+  /** The residents' ratings of the project so far, for RECORD_ACCEPTANCE by the ratings method. */
+  ratings?: RatingsTally;
+}
+
+/**
+ * RECORD_ACCEPTANCE by a satisfaction method: the tally the server read (never the payload's) and
+ * the figure the method yields (project.ratings.ts). Without a method the figure stays as entered.
+ */
+function withSatisfaction<E>(event: E, e: StampedEvent, cal: WorkingCalendar): E {
+  if (e.satisfactionMethod === undefined) return event;
+  const { ratings: _sent, satisfactionPct: _pct, ...rest } = event as StampedEvent;
+  void _sent; void _pct;
+  const facts = { ...rest, ...(e.satisfactionMethod === 'ratings' && cal.ratings ? { ratings: cal.ratings } : {}) } as SatisfactionFacts & StampedEvent;
+  const pct = derivedSatisfactionPct(facts);
+  return (pct === undefined ? facts : { ...facts, satisfactionPct: pct }) as E;
+}
+
+/** The vendors whose records an event needs (eligibility): INVITE's and AWARD's. */
+export function eligibilityVendorIds(event: { type: string } & Record<string, unknown>): string[] {
+  if (event.type === 'INVITE' && Array.isArray(event.vendorIds)) return [...new Set(event.vendorIds.filter((v): v is string => typeof v === 'string'))];
+  if (event.type === 'AWARD' && typeof event.vendorId === 'string') return [event.vendorId];
+  return [];
+}
+
+/** The named vendors' records the calendar carries; never what the payload said (the schemas strip it anyway). */
+function withVendorRecords<E>(event: E, e: StampedEvent, cal: WorkingCalendar): E {
+  const { vendorRecords: _sent, ...rest } = event as StampedEvent;
+  void _sent;
+  const records = Object.fromEntries(eligibilityVendorIds(e).flatMap((id) => (cal.vendorRecords?.[id] ? [[id, cal.vendorRecords[id]]] : [])));
+  return (Object.keys(records).length > 0 ? { ...rest, vendorRecords: records } : rest) as E;
 }
 
 /** Minimal shape accepted by `enrich`: a stamped event of any type. */
@@ -46,7 +83,7 @@ export function enrich<E extends StampedEvent | ProjectEvent>(event: E, source: 
     case 'APPROVE_BUDGET':
       return { ...event, ...noticeEnd(e, context, 'confirmation', calendar) };
     case 'RECORD_ACCEPTANCE':
-      return { ...event, ...noticeEnd(e, context, 'acceptance', calendar) };
+      return { ...withSatisfaction(event, e, calendar), ...noticeEnd(e, context, 'acceptance', calendar) };
     // both may lead into street_review, whose entry schedules the reminder and the escalation
     case 'NOTICE_ENDED':
     case 'DISMISS_OBJECTIONS':
@@ -54,8 +91,12 @@ export function enrich<E extends StampedEvent | ProjectEvent>(event: E, source: 
     case 'INVITE': {
       // the user gives the deadline; normalise it to ISO UTC so comparisons and timers agree
       const ms = typeof e.deadline === 'string' ? Date.parse(e.deadline) : Number.NaN;
-      return Number.isNaN(ms) ? event : { ...event, deadline: new Date(ms).toISOString() };
+      const invite = withVendorRecords(event, e, calendar);
+      return Number.isNaN(ms) ? invite : { ...invite, deadline: new Date(ms).toISOString() };
     }
+    // the vendors' records as they stand now: the history says why a vendor could be invited or awarded
+    case 'AWARD':
+      return withVendorRecords(event, e, calendar);
     case 'CONFIRM_CONTRACT': {
       const dueOn = context.contract?.dueOn;
       return dueOn === undefined ? event : { ...event, dueAt: calendar.endOfDay(dueOn) };

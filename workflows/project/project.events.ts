@@ -17,6 +17,8 @@ import { itemsTotalFen } from '../shared/money.js';
 import { TEXT_KEYS, line, optionalLine, optionalParagraph, paragraph } from '../shared/text.js';
 import { checkEstimate, checkGroups, fen, lineItems, proposalFields, quantity, typed } from './project.proposal.js';
 import { GRADES, OBJECTION_CHANNELS, TRANCHES, type Actor } from './project.types.js';
+import type { VendorRecordFacts } from './project.rules.vendors.js';
+import { SATISFACTION_METHODS, type RatingsTally } from './project.ratings.js';
 
 export const VALIDATION_KEYS = [
   'validation.required',
@@ -38,6 +40,7 @@ export const VALIDATION_KEYS = [
   'validation.too_big',
   'validation.amount_too_large',
   'validation.itemsSum',
+  'validation.satisfied_exceeds_surveyed',
   ...TEXT_KEYS,
 ] as const;
 export type ValidationKey = (typeof VALIDATION_KEYS)[number];
@@ -150,11 +153,25 @@ export const eventSchemas = {
   }),
   REQUEST_ACCEPTANCE: obj({}),
   DELIVERY_OVERDUE: obj({}),
+  // Satisfaction (project.ratings.ts): the residents' ratings (`satisfactionMethod: 'ratings'`, the
+  // server adds the tally), a paper survey's `satisfied` of `surveyed`, or (as every history written
+  // before) a percentage entered as it is. For a method, `enrich` derives `satisfactionPct`.
   RECORD_ACCEPTANCE: obj({
     passed: bool(),
-    satisfactionPct: z.number(typed('validation.number')).min(0, 'validation.range').max(100, 'validation.range'),
+    satisfactionMethod: z.enum(SATISFACTION_METHODS, typed('validation.enum')).optional(),
+    satisfactionPct: z.number(typed('validation.number')).min(0, 'validation.range').max(100, 'validation.range').optional(),
+    satisfied: count().max(1_000_000, 'validation.too_big').optional(),
+    surveyed: count().min(1, 'validation.positive').max(1_000_000, 'validation.too_big').optional(),
     signatories: z.array(z.object({ role: line(50), name: line(100) }), typed('validation.required')).max(50, 'validation.too_long'),
     defects: optionalText(10_000).optional(),
+  }).superRefine((v, ctx) => {
+    const need = (path: string) => ctx.addIssue({ code: 'custom', path: [path], message: 'validation.required' });
+    if (v.satisfactionMethod === undefined && v.satisfactionPct === undefined) need('satisfactionPct');
+    if (v.satisfactionMethod === 'paper') {
+      if (v.surveyed === undefined) need('surveyed');
+      if (v.satisfied === undefined) need('satisfied');
+      else if (v.surveyed !== undefined && v.satisfied > v.surveyed) ctx.addIssue({ code: 'custom', path: ['satisfied'], message: 'validation.satisfied_exceeds_surveyed' });
+    }
   }),
   RECTIFIED: obj({ evidence: ids(1) }),
   RECORD_EVALUATION: obj({
@@ -188,11 +205,15 @@ export type EventPayload<T extends EventType> = z.output<(typeof eventSchemas)[T
 export interface Enrichment {
   RECORD_DELIBERATION: { noticeEndsAt?: string; reviewReminderAt?: string; reviewEscalationAt?: string };
   APPROVE_BUDGET: { noticeEndsAt?: string };
-  RECORD_ACCEPTANCE: { noticeEndsAt?: string };
+  /** for a satisfaction method: the figure it yields, and for `ratings` the tally as it stood */
+  RECORD_ACCEPTANCE: { noticeEndsAt?: string; satisfactionPct: number; ratings?: RatingsTally };
   NOTICE_ENDED: { reviewReminderAt?: string; reviewEscalationAt?: string };
   DISMISS_OBJECTIONS: { reviewReminderAt?: string; reviewEscalationAt?: string };
   CONFIRM_CONTRACT: { dueAt?: string };
   RECORD_EVALUATION: { warrantyEndsAt?: string };
+  /** the records of the vendors named, as they stood when the event was sent (eligibility) */
+  INVITE: { vendorRecords?: Record<string, VendorRecordFacts> };
+  AWARD: { vendorRecords?: Record<string, VendorRecordFacts> };
 }
 
 export interface Stamp {

@@ -4,10 +4,11 @@
  * has accepted the event, so nothing here validates.
  */
 import type { ProjectEvent, ProjectEventOf } from './project.events.js';
-import type { ContractItem, Decision, NoticeRecord, ProjectContext, Stage } from './project.types.js';
+import type { AcceptanceRecord, ContractItem, Decision, NoticeRecord, ProjectContext, Stage } from './project.types.js';
 import { CURRENT_VERSION, type WorkflowVersion } from './project.types.js';
 import { acceptanceFailures, deliberationFailures, noticeDays, procurementMethod, type NoticeKind } from './project.rules.js';
 import { itemsTotalFen } from '../shared/money.js';
+import { satisfiedOf } from './project.ratings.js';
 
 type Reducer<T extends ProjectEvent['type']> = (c: ProjectContext, e: ProjectEventOf<T>) => Partial<ProjectContext>;
 
@@ -185,6 +186,7 @@ const reducers: { [T in ProjectEvent['type']]?: Reducer<T> } = {
       {
         passed: e.passed,
         satisfactionPct: e.satisfactionPct,
+        ...satisfactionRecord(e),
         signatories: e.signatories.map((s) => ({ role: s.role, name: s.name })),
         defects: e.defects === undefined || e.defects === '' ? null : e.defects,
         accepted: acceptanceFailures(c.rules, e.passed, e.satisfactionPct).length === 0,
@@ -211,6 +213,17 @@ const editV2: Reducer<'EDIT'> = (c, e) => {
   if (e.fields.items === undefined || e.fields.estimatedFen !== undefined) return changes;
   return { ...changes, estimatedFen: itemsTotalFen(e.fields.items) ?? c.estimatedFen };
 };
+
+/** How an acceptance's satisfaction was found, when by a method (absent before the ratings: replays stay as written). */
+function satisfactionRecord(e: ProjectEventOf<'RECORD_ACCEPTANCE'>): Pick<AcceptanceRecord, 'satisfaction'> {
+  if (e.satisfactionMethod === 'ratings' && e.ratings) {
+    return { satisfaction: { method: 'ratings', satisfied: satisfiedOf(e.ratings), surveyed: e.ratings.count, stars: [e.ratings.stars[0], e.ratings.stars[1], e.ratings.stars[2], e.ratings.stars[3], e.ratings.stars[4]] } };
+  }
+  if (e.satisfactionMethod === 'paper' && e.satisfied !== undefined && e.surveyed !== undefined) {
+    return { satisfaction: { method: 'paper', satisfied: e.satisfied, surveyed: e.surveyed } };
+  }
+  return {};
+}
 
 /** A notice that starts now, if the rules hold it: its record and its end. */
 function startNotice(c: ProjectContext, kind: NoticeKind, at: string, endsAt: string | undefined): Partial<ProjectContext> {

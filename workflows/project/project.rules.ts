@@ -20,6 +20,8 @@ import type {
   Signatory,
 } from './project.types.js';
 import { shanghaiDate } from './project.dates.js';
+import { DEFAULT_ELIGIBILITY, type Eligibility } from './project.rules.vendors.js';
+import { DEFAULT_MAX_RATING_CODES, DEFAULT_MIN_RATINGS } from './project.ratings.js';
 
 export interface Fraction {
   num: number;
@@ -99,6 +101,13 @@ export interface ProgrammeRules {
      * assistive devices), given by category; a ramp or a canteen serving everyone has none.
      */
     beneficiarySignsFor: { categories: string[] };
+    /**
+     * Residents' ratings (project.ratings.ts): the fewest codes used before their share at 4–5 stars
+     * may be the acceptance's satisfaction figure, and the most codes one project may print. Absent
+     * in rules stored before them: `upgradeRules` gives the defaults.
+     */
+    minRatings?: number;
+    maxRatingCodes?: number;
   };
   /** the default plan, and per type where a type differs */
   payment: PaymentPlan & { byType?: Partial<Record<ProjectType, PaymentPlan>> };
@@ -116,6 +125,11 @@ export interface ProgrammeRules {
    * reached a stage, by type (`types` empty: every type).
    */
   requiredDocuments: RequiredDocument[];
+  /**
+   * What a vendor must meet to be invited or awarded, per project type (project.rules.vendors.ts).
+   * Absent in every rules version before 3: those require nothing, so their histories replay as written.
+   */
+  eligibility?: Eligibility;
   /** rule (top-level key) → where its value comes from; shown to admins */
   sources: Record<string, RuleSource>;
 }
@@ -229,12 +243,12 @@ export const RULES_V1: ProgrammeRules = Object.freeze({
 }) as ProgrammeRules;
 
 /**
- * The defaults (rules version 2; domain/PROGRAMME.md): Zhuhai 2021 caps and lists, notices after
+ * The second defaults (rules version 2; domain/PROGRAMME.md): Zhuhai 2021 caps and lists, notices after
  * the vote, after budget approval and after acceptance, 30% on contract / 65% after acceptance /
  * 5% retention after a 12-month warranty. Everything but the caps and the lists is "unverified":
  * no primary source was found, and the admin page says so.
  */
-export const DEFAULT_RULES: ProgrammeRules = Object.freeze({
+export const RULES_V2: ProgrammeRules = Object.freeze({
   ...COMMON,
   version: 2,
   notices: { proposal: { workingDays: 5 }, confirmation: { workingDays: 5 }, acceptance: { workingDays: 5 } },
@@ -266,6 +280,17 @@ export const DEFAULT_RULES: ProgrammeRules = Object.freeze({
 }) as ProgrammeRules;
 
 /**
+ * The defaults (rules version 3): version 2 and vendor eligibility for service projects
+ * (domain/PROGRAMME.md, Lifecycle 5, unverified: registered ≥ 1 year, no violation in 2 years,
+ * ≥ 3 full-time staff, 3A preferred). PROGRAMME.md names no requirement for goods and works.
+ */
+export const DEFAULT_RULES: ProgrammeRules = Object.freeze({
+  ...RULES_V2,
+  version: 3,
+  eligibility: DEFAULT_ELIGIBILITY,
+}) as ProgrammeRules;
+
+/**
  * A rules object in the current shape. Rules stored before this shape (project inputs, published
  * versions) keep their meaning: their one notice (`noticeWorkingDays`), Zhuhai's lists (which the
  * old yes/no checklist stood for), the community buying, the district approving and paying, and no
@@ -282,10 +307,15 @@ export function upgradeRules(stored: unknown): ProgrammeRules {
   r.budgetYearsAhead ??= 0;
   r.parties ??= { ...RULES_V1.parties };
   if (r.acceptance && r.acceptance.beneficiarySignsFor === undefined) r.acceptance = { ...r.acceptance, beneficiarySignsFor: { categories: [] } };
+  // residents' ratings came later: older versions take the defaults (they only matter to events that use them)
+  if (r.acceptance && r.acceptance.minRatings === undefined) r.acceptance = { ...r.acceptance, minRatings: DEFAULT_MIN_RATINGS };
+  if (r.acceptance && r.acceptance.maxRatingCodes === undefined) r.acceptance = { ...r.acceptance, maxRatingCodes: DEFAULT_MAX_RATING_CODES };
   r.sources ??= {};
   // monitoring and the project file are not lifecycle rules: older versions read the defaults'
   r.stageDays ??= COMMON.stageDays;
   r.requiredDocuments ??= COMMON.requiredDocuments as unknown as RequiredDocument[];
+  // Deliberately no `eligibility`: a version stored without it required nothing of vendors, and its
+  // projects' histories (INVITE and AWARD without vendor records) must replay as they were written.
   return r as ProgrammeRules;
 }
 
@@ -532,3 +562,4 @@ export {
   receiptReasons,
   retentionReasons,
 } from './project.rules.delivery.js';
+export * from './project.rules.vendors.js';

@@ -243,6 +243,12 @@ export interface Signatory {
 export interface AcceptanceRecord {
   passed: boolean;
   satisfactionPct: number;
+  /**
+   * How the figure was found (project.ratings.ts): the residents' ratings as tallied, or a paper
+   * survey's `satisfied` of `surveyed`. Absent where it was entered as a percentage (every
+   * acceptance recorded before the ratings).
+   */
+  satisfaction?: { method: 'ratings' | 'paper'; satisfied: number; surveyed: number; stars?: [number, number, number, number, number] };
   signatories: Signatory[];
   defects: string | null;
   /** true when the project went on to settlement */

@@ -9,7 +9,8 @@ import { isAppError } from '../../errors.js';
 import { reasonText } from '../../lib/reason-text.js';
 import { ITEM_COLUMNS, ITEM_ROWS, fieldsOf, pendingEntries, type FieldSpec, type FormSpec } from './form-model.js';
 
-export interface Option { value: string; label: string; lang?: string }
+/** `disabled`: shown but not offered (the engine would refuse it), `note` saying why or what to know. */
+export interface Option { value: string; label: string; lang?: string; disabled?: boolean; note?: string }
 /** Option lists by source; `source:field` narrows one field's list (see project-view's eventOptions). */
 export type Options = Partial<Record<string, Option[]>>;
 export type Values = Record<string, string | string[] | undefined>;

@@ -16,6 +16,7 @@ import { formSpec, toNewProject, toPayload, type FormBody } from '../project-for
 import type { Values } from '../project-form-view.js';
 import { PENDING_DOCUMENTS, pendingEntry, pendingOf } from '../forms/form-model.js';
 import { detailView, listView, loadProjectList, loadProjectPage, newProjectView, withLang, type PageCtx } from '../project-view.js';
+import { staffPanel } from '../ratings-view.js';
 
 export function pageCtx(req: Request, res: Response): PageCtx {
   const lang = langOf(req);
@@ -93,7 +94,9 @@ export function projectRoutes(deps: Deps): express.Router {
   r.get('/projects/:id', requireRole(), page(async (req, res) => {
     const data = await loadProjectPage(services, req.user!, String(req.params.id));
     const historyPage = /^\d{1,6}$/.test(String(req.query.historyPage ?? '')) ? Number(req.query.historyPage) : 1;
-    render(req, res, 'pages/projects/detail', detailView({ ...pageCtx(req, res), historyPage }, data));
+    const id = String(req.params.id);
+    const ratings = await services.ratings.panel(req.user!, id);
+    render(req, res, 'pages/projects/detail', { ...detailView({ ...pageCtx(req, res), historyPage }, data), ratingsPanel: ratings && staffPanel(langOf(req), id, ratings) });
   }));
 
   r.post('/projects/:id/events/:type', requireRole(), page(async (req, res) => {

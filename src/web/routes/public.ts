@@ -13,6 +13,7 @@ import { objectionForm, presentNotice, presentNotices, presentPublicList, presen
 import { isFormError } from '../forms/form-view.js';
 import { presentPrintNotice } from '../public-notice-view.js';
 import { qrSvg, shareTags } from '../share.js';
+import { publicSummary } from '../ratings-view.js';
 import { absoluteUrl } from '../../lib/urls.js';
 import type { Lang } from '../../lib/i18n.js';
 
@@ -96,7 +97,9 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
       title: model.heading, path: `/public/projects/${encodeURIComponent(id)}${lang === 'en' ? '?lang=en' : ''}`,
       description: [model.project.title, model.runningNotice ? `${model.runningNotice.kind} · ${model.runningNotice.period}` : model.project.stage, `${model.project.community} · ${model.project.street}`].join(' · '),
     });
-    render(req, res, 'pages/public/project', { title: model.heading, ...model, share });
+    // residents' ratings: count, average, share at 4–5 stars; never names or comments
+    const ratings = publicSummary(lang, await deps.services.ratings.summary(id));
+    render(req, res, 'pages/public/project', { title: model.heading, ...model, share, ratings });
   }));
 
   // The printable notice (A4) for the community's notice board: its own layout, no navigation.
