@@ -9,7 +9,7 @@
 // Skipped without TEST_DATABASE_URL. MP_COMMENTS sets the COMMENTs per measured phase (default 200).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from '../support/net.js';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,13 +67,6 @@ function startCli(name: string, args: string[], env: Record<string, string>): Pr
   return { name, proc, output: () => out, lines, exited };
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** Polls cond every 50 ms until it holds; fails after timeoutMs, or at once if a child has exited. */
 async function waitUntil(what: string, cond: () => Promise<boolean> | boolean, procs: Proc[], timeoutMs = 30_000): Promise<void> {

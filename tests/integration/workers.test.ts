@@ -3,7 +3,7 @@
 // and the hourly sweep of uploads nothing linked within 24 hours, on the injected clock.
 import fs from 'node:fs';
 import os from 'node:os';
-import net from 'node:net';
+import { freePort } from '../support/net.js';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -49,13 +49,6 @@ function failingTransport(): Transporter {
   } as never);
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
   let t: TestDb;
