@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './tests/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,8 @@ export default defineConfig({
     // Two files at a time even on a 2-core machine: most of a storage or browser test waits on
     // fsync, PostgreSQL or Chromium, so two workers nearly halve the wall time.
     maxWorkers: 2,
+    // the files that take minutes start first, so that both workers finish together
+    sequence: { sequencer: LongestFirstSequencer },
     // In CI every test is listed with its suite, so the log shows each storage suite passing on
     // each database by name ("engine on sqlite3", "engine on postgres" …).
     reporters: process.env.CI ? ['verbose'] : ['default'],

@@ -107,7 +107,7 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
     await deps.reference.createVendor({ name: '珠海康复辅具有限公司', email: 'sales@kangfu.example.org', phone: '0756-1234567', types: types(['goods', 'services']), creditCode: '91440400MA4UJ9XK3Q', registeredOn: '2012-05-08', fullTimeStaff: 12 }, trx, DEMO_IDS.vendors.kangfu);
     await deps.reference.createVendor({ name: '珠海安居适老化改造工程有限公司', email: 'office@anju.example.org', phone: '0756-2345678', types: types(['works']), registeredOn: '2014-09-01', fullTimeStaff: 25 }, trx, DEMO_IDS.vendors.anju);
     await deps.reference.createVendor({ name: '香洲区心缘社会工作服务中心', email: 'hello@xinyuan.example.org', phone: '0756-3456789', types: types(['services']), registeredOn: '2013-03-15', rating: '4A', fullTimeStaff: 8 }, trx, DEMO_IDS.vendors.xinyuan);
-    if (storyClock) await deps.reference.createVendor({ name: '珠海市康宁康复服务中心', email: 'care@kangning.example.org', phone: '0756-4567890', types: ['services'], registeredOn: '2015-06-20', rating: '3A', fullTimeStaff: 6 }, trx, DEMO_IDS.vendors.kangning);
+    if (storyClock) await deps.reference.createVendor({ name: '珠海市康宁康复服务中心', email: 'care@kangning.example.org', phone: '0756-4567890', types: ['services'], registeredOn: '2011-06-20', rating: '3A', fullTimeStaff: 6 }, trx, DEMO_IDS.vendors.kangning);
     for (const communityId of Object.values(DEMO_IDS.communities)) {
       for (const y of [year - 1, year, year + 1]) {
         // ¥2,000,000 a community a year (Longgang 2017, PROGRAMME.md)

@@ -11,6 +11,7 @@ import type { User, UserService } from '../auth/users.js';
 import type { Ledger } from '../budgets/ledger.js';
 import type { CalendarService } from '../calendar/calendar-service.js';
 import type { DocumentService } from '../documents/document-service.js';
+import type { VendorRecordService } from '../vendors/vendor-records.js';
 import type { Engine } from '../engine/engine.js';
 import type { TimerWorker } from '../engine/timers.js';
 import type { ManualClock } from '../lib/clock.js';
@@ -54,6 +55,7 @@ export interface YearDeps {
   documents: DocumentService;
   engine: Engine;
   timers: TimerWorker;
+  vendorRecords: VendorRecordService;
 }
 
 export type YearProgress =

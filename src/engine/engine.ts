@@ -15,7 +15,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import { inTransaction } from '../lib/db.js';
 import { GENESIS_HASH, HASH_SCHEME, bodyHash, digestFields, rowHashV2, versionField } from './hash.js';
-import { handledEvents, persist, restore, stateName } from './snapshot.js';
+import { handledEvents, persistedJson, restore, stateName } from './snapshot.js';
 import * as store from './store.js';
 import type {
   Actor,
@@ -137,9 +137,8 @@ export function createEngine(deps: EngineDeps) {
       hashScheme: HASH_SCHEME, digests,
     });
     const status = next.status === 'done' ? 'done' : 'active';
-    const snap = persist(machine, next);
     await store.updateInstance(trx, instance.id, instance.version, {
-      state: to, status, snapshot: snap, version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
+      state: to, status, snapshotJson: persistedJson(machine, next), version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
       describedVersion: wf.describe ? (wf.describedVersion ?? 1) : 0,
     });
     // 10. the read model: whom the instance now waits for (and the workflow's own tables)

@@ -11,7 +11,12 @@ export function stateName(value: StateValue): string {
 
 export function persist(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): unknown {
   // A JSON round trip drops undefined fields, so the stored form is exactly what replay compares.
-  return JSON.parse(JSON.stringify(machine.getPersistedSnapshot(snapshot)));
+  return JSON.parse(persistedJson(machine, snapshot));
+}
+
+/** The snapshot as the engine stores it: `persist`'s JSON, without parsing it back. */
+export function persistedJson(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): string {
+  return JSON.stringify(machine.getPersistedSnapshot(snapshot));
 }
 
 export function restore(machine: AnyStateMachine, persisted: unknown): AnyMachineSnapshot {

@@ -66,12 +66,12 @@ export async function updateInstance(
   trx: Trx,
   id: string,
   expectVersion: number,
-  patch: { state: string; status: 'active' | 'done'; snapshot: unknown; version: number; historyHead: string; updatedAt: string; workflowVersion: number; describedVersion: number },
+  patch: { state: string; status: 'active' | 'done'; snapshotJson: string; version: number; historyHead: string; updatedAt: string; workflowVersion: number; describedVersion: number },
 ): Promise<void> {
   const n = await trx('workflow_instances').where({ id, version: expectVersion }).update({
     state: patch.state,
     status: patch.status,
-    snapshot: JSON.stringify(patch.snapshot),
+    snapshot: patch.snapshotJson,
     version: patch.version,
     history_head: patch.historyHead,
     updated_at: patch.updatedAt,

@@ -26,9 +26,10 @@ export function loadMessages(lang: string): Tree {
     .reduce<Tree>((acc, f) => merge(acc, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Tree), {});
 }
 
+const messages: Record<Lang, Tree> = { 'zh-CN': loadMessages('zh-CN'), en: loadMessages('en') };
 const instance = i18next.createInstance();
 await instance.init({
-  resources: { 'zh-CN': { translation: loadMessages('zh-CN') }, en: { translation: loadMessages('en') } },
+  resources: { 'zh-CN': { translation: messages['zh-CN'] }, en: { translation: messages.en } },
   lng: DEFAULT_LANG,
   fallbackLng: DEFAULT_LANG,
   interpolation: { escapeValue: false }, // Handlebars escapes; JSON needs no escaping
@@ -45,17 +46,65 @@ const fixed: Record<Lang, TFunction> = { 'zh-CN': instance.getFixedT('zh-CN'), e
 const plain: Record<Lang, Map<string, string>> = { 'zh-CN': new Map(), en: new Map() };
 
 export function t(lang: Lang, key: string, params?: Record<string, unknown>): string {
-  const tr = fixed[lang] ?? fixed[DEFAULT_LANG];
   if (params !== undefined) {
-    for (const _ in params) return tr(key, params);
+    for (const _ in params) return interpolated(lang, key, params) ?? (fixed[lang] ?? fixed[DEFAULT_LANG])(key, params);
   }
   const memo = plain[lang] ?? plain[DEFAULT_LANG];
   let v = memo.get(key);
   if (v === undefined) {
-    v = tr(key, {});
+    v = (fixed[lang] ?? fixed[DEFAULT_LANG])(key, {});
     memo.set(key, v);
   }
   return v;
+}
+
+/** i18next itself, for the cases the fast path leaves to it (and for the test that compares the two). */
+export function i18nextT(lang: Lang, key: string, params: Record<string, unknown>): string {
+  return (fixed[lang] ?? fixed[DEFAULT_LANG])(key, params);
+}
+
+// Messages with parameters, the other half of the calls: i18next resolves the language, the
+// namespace and the key, and builds its interpolation options, on every call (a third of an
+// e-mail's rendering). Our messages use plain `{{name}}` placeholders (no plurals, formats or
+// namespaces; a few nest `$t(…)`), so those are filled here from the same merged trees; anything else —
+// a missing parameter, a placeholder with a format or a path, nesting, a key that is not a string — goes
+// to i18next. tests/unit/i18n.test.ts checks both give the same text for every message.
+const rawMemo: Record<Lang, Map<string, string | null>> = { 'zh-CN': new Map(), en: new Map() };
+
+function lookup(lang: Lang, key: string): string | null {
+  const memo = rawMemo[lang];
+  let v = memo.get(key);
+  if (v === undefined) {
+    let node: string | Tree | undefined = messages[lang];
+    for (const part of key.split('.')) node = typeof node === 'object' ? node[part] : undefined;
+    v = typeof node === 'string' ? node : null;
+    memo.set(key, v);
+  }
+  return v;
+}
+
+const PLACEHOLDER = /{{(.+?)}}/g;
+
+function interpolated(lang: Lang, key: string, params: Record<string, unknown>): string | undefined {
+  if (key.includes(':') || (lang !== 'zh-CN' && lang !== 'en')) return undefined;
+  let s = lookup(lang, key) ?? (lang === DEFAULT_LANG ? null : lookup(DEFAULT_LANG, key));
+  if (s === null) {
+    if (typeof params.defaultValue !== 'string') return undefined;
+    s = params.defaultValue;
+  }
+  if (s.includes('$t(')) return undefined; // nesting: i18next's
+  if (!s.includes('{{')) return s;
+  let ok = true;
+  const out = s.replace(PLACEHOLDER, (m, inner: string) => {
+    const name = inner.trim();
+    const v = /^[A-Za-z_$][\w$]*$/.test(name) && Object.hasOwn(params, name) ? params[name] : undefined;
+    if (v === undefined) {
+      ok = false;
+      return m;
+    }
+    return v === null ? '' : String(v);
+  });
+  return ok ? out : undefined;
 }
 
 export function translator(lang: Lang): TFunction {

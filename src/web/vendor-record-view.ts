@@ -44,7 +44,7 @@ const ratingOptions = (lang: Lang) => [{ value: NO_RATING, label: t(lang, 'vendo
 
 const unknown = (lang: Lang, v: unknown) => (v === null || v === undefined || v === '' ? t(lang, 'vendorRecord.unknown') : String(v));
 
-/** A record's fields as one line: 登记成立日期 2015-06-20；评估等级 3A；专职工作人员数 6. */
+/** A record's fields as one line: 登记成立日期 2011-06-20；评估等级 3A；专职工作人员数 6. */
 function fieldsText(lang: Lang, r: RecordFields): string {
   const parts: string[] = [];
   if (r.registeredOn !== undefined) parts.push(`${t(lang, 'vendorRecord.registeredOn')} ${r.registeredOn}`);

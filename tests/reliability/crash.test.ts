@@ -1,6 +1,6 @@
 // SIGKILL mid-load at seeded random moments: whatever was acknowledged survives, the history still
 // verifies, and no effect (outbox row, timer) is lost or duplicated by a transaction cut in half.
-// Replay a failure with CRASH_SEED=<seed>; CRASH_KILLS sets the number of kills (default 24).
+// Replay a failure with CRASH_SEED=<seed>; CRASH_KILLS sets the number of kills per database (default 12; `npm run test:long`: 48).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAll } from '../../src/engine/verify.js';
@@ -11,7 +11,7 @@ import { REPO_ROOT, prng, spawnTs } from './child.js';
 
 const CRASH_CHILD = path.join(REPO_ROOT, 'tests/reliability/crash-child.ts');
 const SEED = Number(process.env.CRASH_SEED ?? 20260105);
-const KILLS = Number(process.env.CRASH_KILLS ?? 24);
+const KILLS = Number(process.env.CRASH_KILLS ?? 12);
 const MAX_ACKS_BEFORE_KILL = 40;
 
 describe.each(STORAGE_KINDS)('crash recovery on %s', (kind) => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasKey, loadMessages, pickLang, reasonMessage, t } from '../../src/lib/i18n.js';
+import { hasKey, i18nextT, LANGS, loadMessages, pickLang, reasonMessage, t } from '../../src/lib/i18n.js';
 import { VALIDATION_KEYS } from '../../workflows/project/index.js';
 
 type Tree = { [k: string]: string | Tree };
@@ -54,5 +54,30 @@ describe('messages', () => {
     expect(pickLang('en-GB,en;q=0.9')).toBe('en');
     expect(pickLang(undefined, 'fr')).toBe('zh-CN');
     expect(pickLang('zh-TW')).toBe('zh-CN');
+  });
+
+  it('fills parameters exactly as i18next does, for every message in both languages', () => {
+    let compared = 0;
+    for (const lang of LANGS) {
+      const tree = loadMessages(lang);
+      for (const key of keys(tree)) {
+        let node: unknown = tree;
+        for (const part of key.split('.')) node = (node as Record<string, unknown>)[part];
+        const names = [...String(node).matchAll(/{{(.+?)}}/g)].map((m) => m[1]!.trim());
+        const full = Object.fromEntries(names.map((n, i) => [n, i % 3 === 0 ? `‹${n}›` : i % 3 === 1 ? i * 7 : null]));
+        expect(t(lang, key, full), `${lang} ${key}`).toBe(i18nextT(lang, key, full));
+        // one parameter missing, and one too many: the same text either way
+        if (names.length === 0) continue;
+        const partial: Record<string, unknown> = { ...full, unused: 'x' };
+        delete partial[names[0]!];
+        expect(t(lang, key, partial), `${lang} ${key} partial`).toBe(i18nextT(lang, key, partial));
+        compared += 2;
+      }
+      // keys that do not exist: the default value (filled), or the key itself
+      expect(t(lang, 'no.such.key', { defaultValue: '默认 {{x}}', x: 1 })).toBe(i18nextT(lang, 'no.such.key', { defaultValue: '默认 {{x}}', x: 1 }));
+      expect(t(lang, 'no.such.key', { x: 1 })).toBe(i18nextT(lang, 'no.such.key', { x: 1 }));
+      expect(t(lang, 'errors', { x: 1 })).toBe(i18nextT(lang, 'errors', { x: 1 }));
+    }
+    expect(compared).toBeGreaterThan(500);
   });
 });

@@ -12,6 +12,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { TimerWorker } from '../../engine/timers.js';
 import type { ProjectService } from '../../projects/project-service.js';
 import type { DocumentService } from '../../documents/document-service.js';
+import type { VendorRecordService } from '../../vendors/vendor-records.js';
 import { isAppError } from '../../errors.js';
 import { paymentPlan, procurementMethod, requiredSignatories, type ProgrammeRules, type ProjectContext } from '../../../workflows/project/index.js';
 import type { DocumentKind } from '../../../workflows/project/project.rules.js';
@@ -44,6 +45,8 @@ export interface DriveDeps {
   engine: Engine;
   projects: ProjectService;
   documents: DocumentService;
+  /** which vendors the rules version lets a project of a type invite or award now */
+  vendorRecords: Pick<VendorRecordService, 'eligibility'>;
 }
 
 export interface DriveProgress {
@@ -300,7 +303,11 @@ export async function drivePlans(
     if (o === 'procurement.preparing') return;
 
     // ── procurement ──────────────────────────────────────────────────────────────────────────
-    const fitting = cast.vendors[t.type];
+    // A district invites only the vendors the rules allow today (a vendor registered in 2015 is
+    // too new for a 2016 service project): the same rule functions the engine's guard uses.
+    const allowed = await deps.vendorRecords.eligibility(rules, t.type, cast.vendors[t.type].map((v) => v.vendorId!));
+    const fitting = cast.vendors[t.type].filter((v) => allowed.get(v.vendorId!)?.reasons.length === 0);
+    if (fitting.length === 0) throw new Error(`demo year: ${ref} (${plan.outcome}) no ${t.type} vendor is eligible on ${today()}`);
     const contractFen = plan.contractFen!;
     let vendor: User;
     const method = procurementMethod(rules, approvedFen, t.type);
