@@ -13,6 +13,7 @@ import { STORY_SPAN_MS } from './demo/stories.js';
 import { DEMO_YEAR_PROJECTS, demoYearTargets, generateYear, storiesStartFor } from './demo/year.js';
 import { CITY_YEARS, generateCity, lastSettledYear, PROJECTS_PER_STREET } from './demo/city.js';
 import { BackupError, createBackup, restoreBackup } from './backup/backup.js';
+import { auditVendorStatus } from './vendors/vendor-status.js';
 import { checkLinkedDocuments } from './backup/document-check.js';
 import { LockHeldError } from './backup/lock.js';
 
@@ -85,10 +86,14 @@ program
         process.stdout.write(`DUPLICATE ID NUMBER group ${i + 1}: ${group.map((b) => `${b.id} (${b.communityId})`).join(', ')}\n`);
       }
       process.stdout.write(`beneficiaries: ${dups.length ? `${dups.length} ID numbers registered more than once` : 'every ID number registered once'}\n`);
+      // A vendor's status column is the read model of its `vendor` workflow instance: the two agree.
+      const vendors = await auditVendorStatus(deps.db);
+      for (const v of vendors) process.stdout.write(`VENDOR ${v.vendorId}: status ${v.status} but its workflow is ${v.state}\n`);
+      process.stdout.write(`vendors: ${vendors.length ? `${vendors.length} vendors' status differs from their workflow` : "every vendor's status is its workflow's"}\n`);
       const docs = await checkLinkedDocuments(deps.db, deps.config.uploadDir);
       for (const p of docs.problems) process.stdout.write(`DOCUMENT ${p.documentId} ${p.problem.toUpperCase()}: ${p.detail}\n`);
       process.stdout.write(`documents: ${docs.problems.length ? `${docs.problems.length} of ${docs.checked} linked documents missing or altered` : `all ${docs.checked} linked documents present with their sha256`}\n`);
-      process.exitCode = report.problems.length || ledger.length || held.length || dups.length || docs.problems.length ? 1 : 0;
+      process.exitCode = report.problems.length || ledger.length || held.length || dups.length || vendors.length || docs.problems.length ? 1 : 0;
     });
   });
 

@@ -61,6 +61,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     : undefined;
 
   const seeded = opts.seedDemo ? await services.seedDemo({ stories: true }) : undefined;
+  // Every vendor has its `vendor` workflow instance (its status history): those written before the
+  // workflow existed, or by a path that writes the row only, get it now (src/vendors/vendor-status.ts).
+  await services.vendorStatus.ensureAll();
   // Before anything serves: the sandbox follows the system clock from now on. A manual clock that
   // seeded nothing (the demo was there already) catches up with now rather than stay weeks behind.
   if (clock instanceof HandOverClock) clock.handOver();

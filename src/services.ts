@@ -21,6 +21,10 @@ import { createDocumentService } from './documents/document-service.js';
 import { createReferenceService } from './reference/reference.js';
 import { createRulesService } from './rules/rules-service.js';
 import { createVendorRecordService } from './vendors/vendor-records.js';
+import { createVendorStatusService, vendorDefinition } from './vendors/vendor-status.js';
+import { createVendorPerformance } from './vendors/vendor-performance.js';
+import { createVendorOverview } from './vendors/vendor-overview.js';
+import { createLibraryService } from './library/library-service.js';
 import { tally as ratingsTally } from './ratings/rating-repo.js';
 import { createRatingService } from './ratings/rating-service.js';
 import { eligibilityVendorIds } from '../workflows/project/index.js';
@@ -33,6 +37,8 @@ import { createSandboxClock } from './admin/sandbox-clock.js';
 import { createMonitoringService } from './monitoring/monitoring-service.js';
 import { createReportService } from './reports/report-service.js';
 import { createExportService } from './exports/export-service.js';
+import { needDefinition, needEffects, needEnrichFacts } from './needs/need-definition.js';
+import { createNeedService } from './needs/need-service.js';
 import { summarySource } from './exports/stats-export.js';
 
 export interface ServiceDeps {
@@ -59,18 +65,29 @@ export function buildComponents(deps: ServiceDeps) {
   const rules = createRulesService({ db, clock });
   const beneficiaries = createBeneficiaryService({ db, clock });
   const notify = createNotifier({ render: deps.renderMail ?? renderWithI18n, baseUrl: deps.config.baseUrl });
-  const workflows: WorkflowDefinition[] = [projectDefinition()];
-  const effects: Record<string, EffectHandler> = projectEffects({ ledger, notify });
+  // needs (issue 15 item 2): ADOPT's effect starts a project draft through the engine, bound once it exists
+  const needBinding: { engine?: Engine } = {};
+  const boundEngine = (): Engine => {
+    if (!needBinding.engine) throw new Error('the engine is not bound yet');
+    return needBinding.engine;
+  };
+  const workflows: WorkflowDefinition[] = [projectDefinition(), vendorDefinition(), needDefinition()];
+  const effects: Record<string, EffectHandler> = { ...projectEffects({ ledger, notify }), ...needEffects({ engine: boundEngine, reference, rules }) };
   const vendorRecords = createVendorRecordService({ db, clock, reference });
+  const library = createLibraryService({ db, clock, reference });
   // The calendar, and for INVITE and AWARD the vendors' records as they stand in this transaction.
   // RECORD_ACCEPTANCE by the residents' ratings: their tally as it stands in this transaction.
   const enrichEnv = async (trx: Trx, event: StampedEvent, instanceId: string) => {
-    const cal = await calendar.calendar(trx);
+    // a need's ADOPT: the new draft's id, or the linked project as it stands (needs/need-definition.ts)
+    const cal = { ...(await calendar.calendar(trx)), ...(await needEnrichFacts(trx, event)) };
     const ids = eligibilityVendorIds(event);
     const withRatings = event.type === 'RECORD_ACCEPTANCE' && event.satisfactionMethod === 'ratings' ? { ...cal, ratings: await ratingsTally(trx, instanceId) } : cal;
-    return ids.length === 0 ? withRatings : { ...withRatings, vendorRecords: await vendorRecords.facts(ids, trx) };
+    // INVITE and AWARD of a project from the service-project library: its entry's qualified vendors now
+    const libraryFacts = ids.length > 0 ? await library.vendorFactsOfInstance(trx, instanceId) : undefined;
+    const withLibrary = libraryFacts ? { ...withRatings, library: libraryFacts } : withRatings;
+    return ids.length === 0 ? withLibrary : { ...withLibrary, vendorRecords: await vendorRecords.facts(ids, trx) };
   };
-  return { users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, workflows, effects, enrichEnv };
+  return { users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, library, workflows, effects, enrichEnv, needBinding };
 }
 
 export type Components = ReturnType<typeof buildComponents>;
@@ -84,9 +101,15 @@ export interface ServicesDeps extends ServiceDeps {
 /** Step 2: the services the web layer and the CLI call, on the one engine and its timer worker. */
 export function buildServices(deps: ServicesDeps) {
   const { db, clock, engine, timers } = deps;
-  const { users, reference, ledger, calendar, rules, beneficiaries, vendorRecords } = deps.components;
-  const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine });
+  const { users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, library } = deps.components;
+  const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine, library });
+  deps.components.needBinding.engine = engine;
+  const needs = createNeedService({ db, clock, engine, reference, rules, beneficiaries });
   const ratings = createRatingService({ db, clock, engine, projects });
+  // a vendor's status (the `vendor` workflow) and its performance record (issue 14, item 2)
+  const vendorStatus = createVendorStatusService({ db, engine });
+  const vendorPerformance = createVendorPerformance({ db, clock });
+  const vendors = createVendorOverview({ db, reference, rules, users, performance: vendorPerformance, status: vendorStatus });
   const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects, limits: { pendingQuotaBytes: deps.config.uploadPendingQuotaBytes, perHour: deps.config.uploadRatePerHour } });
   const admin = createAdminService({ db, clock, users, reference, ledger, rules, calendar });
   const inbox = createInboxService({ db, clock, reference, attention: () => admin.attention() });
@@ -97,8 +120,12 @@ export function buildServices(deps: ServicesDeps) {
   const exporter = createExportService({ db, clock, reference, ledger, stats: summarySource(reports) });
 
   return {
-    users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, projects, ratings, documents, inbox, publicSite, admin,
+    users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, library, projects, ratings, documents, inbox, publicSite, admin,
+    needs,
     sandboxClock,
+    vendorStatus,
+    vendorPerformance,
+    vendors,
     monitoring,
     reports,
     exporter,

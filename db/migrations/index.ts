@@ -20,6 +20,9 @@ import * as documentCapture from './20261207120000_document_capture.js';
 import * as queryIndexes from './20261208120000_query_indexes.js';
 import * as vendorRecords from './20261209120000_vendor_records.js';
 import * as ratingCodes from './20261210120000_rating_codes.js';
+import * as serviceLibrary from './20261211130000_service_library.js';
+import * as needs from './20261212120000_needs.js';
+import * as beneficiaryRegister from './20261212130000_beneficiary_register.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -43,6 +46,9 @@ const migrations: Record<string, Migration> = {
   '20261208120000_query_indexes': queryIndexes,
   '20261209120000_vendor_records': vendorRecords,
   '20261210120000_rating_codes': ratingCodes,
+  '20261211130000_service_library': serviceLibrary,
+  '20261212120000_needs': needs,
+  '20261212130000_beneficiary_register': beneficiaryRegister,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -112,8 +112,16 @@ export function createAdminService(deps: {
       if (!v) throw new NotFoundError(`rules version ${version} not found`);
       return { ...v, categories };
     },
+    /**
+     * A new version from the rules given; a rule the input leaves out entirely (the publish form has
+     * no fields for vendor eligibility or the vendor-record threshold) keeps its value in the version
+     * in force, rather than falling back to the defaults.
+     */
     async publishRules(admin: User, rules: unknown, note?: string) {
-      return deps.rules.publish(await districtOf(admin), rules, admin.id, note);
+      const districtId = await districtOf(admin);
+      if (rules === null || typeof rules !== 'object' || Array.isArray(rules)) return deps.rules.publish(districtId, rules, admin.id, note); // refused there
+      const { version: _version, ...inForce } = await deps.rules.current(districtId);
+      return deps.rules.publish(districtId, { ...inForce, ...(rules as Record<string, unknown>) }, admin.id, note);
     },
 
     async calendar() {

@@ -9,6 +9,7 @@ import { bearerAuth } from './bearer.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
 import { referenceRoutes } from './routes/reference.js';
+import { vendorApiRoutes } from './routes/vendors.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { clockRoutes } from './routes/clock.js';
@@ -17,6 +18,8 @@ import { monitoringRoutes } from './routes/monitoring.js';
 import { exportRoutes } from './routes/exports.js';
 import { ocdsRoutes } from './routes/ocds.js';
 import { reportRoutes } from './routes/reports.js';
+import { libraryRoutes } from './routes/library.js';
+import { needRoutes } from './routes/needs.js';
 
 export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
   const auth = bearerAuth(deps.services.users);
@@ -27,16 +30,20 @@ export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.R
   r.use(authRoutes(deps, auth, opts.limiter));
   r.use(exportRoutes(deps, auth)); // before /projects/:id
   r.use(projectRoutes(deps, auth, opts.limiter));
+  // needs: the public may record one without a token
+  r.use(needRoutes(deps, auth));
   // open data (OCDS): public, no token
   r.use(ocdsRoutes(deps));
   r.use(auth.requireUser);
   r.use(referenceRoutes(deps));
+  r.use(vendorApiRoutes(deps));
   r.use(allocationRoutes(deps));
   r.use(beneficiaryRoutes(deps));
   r.use(clockRoutes(deps));
   r.use(documentRoutes(deps));
   r.use(monitoringRoutes(deps));
   r.use(reportRoutes(deps));
+  r.use(libraryRoutes(deps));
   // Nothing else lives under /api/v1: an unknown call is a JSON 404 here, never a page (which would
   // answer a POST with a CSRF refusal).
   r.use((_req, _res, next) => next(new NotFoundError('no such API call')));

@@ -2,7 +2,7 @@
 // this and next year, a few beneficiaries and projects at different stages. Idempotent: it does
 // nothing when the database already has a district.
 import { isManual, type Clock, type ManualClock } from '../lib/clock.js';
-import type { Db } from '../lib/db.js';
+import type { Db, Trx } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
 import type { UserService, NewUser } from '../auth/users.js';
 import type { ReferenceService } from '../reference/reference.js';
@@ -76,6 +76,37 @@ const STORY_LOGINS: Array<Omit<NewUser, 'password'>> = [
   { email: 'vendor4@example.org', name: '冯宁（康宁康复服务中心）', role: 'vendor', vendorId: DEMO_IDS.vendors.kangning },
 ];
 
+/**
+ * The service-project library (服务项目库): standard offerings with Zhuhai/Shenzhen-like prices in
+ * fen (reference ≤ ceiling), their qualified demo vendors, valid last year to next year; one entry
+ * expired mid last year, to show that it starts no new proposal.
+ */
+async function seedLibrary(trx: Trx, year: number, now: string, stories: boolean): Promise<void> {
+  const v = DEMO_IDS.vendors;
+  const from = `${year - 1}-01-01`;
+  const to = `${year + 1}-12-31`;
+  const entries = [
+    { id: 'lib-stairclimber', code: 'SL-001', name: '爬楼机租赁（含操作员）', category: '助行', type: 'services', unit: 'household', reference_fen: 120_000, ceiling_fen: 150_000,
+      description: '为居住在无电梯楼房的轮椅使用者提供爬楼机租赁，含持证操作员上门服务与使用培训，按户计价（一年）。', vendors: [v.kangfu] },
+    { id: 'lib-grabbar', code: 'SL-002', name: '居家适老化改造（扶手安装）', category: '居家改造', type: 'works', unit: 'item', reference_fen: 38_000, ceiling_fen: 45_000,
+      description: '卫生间、走廊、床边安装不锈钢防滑扶手，含上门评估、材料与安装，按件计价。', vendors: [v.anju] },
+    { id: 'lib-rehab', code: 'SL-003', name: '康复训练课程', category: '康复训练', type: 'services', unit: 'session', reference_fen: 20_000, ceiling_fen: 26_000,
+      description: '由康复治疗师开展的社区或上门康复训练，每课时45分钟，含训练计划与记录。', vendors: stories ? [v.kangfu, v.xinyuan, v.kangning] : [v.kangfu, v.xinyuan] },
+    { id: 'lib-visit', code: 'SL-004', name: '上门探访与心理慰藉', category: '探访慰藉', type: 'services', unit: 'session', reference_fen: 5_000, ceiling_fen: 8_000,
+      description: '社工上门探访独居、重度残疾及困难长者，提供心理慰藉与需求评估，按次计价。', vendors: stories ? [v.xinyuan, v.kangning] : [v.xinyuan] },
+    { id: 'lib-meals', code: 'SL-005', name: '长者助餐配送', category: '便民服务', type: 'services', unit: 'session', reference_fen: 1_500, ceiling_fen: 2_000,
+      description: '为行动不便的长者配送午餐，按次计价。（已过期，示范过期条目）', vendors: [v.xinyuan], validTo: `${year - 1}-06-30` },
+  ];
+  for (const e of entries) {
+    const { vendors, validTo, ...row } = e;
+    await trx('library_entries').insert({
+      ...row, district_id: DEMO_IDS.district, valid_from: from, valid_to: validTo ?? to, version: 1, retired_at: null,
+      created_by: 'demo-seed', created_at: now, updated_at: now,
+    });
+    await trx('library_entry_vendors').insert(vendors.map((vendor_id) => ({ entry_id: e.id, vendor_id })));
+  }
+}
+
 export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<DemoSeedResult> {
   const { db, clock } = deps;
   const accounts = opts.stories ? [...LOGINS, ...STORY_LOGINS] : LOGINS;
@@ -108,6 +139,7 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
     await deps.reference.createVendor({ name: '珠海安居适老化改造工程有限公司', email: 'office@anju.example.org', phone: '0756-2345678', types: types(['works']), registeredOn: '2014-09-01', fullTimeStaff: 25 }, trx, DEMO_IDS.vendors.anju);
     await deps.reference.createVendor({ name: '香洲区心缘社会工作服务中心', email: 'hello@xinyuan.example.org', phone: '0756-3456789', types: types(['services']), registeredOn: '2013-03-15', rating: '4A', fullTimeStaff: 8 }, trx, DEMO_IDS.vendors.xinyuan);
     if (storyClock) await deps.reference.createVendor({ name: '珠海市康宁康复服务中心', email: 'care@kangning.example.org', phone: '0756-4567890', types: ['services'], registeredOn: '2011-06-20', rating: '3A', fullTimeStaff: 6 }, trx, DEMO_IDS.vendors.kangning);
+    await seedLibrary(trx, year, now, Boolean(storyClock));
     for (const communityId of Object.values(DEMO_IDS.communities)) {
       for (const y of [year - 1, year, year + 1]) {
         // ¥2,000,000 a community a year (Longgang 2017, PROGRAMME.md)

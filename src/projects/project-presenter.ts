@@ -117,6 +117,8 @@ export function presentProject(row: ProjectRow, version: number, c: ProjectConte
     paidFen: row.paidFen,
     vendorId: row.vendorId,
     rulesVersion: row.rulesVersion,
+    // the service-project library entry it started from, as it stood then (null: not from the library)
+    library: c.library ?? null,
     stageEnteredAt: row.stageEnteredAt,
     createdAt: row.createdAt,
     items: c.items,

@@ -199,7 +199,9 @@ export interface Party {
 }
 
 function waitsOf(db: Queryable, party: Party) {
+  // the project inbox: other workflows (needs, vendors) wait in the same table
   return db('workflow_waits')
+    .where('workflow_waits.workflow', 'project')
     .where('workflow_waits.role', party.role)
     .whereIn('workflow_waits.scope', party.scopes.length ? party.scopes : ['-'])
     .andWhere((w) => w.whereNull('workflow_waits.excluded_user_id').orWhereNot('workflow_waits.excluded_user_id', party.userId));

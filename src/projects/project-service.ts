@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.js';
 import type { SendResult } from '../engine/types.js';
-import { ForbiddenError, InvalidError, NotFoundError, parseOr422, VersionConflictError } from '../errors.js';
+import { EventNotAllowedError, ForbiddenError, InvalidError, NotFoundError, parseOr422, VersionConflictError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
@@ -12,6 +12,8 @@ import { toActor, type User } from '../auth/users.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
 import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
+import type { LibraryService } from '../library/library-service.js';
+import { libraryPriceReasons } from '../../workflows/project/project.rules.library.js';
 import { PROJECT_TYPES, TIMER_EVENTS, checkEstimate, isEventType, proposalFields, type ProjectContext, type ProjectInput } from '../../workflows/project/index.js';
 import { allowedBudgetYears, checkGroups } from '../../workflows/project/project.proposal.js';
 import { getRow, isVendorInvited, listRows, waitingRoles, nextRef, type ProjectFilter, type ProjectRow, type Scope } from './project-repo.js';
@@ -37,6 +39,8 @@ export const NewProjectSchema = z
     budgetYear: proposalFields.budgetYear.optional(),
     mainGroup: proposalFields.mainGroup,
     otherGroups: proposalFields.otherGroups.optional(),
+    /** started from this entry of the service-project library (src/library/) */
+    libraryEntryId: z.string({ error: 'validation.libraryEntry' }).max(64, 'validation.libraryEntry').optional(),
   })
   .superRefine(checkEstimate)
   .superRefine(checkGroups);
@@ -71,6 +75,8 @@ export interface ProjectServiceDeps {
   rules: RulesService;
   beneficiaries: BeneficiaryService;
   engine: Engine;
+  /** the service-project library, for proposals started from one of its entries */
+  library?: LibraryService;
 }
 
 export function createProjectService(deps: ProjectServiceDeps) {
@@ -134,12 +140,24 @@ export function createProjectService(deps: ProjectServiceDeps) {
       throw new InvalidError(`budget year ${budgetYear} not allowed`, { fields: { budgetYear: 'validation.budgetYear' } });
     }
     await db.transaction(async (trx) => {
+      // From the library: the entry as it stands now, recorded in the `$start` row; an entry retired,
+      // expired or not yet valid starts nothing (409), and a line above its ceiling is refused as
+      // SUBMIT, EDIT, quotes and the contract refuse it (the same rule function).
+      let library: ProjectInput['library'];
+      if (p.libraryEntryId !== undefined) {
+        if (!deps.library) throw new InvalidError('no service-project library here', { fields: { libraryEntryId: 'validation.libraryEntry' } });
+        library = await deps.library.startFacts(p.libraryEntryId, trx);
+        const entryType = (await deps.library.get(library.entryId, trx)).type;
+        if (entryType !== p.type) throw new InvalidError('the type must be the library entry\'s', { fields: { type: 'validation.libraryType' } });
+        const over = libraryPriceReasons(library, p.items);
+        if (over.length) throw new EventNotAllowedError('a unit price is above the library ceiling', { reasons: over });
+      }
       const input: ProjectInput = {
         id, ref: await nextRef(trx, district.id, district.code, year), communityId: community.id, streetId: community.streetId,
         districtId: district.id, year, budgetYear, title: p.title, type: p.type, category: p.category, mainGroup: p.mainGroup,
         otherGroups: p.otherGroups ?? [], estimatedFen: p.estimatedFen,
         description: p.description, items: p.items, beneficiaryCount: p.beneficiaryCount ?? null,
-        rules, createdBy: user.id,
+        rules, createdBy: user.id, ...(library ? { library } : {}),
       };
       await deps.engine.start('project', input, { actor: toActor(user), id, trx });
     });

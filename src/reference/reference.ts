@@ -122,7 +122,8 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   async function updateVendor(id: string, input: unknown): Promise<Vendor> {
     const v = parseOr422(VendorInputSchema, input);
     const n = await db('vendors').where({ id }).update({
-      name: v.name, credit_code: v.creditCode ?? null, email: v.email, phone: v.phone ?? null, types: JSON.stringify(v.types), status: v.status,
+      // never the status: only the `vendor` workflow changes it (src/vendors/vendor-status.ts)
+      name: v.name, credit_code: v.creditCode ?? null, email: v.email, phone: v.phone ?? null, types: JSON.stringify(v.types),
       ...vendorRecordColumns(v),
     });
     if (!n) throw new NotFoundError(`vendor ${id} not found`);

@@ -7,7 +7,7 @@ import { InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
 import { line } from '../../workflows/shared/text.js';
-import { DEFAULT_RULES, DOCUMENT_KINDS, NOTICE_KINDS, PROJECT_TYPES, RATINGS, RULES_V1, RULES_V2, RULE_KEYS, STAGES, upgradeRules, type ProgrammeRules } from '../../workflows/project/index.js';
+import { DEFAULT_RULES, DEFAULT_VENDOR_RECORD, DOCUMENT_KINDS, NOTICE_KINDS, PROJECT_TYPES, RATINGS, RULES_V1, RULES_V2, RULE_KEYS, STAGES, upgradeRules, type ProgrammeRules } from '../../workflows/project/index.js';
 
 const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 // At most two decimals: the money module splits amounts by percentages exactly, in hundredths.
@@ -82,6 +82,10 @@ export const RulesSchema = z.object({
     .default(DEFAULT_RULES.requiredDocuments),
   /** vendor eligibility per project type; absent: the defaults' ({} requires nothing) */
   eligibility: z.object({ goods: eligibilityRule, works: eligibilityRule, services: eligibilityRule }).default(DEFAULT_RULES.eligibility ?? {}),
+  /** when a vendor's performance record is flagged for the district; absent: the defaults' */
+  vendorRecord: z.object({
+    minAverageScore: z.number().min(0).max(100), minOnTimeShare: z.number().min(0).max(1), minContracts: z.number().int().min(0).max(100_000),
+  }).default({ ...DEFAULT_VENDOR_RECORD }),
   /** rule → where its value comes from; shown to admins ("unverified" when not verified or absent) */
   sources: z.partialRecord(z.enum(RULE_KEYS), z.object({ source: line(500, 'validation.required'), verified: z.boolean() })).optional(),
 });

@@ -29,8 +29,10 @@ export const COMMUNITY_FORM = form('admin.places', [f('streetId', 'select', { op
 export const COMMUNITY_EDIT_FORM = form('admin.places', [...PLACE_FIELDS, f('phone', 'tel', { hint: 'admin.places.phoneHint', autocomplete: 'off' })]);
 export const VENDOR_FORM = form('admin.vendors', [
   f('name', 'text'), f('creditCode', 'text', { hint: 'admin.vendors.creditCodeHint' }), f('email', 'email'), f('phone', 'tel'),
-  f('types', 'checkboxes', { options: 'types' }), f('status', 'select', { options: 'statuses', label: 'admin.vendors.statusLabel' }),
+  f('types', 'checkboxes', { options: 'types' }),
 ]);
+// (No status: the district suspends and reinstates a vendor on its record page, /vendors/:id, through
+// the `vendor` workflow; the admin form shows the status read-only with a link there.)
 export const CATEGORY_FORM = form('admin.categories', [
   f('code', 'text'), f('nameZh', 'text'), f('nameEn', 'text'), f('sort', 'int'), f('active', 'select', { options: 'active', label: 'admin.categories.state' }),
 ]);
@@ -77,7 +79,7 @@ export const UserForm = z.object({
 });
 
 export const VendorForm = z.object({
-  name: field(300), creditCode: field(40), email: field(200), phone: field(60), types: fieldList(), status: field(20),
+  name: field(300), creditCode: field(40), email: field(200), phone: field(60), types: fieldList(),
 });
 
 export function vendorOptions(lang: Lang) {
@@ -91,6 +93,7 @@ export function presentVendor(lang: Lang, v: Vendor) {
   return {
     ...v,
     href: `/admin/vendors/${encodeURIComponent(v.id)}`,
+    performanceHref: `/vendors/${encodeURIComponent(v.id)}`,
     typesText: v.types.map((x) => t(lang, `typeNames.${x}`)).join('、'),
     statusText: t(lang, `admin.vendors.status.${v.status}`),
     suspended: v.status === 'suspended',

@@ -40,7 +40,7 @@ export class UnsupportedMediaTypeError extends AppError {
 }
 
 /** The pages that take files (multipart): every other page refuses a multipart body with 415. */
-const MULTIPART_ROUTES = [/^\/projects\/[^/]+\/events\/[^/]+\/?$/];
+const MULTIPART_ROUTES = [/^\/projects\/[^/]+\/events\/[^/]+\/?$/, /^\/admin\/library\/import\/?$/, /^\/beneficiaries\/import\/?$/];
 export const refuseUnexpectedMultipart: RequestHandler = (req, _res, next) => {
   if (req.method !== 'GET' && req.method !== 'HEAD' && req.is('multipart/*') && !MULTIPART_ROUTES.some((re) => re.test(req.path))) {
     return next(new UnsupportedMediaTypeError('this page takes no files'));

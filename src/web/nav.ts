@@ -10,9 +10,13 @@ const ITEMS: Item[] = [
   { href: '/inbox', key: 'nav.inbox' },
   { href: '/projects', key: 'nav.projects', roles: ['community', 'street', 'district', 'finance', 'admin'] },
   { href: '/projects/new', key: 'nav.newProject', roles: ['community'] },
+  { href: '/projects/library', key: 'nav.library', roles: ['community'] },
+  { href: '/beneficiaries', key: 'nav.beneficiaries', roles: ['community', 'street', 'district'] },
   { href: '/monitoring', key: 'nav.monitoring', roles: ['community', 'street', 'district', 'finance'] },
   { href: '/reports', key: 'nav.reports', roles: ['community', 'street', 'district', 'finance', 'admin'] },
+  { href: '/vendors', key: 'nav.vendors', roles: ['district', 'street'] },
   { href: '/vendor', key: 'nav.vendor', roles: ['vendor'] },
+  { href: '/admin/library', key: 'nav.library', roles: ['district', 'admin'] },
   { href: '/admin', key: 'nav.admin', roles: ['admin'] },
   { href: '/public', key: 'nav.public' },
 ];
@@ -21,7 +25,7 @@ function buildNav(role: string, path: string, lang: Lang, inboxCount: number) {
   return ITEMS.filter((i) => !i.roles || i.roles.includes(role)).map((i) => ({
     href: i.href,
     label: t(lang, i.key),
-    current: path === i.href || (i.href !== '/projects' && path.startsWith(`${i.href}/`)),
+    current: path === i.href || (i.href !== '/projects' && path.startsWith(`${i.href}/`) && !(i.href === '/admin' && path.startsWith('/admin/library'))),
     ...(i.href === '/inbox' && inboxCount > 0 ? { count: inboxCount, countLabel: t(lang, 'inbox.navCount', { count: inboxCount }) } : {}),
   }));
 }

@@ -11,6 +11,8 @@ import { projectRoutes } from './routes/projects.js';
 import { exportRoutes } from './routes/exports.js';
 import { vendorRoutes } from './routes/vendor.js';
 import { vendorRecordRoutes } from './routes/vendor-records.js';
+import { beneficiaryPageRoutes } from './routes/beneficiaries.js';
+import { vendorPerformanceRoutes } from './routes/vendor-performance.js';
 import { documentRoutes } from './routes/documents.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { publicRoutes } from './routes/public.js';
@@ -41,6 +43,8 @@ export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express
   r.use(projectRoutes(deps));
   r.use(vendorRoutes(deps));
   r.use(vendorRecordRoutes(deps));
+  r.use(beneficiaryPageRoutes(deps));
+  r.use(vendorPerformanceRoutes(deps));
   r.use(documentRoutes(deps));
   r.use(inboxRoutes(deps));
   r.use(publicRoutes(deps, opts.limiter));

@@ -15,6 +15,9 @@ import { documentIds, timelineView } from './project-timeline.js';
 import { stateLabel, statechartModel } from './statechart.js';
 import type { ProjectType } from '../../workflows/project/index.js';
 import type { VendorEligibility } from '../vendors/vendor-records.js';
+import type { VendorPerformance } from '../vendors/vendor-performance.js';
+import { recordLine } from './vendor-performance-view.js';
+import { libraryVendorReasons, type LibraryFacts } from '../../workflows/project/project.rules.library.js';
 
 export interface PageCtx {
   lang: Lang;
@@ -82,7 +85,27 @@ export async function loadProjectPage(services: Services, user: User, id: string
   const eligibility = choosesVendor && rules
     ? await services.vendorRecords.eligibility(rules, type, vendors.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id))
     : new Map<string, VendorEligibility>();
-  return { project, history, vendors, communities, streets, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules, eligibility };
+  // A project from the service-project library: only its entry's qualified vendors, by the guard's own rule.
+  if (choosesVendor && project.library) await withLibraryEligibility(services, project.id, project.library, vendors.filter((v) => v.status === 'active').map((v) => v.id), eligibility);
+  // and its performance record in one line (src/vendors/vendor-performance.ts), flagged under the district's threshold
+  const performance = choosesVendor
+    ? await services.vendors.lines(vendors.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id), project.districtId)
+    : new Map<string, VendorPerformance>();
+  return { project, history, vendors, communities, streets, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules, eligibility, performance };
+}
+
+/**
+ * Adds to each vendor's eligibility the library's refusal (VENDOR_NOT_IN_LIBRARY), from the facts
+ * `enrich` would put on INVITE and AWARD now and the rule function the machine's guard uses.
+ */
+async function withLibraryEligibility(services: Services, projectId: string, library: LibraryFacts, vendorIds: string[], into: Map<string, VendorEligibility>): Promise<void> {
+  const facts = await services.library.qualifiedNow(projectId);
+  for (const id of vendorIds) {
+    const reasons = libraryVendorReasons(library, [id], facts);
+    if (reasons.length === 0) continue;
+    const e = into.get(id);
+    into.set(id, e ? { ...e, reasons: [...e.reasons, ...reasons] } : { reasons, required: true, preferred: false, rating: null });
+  }
 }
 
 export type ProjectPageData = Awaited<ReturnType<typeof loadProjectPage>>;
@@ -113,11 +136,13 @@ function baseOptions(lang: Lang, d: Pick<ProjectPageData, 'categories'> & { grou
  */
 function vendorOption(lang: Lang, d: ProjectPageData, value: string, label: string): Option {
   const e = d.eligibility.get(value);
-  if (!e) return { value, label };
+  const record = d.performance.get(value);
+  if (!e) return record ? { value, label, note: recordLine(lang, record, { flag: true }) } : { value, label };
   const refusals = e.reasons.map((r) => reasonText(lang, r.code, r.params));
   const notes = [
     ...(refusals.length ? refusals : e.required ? [t(lang, 'eligibility.eligible')] : []),
     ...(e.preferred && e.rating ? [t(lang, 'eligibility.preferred', { rating: e.rating })] : []),
+    ...(record ? [recordLine(lang, record, { flag: true })] : []),
   ];
   return { value, label, ...(refusals.length ? { disabled: true } : {}), ...(notes.length ? { note: notes.join(lang === 'en' ? '; ' : '；') } : {}) };
 }
@@ -294,6 +319,11 @@ function factsView(lang: Lang, d: ProjectPageData) {
     row('beneficiaryCount', p.beneficiaryCount == null ? '—' : String(p.beneficiaryCount)), row('stageEnteredAt', formatShanghai(p.stageEnteredAt, 'datetime')),
     ...deadlines,
     ...(p.deadlines.weekdaysOnly ? [row('weekdaysOnly', t(lang, 'projects.weekdaysOnlyNote'))] : []),
+    // from the service-project library: the entry, its version, unit and ceiling as recorded at the start
+    ...(p.library ? [{
+      label: t(lang, 'library.title'),
+      value: `${p.library.name}（${t(lang, `library.units.${p.library.unit}`)}）· ${t(lang, 'library.start.from', { name: p.library.name, version: p.library.version, ceiling: formatYuan(p.library.ceilingFen, { lang }) })}`,
+    }] : []),
   ];
 }
 

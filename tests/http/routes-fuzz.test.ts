@@ -54,8 +54,12 @@ const real = (values: () => string[]) => fc.oneof({ weight: 3, arbitrary: fc.con
 
 const projects: string[] = [];
 const spare: string[] = [];
+const needs: string[] = [];
+const beneficiaries: string[] = [];
 const ids = {
   project: real(() => projects),
+  need: real(() => needs),
+  beneficiary: real(() => beneficiaries),
   user: real(() => spare),
   street: real(() => ['st-gongbei', 'st-jida']),
   community: real(() => ['cm-lianhua', 'cm-yuehai', 'cm-haibin']),
@@ -137,6 +141,35 @@ const ROUTES: Record<string, Case> = {
   'POST /admin/vendor-changes/:id': { as: ['admin'], params: { id: garbage } },
   'GET /admin/vendors/:id/record': { as: ['admin'], params: { id: ids.vendor } },
   'POST /admin/vendors/:id/violations': { as: ['admin'], params: { id: ids.vendor } },
+  // the service-project library (issue 14 item 3)
+  'GET /api/v1/library': { as: ['anon', 'c1', 'v1'] },
+  'GET /api/v1/library/:id': { as: ['c1'], params: { id: real(() => ['lib-visit', 'lib-meals', 'lib-rehab']) } },
+  // needs (issue 15 item 2): the public may record one without a token
+  'POST /api/v1/needs': { as: ['anon', 'c1', 'street'] },
+  'GET /api/v1/needs': { as: ['c1', 'street', 'district', 'v1'] },
+  'GET /api/v1/needs/:id': { as: ['c1', 'district'], params: { id: ids.need } },
+  'GET /api/v1/needs/:id/history': { as: ['c1', 'street'], params: { id: ids.need } },
+  'POST /api/v1/needs/:id/events': { as: ['c1', 'street'], params: { id: ids.need } },
+  'GET /projects/library': { as: ['c1', 'district'] },
+  // the beneficiary register's pages (issue 15 item 1)
+  'GET /beneficiaries': { as: ['c1', 'street', 'district', 'v1'] },
+  'GET /beneficiaries/new': { as: ['c1', 'street'] },
+  'POST /beneficiaries/new': { as: ['c1', 'district'] },
+  'GET /beneficiaries/import': { as: ['c1', 'district'] },
+  'GET /beneficiaries/import/template.xlsx': { as: ['c1'] },
+  'POST /beneficiaries/import': { as: ['c1', 'street'] },
+  'GET /beneficiaries/:id': { as: ['c1', 'street', 'district'], params: { id: ids.beneficiary } },
+  'GET /beneficiaries/:id/edit': { as: ['c1', 'street'], params: { id: ids.beneficiary } },
+  'POST /beneficiaries/:id/edit': { as: ['c1', 'street'], params: { id: ids.beneficiary } },
+  'GET /admin/library': { as: ['admin', 'district', 'c1'] },
+  'GET /admin/library/export.xlsx': { as: ['admin', 'district'] },
+  'GET /admin/library/import': { as: ['admin'] },
+  'POST /admin/library/import': { as: ['admin', 'district'] },
+  'GET /admin/library/new': { as: ['admin'] },
+  'POST /admin/library': { as: ['admin', 'district'] },
+  'GET /admin/library/:id': { as: ['admin', 'district'], params: { id: real(() => ['lib-visit', 'lib-meals']) } },
+  'POST /admin/library/:id': { as: ['admin'], params: { id: real(() => ['lib-visit', 'lib-meals']) } },
+  'POST /admin/library/:id/retire': { as: ['admin'], params: { id: garbage } },
   'GET /documents/:id': { as: ['c1'], params: { id: ids.document } },
   'GET /inbox': { as: staff },
   'GET /monitoring': { as: [...staff, 'admin'] },
@@ -255,6 +288,9 @@ describe('every route under random query strings and bodies', () => {
     // Users the admin forms may change at will (never the ones signed in here).
     const spareUser = await a.deps.services.users.create({ email: 'spare@example.org', name: '备用', role: 'district', districtId: 'xz', password: 'spare-password-123' });
     spare.push(spareUser.id);
+    const c1 = await a.deps.services.users.get((await a.t.db('users').where({ email: U.c1 }).first('id')).id);
+    beneficiaries.push(...(await a.t.db('beneficiaries').limit(3).pluck('id')) as string[]);
+    needs.push((await a.deps.services.needs.create(c1, { source: 'call', type: 'other', description: '随机输入测试' }) as { id: string }).id);
     const emails: Record<Exclude<Who, 'anon'>, string> = { c1: U.c1, street: U.street, district: U.district, finance: U.finance, v1: U.v1, admin: U.admin };
     for (const [who, email] of Object.entries(emails) as Array<[Who, string]>) {
       const agent = await agentFor(a, email);

@@ -124,6 +124,23 @@ describe.each(STORAGE_KINDS)('programme rules on the admin page on %s', (kind) =
     // the stored version 2 shadows the built-in one; the built-in versions 3 and 1 stay listed
     expect((await a.deps.services.rules.versions('other')).map((v) => v.version)).toEqual([3, 2, 1]);
   });
+
+  it('publishing through the page keeps the rules the form has no fields for (vendor eligibility, the vendor-record threshold) as the version in force holds them', async () => {
+    const inForce = await a.deps.services.rules.current('xz');
+    const custom = {
+      eligibility: { services: { minYearsRegistered: 3, violationFreeYears: 1, minFullTimeStaff: 5 } },
+      vendorRecord: { ...(inForce as unknown as { vendorRecord: Record<string, number> }).vendorRecord, minAverageScore: 85 },
+    };
+    const { version: _v, ...rest } = inForce;
+    void _v;
+    const withCustom = await a.deps.services.rules.publish('xz', { ...rest, ...custom }, null);
+    const res = await postPairs(admin, '/admin/rules/new', '/admin/rules', rulesFormBody(rulesWithEveryValueChanged(), '只改表单上的规则'));
+    expect(res.status, res.text.slice(0, 1000)).toBe(303);
+    const after = await a.deps.services.rules.current('xz');
+    expect(after.version).toBe(withCustom.version + 1);
+    expect(after.eligibility).toEqual(withCustom.rules.eligibility);
+    expect((after as unknown as { vendorRecord: unknown }).vendorRecord).toEqual(custom.vendorRecord);
+  });
 });
 
 describe.each(STORAGE_KINDS)("the community's telephone on the public notice on %s", (kind) => {

@@ -129,7 +129,9 @@ describe('the invitation form and vendor eligibility', () => {
     expect(xinyuan?.[1]).toContain('评估等级 4A，优先考虑');
     const low = new RegExp(`value="${LOW_RATING}"[^>]*>[\\s\\S]*?<span class="choice-note" id="[^"]+">([^<]*)</span>`).exec(form);
     expect(low?.[0]).not.toContain(' disabled');
-    expect(low?.[1]).toBe('符合资格');
+    // eligible, not preferred (then its performance record in one line, issue 14 item 2)
+    expect(low?.[1]).toMatch(/^符合资格(；合同\d+份 · .*)?$/);
+    expect(low?.[1]).not.toContain('优先考虑');
     // the award select (direct method) offers the same vendors, the ineligible ones disabled
     const award = html.slice(html.indexOf('id="form-AWARD"'));
     expect(new RegExp(`<option value="${INELIGIBLE.fewStaff.id}" disabled>[^<]*少于`).test(award)).toBe(true);

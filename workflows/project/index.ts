@@ -89,3 +89,4 @@ export * from './project.describe.js';
 export * from './project.rules.js';
 export * from './project.types.js';
 export * from './project.ratings.js';
+export * from './project.rules.library.js';

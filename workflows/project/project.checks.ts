@@ -38,6 +38,7 @@ import {
   withdrawQuoteReasons,
 } from './project.rules.js';
 import { vendorsEligibilityReasons } from './project.rules.vendors.js';
+import { libraryPriceReasons, libraryQuoteReasons, libraryVendorReasons } from './project.rules.library.js';
 
 type Check<T extends EventType> = (c: ProjectContext, e: ProjectEventOf<T>) => Reason[];
 type StageChecks = { [T in EventType]?: Check<T> };
@@ -73,7 +74,7 @@ export function outstandingFen(c: ProjectContext, tranche: Tranche): number {
 
 /** SUBMIT: the cap and the items, and (version 2) amounts that are amounts and add up. */
 function submitChecks(c: ProjectContext): Reason[] {
-  return [...submitReasons(c.rules, c), ...proposalAmountReasons(c)];
+  return [...submitReasons(c.rules, c), ...proposalAmountReasons(c), ...libraryPriceReasons(c.library, c.items)];
 }
 
 /**
@@ -83,7 +84,11 @@ function submitChecks(c: ProjectContext): Reason[] {
  */
 function editChecks(c: ProjectContext, e: ProjectEventOf<'EDIT'>): Reason[] {
   const f = e.fields;
-  return [...groupAndYearChecks(c, f), ...(f.items === undefined && f.estimatedFen === undefined ? [] : amountChecks(c, f))];
+  return [
+    ...groupAndYearChecks(c, f),
+    ...(f.items === undefined && f.estimatedFen === undefined ? [] : amountChecks(c, f)),
+    ...libraryPriceReasons(c.library, f.items),
+  ];
 }
 
 /**
@@ -149,14 +154,23 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
     INVITE: (c, e) =>
       c.procurement === null
         ? NO_PROCUREMENT
-        : [...invitationReasons(c.rules, c.procurement.method, e.vendorIds, e.deadline, e.at), ...vendorsEligibilityReasons(c.rules, c.type, e.vendorIds, e.vendorRecords, e.at)],
+        : [
+            ...invitationReasons(c.rules, c.procurement.method, e.vendorIds, e.deadline, e.at),
+            ...vendorsEligibilityReasons(c.rules, c.type, e.vendorIds, e.vendorRecords, e.at),
+            ...libraryVendorReasons(c.library, e.vendorIds, e.library),
+          ],
     AWARD: (c, e) =>
       c.procurement === null
         ? NO_PROCUREMENT
-        : [...directAwardReasons(c.procurement.method, c.approvedFen ?? 0, e.amountFen), ...vendorsEligibilityReasons(c.rules, c.type, [e.vendorId], e.vendorRecords, e.at)],
+        : [
+            ...directAwardReasons(c.procurement.method, c.approvedFen ?? 0, e.amountFen),
+            ...vendorsEligibilityReasons(c.rules, c.type, [e.vendorId], e.vendorRecords, e.at),
+            ...libraryVendorReasons(c.library, [e.vendorId], e.library),
+          ],
   },
   'procurement.quoting': {
-    SUBMIT_QUOTE: (c, e) => (c.procurement === null ? NO_PROCUREMENT : quoteReasons(c.procurement, e.actor.vendorId, e.at)),
+    SUBMIT_QUOTE: (c, e) =>
+      c.procurement === null ? NO_PROCUREMENT : [...quoteReasons(c.procurement, e.actor.vendorId, e.at), ...libraryQuoteReasons(c.library, c.items, e)],
     WITHDRAW_QUOTE: (c, e) =>
       c.procurement === null ? NO_PROCUREMENT : withdrawQuoteReasons(c.procurement, e.actor.vendorId, e.at),
     QUOTE_DEADLINE_PASSED: (c, e) => dueReasons('DEADLINE_NOT_PASSED', c.procurement?.deadline ?? null, e.at),
@@ -165,10 +179,14 @@ export const CHECKS: Partial<Record<Stage, StageChecks>> = {
     AWARD: (c, e) =>
       c.procurement === null
         ? NO_PROCUREMENT
-        : [...awardReasons(c.rules, c.procurement, c.approvedFen ?? 0, e, e.at), ...vendorsEligibilityReasons(c.rules, c.type, [e.vendorId], e.vendorRecords, e.at)],
+        : [
+            ...awardReasons(c.rules, c.procurement, c.approvedFen ?? 0, e, e.at),
+            ...vendorsEligibilityReasons(c.rules, c.type, [e.vendorId], e.vendorRecords, e.at),
+            ...libraryVendorReasons(c.library, [e.vendorId], e.library),
+          ],
   },
   'procurement.contracting': {
-    SIGN_CONTRACT: (c, e) => contractReasons(c.awardedFen, e, e.at),
+    SIGN_CONTRACT: (c, e) => [...contractReasons(c.awardedFen, e, e.at), ...libraryPriceReasons(c.library, e.items)],
     CONFIRM_CONTRACT: (c, e) => (c.contract === null ? [{ code: 'NO_CONTRACT' }] : enrichedReasons(e, ['dueAt'])),
   },
   delivery: {

@@ -47,6 +47,8 @@ export function initialContext(input: ProjectInput): ProjectContext {
     warrantyEnded: false,
     decisions: [],
     commentCount: 0,
+    // only when started from the library: every other context keeps its shape, byte for byte
+    ...(input.library ? { library: JSON.parse(JSON.stringify(input.library)) as NonNullable<ProjectInput['library']> } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import type { ProjectEvent } from './project.events.js';
 import { contextOf, type ContextSource, type ProjectContext } from './project.types.js';
 import { noticeDays, planFor, type NoticeKind } from './project.rules.js';
 import type { VendorRecordFacts } from './project.rules.vendors.js';
+import type { LibraryVendorFacts } from './project.rules.library.js';
 import { derivedSatisfactionPct, type RatingsTally, type SatisfactionFacts } from './project.ratings.js';
 
 export interface WorkingCalendar {
@@ -23,6 +24,8 @@ export interface WorkingCalendar {
    * the event's transaction); absent where the caller has none (a unit test, a replay).
    */
   vendorRecords?: Readonly<Record<string, VendorRecordFacts>>;
+  /** The qualified vendors of the project's library entry as they stand now, for INVITE and AWARD (project.rules.library.ts). */
+  library?: LibraryVendorFacts;
   /** The residents' ratings of the project so far, for RECORD_ACCEPTANCE by the ratings method. */
   ratings?: RatingsTally;
 }
@@ -53,6 +56,17 @@ function withVendorRecords<E>(event: E, e: StampedEvent, cal: WorkingCalendar): 
   void _sent;
   const records = Object.fromEntries(eligibilityVendorIds(e).flatMap((id) => (cal.vendorRecords?.[id] ? [[id, cal.vendorRecords[id]]] : [])));
   return (Object.keys(records).length > 0 ? { ...rest, vendorRecords: records } : rest) as E;
+}
+
+/**
+ * A library project's INVITE and AWARD: its entry's qualified vendors as the calendar carries them
+ * (only for the project's own entry; never what the payload said).
+ */
+function withLibrary<E>(event: E, c: ProjectContext, cal: WorkingCalendar): E {
+  const { library: _sent, ...rest } = event as StampedEvent;
+  void _sent;
+  const facts = c.library && cal.library?.entryId === c.library.entryId ? cal.library : undefined;
+  return (facts ? { ...rest, library: { entryId: facts.entryId, version: facts.version, vendorIds: [...facts.vendorIds] } } : rest) as E;
 }
 
 /** Minimal shape accepted by `enrich`: a stamped event of any type. */
@@ -91,12 +105,12 @@ export function enrich<E extends StampedEvent | ProjectEvent>(event: E, source: 
     case 'INVITE': {
       // the user gives the deadline; normalise it to ISO UTC so comparisons and timers agree
       const ms = typeof e.deadline === 'string' ? Date.parse(e.deadline) : Number.NaN;
-      const invite = withVendorRecords(event, e, calendar);
+      const invite = withLibrary(withVendorRecords(event, e, calendar), context, calendar);
       return Number.isNaN(ms) ? invite : { ...invite, deadline: new Date(ms).toISOString() };
     }
     // the vendors' records as they stand now: the history says why a vendor could be invited or awarded
     case 'AWARD':
-      return withVendorRecords(event, e, calendar);
+      return withLibrary(withVendorRecords(event, e, calendar), context, calendar);
     case 'CONFIRM_CONTRACT': {
       const dueOn = context.contract?.dueOn;
       return dueOn === undefined ? event : { ...event, dueAt: calendar.endOfDay(dueOn) };

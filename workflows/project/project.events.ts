@@ -12,6 +12,7 @@
  *   bring the estimate recomputed from them, and an estimate that differs from the items is refused.
  * - Messages are i18n keys (`validation.*`, listed in VALIDATION_KEYS); the web layer translates.
  */
+import type { LibraryVendorFacts } from './project.rules.library.js';
 import { z } from 'zod';
 import { itemsTotalFen } from '../shared/money.js';
 import { TEXT_KEYS, line, optionalLine, optionalParagraph, paragraph } from '../shared/text.js';
@@ -212,8 +213,8 @@ export interface Enrichment {
   CONFIRM_CONTRACT: { dueAt?: string };
   RECORD_EVALUATION: { warrantyEndsAt?: string };
   /** the records of the vendors named, as they stood when the event was sent (eligibility) */
-  INVITE: { vendorRecords?: Record<string, VendorRecordFacts> };
-  AWARD: { vendorRecords?: Record<string, VendorRecordFacts> };
+  INVITE: { vendorRecords?: Record<string, VendorRecordFacts>; library?: LibraryVendorFacts };
+  AWARD: { vendorRecords?: Record<string, VendorRecordFacts>; library?: LibraryVendorFacts };
 }
 
 export interface Stamp {

@@ -25,15 +25,23 @@ export function stageOf(value: StateValue): Stage {
 }
 
 /** The event types the state (or one of its ancestors) has a transition for, guards aside. */
-export function handledEvents(stage: Stage): Set<string> {
-  const out = new Set<string>();
-  let node: { ownEvents: string[]; parent?: unknown } | undefined = projectMachine.getStateNodeById(`project.${stage}`);
-  while (node !== undefined) {
-    node.ownEvents.forEach((t) => out.add(t));
-    node = node.parent as typeof node;
+export function handledEvents(stage: Stage): ReadonlySet<string> {
+  let out = handledByStage.get(stage);
+  if (out === undefined) {
+    const set = new Set<string>();
+    let node: { ownEvents: string[]; parent?: unknown } | undefined = projectMachine.getStateNodeById(`project.${stage}`);
+    while (node !== undefined) {
+      node.ownEvents.forEach((t) => set.add(t));
+      node = node.parent as typeof node;
+    }
+    out = set;
+    handledByStage.set(stage, out);
   }
   return out;
 }
+// The machine does not change at run time: each stage's events are read once (a transition's
+// description and preconditions ask for them dozens of times).
+const handledByStage = new Map<Stage, ReadonlySet<string>>();
 
 /**
  * The states in which a public notice runs: those that take an objection (OBJECT), read from the

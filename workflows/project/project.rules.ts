@@ -130,6 +130,12 @@ export interface ProgrammeRules {
    * Absent in every rules version before 3: those require nothing, so their histories replay as written.
    */
   eligibility?: Eligibility;
+  /**
+   * Below which a vendor's performance record (src/vendors/vendor-performance.ts) is flagged for the
+   * district. Not a lifecycle rule: no machine reads it. Absent in versions 1 and 2 (and in versions
+   * stored before it): no vendor is flagged.
+   */
+  vendorRecord?: VendorRecordThreshold;
   /** rule (top-level key) → where its value comes from; shown to admins */
   sources: Record<string, RuleSource>;
 }
@@ -280,14 +286,29 @@ export const RULES_V2: ProgrammeRules = Object.freeze({
 }) as ProgrammeRules;
 
 /**
+ * A vendor's record is flagged when it holds at least `minContracts` contracts and its average
+ * evaluation score (0–100) is below `minAverageScore`, or its share of acceptances requested on time
+ * (0–1) is below `minOnTimeShare` (unverified programme defaults).
+ */
+export interface VendorRecordThreshold {
+  minAverageScore: number;
+  minOnTimeShare: number;
+  minContracts: number;
+}
+
+export const DEFAULT_VENDOR_RECORD: VendorRecordThreshold = Object.freeze({ minAverageScore: 70, minOnTimeShare: 0.8, minContracts: 3 });
+
+/**
  * The defaults (rules version 3): version 2 and vendor eligibility for service projects
  * (domain/PROGRAMME.md, Lifecycle 5, unverified: registered ≥ 1 year, no violation in 2 years,
  * ≥ 3 full-time staff, 3A preferred). PROGRAMME.md names no requirement for goods and works.
+ * Also the vendor performance threshold (`vendorRecord`, issue 14 item 2), read by no machine.
  */
 export const DEFAULT_RULES: ProgrammeRules = Object.freeze({
   ...RULES_V2,
   version: 3,
   eligibility: DEFAULT_ELIGIBILITY,
+  vendorRecord: DEFAULT_VENDOR_RECORD,
 }) as ProgrammeRules;
 
 /**

@@ -3,6 +3,7 @@
  * Everything here is plain JSON so that a snapshot survives `JSON.parse(JSON.stringify(…))`.
  * Absent values are `null`, never `undefined`.
  */
+import type { LibraryFacts } from './project.rules.library.js';
 import type { NoticeKind, ProgrammeRules, Votes } from './project.rules.js';
 
 /** A refusal or explanation, rendered as a sentence by the web layer (i18n key `reasons.<code>`). */
@@ -103,6 +104,8 @@ export interface ProjectInput {
   rules: ProgrammeRules;
   /** actor id of the creator */
   createdBy: string;
+  /** the service-library entry it started from, as it stood then (project.rules.library.ts); absent otherwise */
+  library?: LibraryFacts;
 }
 
 /**

@@ -9,6 +9,8 @@ import { field, idParam, parseForm } from '../params.js';
 import { options, placeName } from '../labels.js';
 import { CATEGORY_FORM, COMMUNITY_EDIT_FORM, COMMUNITY_FORM, GROUP_FORM, presentVendor, STREET_FORM, VENDOR_FORM, VendorForm, vendorOptions } from '../admin-view.js';
 import { formView, isFormError } from '../forms/form-view.js';
+import { toActor } from '../../auth/users.js';
+import type { Vendor } from '../../reference/reference.js';
 
 const PlaceForm = z.object({ nameZh: field(200), nameEn: field(200), streetId: field(100), phone: field(60) });
 const CategoryForm = z.object({ code: field(40), nameZh: field(100), nameEn: field(100), sort: field(10), active: field(5) });
@@ -94,15 +96,19 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
     render(req, res, 'pages/admin/vendors', { title: t(lang, 'admin.vendors.title'), vendors: (await admin.vendors()).map((v) => presentVendor(lang, v)) });
   }));
 
-  const vendorForm = (req: express.Request, res: express.Response, values: Record<string, string | string[]>, action: string, heading: string, err?: unknown, status = 200) => {
+  // The status is read-only here: the district suspends and reinstates on the vendor's record page.
+  const vendorForm = (req: express.Request, res: express.Response, values: Record<string, string | string[]>, action: string, heading: string, err?: unknown, status = 200, current?: Vendor) => {
     const lang = langOf(req);
-    render(req, res, 'pages/admin/vendor-form', { title: heading, heading, action, ...formView({ lang, form: VENDOR_FORM, values: { status: 'active', ...values }, options: vendorOptions(lang), err }) }, status);
+    const statusView = current ? { statusText: t(lang, `admin.vendors.status.${current.status}`), suspended: current.status === 'suspended', performanceHref: `/vendors/${encodeURIComponent(current.id)}` } : {};
+    render(req, res, 'pages/admin/vendor-form', { title: heading, heading, action, ...statusView, ...formView({ lang, form: VENDOR_FORM, values, options: vendorOptions(lang), err }) }, status);
   };
-  r.get('/vendors/new', (req, res) => vendorForm(req, res, { types: [], status: 'active' }, '/admin/vendors', t(langOf(req), 'admin.vendors.new')));
+  r.get('/vendors/new', (req, res) => vendorForm(req, res, { types: [] }, '/admin/vendors', t(langOf(req), 'admin.vendors.new')));
   r.post('/vendors', page(async (req, res) => {
     const form = parseForm(req, VendorForm);
     try {
       const v = await admin.createVendor(form);
+      // its status history starts with it (the `vendor` workflow)
+      await deps.services.vendorStatus.ensure(v.id, toActor(req.user!));
       flash(req, 'admin.flash.vendorSaved', { name: v.name });
       res.redirect(303, '/admin/vendors');
     } catch (err) {
@@ -112,7 +118,7 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
   }));
   r.get('/vendors/:id', page(async (req, res) => {
     const v = await admin.vendor(idParam(req));
-    vendorForm(req, res, { name: v.name, creditCode: v.creditCode ?? '', email: v.email, phone: v.phone ?? '', types: v.types, status: v.status }, `/admin/vendors/${encodeURIComponent(v.id)}`, v.name);
+    vendorForm(req, res, { name: v.name, creditCode: v.creditCode ?? '', email: v.email, phone: v.phone ?? '', types: v.types }, `/admin/vendors/${encodeURIComponent(v.id)}`, v.name, undefined, 200, v);
   }));
   r.post('/vendors/:id', page(async (req, res) => {
     const form = parseForm(req, VendorForm);
@@ -123,7 +129,7 @@ export function adminReferenceRoutes(deps: Deps): express.Router {
       res.redirect(303, '/admin/vendors');
     } catch (err) {
       if (!isFormError(err)) throw err;
-      vendorForm(req, res, form, `/admin/vendors/${encodeURIComponent(id)}`, form.name || t(langOf(req), 'admin.vendors.edit'), err, 422);
+      vendorForm(req, res, form, `/admin/vendors/${encodeURIComponent(id)}`, form.name || t(langOf(req), 'admin.vendors.edit'), err, 422, await admin.vendor(id));
     }
   }));
 

@@ -7,9 +7,12 @@ import { adminUserRoutes } from './admin-users.js';
 import { adminReferenceRoutes } from './admin-reference.js';
 import { adminMoneyRoutes } from './admin-money.js';
 import { adminSystemRoutes } from './admin-system.js';
+import { libraryAdminRoutes } from './library.js';
 
 export function adminRoutes(deps: Deps): express.Router {
   const r = express.Router();
+  // the service-project library: admins maintain it, the district reads it (its own role checks)
+  r.use('/library', libraryAdminRoutes(deps));
   r.use(requireRole('admin'));
   r.get('/', page(async (req, res) => {
     const lang = langOf(req);

@@ -17,6 +17,7 @@ import type { Values } from '../project-form-view.js';
 import { PENDING_DOCUMENTS, pendingEntry, pendingOf } from '../forms/form-model.js';
 import { detailView, listView, loadProjectList, loadProjectPage, newProjectView, withLang, type PageCtx } from '../project-view.js';
 import { staffPanel } from '../ratings-view.js';
+import { libraryStartRoutes, libraryProposal } from './library.js';
 
 export function pageCtx(req: Request, res: Response): PageCtx {
   const lang = langOf(req);
@@ -68,16 +69,27 @@ export function projectRoutes(deps: Deps): express.Router {
     render(req, res, 'pages/projects/list', listView(pageCtx(req, res), req.user!, data, filter));
   }));
 
+  // the service-project library: choosing an entry to start from (before /projects/:id)
+  r.use(libraryStartRoutes(deps));
+
   r.get('/projects/new', requireRole('community'), page(async (req, res) => {
     const ctx = pageCtx(req, res);
-    render(req, res, 'pages/projects/new', newProjectView(ctx, await services.projects.proposalChoices(req.user!)));
+    const choices = await services.projects.proposalChoices(req.user!);
+    // from the library: the items pre-filled at the entry's reference price, the quantity to fill in
+    const fromLibrary = typeof req.query.library === 'string' ? await libraryProposal(deps, ctx.lang, req.query.library) : null;
+    const view = fromLibrary
+      ? newProjectView(ctx, choices, { budgetYear: String(choices.defaultBudgetYear), ...fromLibrary.values })
+      : newProjectView(ctx, choices);
+    render(req, res, 'pages/projects/new', { ...view, library: fromLibrary?.library });
   }));
 
   r.post('/projects/new', requireRole('community'), page(async (req, res) => {
     const ctx = pageCtx(req, res);
     const body = (req.body ?? {}) as FormBody;
+    const libraryEntryId = typeof body.libraryEntryId === 'string' && body.libraryEntryId !== '' ? body.libraryEntryId : undefined;
     try {
       const { payload, errors } = toNewProject(body);
+      if (libraryEntryId !== undefined) payload.libraryEntryId = libraryEntryId;
       if (Object.keys(errors).length) {
         const schema = NewProjectSchema.safeParse(payload);
         throw invalid(errors, schema.success ? {} : zodFields(schema.error));
@@ -87,7 +99,10 @@ export function projectRoutes(deps: Deps): express.Router {
       res.redirect(303, withLang(ctx, `/projects/${project.id}`));
     } catch (err) {
       if (!isAppError(err) || err.status >= 500 || err.status === 401) throw err;
-      render(req, res, 'pages/projects/new', newProjectView(ctx, await services.projects.proposalChoices(req.user!), typedValues(body), err), err.status);
+      const fromLibrary = libraryEntryId !== undefined ? await libraryProposal(deps, ctx.lang, libraryEntryId).catch(() => null) : null;
+      render(req, res, 'pages/projects/new', {
+        ...newProjectView(ctx, await services.projects.proposalChoices(req.user!), typedValues(body), err), library: fromLibrary?.library,
+      }, err.status);
     }
   }));
 
