@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { requestIdGenerator } from './lib/logger.js';
 import { sessionSecret } from './web/security.js';
 import { apiRouter } from './api/index.js';
+import { open311Router } from './open311/open311-routes.js';
 import { pagesRouter } from './web/pages.js';
 import { setupViews } from './web/views.js';
 import { errorHandler, notFound } from './web/errors.js';
@@ -18,6 +19,8 @@ export interface AppOptions {
   loginLimits?: Partial<LoginLimits>;
   objectionLimits?: Partial<ObjectionLimits>;
   ratingLimits?: Partial<ObjectionLimits>;
+  /** Needs reported by the public per address (the form, POST /api/v1/needs without a token, Open311). */
+  needLimits?: Partial<ObjectionLimits>;
   /**
    * The limiter's clock: wall time, never the engine's sandbox clock (ARCHITECTURE §3); tests pass
    * a ManualClock of their own so that delays pass without waiting.
@@ -77,8 +80,11 @@ export function createApp(deps: Deps, opts: AppOptions = {}): express.Express {
   const limiter = opts.limiter ?? createRateLimiter({
     db: deps.db, clock: opts.limiterClock ?? systemClock, secret: sessionSecret(deps.config),
     ...(opts.loginLimits ? { login: opts.loginLimits } : {}), ...(opts.objectionLimits ? { objections: opts.objectionLimits } : {}), ...(opts.ratingLimits ? { ratings: opts.ratingLimits } : {}),
+    ...(opts.needLimits ? { needs: opts.needLimits } : {}),
   });
   app.use('/api/v1', apiRouter(deps, { limiter }));
+  // Open311 GeoReport v2: public, no token, no cookies or CSRF (src/open311)
+  app.use('/open311/v2', open311Router(deps, { limiter }));
   setupViews(app, { cache: deps.config.env !== 'development' });
   app.use(pagesRouter(deps, { limiter }));
 

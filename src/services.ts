@@ -40,6 +40,7 @@ import { createExportService } from './exports/export-service.js';
 import { needDefinition, needEffects, needEnrichFacts } from './needs/need-definition.js';
 import { createNeedService } from './needs/need-service.js';
 import { summarySource } from './exports/stats-export.js';
+import { createCampaignService } from './campaigns/campaign-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -105,6 +106,8 @@ export function buildServices(deps: ServicesDeps) {
   const projects = createProjectService({ db, clock, reference, rules, beneficiaries, engine, library });
   deps.components.needBinding.engine = engine;
   const needs = createNeedService({ db, clock, engine, reference, rules, beneficiaries });
+  // care-call lists (issue 15 item 3): their needs start through the engine in the call's transaction
+  const campaigns = createCampaignService({ db, clock, engine, reference, rules, beneficiaries, baseUrl: deps.config.baseUrl });
   const ratings = createRatingService({ db, clock, engine, projects });
   // a vendor's status (the `vendor` workflow) and its performance record (issue 14, item 2)
   const vendorStatus = createVendorStatusService({ db, engine });
@@ -122,6 +125,7 @@ export function buildServices(deps: ServicesDeps) {
   return {
     users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, library, projects, ratings, documents, inbox, publicSite, admin,
     needs,
+    campaigns,
     sandboxClock,
     vendorStatus,
     vendorPerformance,

@@ -23,6 +23,7 @@ import * as ratingCodes from './20261210120000_rating_codes.js';
 import * as serviceLibrary from './20261211130000_service_library.js';
 import * as needs from './20261212120000_needs.js';
 import * as beneficiaryRegister from './20261212130000_beneficiary_register.js';
+import * as careCalls from './20261213120000_care_calls.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '20261211130000_service_library': serviceLibrary,
   '20261212120000_needs': needs,
   '20261212130000_beneficiary_register': beneficiaryRegister,
+  '20261213120000_care_calls': careCalls,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -20,6 +20,7 @@ import { ocdsRoutes } from './routes/ocds.js';
 import { reportRoutes } from './routes/reports.js';
 import { libraryRoutes } from './routes/library.js';
 import { needRoutes } from './routes/needs.js';
+import { campaignRoutes } from './routes/campaigns.js';
 
 export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
   const auth = bearerAuth(deps.services.users);
@@ -31,7 +32,7 @@ export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.R
   r.use(exportRoutes(deps, auth)); // before /projects/:id
   r.use(projectRoutes(deps, auth, opts.limiter));
   // needs: the public may record one without a token
-  r.use(needRoutes(deps, auth));
+  r.use(needRoutes(deps, auth, opts.limiter));
   // open data (OCDS): public, no token
   r.use(ocdsRoutes(deps));
   r.use(auth.requireUser);
@@ -44,6 +45,7 @@ export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.R
   r.use(monitoringRoutes(deps));
   r.use(reportRoutes(deps));
   r.use(libraryRoutes(deps));
+  r.use(campaignRoutes(deps));
   // Nothing else lives under /api/v1: an unknown call is a JSON 404 here, never a page (which would
   // answer a POST with a CSRF refusal).
   r.use((_req, _res, next) => next(new NotFoundError('no such API call')));

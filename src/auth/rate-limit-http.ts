@@ -36,3 +36,10 @@ export function ratingLimit(limiter: RateLimiter): RequestHandler {
     limiter.rating(clientAddress(req)).then(() => next(), next);
   };
 }
+
+/** Counts a need reported by the public from this address, the same way (the form, the JSON API, Open311). */
+export function needLimit(limiter: RateLimiter): RequestHandler {
+  return (req, _res, next) => {
+    limiter.need(clientAddress(req)).then(() => next(), next);
+  };
+}

@@ -35,6 +35,8 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20
 export const DEFAULT_OBJECTION_LIMITS: ObjectionLimits = { perAddress: 10, windowMs: 3600_000 };
 /** Residents' ratings per address (issue 14 item 4): a household's sheets rated from one phone pass, a burst does not. */
 export const DEFAULT_RATING_LIMITS: ObjectionLimits = { perAddress: 20, windowMs: 3600_000 };
+/** Needs the public reports per address (issue 15 items 2 and 6): the form, the JSON API and Open311 count together. */
+export const DEFAULT_NEED_LIMITS: ObjectionLimits = { perAddress: 10, windowMs: 3600_000 };
 
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 60_000;
@@ -66,6 +68,7 @@ export interface RateLimiterDeps {
   login?: Partial<LoginLimits>;
   objections?: Partial<ObjectionLimits>;
   ratings?: Partial<ObjectionLimits>;
+  needs?: Partial<ObjectionLimits>;
 }
 
 function refuse(waitMs: number): never {
@@ -77,11 +80,12 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   const login: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...deps.login };
   const objections: ObjectionLimits = { ...DEFAULT_OBJECTION_LIMITS, ...deps.objections };
   const ratings: ObjectionLimits = { ...DEFAULT_RATING_LIMITS, ...deps.ratings };
+  const needs: ObjectionLimits = { ...DEFAULT_NEED_LIMITS, ...deps.needs };
 
   // A row untouched for this long counts for nothing: every window is measured from a time no later
   // than its updated_at, and no wait (blocked_until, checked apart) is longer than the window. Twice
   // the longest window, so what is pruned is long over.
-  const keepMs = 2 * Math.max(login.windowMs, objections.windowMs, ratings.windowMs, MAX_DELAY_MS);
+  const keepMs = 2 * Math.max(login.windowMs, objections.windowMs, ratings.windowMs, needs.windowMs, MAX_DELAY_MS);
   let nextPrune = 0;
 
   /** One batch of rows that count for nothing deleted; answers how many. */
@@ -188,6 +192,8 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     objection: (address: string): Promise<void> => countHit(`objection-ip:${address}`, objections),
     /** Counts one resident's rating from this address, the same way. */
     rating: (address: string): Promise<void> => countHit(`rating-ip:${address}`, ratings),
+    /** Counts one need reported by the public from this address (form, JSON API, Open311), the same way. */
+    need: (address: string): Promise<void> => countHit(`need-ip:${address}`, needs),
   };
 }
 

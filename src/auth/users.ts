@@ -8,7 +8,8 @@ import type { Actor } from '../engine/types.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.js';
 import { line } from '../../workflows/shared/text.js';
 
-export const ROLES = ['community', 'street', 'district', 'finance', 'vendor', 'admin'] as const;
+// operator (话务员): makes the care calls of the campaigns it is assigned to (src/campaigns)
+export const ROLES = ['community', 'street', 'district', 'finance', 'vendor', 'admin', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface User {

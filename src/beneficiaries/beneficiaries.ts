@@ -281,7 +281,8 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
   async function scope(user: User, communityId: string | undefined): Promise<string> {
     const id = communityId ?? user.communityId;
     if (!id) throw new InvalidError('communityId required', { fields: { communityId: 'validation.required' } });
-    if (user.role === 'vendor' || user.role === 'admin') throw new ForbiddenError('no access to the register', { reasons: [{ code: 'WRONG_ROLE' }] });
+    // operators read residents only through their care-call lists (careCallRead), never a register
+    if (user.role === 'vendor' || user.role === 'admin' || user.role === 'operator') throw new ForbiddenError('no access to the register', { reasons: [{ code: 'WRONG_ROLE' }] });
     const c = await createReferenceService(deps).community(id);
     if ((user.role === 'community' && user.communityId !== c.id) || (user.role === 'street' && user.streetId !== c.streetId)) {
       throw new ForbiddenError('outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
@@ -291,6 +292,7 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
 
   /** One beneficiary as this user may see them; an unmasked read is logged with its purpose. */
   async function get(user: User, id: string, purpose = 'view'): Promise<BeneficiaryView> {
+    if (user.role === 'operator') throw new ForbiddenError('operators read residents through their care-call lists', { reasons: [{ code: 'WRONG_ROLE' }] });
     const r = await db('beneficiaries').where({ id }).first();
     if (!r) throw new NotFoundError('beneficiary not found');
     const unmasked = mayReadUnmasked(user, r.community_id);
@@ -313,6 +315,20 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
    */
   async function browse(user: User, communityId: string | undefined, purpose = 'list'): Promise<BeneficiaryView[]> {
     return list(user, await scope(user, communityId), purpose);
+  }
+
+  /**
+   * Residents unmasked for an operator's care calls (话务员, src/campaigns), each read logged with
+   * purpose `care-call`. Only the campaigns service calls this, after it has checked that the
+   * operator is assigned to a running campaign holding exactly these residents; everyone else
+   * goes through mayReadUnmasked above.
+   */
+  async function careCallRead(user: User, ids: string[], q: Queryable = db): Promise<Map<string, BeneficiaryView>> {
+    if (user.role !== 'operator') throw new ForbiddenError('care calls are for operators', { reasons: [{ code: 'WRONG_ROLE' }] });
+    if (ids.length === 0) return new Map();
+    const rows = await q('beneficiaries').whereIn('id', ids);
+    await logAccess(q, rows.map((r) => r.id as string), user, 'care-call');
+    return new Map(rows.map((r) => [r.id as string, view(r, true)]));
   }
 
   /** Masked views by id, for showing which beneficiary a delivery served without revealing them. */
@@ -348,7 +364,7 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
     return [...groups.values()];
   }
 
-  return { register, update, page, importRows, get, list, browse, masked, exists, accessLog, duplicateIdNumbers };
+  return { register, update, page, importRows, get, list, browse, masked, careCallRead, exists, accessLog, duplicateIdNumbers };
 }
 
 export type BeneficiaryService = ReturnType<typeof createBeneficiaryService>;

@@ -61,6 +61,8 @@ const LOGINS: Array<Omit<NewUser, 'password'>> = [
   { email: 'vendor2@example.org', name: '吴安（安居改造公司）', role: 'vendor', vendorId: DEMO_IDS.vendors.anju },
   { email: 'vendor3@example.org', name: '郑欣（心缘社工中心）', role: 'vendor', vendorId: DEMO_IDS.vendors.xinyuan },
   { email: 'admin@example.org', name: '系统管理员', role: 'admin', districtId: DEMO_IDS.district },
+  // makes the care calls of the campaigns it is assigned to (src/campaigns)
+  { email: 'operator@example.org', name: '何静（关爱热线话务员）', role: 'operator', districtId: DEMO_IDS.district },
 ];
 
 /**

@@ -124,3 +124,11 @@ export async function needsWaitingFor(db: Db, role: string, scopes: string[], pa
     .select('needs.*', 'workflow_waits.tasks as wait_tasks', 'workflow_waits.since as wait_since');
   return { rows: rows.map((r: Record<string, unknown>) => ({ ...toNeedRow(r), tasks: String(r.wait_tasks).split(',').filter(Boolean), since: String(r.wait_since) })), total: Number(n) };
 }
+
+/** How many needs wait for a party (the inbox and its navigation count), or only those past `overdueAt`: one query. */
+export async function countNeedsWaiting(q: Queryable, role: string, scopes: string[], overdueAt?: string): Promise<number> {
+  const waits = q('workflow_waits').where({ workflow: 'need', role }).whereIn('scope', scopes.length ? scopes : ['-']);
+  if (overdueAt !== undefined) waits.where('deadline_at', '<', overdueAt);
+  const [{ n }] = (await waits.countDistinct({ n: 'instance_id' })) as [{ n: number | string }];
+  return Number(n);
+}

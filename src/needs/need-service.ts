@@ -21,7 +21,7 @@ import type { RulesService } from '../rules/rules-service.js';
 import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
 import { maskName, maskPhone } from '../beneficiaries/mask.js';
 import {
-  DEFAULT_NEED_RULES, NEED_SOURCES, NEED_STATES, NEED_TYPES, NEED_WORKFLOW, inScope, isNeedEventType, isNeedTimerEvent, isReferredParty, parseNewNeed,
+  CLOSED_PROJECT_STATES, DEFAULT_NEED_RULES, NEED_SOURCES, NEED_STATES, NEED_TYPES, NEED_WORKFLOW, inScope, isNeedEventType, isNeedTimerEvent, isReferredParty, parseNewNeed,
   type Actor, type NeedContext, type NeedInput, type NeedRules,
 } from '../../workflows/need/index.js';
 import { getNeedRow, listNeedRows, needsWaitingFor, nextNeedRef, type NeedRow, type NeedScope } from './need-repo.js';
@@ -54,6 +54,11 @@ function shippedDigests(digests: Record<string, FieldDigest>, stored: unknown, s
     return v !== undefined && canonicalJson(v) === canonicalJson(getPath(stored, path));
   };
   return Object.fromEntries(Object.entries(digests).map(([path, d]) => [path, same(path) ? { digest: d.digest, salt: d.salt } : { digest: d.digest }]));
+}
+
+/** Whether a need may be referred to this community: another community of the need's street (the pages offer exactly these). */
+export function mayReferTo(need: Pick<NeedContext, 'streetId' | 'communityId'>, community: { id: string; streetId: string }): boolean {
+  return community.streetId === need.streetId && community.id !== need.communityId;
 }
 
 const ANONYMOUS: Actor = { id: 'anonymous', role: 'anonymous' };
@@ -146,7 +151,7 @@ export function createNeedService(deps: NeedServiceDeps) {
   async function checkReferences(context: NeedContext, event: Record<string, unknown>): Promise<void> {
     if (event.type === 'REFER' && event.to === 'community' && typeof event.communityId === 'string') {
       const c = await deps.reference.community(event.communityId).catch(() => null);
-      if (!c || c.streetId !== context.streetId || c.id === context.communityId) throw new InvalidError('refer within the street', { fields: { communityId: 'validation.referralCommunity' } });
+      if (!c || !mayReferTo(context, c)) throw new InvalidError('refer within the street', { fields: { communityId: 'validation.referralCommunity' } });
     }
   }
 
@@ -242,7 +247,16 @@ export function createNeedService(deps: NeedServiceDeps) {
     return { needs: rows.map(listRow), total, page, pageSize };
   }
 
-  return { create, send, get, history, list, readable };
+  /**
+   * The projects a need of this community may be adopted into now, by the workflow's own rule
+   * (need.checks.ts: the same community, not closed): what the page's ADOPT form offers.
+   */
+  async function adoptableProjects(communityId: string): Promise<Array<{ id: string; ref: string; title: string; state: string }>> {
+    const rows = await db('projects').where({ community_id: communityId }).whereNotIn('state', [...CLOSED_PROJECT_STATES]).orderBy('ref', 'desc').limit(200).select('id', 'ref', 'title', 'state');
+    return rows.map((r: Record<string, unknown>) => ({ id: String(r.id), ref: String(r.ref), title: String(r.title), state: String(r.state) }));
+  }
+
+  return { create, send, get, history, list, readable, adoptableProjects };
 }
 
 export type NeedService = ReturnType<typeof createNeedService>;

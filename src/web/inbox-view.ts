@@ -26,7 +26,30 @@ export function presentInbox(lang: Lang, user: User, model: InboxPage) {
     ],
   };
   const pages = Math.max(1, Math.ceil(model.total / model.pageSize));
-  const href = (n: number) => `/inbox?page=${n}${lang === 'en' ? '&lang=en' : ''}`;
+  const href = (n: number, needsPage = model.needs.page) => `/inbox?page=${n}${needsPage > 1 ? `&needsPage=${needsPage}` : ''}${lang === 'en' ? '&lang=en' : ''}`;
+  // the needs waiting for this user, paged on their own (needsPage)
+  const nd = model.needs;
+  const needPages = Math.max(1, Math.ceil(nd.total / nd.pageSize));
+  const needHref = (n: number) => `${href(model.page, n)}#needs`;
+  const needs = {
+    rows: nd.rows.map((x) => ({
+      href: `/needs/${encodeURIComponent(x.need.id)}${lang === 'en' ? '?lang=en' : ''}`,
+      ref: x.need.ref,
+      type: t(lang, `needs.types.${x.need.type}`),
+      community: names.community(x.need.communityId),
+      state: t(lang, `needs.stateNames.${x.need.state}`),
+      task: x.events.map((e) => t(lang, `needs.events.${e}`)).join('、'),
+      deadline: x.need.deadline,
+      overdue: x.overdue,
+    })),
+    total: nd.total,
+    overdueCount: nd.overdue,
+    has: nd.rows.length > 0,
+    summary: t(lang, 'inbox.needs.summary', { total: nd.total, page: nd.page, pages: needPages }),
+    prev: nd.page > 1 ? needHref(nd.page - 1) : undefined,
+    next: nd.page < needPages ? needHref(nd.page + 1) : undefined,
+    hasPager: needPages > 1,
+  };
   return {
     roleName: t(lang, `roleNames.${user.role}`),
     tasks,
@@ -37,6 +60,7 @@ export function presentInbox(lang: Lang, user: User, model: InboxPage) {
     hasPager: pages > 1,
     overdueCount: model.overdue,
     hasTasks: tasks.length > 0,
+    needs,
     isAdmin: Boolean(admin),
     adminItems: admin?.items ?? [],
     hasAdminItems: Boolean(admin?.items.length),

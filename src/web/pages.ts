@@ -8,10 +8,12 @@ import { navMiddleware } from './nav.js';
 import { refuseUnexpectedMultipart } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
+import { needPageRoutes } from './routes/needs.js';
 import { exportRoutes } from './routes/exports.js';
 import { vendorRoutes } from './routes/vendor.js';
 import { vendorRecordRoutes } from './routes/vendor-records.js';
 import { beneficiaryPageRoutes } from './routes/beneficiaries.js';
+import { campaignPageRoutes } from './routes/campaigns.js';
 import { vendorPerformanceRoutes } from './routes/vendor-performance.js';
 import { documentRoutes } from './routes/documents.js';
 import { inboxRoutes } from './routes/inbox.js';
@@ -22,6 +24,7 @@ import { monitoringRoutes } from './routes/monitoring.js';
 import { reportRoutes } from './routes/reports.js';
 import { projectFileRoutes } from './routes/project-file.js';
 import { ratingRoutes } from './routes/ratings.js';
+import { needsPublicRoutes } from './routes/needs-public.js';
 import { staticRouter } from './assets.js';
 
 export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
@@ -40,10 +43,13 @@ export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express
   r.use(exportRoutes(deps)); // before /projects/:id
   r.use(projectFileRoutes(deps));
   r.use(ratingRoutes(deps, opts.limiter));
+  r.use(needsPublicRoutes(deps, opts.limiter)); // the public need form, no log-in
   r.use(projectRoutes(deps));
+  r.use(needPageRoutes(deps));
   r.use(vendorRoutes(deps));
   r.use(vendorRecordRoutes(deps));
   r.use(beneficiaryPageRoutes(deps));
+  r.use(campaignPageRoutes(deps));
   r.use(vendorPerformanceRoutes(deps));
   r.use(documentRoutes(deps));
   r.use(inboxRoutes(deps));

@@ -91,7 +91,9 @@ export async function loadProjectPage(services: Services, user: User, id: string
   const performance = choosesVendor
     ? await services.vendors.lines(vendors.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id), project.districtId)
     : new Map<string, VendorPerformance>();
-  return { project, history, vendors, communities, streets, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules, eligibility, performance };
+  // the needs behind the project (need_projects), for the roles that read needs, scoped as the need service scopes them
+  const needsBehind = ['community', 'street', 'district'].includes(user.role) ? (await services.needs.list(user, { projectId: id, pageSize: 200 })).needs : [];
+  return { project, history, vendors, communities, streets, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules, eligibility, performance, needsBehind };
 }
 
 /**
@@ -386,6 +388,8 @@ export function detailView(ctx: PageCtx, d: ProjectPageData, failed?: FailedForm
     chart: statechartModel(lang, p.state, d.history.map((h) => ({ from: h.from, to: h.to }))),
     actions,
     errors,
+    needsBehind: d.needsBehind.map((n) => ({ href: withLang(ctx, `/needs/${encodeURIComponent(n.id)}`), ref: n.ref, type: t(lang, `needs.types.${n.type}`), state: t(lang, `needs.stateNames.${n.state}`) })),
+    showNeeds: d.needsBehind.length > 0,
     links: { list: withLang(ctx, '/projects') },
   };
 }

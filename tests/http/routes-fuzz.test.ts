@@ -6,6 +6,7 @@ import { assets } from '../../src/web/assets.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, NOTIFY_TEMPLATES } from '../../workflows/project/index.js';
+import { NEED_EVENT_TYPES } from '../../workflows/need/index.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { api, goodsProject, toPreparing, U } from '../support/lifecycle.js';
 import { agentFor, csrfOf, type Agent } from './pages-helpers.js';
@@ -37,7 +38,7 @@ export function routesOf(stack: Layer[], prefix = ''): string[] {
 
 // ── who calls, and what fills the path ──
 
-type Who = 'anon' | 'c1' | 'street' | 'district' | 'finance' | 'v1' | 'admin';
+type Who = 'anon' | 'c1' | 'street' | 'district' | 'finance' | 'v1' | 'admin' | 'operator';
 interface Case {
   /** The callers to try (pages: a signed-in session; API: a Bearer token; anon: neither). */
   as: Who[];
@@ -55,11 +56,15 @@ const real = (values: () => string[]) => fc.oneof({ weight: 3, arbitrary: fc.con
 const projects: string[] = [];
 const spare: string[] = [];
 const needs: string[] = [];
+const needRefs: string[] = [];
 const beneficiaries: string[] = [];
+const campaigns: string[] = [];
 const ids = {
   project: real(() => projects),
   need: real(() => needs),
+  needRef: real(() => needRefs),
   beneficiary: real(() => beneficiaries),
+  campaign: real(() => campaigns),
   user: real(() => spare),
   street: real(() => ['st-gongbei', 'st-jida']),
   community: real(() => ['cm-lianhua', 'cm-yuehai', 'cm-haibin']),
@@ -143,6 +148,13 @@ const ROUTES: Record<string, Case> = {
   'POST /admin/vendors/:id/violations': { as: ['admin'], params: { id: ids.vendor } },
   // the service-project library (issue 14 item 3)
   'GET /api/v1/library': { as: ['anon', 'c1', 'v1'] },
+  // vendors' performance records and the district's suspensions (issue 14 item 2)
+  'GET /api/v1/vendors/:id/record': { as: ['c1', 'district', 'v1'], params: { id: ids.vendor } },
+  'POST /api/v1/vendors/:id/events': { as: ['district', 'admin'], params: { id: ids.vendor } },
+  'GET /vendors': { as: ['district', 'street', 'admin', 'c1'] },
+  'GET /vendors/:id': { as: ['district', 'v1', 'c1'], params: { id: ids.vendor } },
+  'GET /vendor/performance': { as: ['v1', 'c1'] },
+  'POST /vendors/:id/status': { as: ['district', 'admin'], params: { id: ids.vendor } },
   'GET /api/v1/library/:id': { as: ['c1'], params: { id: real(() => ['lib-visit', 'lib-meals', 'lib-rehab']) } },
   // needs (issue 15 item 2): the public may record one without a token
   'POST /api/v1/needs': { as: ['anon', 'c1', 'street'] },
@@ -150,9 +162,35 @@ const ROUTES: Record<string, Case> = {
   'GET /api/v1/needs/:id': { as: ['c1', 'district'], params: { id: ids.need } },
   'GET /api/v1/needs/:id/history': { as: ['c1', 'street'], params: { id: ids.need } },
   'POST /api/v1/needs/:id/events': { as: ['c1', 'street'], params: { id: ids.need } },
+  // the public need form and Open311 GeoReport v2 (issue 15 items 2 and 6)
+  'GET /report-need': { as: ['anon', 'c1'] },
+  'POST /report-need': { as: ['anon'] },
+  'GET /report-need/:ref': { as: ['anon'], params: { ref: ids.needRef } },
+  'GET /report-need/:ref/thanks': { as: ['anon'], params: { ref: ids.needRef } },
+  'GET /open311/v2/services.json': { as: ['anon'] },
+  'GET /open311/v2/requests.json': { as: ['anon'] },
+  'POST /open311/v2/requests.json': { as: ['anon'] },
+  'GET /open311/v2/requests/:id.json': { as: ['anon'], params: { id: ids.needRef } },
   'GET /projects/library': { as: ['c1', 'district'] },
+  // the need pages (issue 15 item 2)
+  'GET /needs': { as: ['c1', 'street', 'district', 'v1'] },
+  'GET /needs/new': { as: ['c1', 'street'] },
+  'POST /needs/new': { as: ['c1', 'street'] },
+  'GET /needs/:id': { as: ['c1', 'street', 'district', 'v1'], params: { id: ids.need } },
+  'POST /needs/:id/events/:type': { as: ['c1', 'street', 'district'], params: { id: ids.need, type: fc.constantFrom(...NEED_EVENT_TYPES, 'NOPE', 'toString') } },
   // the beneficiary register's pages (issue 15 item 1)
   'GET /beneficiaries': { as: ['c1', 'street', 'district', 'v1'] },
+  'GET /campaigns': { as: ['c1', 'street', 'district', 'operator', 'v1'] },
+  'GET /campaigns/new': { as: ['c1', 'district', 'operator'] },
+  'POST /campaigns/new': { as: ['c1', 'street', 'operator'] },
+  'GET /campaigns/:id': { as: ['c1', 'street', 'operator'], params: { id: ids.campaign } },
+  'GET /campaigns/:id/calls': { as: ['operator', 'c1'], params: { id: ids.campaign } },
+  'GET /campaigns/:id/calls/:beneficiaryId': { as: ['operator', 'c1'], params: { id: ids.campaign, beneficiaryId: ids.beneficiary } },
+  'POST /campaigns/:id/calls/:beneficiaryId': { as: ['operator', 'c1'], params: { id: ids.campaign, beneficiaryId: ids.beneficiary } },
+  'GET /api/v1/campaigns': { as: ['anon', 'c1', 'operator', 'v1'] },
+  'POST /api/v1/campaigns': { as: ['c1', 'district', 'operator'] },
+  'GET /api/v1/campaigns/:id/calls': { as: ['c1', 'operator', 'v1'], params: { id: ids.campaign } },
+  'POST /api/v1/campaigns/:id/calls': { as: ['c1', 'operator'], params: { id: ids.campaign } },
   'GET /beneficiaries/new': { as: ['c1', 'street'] },
   'POST /beneficiaries/new': { as: ['c1', 'district'] },
   'GET /beneficiaries/import': { as: ['c1', 'district'] },
@@ -290,8 +328,12 @@ describe('every route under random query strings and bodies', () => {
     spare.push(spareUser.id);
     const c1 = await a.deps.services.users.get((await a.t.db('users').where({ email: U.c1 }).first('id')).id);
     beneficiaries.push(...(await a.t.db('beneficiaries').limit(3).pluck('id')) as string[]);
-    needs.push((await a.deps.services.needs.create(c1, { source: 'call', type: 'other', description: '随机输入测试' }) as { id: string }).id);
-    const emails: Record<Exclude<Who, 'anon'>, string> = { c1: U.c1, street: U.street, district: U.district, finance: U.finance, v1: U.v1, admin: U.admin };
+    const need = await a.deps.services.needs.create(c1, { source: 'call', type: 'other', description: '随机输入测试' }) as { id: string; ref: string };
+    needs.push(need.id);
+    needRefs.push(need.ref);
+    const operator = (await a.t.db('users').where({ email: 'operator@example.org' }).first('id')).id as string;
+    campaigns.push((await a.deps.services.campaigns.create(c1, { name: '随机输入测试', area: 'community:cm-lianhua', startOn: '2026-03-02', endOn: '2026-12-31', operatorIds: [operator] })).id);
+    const emails: Record<Exclude<Who, 'anon'>, string> = { c1: U.c1, street: U.street, district: U.district, finance: U.finance, v1: U.v1, admin: U.admin, operator: 'operator@example.org' };
     for (const [who, email] of Object.entries(emails) as Array<[Who, string]>) {
       const agent = await agentFor(a, email);
       sessions.set(who, { agent, csrf: csrfOf((await agent.get('/profile')).text) });

@@ -11,7 +11,7 @@ import { cityStreets, generateCity, lastSettledYear } from '../../src/demo/city.
 import { createRng } from '../../src/demo/generator/rng.js';
 import { verifyAll } from '../../src/engine/verify.js';
 import { auditProjectLedgers } from '../../src/projects/project-audit.js';
-import { STORAGE_KINDS } from '../support/db.js';
+import { GENERATOR_KINDS } from '../support/db.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 const TERMINAL = ['closed', 'rejected', 'withdrawn', 'cancelled'];
@@ -34,7 +34,7 @@ describe('the city generator', () => {
   });
 });
 
-describe.each(STORAGE_KINDS)('a small city on %s', (kind) => {
+describe.each(GENERATOR_KINDS)('a small city on %s', (kind) => {
   let a: TestApp | undefined;
   afterEach(async () => {
     await a?.close();

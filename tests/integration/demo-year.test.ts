@@ -20,7 +20,7 @@ import {
 import { DEFAULT_RULES } from '../../workflows/project/index.js';
 import { verifyAll } from '../../src/engine/verify.js';
 import { auditProjectLedgers } from '../../src/projects/project-audit.js';
-import { STORAGE_KINDS } from '../support/db.js';
+import { GENERATOR_KINDS } from '../support/db.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { expectReportMatchesHistory } from '../support/recount.js';
 
@@ -133,7 +133,7 @@ function recount(history: HistoryRow[], group: string, year: number) {
   return { confirmed, approvedFen };
 }
 
-describe.each(STORAGE_KINDS)('a scaled demo year on %s', (kind) => {
+describe.each(GENERATOR_KINDS)('a scaled demo year on %s', (kind) => {
   let a: TestApp | undefined;
   afterEach(async () => {
     await a?.close();

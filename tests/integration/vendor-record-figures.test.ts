@@ -9,7 +9,7 @@ import type { ManualClock } from '../../src/lib/clock.js';
 import { STORY_SPAN_MS } from '../../src/demo/stories.js';
 import { generateYear, storiesStartFor } from '../../src/demo/year.js';
 import { verifyAll } from '../../src/engine/verify.js';
-import { STORAGE_KINDS } from '../support/db.js';
+import { GENERATOR_KINDS } from '../support/db.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { U } from '../support/lifecycle.js';
 import { agentFor } from '../http/pages-helpers.js';
@@ -72,7 +72,7 @@ function recount(rows: Row[]): Map<string, Expected> {
   return out;
 }
 
-describe.each(STORAGE_KINDS)("vendors' performance records from a generated year on %s", (kind) => {
+describe.each(GENERATOR_KINDS)("vendors' performance records from a generated year on %s", (kind) => {
   let a: TestApp | undefined;
   afterEach(async () => {
     await a?.close();

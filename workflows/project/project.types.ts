@@ -23,7 +23,8 @@ export const CURRENT_VERSION = 3 satisfies WorkflowVersion;
 export type ProjectType = 'goods' | 'works' | 'services';
 export const PROJECT_TYPES = ['goods', 'works', 'services'] as const;
 
-export type Role = 'community' | 'street' | 'district' | 'finance' | 'vendor' | 'admin' | 'system' | 'anonymous';
+/** `operator` (话务员, care calls: src/campaigns) acts on no project: every project event refuses it. */
+export type Role = 'community' | 'street' | 'district' | 'finance' | 'vendor' | 'admin' | 'operator' | 'system' | 'anonymous';
 
 /** Stamped on every event by the engine (never by the client). */
 export interface Actor {

@@ -1,21 +1,25 @@
 // Needs (需求, issue 15 item 2): record one (community staff, or the public without a token), the
 // list (paged, counted, filtered by state/type/source/community/project, or `waiting=me`), one need,
-// its history (masked by role, checkable with verifyShippedHistory) and its events (optional If-Match and Idempotency-Key, as a project's). Rate limiting of the
-// public submission is a later step.
+// its history (masked by role, checkable with verifyShippedHistory) and its events (optional If-Match and Idempotency-Key, as a project's). The
+// public submission is rate-limited per address, counted with the public form and Open311.
 import express, { type RequestHandler } from 'express';
 import type { Deps } from '../../deps.js';
+import type { RateLimiter } from '../../auth/rate-limit.js';
+import { needLimit } from '../../auth/rate-limit-http.js';
 import { parseOr422 } from '../../errors.js';
 import { NeedListQuerySchema } from '../../needs/need-service.js';
 import type { BearerAuth } from '../bearer.js';
 import { h } from '../handler.js';
 import { parseIfMatch } from './projects.js';
 
-export function needRoutes(deps: Deps, auth: BearerAuth): express.Router {
+export function needRoutes(deps: Deps, auth: BearerAuth, limiter: RateLimiter): express.Router {
   const { needs } = deps.services;
   const r = express.Router();
 
   // With a token: the user (401 when it is bad); without: the public.
-  const userOrPublic: RequestHandler = (req, res, next) => (req.headers.authorization ? auth.requireUser(req, res, next) : next());
+  // Without a token, each submission counts against the address's share of public needs (429 beyond it).
+  const limitPublic = needLimit(limiter);
+  const userOrPublic: RequestHandler = (req, res, next) => (req.headers.authorization ? auth.requireUser(req, res, next) : limitPublic(req, res, next));
 
   r.post('/needs', userOrPublic, h(async (req, res) => {
     const need = await needs.create(req.user ?? null, req.body ?? {});

@@ -11,7 +11,8 @@ export function inboxRoutes(deps: Deps): express.Router {
     const lang = langOf(req);
     const user = req.user!;
     const n = typeof req.query.page === 'string' && /^\d{1,5}$/.test(req.query.page) ? Math.max(1, Number(req.query.page)) : 1;
-    const model = await deps.services.inbox.page(user, n);
+    const needsPage = typeof req.query.needsPage === 'string' && /^\d{1,5}$/.test(req.query.needsPage) ? Math.max(1, Number(req.query.needsPage)) : 1;
+    const model = await deps.services.inbox.page(user, n, needsPage);
     render(req, res, 'pages/inbox/index', { title: t(lang, 'inbox.title'), ...presentInbox(lang, user, model) });
   }));
   return r;

@@ -1,0 +1,433 @@
+// Care-call lists (关爱电话, issue 15 item 3). Community, street or district staff build a campaign
+// from the beneficiary register; its residents are fixed at creation and split among the operators
+// (话务员) assigned to it. Every day each operator calls its share: the residents due today, those
+// not reached on their last call first. A call logs reached / not reached, raises needs (source
+// `call`) and a note; after N misses in a row the resident is escalated to the community (a row in
+// care_escalations and an e-mail notice to the community's staff through the outbox).
+//
+// Personal data: an operator reads residents unmasked only through its own running campaigns
+// (start ≤ today ≤ end, Asia/Shanghai days from the injected clock), each read logged by the
+// register (purpose `care-call`); outside that it gets 403, never masks. Staff see counts and
+// masked names only.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { Db, Queryable, Trx } from '../lib/db.js';
+import { shanghaiDate } from '../lib/calendar.js';
+import { t, type Lang } from '../lib/i18n.js';
+import { absoluteUrl } from '../lib/urls.js';
+import { enqueueMail } from '../engine/outbox.js';
+import type { Engine } from '../engine/engine.js';
+import { toActor, type User } from '../auth/users.js';
+import type { ReferenceService } from '../reference/reference.js';
+import type { RulesService } from '../rules/rules-service.js';
+import type { BeneficiaryService, BeneficiaryView } from '../beneficiaries/beneficiaries.js';
+import { NEED_TYPES } from '../../workflows/need/index.js';
+import { line, optionalParagraph } from '../../workflows/shared/text.js';
+import { createCallNeed, needFactsOf, type NeedFacts } from './call-needs.js';
+
+export const CAMPAIGN_STAFF = ['community', 'street', 'district'] as const;
+export const CARE_FLAGS = ['alone', 'daily'] as const;
+export const DISABILITY_LEVELS = ['一级', '二级', '三级', '四级'] as const;
+export const CALL_PAGE_SIZE = 50;
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+const isDay = (s: string) => DAY_RE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+const day = (key = 'validation.date') => z.string({ error: 'validation.required' }).trim().refine(isDay, key);
+const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item).max(50));
+const int = (min: number, max: number, dflt: number) => z.preprocess((v) => (v === undefined || v === null || v === '' ? dflt : v), z.coerce.number({ error: 'validation.integer' }).int('validation.integer').min(min, 'validation.too_small').max(max, 'validation.too_big'));
+
+export const NewCampaignSchema = z.object({
+  name: line(200),
+  /** `community:<id>`, `street:<id>` or `district` */
+  area: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(80).regex(/^(community:.+|street:.+|district)$/, 'validation.invalid'),
+  groups: list(z.string().trim().min(1).max(16)),
+  disabilityLevels: list(z.string().trim().min(1).max(16)),
+  flags: list(z.enum(CARE_FLAGS, { error: 'validation.enum' })),
+  startOn: day(),
+  endOn: day(),
+  callsPerDay: int(1, 10, 1),
+  missLimit: int(1, 30, 3),
+  operatorIds: list(z.string().trim().min(1).max(64)).refine((v) => v.length > 0, 'validation.operatorsRequired'),
+}).refine((c) => !isDay(c.startOn) || !isDay(c.endOn) || c.startOn <= c.endOn, { path: ['endOn'], error: 'validation.endBeforeStart' });
+export type NewCampaign = z.input<typeof NewCampaignSchema>;
+
+export const CallSchema = z.object({
+  beneficiaryId: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(64),
+  reached: z.preprocess((v) => (v === 'yes' || v === 'true' ? true : v === 'no' || v === 'false' ? false : v), z.boolean({ error: 'validation.required' })),
+  problems: z.array(z.object({
+    type: z.enum(NEED_TYPES, { error: 'validation.enum' }),
+    description: optionalParagraph(500).optional(),
+  })).max(NEED_TYPES.length, 'validation.too_big').default([]),
+  note: optionalParagraph(1000).optional(),
+}).refine((c) => c.reached || c.problems.length === 0, { path: ['problems'], error: 'validation.problemsNeedReach' });
+export type CallInput = z.input<typeof CallSchema>;
+
+const ListQuery = z.object({
+  page: z.coerce.number({ error: 'validation.integer' }).int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number({ error: 'validation.integer' }).int().min(1).max(200).default(CALL_PAGE_SIZE),
+});
+const CallsQuery = ListQuery.extend({ day: day().optional() });
+
+export interface Selection {
+  groups: string[];
+  disabilityLevels: string[];
+  flags: Array<(typeof CARE_FLAGS)[number]>;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  districtId: string;
+  area: string;
+  areaLevel: 'community' | 'street' | 'district';
+  streetId: string | null;
+  communityId: string | null;
+  selection: Selection;
+  startOn: string;
+  endOn: string;
+  callsPerDay: number;
+  missLimit: number;
+  residentCount: number;
+  operators: Array<{ id: string; name: string; slot: number }>;
+  createdBy: string;
+  createdAt: string;
+  /** whether start ≤ today ≤ end (Asia/Shanghai) */
+  running: boolean;
+}
+
+export interface CallListRow {
+  beneficiary: BeneficiaryView;
+  lastOutcome: 'reached' | 'missed' | null;
+  lastCallOn: string | null;
+  misses: number;
+  callsToday: number;
+}
+
+export interface Progress {
+  calls: number;
+  reached: number;
+  due: number;
+}
+
+export interface CampaignServiceDeps {
+  db: Db;
+  clock: Clock;
+  engine: Engine;
+  reference: ReferenceService;
+  rules: RulesService;
+  beneficiaries: BeneficiaryService;
+  baseUrl: string;
+}
+
+const isStaff = (u: User) => (CAMPAIGN_STAFF as readonly string[]).includes(u.role);
+const num = (v: unknown) => Number(v ?? 0);
+
+export function createCampaignService(deps: CampaignServiceDeps) {
+  const { db, clock } = deps;
+  const today = () => shanghaiDate(clock.now().toISOString());
+
+  async function operatorsOf(q: Queryable, ids: string[]) {
+    if (ids.length === 0) return new Map<string, Array<{ id: string; name: string; slot: number }>>();
+    const rows = await q('care_campaign_operators').join('users', 'users.id', 'care_campaign_operators.user_id').whereIn('campaign_id', ids).orderBy([{ column: 'campaign_id' }, { column: 'slot' }])
+      .select('campaign_id', 'users.id', 'users.name', 'slot');
+    const out = new Map<string, Array<{ id: string; name: string; slot: number }>>();
+    for (const r of rows) out.set(r.campaign_id, [...(out.get(r.campaign_id) ?? []), { id: r.id, name: r.name, slot: num(r.slot) }]);
+    return out;
+  }
+
+  function toCampaign(r: Record<string, unknown>, ops: Array<{ id: string; name: string; slot: number }>): Campaign {
+    const level = r.area_level as Campaign['areaLevel'];
+    const d = today();
+    return {
+      id: r.id as string, name: r.name as string, districtId: r.district_id as string, areaLevel: level,
+      area: level === 'district' ? 'district' : level === 'street' ? `street:${r.street_id as string}` : `community:${r.community_id as string}`,
+      streetId: (r.street_id as string | null) ?? null, communityId: (r.community_id as string | null) ?? null,
+      selection: JSON.parse(r.selection as string) as Selection, startOn: r.start_on as string, endOn: r.end_on as string,
+      callsPerDay: num(r.calls_per_day), missLimit: num(r.miss_limit), residentCount: num(r.resident_count), operators: ops,
+      createdBy: r.created_by as string, createdAt: r.created_at as string, running: (r.start_on as string) <= d && d <= (r.end_on as string),
+    };
+  }
+
+  /** The campaigns a staff user sees: those whose area covers their community, street or district. */
+  function staffScope(user: User, q: ReturnType<Queryable>) {
+    if (user.role === 'district') return q.where('care_campaigns.district_id', user.districtId ?? '-');
+    if (user.role === 'street') {
+      return q.where((w) => w.where('street_id', user.streetId ?? '-').orWhere((x) => x.where('area_level', 'district').andWhere('care_campaigns.district_id', user.districtId ?? '-')));
+    }
+    return q.where((w) => w.where((x) => x.where('area_level', 'community').andWhere('community_id', user.communityId ?? '-'))
+      .orWhere((x) => x.where('area_level', 'street').andWhere('street_id', user.streetId ?? '-'))
+      .orWhere((x) => x.where('area_level', 'district').andWhere('care_campaigns.district_id', user.districtId ?? '-')));
+  }
+
+  /** The area a user may build a campaign over (403 outside their scope, 422 unknown). */
+  async function resolveArea(user: User, area: string): Promise<{ level: Campaign['areaLevel']; districtId: string; streetId: string | null; communityId: string | null; communityIds: string[] }> {
+    const communities = await deps.reference.communities();
+    const outside = () => new ForbiddenError('outside your scope', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
+    const unknown = () => new InvalidError('unknown area', { fields: { area: 'validation.invalid' } });
+    if (area === 'district') {
+      if (user.role !== 'district' || !user.districtId) throw outside();
+      return { level: 'district', districtId: user.districtId, streetId: null, communityId: null, communityIds: communities.filter((c) => c.districtId === user.districtId).map((c) => c.id) };
+    }
+    const [level, id] = [area.slice(0, area.indexOf(':')), area.slice(area.indexOf(':') + 1)];
+    if (level === 'street') {
+      const inStreet = communities.filter((c) => c.streetId === id);
+      const street = (await deps.reference.streets()).find((s) => s.id === id);
+      if (!street) throw unknown();
+      if (user.role === 'community' || (user.role === 'street' && user.streetId !== id) || (user.role === 'district' && user.districtId !== street.districtId)) throw outside();
+      return { level: 'street', districtId: street.districtId, streetId: id, communityId: null, communityIds: inStreet.map((c) => c.id) };
+    }
+    const c = communities.find((x) => x.id === id);
+    if (!c) throw unknown();
+    if ((user.role === 'community' && user.communityId !== c.id) || (user.role === 'street' && user.streetId !== c.streetId) || (user.role === 'district' && user.districtId !== c.districtId)) throw outside();
+    return { level: 'community', districtId: c.districtId, streetId: c.streetId, communityId: c.id, communityIds: [c.id] };
+  }
+
+  /** The register rows a selection matches in some communities: within a criterion any value, across criteria all. */
+  function matching(q: Queryable, communityIds: string[], s: Selection) {
+    const b = q('beneficiaries').whereIn('community_id', communityIds.length ? communityIds : ['-']);
+    if (s.groups.length) b.whereIn('group_code', s.groups);
+    if (s.disabilityLevels.length) b.whereIn('disability_level', s.disabilityLevels);
+    if (s.flags.length) {
+      b.where((w) => {
+        if (s.flags.includes('alone')) w.orWhere('lives_alone', true);
+        if (s.flags.includes('daily')) w.orWhere('needs_daily_contact', true);
+      });
+    }
+    return b;
+  }
+
+  async function create(user: User, input: unknown): Promise<Campaign> {
+    if (!isStaff(user)) throw new ForbiddenError('campaigns are made by community, street or district staff', { reasons: [{ code: 'WRONG_ROLE' }] });
+    const c = parseOr422(NewCampaignSchema, input, 'invalid campaign');
+    const area = await resolveArea(user, c.area);
+    if (c.endOn < today()) throw new InvalidError('the campaign has ended', { fields: { endOn: 'validation.endInPast' } });
+    const operatorIds = [...new Set(c.operatorIds)];
+    const ops = await db('users').whereIn('id', operatorIds).where({ role: 'operator', disabled: false }).select('id', 'district_id');
+    if (ops.length !== operatorIds.length || ops.some((o) => o.district_id && o.district_id !== area.districtId)) {
+      throw new InvalidError('unknown operator', { fields: { operatorIds: 'validation.operator' } });
+    }
+    if (c.groups.length) {
+      const known = new Set((await deps.reference.groups()).map((g) => g.code));
+      if (c.groups.some((g) => !known.has(g))) throw new InvalidError('unknown group', { fields: { groups: 'validation.unknownGroup' } });
+    }
+    const selection: Selection = { groups: c.groups, disabilityLevels: c.disabilityLevels, flags: c.flags };
+    const id = randomUUID();
+    const at = clock.now().toISOString();
+    await db.transaction(async (trx) => {
+      const members = await matching(trx, area.communityIds, selection).orderBy([{ column: 'community_id' }, { column: 'created_at' }, { column: 'id' }]).select('id', 'community_id');
+      if (members.length === 0) throw new InvalidError('no resident matches', { fields: { area: 'validation.noResidents' } });
+      await trx('care_campaigns').insert({
+        id, name: c.name, district_id: area.districtId, area_level: area.level, street_id: area.streetId, community_id: area.communityId,
+        selection: JSON.stringify(selection), start_on: c.startOn, end_on: c.endOn, calls_per_day: c.callsPerDay, miss_limit: c.missLimit,
+        resident_count: members.length, operator_count: operatorIds.length, created_by: user.id, created_at: at,
+      });
+      await trx('care_campaign_operators').insert(operatorIds.map((userId, slot) => ({ campaign_id: id, user_id: userId, slot })));
+      const rows = members.map((m, position) => ({ campaign_id: id, beneficiary_id: m.id, community_id: m.community_id, position, slot: position % operatorIds.length, calls_on_day: 0, misses: 0 }));
+      for (let i = 0; i < rows.length; i += 100) await trx('care_campaign_members').insert(rows.slice(i, i + 100));
+    });
+    return get(user, id);
+  }
+
+  async function row(id: string, q: Queryable = db) {
+    const r = await q('care_campaigns').where({ id }).first();
+    if (!r) throw new NotFoundError('campaign not found');
+    return r as Record<string, unknown>;
+  }
+
+  /** A campaign as a staff user in its scope, or an operator assigned to it, sees it. */
+  async function get(user: User, id: string): Promise<Campaign> {
+    const r = await row(id);
+    const ops = (await operatorsOf(db, [id])).get(id) ?? [];
+    if (user.role === 'operator') {
+      if (!ops.some((o) => o.id === user.id)) throw new ForbiddenError('not your campaign', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
+    } else if (!isStaff(user) || !(await staffScope(user, db('care_campaigns').where('id', id)).first('id'))) {
+      throw new ForbiddenError('outside your scope', { reasons: [{ code: isStaff(user) ? 'OUT_OF_SCOPE' : 'WRONG_ROLE' }] });
+    }
+    return toCampaign(r, ops);
+  }
+
+  /** The campaigns a user sees, newest first, paged and counted. Operators: those assigned to them. */
+  async function listFor(user: User, query: unknown = {}) {
+    const { page, pageSize } = parseOr422(ListQuery, query, 'invalid filter');
+    let base: () => ReturnType<Queryable>;
+    if (user.role === 'operator') {
+      base = () => db('care_campaigns').join('care_campaign_operators', 'care_campaign_operators.campaign_id', 'care_campaigns.id').where('care_campaign_operators.user_id', user.id);
+    } else if (isStaff(user)) {
+      base = () => staffScope(user, db('care_campaigns'));
+    } else {
+      throw new ForbiddenError('no campaigns for this role', { reasons: [{ code: 'WRONG_ROLE' }] });
+    }
+    const counted = (await base().count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const rows = await base().orderBy([{ column: 'care_campaigns.start_on', order: 'desc' }, { column: 'care_campaigns.id' }]).limit(pageSize).offset((page - 1) * pageSize).select('care_campaigns.*') as Array<Record<string, unknown>>;
+    const ops = await operatorsOf(db, rows.map((r) => r.id as string));
+    return { campaigns: rows.map((r) => toCampaign(r, ops.get(r.id as string) ?? [])), total: num(counted?.n), page, pageSize };
+  }
+
+  /** The operators a campaign may be given (users with role operator, of the district or none). */
+  async function operatorChoices(user: User): Promise<Array<{ id: string; name: string; email: string }>> {
+    if (!isStaff(user)) throw new ForbiddenError('wrong role', { reasons: [{ code: 'WRONG_ROLE' }] });
+    const rows = await db('users').where({ role: 'operator', disabled: false }).where((w) => w.whereNull('district_id').orWhere('district_id', user.districtId ?? '-')).orderBy('name').select('id', 'name', 'email');
+    return rows.map((r) => ({ id: r.id, name: r.name, email: r.email }));
+  }
+
+  /**
+   * The operator's standing in a campaign on the engine's today: assigned (else 403 OUT_OF_SCOPE)
+   * and running (else 403 CAMPAIGN_NOT_RUNNING). Anyone else: 403 WRONG_ROLE.
+   */
+  async function operatorSlot(user: User, id: string, q: Queryable = db): Promise<{ campaign: Record<string, unknown>; slot: number; day: string }> {
+    if (user.role !== 'operator') throw new ForbiddenError('calls are made by operators', { reasons: [{ code: 'WRONG_ROLE' }] });
+    const campaign = await row(id, q);
+    const a = await q('care_campaign_operators').where({ campaign_id: id, user_id: user.id }).first('slot');
+    if (!a) throw new ForbiddenError('not your campaign', { reasons: [{ code: 'OUT_OF_SCOPE' }] });
+    const d = today();
+    if (!((campaign.start_on as string) <= d && d <= (campaign.end_on as string))) throw new ForbiddenError('the campaign is not running', { reasons: [{ code: 'CAMPAIGN_NOT_RUNNING' }] });
+    return { campaign, slot: num(a.slot), day: d };
+  }
+
+  const dueToday = (q: ReturnType<Queryable>, d: string, perDay: number) =>
+    q.where((w) => w.whereNull('last_call_on').orWhere('last_call_on', '<>', d).orWhere('calls_on_day', '<', perDay));
+
+  /** An operator's progress today: calls made and reached, residents still due in its share. */
+  async function progressOf(campaignId: string, d: string, operatorId: string | null, slot: number | null, perDay: number): Promise<Progress> {
+    const calls = db('care_calls').where({ campaign_id: campaignId, day: d });
+    if (operatorId) calls.where('operator_id', operatorId);
+    const made = (await calls.clone().count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const reached = (await calls.clone().where('reached', true).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const members = db('care_campaign_members').where({ campaign_id: campaignId });
+    if (slot !== null) members.where('slot', slot);
+    const due = (await dueToday(members, d, perDay).count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return { calls: num(made?.n), reached: num(reached?.n), due: num(due?.n) };
+  }
+
+  /**
+   * Today's call list of an operator: its share of the campaign's residents still due today, those
+   * not reached on their last call first, then in the campaign's order; paged and counted. The rows
+   * shown are read unmasked and logged (purpose `care-call`).
+   */
+  async function callList(user: User, id: string, query: unknown = {}) {
+    const { page, pageSize, day: asked } = parseOr422(CallsQuery, query, 'invalid filter');
+    const { campaign, slot, day: d } = await operatorSlot(user, id);
+    if (asked !== undefined && asked !== d) throw new InvalidError('an operator calls today', { fields: { day: 'validation.callToday' } });
+    const perDay = num(campaign.calls_per_day);
+    const base = () => dueToday(db('care_campaign_members').where({ campaign_id: id, slot }), d, perDay);
+    const counted = (await base().count({ n: '*' }).first()) as { n: number | string } | undefined;
+    const rows = await base().orderByRaw("case when last_outcome = 'missed' then 0 else 1 end").orderBy('position').limit(pageSize).offset((page - 1) * pageSize) as Array<Record<string, unknown>>;
+    const people = await deps.beneficiaries.careCallRead(user, rows.map((r) => r.beneficiary_id as string));
+    const out: CallListRow[] = rows.flatMap((r) => {
+      const b = people.get(r.beneficiary_id as string);
+      return b ? [{ beneficiary: b, lastOutcome: (r.last_outcome as CallListRow['lastOutcome']) ?? null, lastCallOn: (r.last_call_on as string | null) ?? null, misses: num(r.misses), callsToday: r.last_call_on === d ? num(r.calls_on_day) : 0 }] : [];
+    });
+    const ops = (await operatorsOf(db, [id])).get(id) ?? [];
+    return { campaign: toCampaign(campaign, ops), day: d, rows: out, total: num(counted?.n), page, pageSize, progress: await progressOf(id, d, user.id, slot, perDay) };
+  }
+
+  /** One resident of an operator's running campaign, unmasked and logged; 404 when not a member. */
+  async function resident(user: User, id: string, beneficiaryId: string) {
+    const { campaign, day: d } = await operatorSlot(user, id);
+    const m = await db('care_campaign_members').where({ campaign_id: id, beneficiary_id: beneficiaryId }).first();
+    if (!m) throw new NotFoundError('not a resident of this campaign');
+    const b = (await deps.beneficiaries.careCallRead(user, [beneficiaryId])).get(beneficiaryId);
+    if (!b) throw new NotFoundError('beneficiary not found');
+    const ops = (await operatorsOf(db, [id])).get(id) ?? [];
+    return {
+      campaign: toCampaign(campaign, ops), day: d, beneficiary: b, lastOutcome: (m.last_outcome as CallListRow['lastOutcome']) ?? null, misses: num(m.misses),
+      due: m.last_call_on !== d || num(m.calls_on_day) < num(campaign.calls_per_day),
+    };
+  }
+
+  /** Staff: a day's progress of a campaign in their scope (counts, and the calls with no personal data). */
+  async function dayOf(user: User, id: string, query: unknown = {}) {
+    const { page, pageSize, day: asked } = parseOr422(CallsQuery, query, 'invalid filter');
+    const campaign = await get(user, id);
+    const d = asked ?? today();
+    const calls = await db('care_calls').where({ campaign_id: id, day: d }).orderBy('id').limit(pageSize).offset((page - 1) * pageSize);
+    const progress = await progressOf(id, d, null, null, campaign.callsPerDay);
+    const byOperator = [];
+    for (const o of campaign.operators) byOperator.push({ operatorId: o.id, name: o.name, ...(await progressOf(id, d, o.id, o.slot, campaign.callsPerDay)) });
+    return {
+      campaign, day: d, progress, byOperator, page, pageSize,
+      calls: calls.map((c) => ({ id: num(c.id), beneficiaryId: c.beneficiary_id as string, operatorId: c.operator_id as string, reached: Boolean(c.reached), needIds: JSON.parse(c.need_ids as string) as string[], calledAt: c.called_at as string })),
+    };
+  }
+
+  /** The escalations of a campaign a staff user sees: their own community's, or all in a wider scope (masked names). */
+  async function escalations(user: User, id: string) {
+    const campaign = await get(user, id);
+    const q = db('care_escalations').where({ campaign_id: id }).orderBy('id', 'desc').limit(200);
+    if (user.role === 'community') q.where('community_id', user.communityId ?? '-');
+    const rows = await q;
+    const masked = await deps.beneficiaries.masked(rows.map((r) => r.beneficiary_id as string));
+    return {
+      campaign,
+      escalations: rows.map((r) => ({ id: num(r.id), beneficiaryId: r.beneficiary_id as string, name: masked.get(r.beneficiary_id as string)?.name ?? '', communityId: r.community_id as string, misses: num(r.misses), notices: num(r.notices), escalatedAt: r.escalated_at as string })),
+    };
+  }
+
+  /**
+   * An operator logs a call. In one transaction: the member's counters (refused with 409 when the
+   * resident is not due today: a form sent twice does not count twice), the call row, a need per
+   * problem raised (source `call`, started through the engine in this same transaction, see
+   * call-needs.ts) and, at the N-th miss in a row, the escalation and its notices.
+   */
+  async function logCall(user: User, id: string, input: unknown, lang: Lang = 'zh-CN') {
+    const c = parseOr422(CallSchema, input, 'invalid call');
+    const { campaign, day: d } = await operatorSlot(user, id);
+    const member = await db('care_campaign_members').where({ campaign_id: id, beneficiary_id: c.beneficiaryId }).first('community_id');
+    if (!member) throw new NotFoundError('not a resident of this campaign');
+    // what the needs are started with, read before the transaction (a read on db while a SQLite
+    // transaction holds the one connection would wait for it)
+    const facts: NeedFacts | null = c.problems.length ? await needFactsOf(deps, member.community_id as string) : null;
+    const perDay = num(campaign.calls_per_day);
+    const at = clock.now().toISOString();
+    return db.transaction(async (trx: Trx) => {
+      const counters = c.reached
+        ? { misses: 0, escalated_at: null, last_outcome: 'reached' }
+        : { misses: trx.raw('misses + 1'), last_outcome: 'missed' };
+      const n = await dueToday(trx('care_campaign_members').where({ campaign_id: id, beneficiary_id: c.beneficiaryId }), d, perDay)
+        .update({ ...counters, calls_on_day: trx.raw('case when last_call_on = ? then calls_on_day + 1 else 1 end', [d]), last_call_on: d });
+      if (n === 0) throw new ConflictError('already called today', { reasons: [{ code: 'CALL_NOT_DUE' }] });
+      const m = (await trx('care_campaign_members').where({ campaign_id: id, beneficiary_id: c.beneficiaryId }).first())!;
+      const [inserted] = await trx('care_calls').insert({
+        campaign_id: id, beneficiary_id: c.beneficiaryId, operator_id: user.id, day: d, reached: c.reached, note: c.note || null, need_ids: '[]', called_at: at,
+      }).returning('id');
+      const callId = num(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted);
+      const needIds: string[] = [];
+      for (const p of c.problems) {
+        const description = p.description || c.note || t(lang, 'campaigns.needDefault', { campaign: campaign.name as string });
+        needIds.push(await createCallNeed(deps.engine, trx, facts!, { actor: toActor(user), beneficiaryId: c.beneficiaryId, type: p.type, description }));
+      }
+      if (needIds.length) await trx('care_calls').where({ id: callId }).update({ need_ids: JSON.stringify(needIds) });
+      let escalated = false;
+      if (!c.reached && num(m.misses) >= num(campaign.miss_limit) && !m.escalated_at) {
+        escalated = true;
+        await trx('care_campaign_members').where({ campaign_id: id, beneficiary_id: c.beneficiaryId }).update({ escalated_at: at });
+        const notices = await notifyCommunity(trx, campaign, m.community_id as string, num(m.misses), at);
+        await trx('care_escalations').insert({ campaign_id: id, beneficiary_id: c.beneficiaryId, community_id: m.community_id, misses: num(m.misses), call_id: callId, notices, escalated_at: at });
+      }
+      return { call: { id: callId, campaignId: id, beneficiaryId: c.beneficiaryId, day: d, reached: c.reached, needIds, calledAt: at, misses: num(m.misses), escalated } };
+    });
+  }
+
+  /**
+   * The escalation notice: one e-mail per active community staff user of the resident's community,
+   * in their language, through the outbox in the call's transaction. It names the campaign and
+   * links to it, never the resident (personal data stays in the system: the page shows them to the
+   * community, logged).
+   */
+  async function notifyCommunity(trx: Trx, campaign: Record<string, unknown>, communityId: string, misses: number, at: string): Promise<number> {
+    const staff = await trx('users').where({ role: 'community', community_id: communityId, disabled: false }).select('email', 'name', 'lang');
+    const url = absoluteUrl(deps.baseUrl, `/campaigns/${encodeURIComponent(campaign.id as string)}`);
+    for (const u of staff) {
+      const lang: Lang = u.lang === 'en' ? 'en' : 'zh-CN';
+      const params = { name: u.name, campaign: campaign.name, misses, url };
+      await enqueueMail(trx, { to: u.email, subject: t(lang, 'campaigns.mail.subject', params), text: t(lang, 'campaigns.mail.text', params), template: 'care_escalation' }, at);
+    }
+    return staff.length;
+  }
+
+  return { create, get, listFor, operatorChoices, callList, resident, dayOf, escalations, logCall, today };
+}
+
+export type CampaignService = ReturnType<typeof createCampaignService>;
