@@ -4,6 +4,7 @@
 // phone, group, living situation) is the service's, which refuses the whole file on any bad row.
 import ExcelJS from 'exceljs';
 import { InvalidError } from '../errors.js';
+import { cellText } from '../exports/xlsx-cells.js';
 import type { LivingSituation } from './beneficiaries.js';
 
 /** Each input field with the headings it is recognised by (the first is the template's). */
@@ -27,18 +28,6 @@ const LIVING_WORDS: Record<string, LivingSituation> = {
 };
 const YES = new Set(['是', 'y', 'yes', 'true', '1', '√', '✓']);
 const NO = new Set(['否', 'n', 'no', 'false', '0', '']);
-
-function cellText(v: ExcelJS.CellValue): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  if (typeof v === 'object') {
-    if ('richText' in v) return v.richText.map((p) => p.text).join('');
-    if ('text' in v) return String(v.text);
-    if ('result' in v) return String(v.result ?? '');
-    return '';
-  }
-  return String(v);
-}
 
 /**
  * The sheet's rows as register input, numbered as the sheet numbers them (`firstRow`). A file that is

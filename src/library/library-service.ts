@@ -4,6 +4,7 @@
 // maintain it (create, edit, retire, Excel import and export); everyone signed in may read it.
 import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
+import { cellText } from '../exports/xlsx-cells.js';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError, parseOr422, type Reason } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -279,17 +280,6 @@ export function createLibraryService(deps: LibraryServiceDeps) {
     return Buffer.from(await wb.xlsx.writeBuffer());
   }
 
-  const cellText = (v: ExcelJS.CellValue): string => {
-    if (v === null || v === undefined) return '';
-    if (v instanceof Date) return v.toISOString().slice(0, 10);
-    if (typeof v === 'object') {
-      if ('richText' in v) return v.richText.map((p) => p.text).join('');
-      if ('text' in v) return String(v.text);
-      if ('result' in v) return String(v.result ?? '');
-      return '';
-    }
-    return String(v);
-  };
   /** 元 in a cell (a number, or text like "1,234.50") → fen; NaN when it is not whole fen. */
   const yuanCell = (v: ExcelJS.CellValue): number => {
     const n = typeof v === 'number' ? v : Number(cellText(v).replace(/[,，\s¥￥]/g, ''));
