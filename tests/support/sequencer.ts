@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const LONGEST_FIRST = [
-  'tests/integration/demo-year-2021.test.ts',
+  'tests/integration/demo-year-2021.test.ts', // only in npm run test:long
   'tests/browser/',
   'tests/integration/demo-year.test.ts',
   'tests/integration/demo-city.test.ts',
