@@ -12,8 +12,9 @@ import type { Clock } from '../lib/clock.js';
 import { shanghaiDate } from '../lib/calendar.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
-import { DEFAULT_NEED_RULES, NEED_WORKFLOW, type NeedInput, type NeedRules, type NeedType } from '../../workflows/need/index.js';
+import { NEED_WORKFLOW, type NeedInput, type NeedRules, type NeedType } from '../../workflows/need/index.js';
 import { nextNeedRef } from '../needs/need-repo.js';
+import { needRulesOf } from '../needs/need-service.js';
 
 export interface NeedFacts {
   districtId: string;
@@ -22,15 +23,6 @@ export interface NeedFacts {
   communityId: string;
   rules: NeedRules;
   clock: Clock;
-}
-
-/** The district's need rules, the defaults where its programme rules have none (as NeedService). */
-function needRulesOf(rules: unknown): NeedRules {
-  const r = (rules as { needs?: Partial<NeedRules> } | null)?.needs;
-  const days = r?.referralWorkingDays;
-  const before = r?.reminderWorkingDaysBefore;
-  if (Number.isInteger(days) && Number.isInteger(before) && days! >= 1 && before! >= 0 && before! < days!) return { referralWorkingDays: days!, reminderWorkingDaysBefore: before! };
-  return { ...DEFAULT_NEED_RULES };
 }
 
 /** What a call's needs are started with, read before the call's transaction. */

@@ -39,7 +39,7 @@ export const NeedListQuerySchema = z.object({
 });
 
 /** The need rules of a district's programme rules version; the defaults where it has none. */
-function needRulesOf(rules: unknown): NeedRules {
+export function needRulesOf(rules: unknown): NeedRules {
   const r = (rules as { needs?: Partial<NeedRules> } | null)?.needs;
   const days = r?.referralWorkingDays;
   const before = r?.reminderWorkingDaysBefore;
