@@ -85,20 +85,10 @@ export interface Referral {
   escalatedAt: string | null;
 }
 
-export interface NeedContext {
-  id: string;
-  ref: string;
-  districtId: string;
-  streetId: string;
-  communityId: string;
-  source: NeedSource;
-  type: NeedType;
-  description: string;
+/** The machine's context: its input as recorded (the optional personal fields settled to null), and what happened since. */
+export interface NeedContext extends Omit<NeedInput, 'beneficiaryId' | 'contact'> {
   beneficiaryId: string | null;
   contact: Contact | null;
-  rules: NeedRules;
-  createdBy: string;
-  receivedAt: string;
   /** the referral (a need is referred once in this version) */
   referral: Referral | null;
   outcome: { state: 'resolved' | 'adopted' | 'declined'; at: string; by: string; note: string } | null;
