@@ -24,6 +24,8 @@ import * as serviceLibrary from './20261211130000_service_library.js';
 import * as needs from './20261212120000_needs.js';
 import * as beneficiaryRegister from './20261212130000_beneficiary_register.js';
 import * as careCalls from './20261213120000_care_calls.js';
+import * as careCallCadence from './20261214120000_care_call_cadence.js';
+import * as careSupplies from './20261214130000_care_supplies.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -51,6 +53,8 @@ const migrations: Record<string, Migration> = {
   '20261212120000_needs': needs,
   '20261212130000_beneficiary_register': beneficiaryRegister,
   '20261213120000_care_calls': careCalls,
+  '20261214120000_care_call_cadence': careCallCadence,
+  '20261214130000_care_supplies': careSupplies,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

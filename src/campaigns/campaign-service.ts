@@ -48,6 +48,8 @@ export const NewCampaignSchema = z.object({
   startOn: day(),
   endOn: day(),
   callsPerDay: int(1, 10, 1),
+  /** the disability levels called every day; the rest of the list is called until reached once (none chosen: everyone daily) */
+  dailyLevels: list(z.enum(DISABILITY_LEVELS, { error: 'validation.enum' })),
   missLimit: int(1, 30, 3),
   operatorIds: list(z.string().trim().min(1).max(64)).refine((v) => v.length > 0, 'validation.operatorsRequired'),
 }).refine((c) => !isDay(c.startOn) || !isDay(c.endOn) || c.startOn <= c.endOn, { path: ['endOn'], error: 'validation.endBeforeStart' });
@@ -88,6 +90,8 @@ export interface Campaign {
   startOn: string;
   endOn: string;
   callsPerDay: number;
+  /** levels called daily; empty: everyone daily */
+  dailyLevels: string[];
   missLimit: number;
   residentCount: number;
   operators: Array<{ id: string; name: string; slot: number }>;
@@ -101,9 +105,13 @@ export interface CallListRow {
   beneficiary: BeneficiaryView;
   lastOutcome: 'reached' | 'missed' | null;
   lastCallOn: string | null;
+  cadence: Cadence;
   misses: number;
   callsToday: number;
 }
+
+/** daily: due every day; once: due until reached once */
+export type Cadence = 'daily' | 'once';
 
 export interface Progress {
   calls: number;
@@ -120,6 +128,10 @@ export interface CampaignServiceDeps {
   beneficiaries: BeneficiaryService;
   baseUrl: string;
 }
+
+/** A member's cadence from the campaign's daily levels and the resident's level (none chosen: everyone daily). */
+export const cadenceOf = (dailyLevels: readonly string[], level: string | null): Cadence =>
+  dailyLevels.length === 0 || (level !== null && dailyLevels.includes(level)) ? 'daily' : 'once';
 
 const isStaff = (u: User) => (CAMPAIGN_STAFF as readonly string[]).includes(u.role);
 const num = (v: unknown) => Number(v ?? 0);
@@ -145,7 +157,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       area: level === 'district' ? 'district' : level === 'street' ? `street:${r.street_id as string}` : `community:${r.community_id as string}`,
       streetId: (r.street_id as string | null) ?? null, communityId: (r.community_id as string | null) ?? null,
       selection: JSON.parse(r.selection as string) as Selection, startOn: r.start_on as string, endOn: r.end_on as string,
-      callsPerDay: num(r.calls_per_day), missLimit: num(r.miss_limit), residentCount: num(r.resident_count), operators: ops,
+      callsPerDay: num(r.calls_per_day), dailyLevels: JSON.parse((r.daily_levels as string | null) ?? '[]') as string[], missLimit: num(r.miss_limit), residentCount: num(r.resident_count), operators: ops,
       createdBy: r.created_by as string, createdAt: r.created_at as string, running: (r.start_on as string) <= d && d <= (r.end_on as string),
     };
   }
@@ -216,15 +228,18 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     const id = randomUUID();
     const at = clock.now().toISOString();
     await db.transaction(async (trx) => {
-      const members = await matching(trx, area.communityIds, selection).orderBy([{ column: 'community_id' }, { column: 'created_at' }, { column: 'id' }]).select('id', 'community_id');
+      const members = await matching(trx, area.communityIds, selection).orderBy([{ column: 'community_id' }, { column: 'created_at' }, { column: 'id' }]).select('id', 'community_id', 'disability_level');
       if (members.length === 0) throw new InvalidError('no resident matches', { fields: { area: 'validation.noResidents' } });
       await trx('care_campaigns').insert({
         id, name: c.name, district_id: area.districtId, area_level: area.level, street_id: area.streetId, community_id: area.communityId,
-        selection: JSON.stringify(selection), start_on: c.startOn, end_on: c.endOn, calls_per_day: c.callsPerDay, miss_limit: c.missLimit,
+        selection: JSON.stringify(selection), start_on: c.startOn, end_on: c.endOn, calls_per_day: c.callsPerDay, daily_levels: JSON.stringify(c.dailyLevels), miss_limit: c.missLimit,
         resident_count: members.length, operator_count: operatorIds.length, created_by: user.id, created_at: at,
       });
       await trx('care_campaign_operators').insert(operatorIds.map((userId, slot) => ({ campaign_id: id, user_id: userId, slot })));
-      const rows = members.map((m, position) => ({ campaign_id: id, beneficiary_id: m.id, community_id: m.community_id, position, slot: position % operatorIds.length, calls_on_day: 0, misses: 0 }));
+      const rows = members.map((m, position) => ({
+        campaign_id: id, beneficiary_id: m.id, community_id: m.community_id, position, slot: position % operatorIds.length, calls_on_day: 0, misses: 0,
+        cadence: cadenceOf(c.dailyLevels, m.disability_level as string | null),
+      }));
       for (let i = 0; i < rows.length; i += 100) await trx('care_campaign_members').insert(rows.slice(i, i + 100));
     });
     return get(user, id);
@@ -286,8 +301,10 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     return { campaign, slot: num(a.slot), day: d };
   }
 
+  /** Members due on day d: not yet called perDay times that day and, for those called once, not reached yet. */
   const dueToday = (q: ReturnType<Queryable>, d: string, perDay: number) =>
-    q.where((w) => w.whereNull('last_call_on').orWhere('last_call_on', '<>', d).orWhere('calls_on_day', '<', perDay));
+    q.where((w) => w.whereNull('last_call_on').orWhere('last_call_on', '<>', d).orWhere('calls_on_day', '<', perDay))
+      .where((w) => w.where('cadence', 'daily').orWhereNull('last_outcome').orWhere('last_outcome', '<>', 'reached'));
 
   /** An operator's progress today: calls made and reached, residents still due in its share. */
   async function progressOf(campaignId: string, d: string, operatorId: string | null, slot: number | null, perDay: number): Promise<Progress> {
@@ -317,7 +334,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     const people = await deps.beneficiaries.careCallRead(user, rows.map((r) => r.beneficiary_id as string));
     const out: CallListRow[] = rows.flatMap((r) => {
       const b = people.get(r.beneficiary_id as string);
-      return b ? [{ beneficiary: b, lastOutcome: (r.last_outcome as CallListRow['lastOutcome']) ?? null, lastCallOn: (r.last_call_on as string | null) ?? null, misses: num(r.misses), callsToday: r.last_call_on === d ? num(r.calls_on_day) : 0 }] : [];
+      return b ? [{ beneficiary: b, lastOutcome: (r.last_outcome as CallListRow['lastOutcome']) ?? null, lastCallOn: (r.last_call_on as string | null) ?? null, cadence: r.cadence as Cadence, misses: num(r.misses), callsToday: r.last_call_on === d ? num(r.calls_on_day) : 0 }] : [];
     });
     const ops = (await operatorsOf(db, [id])).get(id) ?? [];
     return { campaign: toCampaign(campaign, ops), day: d, rows: out, total: num(counted?.n), page, pageSize, progress: await progressOf(id, d, user.id, slot, perDay) };
@@ -332,8 +349,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     if (!b) throw new NotFoundError('beneficiary not found');
     const ops = (await operatorsOf(db, [id])).get(id) ?? [];
     return {
-      campaign: toCampaign(campaign, ops), day: d, beneficiary: b, lastOutcome: (m.last_outcome as CallListRow['lastOutcome']) ?? null, misses: num(m.misses),
-      due: m.last_call_on !== d || num(m.calls_on_day) < num(campaign.calls_per_day),
+      campaign: toCampaign(campaign, ops), day: d, beneficiary: b, lastOutcome: (m.last_outcome as CallListRow['lastOutcome']) ?? null, misses: num(m.misses), cadence: m.cadence as Cadence,
+      due: (m.last_call_on !== d || num(m.calls_on_day) < num(campaign.calls_per_day)) && (m.cadence === 'daily' || m.last_outcome !== 'reached'),
     };
   }
 
@@ -398,7 +415,10 @@ export function createCampaignService(deps: CampaignServiceDeps) {
         const description = p.description || c.note || t(lang, 'campaigns.needDefault', { campaign: campaign.name as string });
         needIds.push(await createCallNeed(deps.engine, trx, facts!, { actor: toActor(user), beneficiaryId: c.beneficiaryId, type: p.type, description }));
       }
-      if (needIds.length) await trx('care_calls').where({ id: callId }).update({ need_ids: JSON.stringify(needIds) });
+      if (needIds.length) {
+        await trx('care_calls').where({ id: callId }).update({ need_ids: JSON.stringify(needIds) });
+        await trx('care_call_needs').insert(needIds.map((needId) => ({ need_id: needId, campaign_id: id, call_id: callId, day: d })));
+      }
       let escalated = false;
       if (!c.reached && num(m.misses) >= num(campaign.miss_limit) && !m.escalated_at) {
         escalated = true;

@@ -104,6 +104,9 @@ describe.each(STORAGE_KINDS)('care-call campaigns on %s', (kind) => {
     expect(missed.call).toMatchObject({ reached: false, misses: 1, escalated: false, needIds: [] });
     const withNeeds = await campaigns.logCall(op, campaignId, { beneficiaryId: r3, reached: true, problems: [{ type: 'daily_care' }, { type: 'medical_rehab', description: '腿脚不便，需要康复指导' }], note: '希望有人上门' });
     expect(withNeeds.call.needIds).toHaveLength(2);
+    // each need is linked to its call for the campaign's report
+    expect(await a.t.db('care_call_needs').where({ campaign_id: campaignId }).orderBy('need_id').select('need_id', 'call_id', 'day')).toEqual(
+      [...withNeeds.call.needIds].sort().map((needId) => ({ need_id: needId, call_id: withNeeds.call.id, day: withNeeds.call.day })));
     const needs = await a.t.db('needs').whereIn('id', withNeeds.call.needIds).orderBy('type');
     expect(needs.map((x) => [x.source, x.type, x.beneficiary_id, x.community_id, x.state])).toEqual([
       ['call', 'daily_care', r3, 'cm-lianhua', 'received'], ['call', 'medical_rehab', r3, 'cm-lianhua', 'received'],
@@ -202,5 +205,35 @@ describe.each(STORAGE_KINDS)('care-call campaigns on %s', (kind) => {
     // 海滨's staff see the district's campaign (it covers them), not 拱北's
     expect((await campaigns.listFor(c3)).campaigns.map((x) => x.id)).toEqual([all.id]);
     expect((await campaigns.callList(outsider, all.id, { pageSize: 5 })).total).toBe(all.residentCount);
+  });
+
+  it('when a campaign calls only the severely disabled daily, then the others are due until reached once, and the severe every day', async () => {
+    const { campaigns } = a.deps.services;
+    await a.t.db('beneficiaries').whereIn('id', ['cc-01250', 'cc-01251', 'cc-01252']).update({ disability_level: '一级' });
+    await a.t.db('beneficiaries').whereIn('id', ['cc-01253', 'cc-01254']).update({ disability_level: '三级' });
+    a.clock.set('2026-03-09T02:00:00.000Z');
+    const input = { name: '海滨社区封控期间关爱电话', area: 'community:cm-haibin', startOn: '2026-03-09', endOn: '2026-03-12', dailyLevels: ['一级', '二级'], operatorIds: [outsider.id] };
+    await expect(campaigns.create(c3, { ...input, dailyLevels: ['五级'] })).rejects.toMatchObject({ status: 422, fields: { 'dailyLevels.0': 'validation.enum' } });
+    const c = await campaigns.create(c3, input);
+    expect(c.dailyLevels).toEqual(['一级', '二级']);
+    const cadence = new Map((await a.t.db('care_campaign_members').where({ campaign_id: c.id }).select('beneficiary_id', 'cadence')).map((m) => [m.beneficiary_id as string, m.cadence as string]));
+    expect(cadence.get('cc-01250')).toBe('daily');
+    expect(cadence.get('cc-01253')).toBe('once');
+    expect([...cadence.values()].filter((x) => x === 'daily')).toHaveLength(3);
+    const due = async () => (await campaigns.callList(outsider, c.id, { pageSize: 200 })).rows.map((r) => r.beneficiary.id);
+    // day 1: everyone; one "once" resident reached, another missed; one severe resident reached
+    expect((await due()).length).toBe(c.residentCount);
+    await campaigns.logCall(outsider, c.id, { beneficiaryId: 'cc-01253', reached: true });
+    await campaigns.logCall(outsider, c.id, { beneficiaryId: 'cc-01254', reached: false });
+    await campaigns.logCall(outsider, c.id, { beneficiaryId: 'cc-01250', reached: true });
+    a.clock.advance(DAY_MS);
+    // day 2: the reached "once" resident is done; the missed one comes back first; the severe one is due again
+    const d2 = await due();
+    expect(d2).not.toContain('cc-01253');
+    expect(d2[0]).toBe('cc-01254');
+    expect(d2).toContain('cc-01250');
+    expect(d2.length).toBe(c.residentCount - 1);
+    expect((await campaigns.resident(outsider, c.id, 'cc-01253')).due).toBe(false);
+    await expect(campaigns.logCall(outsider, c.id, { beneficiaryId: 'cc-01253', reached: true })).rejects.toMatchObject({ status: 409, reasons: [{ code: 'CALL_NOT_DUE' }] });
   });
 });

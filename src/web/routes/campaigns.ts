@@ -20,7 +20,7 @@ export const CAMPAIGN_FORM: FormSpec = {
   fields: [
     f('name', 'text'), f('area', 'select', { options: 'areas' }), f('groups', 'checkboxes', { options: 'groups', optional: true }),
     f('disabilityLevels', 'checkboxes', { options: 'levels', optional: true }), f('flags', 'checkboxes', { options: 'flags', optional: true }),
-    f('startOn', 'date'), f('endOn', 'date'), f('callsPerDay', 'int'), f('missLimit', 'int'), f('operatorIds', 'checkboxes', { options: 'operators' }),
+    f('startOn', 'date'), f('endOn', 'date'), f('callsPerDay', 'int'), f('dailyLevels', 'checkboxes', { options: 'levels', optional: true }), f('missLimit', 'int'), f('operatorIds', 'checkboxes', { options: 'operators' }),
   ],
 };
 export const CALL_FORM: FormSpec = {
@@ -141,7 +141,8 @@ export function campaignPageRoutes(deps: Deps): express.Router {
         { label: t(lang, 'campaigns.fields.disabilityLevels'), value: c.selection.disabilityLevels.join(sep) || any },
         { label: t(lang, 'campaigns.fields.flags'), value: c.selection.flags.map((x) => t(lang, x === 'alone' ? 'campaigns.flagAlone' : 'campaigns.flagDaily')).join(sep) || any },
       ],
-      callsPerDayText: t(lang, 'campaigns.callsPerDay', { count: c.callsPerDay }), missLimitText: t(lang, 'campaigns.missLimit', { count: c.missLimit }),
+      callsPerDayText: t(lang, 'campaigns.callsPerDay', { count: c.callsPerDay }),
+      dailyLevelsText: c.dailyLevels.length ? t(lang, 'campaigns.dailyLevels', { levels: c.dailyLevels.join(sep) }) : t(lang, 'campaigns.everyoneDaily'), missLimitText: t(lang, 'campaigns.missLimit', { count: c.missLimit }),
       todayText: t(lang, 'campaigns.today', { day: day.day }), progressText: t(lang, 'campaigns.progress', { ...day.progress }),
       byOperator: day.byOperator.map((o) => ({ name: o.name, text: t(lang, 'campaigns.progress', { calls: o.calls, reached: o.reached, due: o.due }) })),
       escalations: escalations.map((e) => ({
