@@ -7,6 +7,7 @@ import { InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { parseJson, type Db, type Queryable } from '../lib/db.js';
 import { line } from '../../workflows/shared/text.js';
+import { DEFAULT_NEED_RULES } from '../../workflows/need/index.js';
 import { DEFAULT_RULES, DEFAULT_VENDOR_RECORD, DOCUMENT_KINDS, NOTICE_KINDS, PROJECT_TYPES, RATINGS, RULES_V1, RULES_V2, RULE_KEYS, STAGES, upgradeRules, type ProgrammeRules } from '../../workflows/project/index.js';
 
 const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -86,6 +87,10 @@ export const RulesSchema = z.object({
   vendorRecord: z.object({
     minAverageScore: z.number().min(0).max(100), minOnTimeShare: z.number().min(0).max(1), minContracts: z.number().int().min(0).max(100_000),
   }).default({ ...DEFAULT_VENDOR_RECORD }),
+  /** referred needs: working days to resolve, reminder before the deadline; absent: the need workflow's defaults */
+  needs: z.object({ referralWorkingDays: workingDays(60), reminderWorkingDaysBefore: z.number().int().min(0).max(59) })
+    .refine((n) => n.reminderWorkingDaysBefore < n.referralWorkingDays, { message: 'validation.reminderBeforeDeadline', path: ['reminderWorkingDaysBefore'] })
+    .default({ ...DEFAULT_NEED_RULES }),
   /** rule → where its value comes from; shown to admins ("unverified" when not verified or absent) */
   sources: z.partialRecord(z.enum(RULE_KEYS), z.object({ source: line(500, 'validation.required'), verified: z.boolean() })).optional(),
 });

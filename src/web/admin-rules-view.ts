@@ -10,6 +10,7 @@ import { formatYuan } from '../../workflows/shared/money.js';
 import { stateLabel } from '../lib/reason-text.js';
 import { DOCUMENT_KINDS, NOTICE_KINDS, RULE_KEYS, STAGES, maxRatingCodes, minRatings, type ListEntry, type ProgrammeRules } from '../../workflows/project/index.js';
 import { TIMED_STAGES } from '../monitoring/stage-clock.js';
+import { DEFAULT_NEED_RULES } from '../../workflows/need/index.js';
 import { SUPPLY_TYPES, type Category } from '../reference/reference.js';
 import { field as f, toPayload, type FieldSpec, type FormBody, type FormSpec } from './forms/form-model.js';
 import { formView, type Values } from './forms/form-view.js';
@@ -93,6 +94,7 @@ const SECTIONS: Section[] = [
     })),
   },
   { key: 'requiredDocuments', fields: [] },
+  { key: 'needs', fields: [fld('needs.referralWorkingDays', 'int'), fld('needs.reminderWorkingDaysBefore', 'int')] },
 ];
 
 const sourceFields = (key: RuleKey) => [
@@ -208,6 +210,7 @@ export function rulesFromForm(body: FormBody): Record<string, unknown> {
     reviewEscalationWorkingDays: p.reviewEscalationWorkingDays,
     stageDays: stageDaysOf(p),
     requiredDocuments: docRowsOf(body),
+    needs: { referralWorkingDays: p.needs?.referralWorkingDays, reminderWorkingDaysBefore: p.needs?.reminderWorkingDaysBefore },
     sources,
   };
 }
@@ -255,6 +258,9 @@ export function rulesToValues(rules: ProgrammeRules): Values {
     v[`stageDays.${s}.working`] = check(d?.working);
   }
   docValues(v, rules.requiredDocuments ?? []);
+  const needs = rules.needs ?? DEFAULT_NEED_RULES;
+  v['needs.referralWorkingDays'] = String(needs.referralWorkingDays);
+  v['needs.reminderWorkingDaysBefore'] = String(needs.reminderWorkingDaysBefore);
   for (const k of RULE_KEYS) {
     const s = rules.sources[k];
     v[`sources.${k}.source`] = s?.source ?? '';
@@ -441,6 +447,13 @@ export function presentRules(lang: Lang, rules: ProgrammeRules, categories: Cate
           label: stateLabel(lang, stage),
           value: t(lang, d.working ? 'admin.rules.workingDays' : 'admin.rules.calendarDays', { count: d.days, n: d.days }),
         }));
+      case 'needs': {
+        const n = rules.needs ?? DEFAULT_NEED_RULES;
+        return [
+          row('needs.referralWorkingDays', t(lang, 'admin.rules.workingDays', { count: n.referralWorkingDays, n: n.referralWorkingDays })),
+          row('needs.reminderWorkingDaysBefore', t(lang, 'admin.rules.workingDays', { count: n.reminderWorkingDaysBefore, n: n.reminderWorkingDaysBefore })),
+        ];
+      }
       case 'requiredDocuments':
         return (rules.requiredDocuments ?? []).map((r) => ({
           label: t(lang, `documents.kinds.${r.kind}`),

@@ -9,6 +9,7 @@ import { DEFAULT_RULES } from '../../workflows/project/index.js';
 import { presentRules } from '../../src/web/admin-rules-view.js';
 import { postPairs, rulesFormBody, rulesWithEveryValueChanged } from '../support/rules.js';
 import { lastNotice } from '../../src/public/notice-period.js';
+import { needRulesOf } from '../../src/needs/need-service.js';
 import { agentFor, csrfOf, postForm, type Agent } from './pages-helpers.js';
 import { api, DELIBERATION_OK, GOOD_CHECKLIST, goodsProject, shanghaiDay, U } from '../support/lifecycle.js';
 
@@ -82,6 +83,10 @@ describe.each(STORAGE_KINDS)('programme rules on the admin page on %s', (kind) =
       for (const r of s.rows) expect(section, `${s.key}: ${r.label}`).not.toContain(shown(r.label, r.value));
       for (const l of s.lists) for (const e of l.entries) expect(section).not.toContain(escape(e.zh));
     }
+    expect(section).toContain(shown('需求转办办理时限（工作日）', '7 个工作日'));
+    expect(section).toContain(shown('转办到期前提醒（提前工作日数）', '2 个工作日'));
+    // a need started now copies the published need rules
+    expect(needRulesOf(stored)).toEqual({ referralWorkingDays: 7, reminderWorkingDaysBefore: 2 });
     for (const text of ['7 个工作日', '85%', '合同签订后 20%，验收后 75%，质保金 5%', '3/4', '养老助老服务', '营利性经营活动', '街道办财务']) expect(section).toContain(escape(text));
     // the quorum has no source now: unverified; the others are verified
     expect(section.match(/未经核实/g)?.length).toBe(1);
@@ -104,6 +109,14 @@ describe.each(STORAGE_KINDS)('programme rules on the admin page on %s', (kind) =
     expect(res.text).toContain('href="#f-screening.positiveAreas.1.code"');
     expect(res.text).toContain('id="f-screening.positiveAreas.1.code"');
     expect(res.text).toContain('value="70"');
+    // a reminder no earlier than the deadline is refused with its message, in either language
+    const late = await postPairs(admin, '/admin/rules/new', '/admin/rules', { ...rulesFormBody(rulesWithEveryValueChanged()), 'needs.reminderWorkingDaysBefore': '7' });
+    expect(late.status).toBe(422);
+    expect(late.text).toContain('提醒须早于办理时限');
+    expect(late.text).toContain('href="#f-needs.reminderWorkingDaysBefore"');
+    const lateEn = await postPairs(admin, '/admin/rules/new?lang=en', '/admin/rules?lang=en', { ...rulesFormBody(rulesWithEveryValueChanged()), 'needs.reminderWorkingDaysBefore': '9' });
+    expect(lateEn.status).toBe(422);
+    expect(lateEn.text).toContain('The reminder must come before the deadline');
     expect(await a.deps.services.rules.versions('xz')).toEqual(before);
     // without the CSRF token: refused, nothing published
     expect((await admin.post('/admin/rules').type('form').send('quorum.num=1')).status).toBe(403);

@@ -54,6 +54,7 @@ export function rulesWithEveryValueChanged(base: ProgrammeRules = DEFAULT_RULES)
     },
     reviewReminderWorkingDays: 4,
     reviewEscalationWorkingDays: 8,
+    needs: { referralWorkingDays: 7, reminderWorkingDaysBefore: 2 },
     // every stage one day longer, counted the other way (working ↔ calendar days)
     stageDays: Object.fromEntries(Object.entries(base.stageDays).map(([stage, d]) => [stage, { days: d.days + 1, working: !d.working }])),
     // each kind from another stage, for goods (and works) only, and one kind more
@@ -82,6 +83,7 @@ export function rulesWithEveryValueChanged(base: ProgrammeRules = DEFAULT_RULES)
       reviewEscalationWorkingDays: { source: '香洲区督办制度（2027）', verified: true },
       stageDays: { source: '香洲区民生微实事督办制度（2027）', verified: true },
       requiredDocuments: { source: '香洲区民生微实事档案管理办法（2027）', verified: true },
+      needs: { source: '香洲区群众诉求转办办法（2027）', verified: true },
     },
   };
 }

@@ -22,6 +22,7 @@ import type {
 import { shanghaiDate } from './project.dates.js';
 import { DEFAULT_ELIGIBILITY, type Eligibility } from './project.rules.vendors.js';
 import { DEFAULT_MAX_RATING_CODES, DEFAULT_MIN_RATINGS } from './project.ratings.js';
+import { DEFAULT_NEED_RULES, type NeedRules } from '../need/need.types.js';
 
 export interface Fraction {
   num: number;
@@ -136,6 +137,12 @@ export interface ProgrammeRules {
    * stored before it): no vendor is flagged.
    */
   vendorRecord?: VendorRecordThreshold;
+  /**
+   * How long a street or community has to resolve a need referred to it, and when it is reminded
+   * (workflows/need; a need copies them at its start). Not a project rule: no project machine reads
+   * it. Absent (versions 1 and 2, and versions stored before it): the need workflow's defaults.
+   */
+  needs?: NeedRules;
   /** rule (top-level key) → where its value comes from; shown to admins */
   sources: Record<string, RuleSource>;
 }
@@ -158,7 +165,7 @@ export interface RequiredDocument {
 /** The rules' keys an admin sees with a source, in the order the admin page lists them. */
 export const RULE_KEYS = [
   'capsFen', 'notices', 'quorum', 'majority', 'screening', 'budgetYearsAhead', 'parties', 'procurement', 'acceptance', 'payment',
-  'reviewReminderWorkingDays', 'reviewEscalationWorkingDays', 'stageDays', 'requiredDocuments',
+  'reviewReminderWorkingDays', 'reviewEscalationWorkingDays', 'stageDays', 'requiredDocuments', 'needs',
 ] as const satisfies ReadonlyArray<keyof ProgrammeRules>;
 
 const UNVERIFIED = (source: string): RuleSource => ({ source, verified: false });
@@ -309,6 +316,8 @@ export const DEFAULT_RULES: ProgrammeRules = Object.freeze({
   version: 3,
   eligibility: DEFAULT_ELIGIBILITY,
   vendorRecord: DEFAULT_VENDOR_RECORD,
+  needs: DEFAULT_NEED_RULES,
+  sources: { ...RULES_V2.sources, needs: UNVERIFIED('unverified programme default') },
 }) as ProgrammeRules;
 
 /**
