@@ -25,7 +25,7 @@ import type { RulesService } from '../rules/rules-service.js';
 import type { BeneficiaryService, BeneficiaryView } from '../beneficiaries/beneficiaries.js';
 import { NEED_TYPES } from '../../workflows/need/index.js';
 import { line, optionalParagraph } from '../../workflows/shared/text.js';
-import { createCallNeed, needFactsOf, type NeedFacts } from './call-needs.js';
+import { needPlaceOf, startNeedIn, type NeedPlace } from '../needs/need-service.js';
 
 export const CAMPAIGN_STAFF = ['community', 'street', 'district'] as const;
 export const CARE_FLAGS = ['alone', 'daily'] as const;
@@ -386,7 +386,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
    * An operator logs a call. In one transaction: the member's counters (refused with 409 when the
    * resident is not due today: a form sent twice does not count twice), the call row, a need per
    * problem raised (source `call`, started through the engine in this same transaction, see
-   * call-needs.ts) and, at the N-th miss in a row, the escalation and its notices.
+   * needs/need-service.ts startNeedIn) and, at the N-th miss in a row, the escalation and its notices.
    */
   async function logCall(user: User, id: string, input: unknown, lang: Lang = 'zh-CN') {
     const c = parseOr422(CallSchema, input, 'invalid call');
@@ -395,7 +395,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     if (!member) throw new NotFoundError('not a resident of this campaign');
     // what the needs are started with, read before the transaction (a read on db while a SQLite
     // transaction holds the one connection would wait for it)
-    const facts: NeedFacts | null = c.problems.length ? await needFactsOf(deps, member.community_id as string) : null;
+    const place: NeedPlace | null = c.problems.length ? await needPlaceOf(deps, member.community_id as string) : null;
     const perDay = num(campaign.calls_per_day);
     const at = clock.now().toISOString();
     return db.transaction(async (trx: Trx) => {
@@ -413,7 +413,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       const needIds: string[] = [];
       for (const p of c.problems) {
         const description = p.description || c.note || t(lang, 'campaigns.needDefault', { campaign: campaign.name as string });
-        needIds.push(await createCallNeed(deps.engine, trx, facts!, { actor: toActor(user), beneficiaryId: c.beneficiaryId, type: p.type, description }));
+        needIds.push((await startNeedIn(deps.engine, trx, place!, { actor: toActor(user), at, source: 'call', beneficiaryId: c.beneficiaryId, type: p.type, description })).id);
       }
       if (needIds.length) {
         await trx('care_calls').where({ id: callId }).update({ need_ids: JSON.stringify(needIds) });

@@ -38,6 +38,41 @@ export const NeedListQuerySchema = z.object({
   pageSize: z.coerce.number().int().min(1).max(200).default(20),
 });
 
+/** Where a need is recorded, and the rules it starts under: read before the transaction that starts it. */
+export interface NeedPlace {
+  districtId: string;
+  districtCode: string;
+  streetId: string;
+  communityId: string;
+  rules: NeedRules;
+}
+
+/** The place of a need of a community (NotFoundError when there is no such community). */
+export async function needPlaceOf(deps: { reference: ReferenceService; rules: RulesService }, communityId: string, q?: Queryable): Promise<NeedPlace> {
+  const c = await deps.reference.community(communityId, q);
+  const district = (await deps.reference.districts(q)).find((d) => d.id === c.districtId);
+  if (!district) throw new NotFoundError(`district of community ${communityId} not found`);
+  return { districtId: district.id, districtCode: district.code, streetId: c.streetId, communityId: c.id, rules: needRulesOf(await deps.rules.current(district.id, q)) };
+}
+
+/**
+ * Starts one need in the caller's transaction: the next reference of the district and year, then
+ * the `need` workflow through the engine. The one way a need begins: the staff and public form
+ * (create below) and a care call's problems (src/campaigns), whose call row commits with it.
+ */
+export async function startNeedIn(engine: Engine, trx: Trx, place: NeedPlace, n: {
+  actor: Actor; at: string; source: NeedInput['source']; type: NeedInput['type']; description: string; beneficiaryId?: string | null; contact?: NeedInput['contact'];
+}): Promise<{ id: string; ref: string }> {
+  const id = randomUUID();
+  const ref = await nextNeedRef(trx, place.districtId, place.districtCode, Number(shanghaiDate(n.at).slice(0, 4)));
+  const input: NeedInput = {
+    id, ref, districtId: place.districtId, streetId: place.streetId, communityId: place.communityId, source: n.source, type: n.type, description: n.description,
+    beneficiaryId: n.beneficiaryId ?? null, contact: n.contact ?? null, rules: place.rules, createdBy: n.actor.id, receivedAt: n.at,
+  };
+  await engine.start(NEED_WORKFLOW, input, { actor: n.actor, id, trx });
+  return { id, ref };
+}
+
 /** The need rules of a district's programme rules version; the defaults where it has none. */
 export function needRulesOf(rules: unknown): NeedRules {
   const r = (rules as { needs?: Partial<NeedRules> } | null)?.needs;
@@ -119,30 +154,17 @@ export function createNeedService(deps: NeedServiceDeps) {
       if (n.beneficiaryId !== undefined) throw new InvalidError('the public names no register entry', { fields: { beneficiaryId: 'validation.beneficiary' } });
       communityId = n.communityId;
     }
-    const community = await deps.reference.community(communityId).catch((err: unknown) => {
+    const place = await needPlaceOf(deps, communityId).catch((err: unknown) => {
       if (err instanceof NotFoundError) throw new InvalidError('unknown community', { fields: { communityId: 'validation.needCommunity' } });
       throw err;
     });
-    if (n.beneficiaryId !== undefined && !(await deps.beneficiaries.exists(n.beneficiaryId, community.id))) {
+    if (n.beneficiaryId !== undefined && !(await deps.beneficiaries.exists(n.beneficiaryId, place.communityId))) {
       throw new InvalidError('unknown beneficiary', { fields: { beneficiaryId: 'validation.beneficiary' } });
     }
-    const district = (await deps.reference.districts()).find((d) => d.id === community.districtId);
-    if (!district) throw new InvalidError('unknown community', { fields: { communityId: 'validation.needCommunity' } });
-    const rules = needRulesOf(await deps.rules.current(district.id));
-    const id = randomUUID();
-    const at = clock.now().toISOString();
-    const year = Number(shanghaiDate(at).slice(0, 4));
     const actor = user ? actorOf(user) : ANONYMOUS;
-    const ref = await db.transaction(async (trx: Trx) => {
-      const ref = await nextNeedRef(trx, district.id, district.code, year);
-      const input: NeedInput = {
-        id, ref, districtId: district.id, streetId: community.streetId, communityId: community.id,
-        source: user ? n.source : 'public', type: n.type, description: n.description,
-        beneficiaryId: n.beneficiaryId ?? null, contact: n.contact ?? null, rules, createdBy: actor.id, receivedAt: at,
-      };
-      await engine.start(NEED_WORKFLOW, input, { actor, id, trx });
-      return ref;
-    });
+    const { id, ref } = await db.transaction((trx: Trx) => startNeedIn(engine, trx, place, {
+      actor, at: clock.now().toISOString(), source: user ? n.source : 'public', type: n.type, description: n.description, beneficiaryId: n.beneficiaryId, contact: n.contact,
+    }));
     if (!user) return { id, ref, state: 'received' };
     return get(user, id);
   }
