@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.js';
-import type { SendResult } from '../engine/types.js';
-import { EventNotAllowedError, ForbiddenError, InvalidError, NotFoundError, parseOr422, VersionConflictError } from '../errors.js';
+import type { Actor, SendResult } from '../engine/types.js';
+import { EventNotAllowedError, ForbiddenError, InvalidError, NotFoundError, parseOr422, VersionConflictError, zodFields } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
@@ -79,6 +79,62 @@ export interface ProjectServiceDeps {
   library?: LibraryService;
 }
 
+const prefixed = (prefix: string, fields: Record<string, string>) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${prefix}${k}`, v]));
+
+/**
+ * Starts a project draft in the caller's transaction, as `actor`, for a community: the proposal is
+ * checked as POST /projects checks it (NewProjectSchema; an active category and groups; a budget
+ * year the rules in force allow; from the library, the entry as it stands now, its type and
+ * ceilings, recorded in the `$start` row), then the `project` workflow is started through the
+ * engine. Every read goes through `trx`. A refusal names its field after `prefix` and rolls the
+ * caller's transaction back. The one way a project begins: a community's proposal (create below)
+ * and a need adopted into a new one (src/needs/need-adopt.ts), whose transition commits with it.
+ */
+export async function startProjectIn(
+  deps: { engine: Engine; reference: ReferenceService; rules: RulesService; library?: LibraryService },
+  trx: Trx,
+  a: { id: string; communityId: string; actor: Actor; proposal: unknown; at: string; prefix?: string; fromLibrary?: boolean },
+): Promise<void> {
+  const prefix = a.prefix ?? '';
+  const refuse = (message: string, field: string, key: string) => new InvalidError(message, { fields: { [`${prefix}${field}`]: key } });
+  const parsed = NewProjectSchema.safeParse(a.proposal);
+  if (!parsed.success) throw new InvalidError('invalid project', { fields: prefixed(prefix, zodFields(parsed.error)), cause: parsed.error });
+  const p = parsed.data;
+  if (p.libraryEntryId !== undefined && a.fromLibrary === false) throw refuse('no library entry here', 'libraryEntryId', 'validation.libraryEntry');
+  // only active categories (kinds of help) and groups for a new project
+  if (!(await deps.reference.categories(trx)).some((c) => c.code === p.category)) throw refuse('unknown category', 'category', 'validation.category');
+  const groups = new Set((await deps.reference.groups(trx)).map((g) => g.code));
+  if (!groups.has(p.mainGroup)) throw refuse('unknown beneficiary group', 'mainGroup', 'validation.group');
+  if (p.otherGroups && !p.otherGroups.every((g) => groups.has(g))) throw refuse('unknown beneficiary group', 'otherGroups', 'validation.group');
+  const community = await deps.reference.community(a.communityId, trx);
+  const district = (await deps.reference.districts(trx)).find((d) => d.id === community.districtId)!;
+  // Created in this year (Asia/Shanghai); charged to the budget year it names, by default this one,
+  // within the years the rules in force allow (ARCHITECTURE §4).
+  const year = Number(shanghaiDate(a.at).slice(0, 4));
+  const rules = await deps.rules.current(district.id, trx);
+  const budgetYear = p.budgetYear ?? year;
+  if (!allowedBudgetYears(year, rules).includes(budgetYear)) throw refuse(`budget year ${budgetYear} not allowed`, 'budgetYear', 'validation.budgetYear');
+  // From the library: the entry as it stands now; an entry retired, expired or not yet valid starts
+  // nothing (409), and a line above its ceiling is refused as SUBMIT, EDIT, quotes and the contract
+  // refuse it (the same rule function).
+  let library: ProjectInput['library'];
+  if (p.libraryEntryId !== undefined) {
+    if (!deps.library) throw refuse('no service-project library here', 'libraryEntryId', 'validation.libraryEntry');
+    library = await deps.library.startFacts(p.libraryEntryId, trx);
+    const entryType = (await deps.library.get(library.entryId, trx)).type;
+    if (entryType !== p.type) throw refuse('the type must be the library entry\'s', 'type', 'validation.libraryType');
+    const over = libraryPriceReasons(library, p.items);
+    if (over.length) throw new EventNotAllowedError('a unit price is above the library ceiling', { reasons: over });
+  }
+  const input: ProjectInput = {
+    id: a.id, ref: await nextRef(trx, district.id, district.code, year), communityId: community.id, streetId: community.streetId,
+    districtId: district.id, year, budgetYear, title: p.title, type: p.type, category: p.category, mainGroup: p.mainGroup,
+    otherGroups: p.otherGroups ?? [], estimatedFen: p.estimatedFen, description: p.description, items: p.items,
+    beneficiaryCount: p.beneficiaryCount ?? null, rules, createdBy: a.actor.id, ...(library ? { library } : {}),
+  };
+  await deps.engine.start('project', input, { actor: a.actor, id: a.id, trx });
+}
+
 export function createProjectService(deps: ProjectServiceDeps) {
   const { db, clock } = deps;
   const thisYear = () => Number(shanghaiDate(clock.now().toISOString()).slice(0, 4));
@@ -123,44 +179,9 @@ export function createProjectService(deps: ProjectServiceDeps) {
 
   async function create(user: User, input: unknown): Promise<ReturnType<typeof presentProject>> {
     if (user.role !== 'community' || !user.communityId) throw new ForbiddenError('only community staff propose projects', { reasons: [{ code: 'WRONG_ROLE' }] });
-    const p = parseOr422(NewProjectSchema, input, 'invalid project');
-    // only active categories (kinds of help) and groups for a new project
-    const categories = await deps.reference.categories();
-    if (!categories.some((c) => c.code === p.category)) throw new InvalidError('unknown category', { fields: { category: 'validation.category' } });
-    await checkGroupCodes(p, '');
-    const community = await deps.reference.community(user.communityId);
-    const district = (await deps.reference.districts()).find((d) => d.id === community.districtId)!;
     const id = randomUUID();
-    // Created in this year (Asia/Shanghai); charged to the budget year it names, by default this one,
-    // within the years the rules in force allow (ARCHITECTURE §4).
-    const year = thisYear();
-    const rules = await deps.rules.current(district.id);
-    const budgetYear = p.budgetYear ?? year;
-    if (!allowedBudgetYears(year, rules).includes(budgetYear)) {
-      throw new InvalidError(`budget year ${budgetYear} not allowed`, { fields: { budgetYear: 'validation.budgetYear' } });
-    }
-    await db.transaction(async (trx) => {
-      // From the library: the entry as it stands now, recorded in the `$start` row; an entry retired,
-      // expired or not yet valid starts nothing (409), and a line above its ceiling is refused as
-      // SUBMIT, EDIT, quotes and the contract refuse it (the same rule function).
-      let library: ProjectInput['library'];
-      if (p.libraryEntryId !== undefined) {
-        if (!deps.library) throw new InvalidError('no service-project library here', { fields: { libraryEntryId: 'validation.libraryEntry' } });
-        library = await deps.library.startFacts(p.libraryEntryId, trx);
-        const entryType = (await deps.library.get(library.entryId, trx)).type;
-        if (entryType !== p.type) throw new InvalidError('the type must be the library entry\'s', { fields: { type: 'validation.libraryType' } });
-        const over = libraryPriceReasons(library, p.items);
-        if (over.length) throw new EventNotAllowedError('a unit price is above the library ceiling', { reasons: over });
-      }
-      const input: ProjectInput = {
-        id, ref: await nextRef(trx, district.id, district.code, year), communityId: community.id, streetId: community.streetId,
-        districtId: district.id, year, budgetYear, title: p.title, type: p.type, category: p.category, mainGroup: p.mainGroup,
-        otherGroups: p.otherGroups ?? [], estimatedFen: p.estimatedFen,
-        description: p.description, items: p.items, beneficiaryCount: p.beneficiaryCount ?? null,
-        rules, createdBy: user.id, ...(library ? { library } : {}),
-      };
-      await deps.engine.start('project', input, { actor: toActor(user), id, trx });
-    });
+    const communityId = user.communityId;
+    await db.transaction((trx) => startProjectIn(deps, trx, { id, communityId, actor: toActor(user), proposal: input, at: clock.now().toISOString() }));
     return get(user, id);
   }
 
