@@ -41,6 +41,8 @@ import { needDefinition, needEffects, needEnrichFacts } from './needs/need-defin
 import { createNeedService } from './needs/need-service.js';
 import { summarySource } from './exports/stats-export.js';
 import { createCampaignService } from './campaigns/campaign-service.js';
+import { createCampaignReport } from './campaigns/campaign-report.js';
+import { createSupplyService } from './campaigns/supplies.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -108,6 +110,10 @@ export function buildServices(deps: ServicesDeps) {
   const needs = createNeedService({ db, clock, engine, reference, rules, beneficiaries });
   // care-call lists (issue 15 item 3): their needs start through the engine in the call's transaction
   const campaigns = createCampaignService({ db, clock, engine, reference, rules, beneficiaries, baseUrl: deps.config.baseUrl });
+  // a campaign's report (issue 15 item 4): calls, reach, needs and their outcomes, by day
+  const campaignReports = createCampaignReport({ db, clock, campaigns });
+  // emergency supplies of a campaign (issue 15 item 5): relief money, never the ledger
+  const supplies = createSupplyService({ db, clock, reference, beneficiaries, campaigns });
   const ratings = createRatingService({ db, clock, engine, projects });
   // a vendor's status (the `vendor` workflow) and its performance record (issue 14, item 2)
   const vendorStatus = createVendorStatusService({ db, engine });
@@ -126,6 +132,8 @@ export function buildServices(deps: ServicesDeps) {
     users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, library, projects, ratings, documents, inbox, publicSite, admin,
     needs,
     campaigns,
+    campaignReports,
+    supplies,
     sandboxClock,
     vendorStatus,
     vendorPerformance,

@@ -3,6 +3,8 @@
 //   platform called every listed resident and the severely disabled every day): the campaign keeps
 //   the levels called daily (JSON array, empty = everyone daily) and each member its cadence,
 //   fixed at creation like the list itself;
+// - a campaign may be changed while it runs (a lockdown extended, operators added, residents
+//   registered since taken in): who changed it last, and when;
 // - the needs a call raised, one row each, so the campaign report counts them by day, type and
 //   outcome in SQL (care_calls.need_ids stays as the call's own record).
 import type { Knex } from 'knex';
@@ -10,6 +12,8 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('care_campaigns', (t) => {
     t.text('daily_levels').notNullable().defaultTo('[]');
+    t.string('updated_by', 64);
+    t.string('updated_at', 30);
   });
   await knex.schema.alterTable('care_campaign_members', (t) => {
     /** daily: due every day; once: due until reached once */
@@ -30,5 +34,9 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('care_call_needs');
   await knex.schema.alterTable('care_campaign_members', (t) => t.dropColumn('cadence'));
-  await knex.schema.alterTable('care_campaigns', (t) => t.dropColumn('daily_levels'));
+  await knex.schema.alterTable('care_campaigns', (t) => {
+    t.dropColumn('daily_levels');
+    t.dropColumn('updated_by');
+    t.dropColumn('updated_at');
+  });
 }

@@ -21,6 +21,8 @@ import { reportRoutes } from './routes/reports.js';
 import { libraryRoutes } from './routes/library.js';
 import { needRoutes } from './routes/needs.js';
 import { campaignRoutes } from './routes/campaigns.js';
+import { campaignReportRoutes } from './routes/campaign-reports.js';
+import { campaignSupplyRoutes } from './routes/campaign-supplies.js';
 
 export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.Router {
   const auth = bearerAuth(deps.services.users);
@@ -46,6 +48,8 @@ export function apiRouter(deps: Deps, opts: { limiter: RateLimiter }): express.R
   r.use(reportRoutes(deps));
   r.use(libraryRoutes(deps));
   r.use(campaignRoutes(deps));
+  r.use(campaignReportRoutes(deps));
+  r.use(campaignSupplyRoutes(deps));
   // Nothing else lives under /api/v1: an unknown call is a JSON 404 here, never a page (which would
   // answer a POST with a CSRF refusal).
   r.use((_req, _res, next) => next(new NotFoundError('no such API call')));

@@ -55,6 +55,17 @@ export const NewCampaignSchema = z.object({
 }).refine((c) => !isDay(c.startOn) || !isDay(c.endOn) || c.startOn <= c.endOn, { path: ['endOn'], error: 'validation.endBeforeStart' });
 export type NewCampaign = z.input<typeof NewCampaignSchema>;
 
+/** What may change while a campaign runs; the area, selection, cadence and start stay as made. */
+export const CampaignChangeSchema = z.object({
+  endOn: day(),
+  callsPerDay: int(1, 10, 1),
+  missLimit: int(1, 30, 3),
+  operatorIds: list(z.string().trim().min(1).max(64)).refine((v) => v.length > 0, 'validation.operatorsRequired'),
+  /** take in the residents registered since who match the campaign's selection */
+  addResidents: z.preprocess((v) => v === true || v === 'on' || v === 'true' || v === 'yes', z.boolean()).default(false),
+});
+export type CampaignChange = z.input<typeof CampaignChangeSchema>;
+
 export const CallSchema = z.object({
   beneficiaryId: z.string({ error: 'validation.required' }).trim().min(1, 'validation.required').max(64),
   reached: z.preprocess((v) => (v === 'yes' || v === 'true' ? true : v === 'no' || v === 'false' ? false : v), z.boolean({ error: 'validation.required' })),
@@ -97,6 +108,9 @@ export interface Campaign {
   operators: Array<{ id: string; name: string; slot: number }>;
   createdBy: string;
   createdAt: string;
+  /** the last change while it ran (update), if any */
+  updatedBy: string | null;
+  updatedAt: string | null;
   /** whether start ≤ today ≤ end (Asia/Shanghai) */
   running: boolean;
 }
@@ -158,7 +172,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       streetId: (r.street_id as string | null) ?? null, communityId: (r.community_id as string | null) ?? null,
       selection: JSON.parse(r.selection as string) as Selection, startOn: r.start_on as string, endOn: r.end_on as string,
       callsPerDay: num(r.calls_per_day), dailyLevels: JSON.parse((r.daily_levels as string | null) ?? '[]') as string[], missLimit: num(r.miss_limit), residentCount: num(r.resident_count), operators: ops,
-      createdBy: r.created_by as string, createdAt: r.created_at as string, running: (r.start_on as string) <= d && d <= (r.end_on as string),
+      createdBy: r.created_by as string, createdAt: r.created_at as string,
+      updatedBy: (r.updated_by as string | null) ?? null, updatedAt: (r.updated_at as string | null) ?? null, running: (r.start_on as string) <= d && d <= (r.end_on as string),
     };
   }
 
@@ -210,16 +225,29 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     return b;
   }
 
+  /** Active operators of the district (or of none), each once; 422 otherwise. */
+  async function checkedOperators(ids: string[], districtId: string): Promise<string[]> {
+    const operatorIds = [...new Set(ids)];
+    const ops = await db('users').whereIn('id', operatorIds).where({ role: 'operator', disabled: false }).select('id', 'district_id');
+    if (ops.length !== operatorIds.length || ops.some((o) => o.district_id && o.district_id !== districtId)) {
+      throw new InvalidError('unknown operator', { fields: { operatorIds: 'validation.operator' } });
+    }
+    return operatorIds;
+  }
+
+  /** The member rows of residents joining a campaign at positions from `from`, their share and cadence. */
+  const memberRows = (id: string, residents: Array<Record<string, unknown>>, from: number, operators: number, dailyLevels: string[]) =>
+    residents.map((m, i) => ({
+      campaign_id: id, beneficiary_id: m.id, community_id: m.community_id, position: from + i, slot: (from + i) % operators, calls_on_day: 0, misses: 0,
+      cadence: cadenceOf(dailyLevels, (m.disability_level as string | null) ?? null),
+    }));
+
   async function create(user: User, input: unknown): Promise<Campaign> {
     if (!isStaff(user)) throw new ForbiddenError('campaigns are made by community, street or district staff', { reasons: [{ code: 'WRONG_ROLE' }] });
     const c = parseOr422(NewCampaignSchema, input, 'invalid campaign');
     const area = await resolveArea(user, c.area);
     if (c.endOn < today()) throw new InvalidError('the campaign has ended', { fields: { endOn: 'validation.endInPast' } });
-    const operatorIds = [...new Set(c.operatorIds)];
-    const ops = await db('users').whereIn('id', operatorIds).where({ role: 'operator', disabled: false }).select('id', 'district_id');
-    if (ops.length !== operatorIds.length || ops.some((o) => o.district_id && o.district_id !== area.districtId)) {
-      throw new InvalidError('unknown operator', { fields: { operatorIds: 'validation.operator' } });
-    }
+    const operatorIds = await checkedOperators(c.operatorIds, area.districtId);
     if (c.groups.length) {
       const known = new Set((await deps.reference.groups()).map((g) => g.code));
       if (c.groups.some((g) => !known.has(g))) throw new InvalidError('unknown group', { fields: { groups: 'validation.unknownGroup' } });
@@ -236,13 +264,52 @@ export function createCampaignService(deps: CampaignServiceDeps) {
         resident_count: members.length, operator_count: operatorIds.length, created_by: user.id, created_at: at,
       });
       await trx('care_campaign_operators').insert(operatorIds.map((userId, slot) => ({ campaign_id: id, user_id: userId, slot })));
-      const rows = members.map((m, position) => ({
-        campaign_id: id, beneficiary_id: m.id, community_id: m.community_id, position, slot: position % operatorIds.length, calls_on_day: 0, misses: 0,
-        cadence: cadenceOf(c.dailyLevels, m.disability_level as string | null),
-      }));
+      const rows = memberRows(id, members, 0, operatorIds.length, c.dailyLevels);
       for (let i = 0; i < rows.length; i += 100) await trx('care_campaign_members').insert(rows.slice(i, i + 100));
     });
     return get(user, id);
+  }
+
+  /**
+   * Staff who could have made the campaign change it while it has not ended: the end date (not
+   * before today or its start), calls per day, the miss limit, the operators (the list is shared
+   * out again, position mod operators), and, on request, the residents registered since who match
+   * its selection join the end of the list. Returns the campaign and how many joined.
+   */
+  async function update(user: User, id: string, input: unknown): Promise<{ campaign: Campaign; added: number }> {
+    if (!isStaff(user)) throw new ForbiddenError('campaigns are changed by community, street or district staff', { reasons: [{ code: 'WRONG_ROLE' }] });
+    const current = await get(user, id);
+    const area = await resolveArea(user, current.area);
+    const c = parseOr422(CampaignChangeSchema, input, 'invalid change');
+    if (current.endOn < today()) throw new ConflictError('the campaign has ended', { reasons: [{ code: 'CAMPAIGN_ENDED' }] });
+    if (c.endOn < today()) throw new InvalidError('the campaign would have ended', { fields: { endOn: 'validation.endInPast' } });
+    if (c.endOn < current.startOn) throw new InvalidError('end before start', { fields: { endOn: 'validation.endBeforeStart' } });
+    const operatorIds = await checkedOperators(c.operatorIds, current.districtId);
+    const at = clock.now().toISOString();
+    const added = await db.transaction(async (trx) => {
+      let added = 0;
+      const sameOperators = operatorIds.length === current.operators.length && operatorIds.every((o, i) => current.operators[i]?.id === o);
+      if (!sameOperators) {
+        await trx('care_campaign_operators').where({ campaign_id: id }).delete();
+        await trx('care_campaign_operators').insert(operatorIds.map((userId, slot) => ({ campaign_id: id, user_id: userId, slot })));
+        if (operatorIds.length !== current.operators.length) await trx('care_campaign_members').where({ campaign_id: id }).update({ slot: trx.raw('position % ?', [operatorIds.length]) });
+      }
+      if (c.addResidents) {
+        const joining = await matching(trx, area.communityIds, current.selection)
+          .whereNotIn('id', trx('care_campaign_members').where({ campaign_id: id }).select('beneficiary_id'))
+          .orderBy([{ column: 'community_id' }, { column: 'created_at' }, { column: 'id' }]).select('id', 'community_id', 'disability_level');
+        const last = (await trx('care_campaign_members').where({ campaign_id: id }).max({ p: 'position' }).first()) as { p: number | string | null } | undefined;
+        const rows = memberRows(id, joining, last?.p == null ? 0 : num(last.p) + 1, operatorIds.length, current.dailyLevels);
+        for (let i = 0; i < rows.length; i += 100) await trx('care_campaign_members').insert(rows.slice(i, i + 100));
+        added = rows.length;
+      }
+      await trx('care_campaigns').where({ id }).update({
+        end_on: c.endOn, calls_per_day: c.callsPerDay, miss_limit: c.missLimit, operator_count: operatorIds.length,
+        resident_count: trx.raw('resident_count + ?', [added]), updated_by: user.id, updated_at: at,
+      });
+      return added;
+    });
+    return { campaign: await get(user, id), added };
   }
 
   async function row(id: string, q: Queryable = db) {
@@ -447,7 +514,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     return staff.length;
   }
 
-  return { create, get, listFor, operatorChoices, callList, resident, dayOf, escalations, logCall, today };
+  return { create, update, get, listFor, operatorChoices, callList, resident, dayOf, escalations, logCall, today };
 }
 
 export type CampaignService = ReturnType<typeof createCampaignService>;

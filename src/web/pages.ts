@@ -14,6 +14,8 @@ import { vendorRoutes } from './routes/vendor.js';
 import { vendorRecordRoutes } from './routes/vendor-records.js';
 import { beneficiaryPageRoutes } from './routes/beneficiaries.js';
 import { campaignPageRoutes } from './routes/campaigns.js';
+import { campaignReportPageRoutes } from './routes/campaign-reports.js';
+import { campaignSupplyRoutes } from './routes/campaign-supplies.js';
 import { vendorPerformanceRoutes } from './routes/vendor-performance.js';
 import { documentRoutes } from './routes/documents.js';
 import { inboxRoutes } from './routes/inbox.js';
@@ -50,6 +52,8 @@ export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express
   r.use(vendorRecordRoutes(deps));
   r.use(beneficiaryPageRoutes(deps));
   r.use(campaignPageRoutes(deps));
+  r.use(campaignReportPageRoutes(deps));
+  r.use(campaignSupplyRoutes(deps));
   r.use(vendorPerformanceRoutes(deps));
   r.use(documentRoutes(deps));
   r.use(inboxRoutes(deps));

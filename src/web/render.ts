@@ -16,6 +16,11 @@ export function langOf(req: Request): Lang {
   return requestLang(req);
 }
 
+/** A URL carrying on the language the page was asked for with ?lang= (for links, form actions and redirects after a post). */
+export function keepLang(req: Request, url: string): string {
+  return typeof req.query.lang === 'string' ? `${url}${url.includes('?') ? '&' : '?'}lang=${langOf(req)}` : url;
+}
+
 /** Renders a page with the locals every layout needs. */
 export function render(req: Request, res: Response, view: string, model: Record<string, unknown> = {}, status = 200): void {
   const lang = langOf(req);

@@ -133,6 +133,50 @@ describe('care-call pages and API', () => {
     expect(listEn.text).toContain('1 reached');
   });
 
+  it('when staff change the running campaign through the form or the API, then bad input comes back with its message and changes nothing; residents registered since join', async () => {
+    const path = `/campaigns/${campaignId}/edit`;
+    const form = await c1.get(path);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('value="2026-03-08"');
+    expect(form.text).not.toMatch(UNTRANSLATED);
+    expect((await c1.get(`${path}?lang=en`)).text).toContain('Take in residents registered since');
+    expect((await c1.get(`/campaigns/${campaignId}`)).text).toContain(`href="${path}"`);
+    expect((await op.get(path)).status).toBe(403);
+    const before = await count('care_campaign_members', { campaign_id: campaignId });
+    const bad = await postForm(c1, path, path, { endOn: '2026-03-01', callsPerDay: '1', missLimit: '3', operatorIds: operatorId });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('结束日期已过');
+    const badEn = await postForm(c1, `${path}?lang=en`, `${path}?lang=en`, { endOn: '2026-03-01', callsPerDay: '1', missLimit: '3', operatorIds: operatorId });
+    expect(badEn.text).toContain('The end date has passed');
+    expect((await app.deps.db('care_campaigns').where({ id: campaignId }).first('end_on')).end_on).toBe('2026-03-08');
+    const c1User = (await app.deps.services.users.findByEmail(U.c1))!;
+    await app.deps.db('beneficiaries').insert({
+      id: 'hb-late', community_id: 'cm-lianhua', id_number: '440402195001019988', name: '后登记居民', phone: '13700009999', address: '香洲区拱北莲花路99号',
+      living_situation: 'alone', lives_alone: true, needs_daily_contact: false, created_by: c1User.id, created_at: app.clock.now().toISOString(),
+    });
+    const ok = await postForm(c1, path, path, { endOn: '2026-03-15', callsPerDay: '1', missLimit: '4', operatorIds: operatorId, addResidents: 'on' });
+    expect(ok.status, ok.text.slice(0, 400)).toBe(303);
+    expect(await count('care_campaign_members', { campaign_id: campaignId })).toBe(before + 1);
+    const shown = await c1.get(`/campaigns/${campaignId}`);
+    expect(shown.text).toContain('新增 1 名居民');
+    expect(shown.text).toContain('最近修改于');
+    // asked in English: the redirect keeps the language
+    const okEn = await postForm(c1, `${path}?lang=en`, `${path}?lang=en`, { endOn: '2026-03-15', callsPerDay: '1', missLimit: '4', operatorIds: operatorId });
+    expect(okEn.headers.location).toBe(`/campaigns/${campaignId}?lang=en`);
+    expect((await c1.get(okEn.headers.location!)).text).toContain('0 residents joined the list');
+    // the API: back to the 8th; the operator may not
+    const opt = await app.token(OPERATOR);
+    const c1t = await app.token(U.c1);
+    const body = { endOn: '2026-03-08', callsPerDay: 1, missLimit: 3, operatorIds: [operatorId] };
+    expect((await app.http.patch(`/api/v1/campaigns/${campaignId}`).set('Authorization', `Bearer ${opt}`).send(body)).status).toBe(403);
+    const badApi = await app.http.patch(`/api/v1/campaigns/${campaignId}`).set('Authorization', `Bearer ${c1t}`).send({ ...body, operatorIds: [] });
+    expect(badApi.status).toBe(422);
+    expect(badApi.body.error.fields).toMatchObject({ operatorIds: expect.any(String) });
+    const patched = await app.http.patch(`/api/v1/campaigns/${campaignId}`).set('Authorization', `Bearer ${c1t}`).send(body);
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ added: 0, campaign: { endOn: '2026-03-08', missLimit: 3 } });
+  });
+
   it('when the JSON API is used, then staff list and create campaigns and see a day\'s progress, the operator gets its list and logs a call, others 403', async () => {
     const c1t = await app.token(U.c1);
     const opt = await app.token(OPERATOR);

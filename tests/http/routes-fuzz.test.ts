@@ -59,12 +59,14 @@ const needs: string[] = [];
 const needRefs: string[] = [];
 const beneficiaries: string[] = [];
 const campaigns: string[] = [];
+const supplyPlans: string[] = [];
 const ids = {
   project: real(() => projects),
   need: real(() => needs),
   needRef: real(() => needRefs),
   beneficiary: real(() => beneficiaries),
   campaign: real(() => campaigns),
+  supplyPlan: real(() => supplyPlans),
   user: real(() => spare),
   street: real(() => ['st-gongbei', 'st-jida']),
   community: real(() => ['cm-lianhua', 'cm-yuehai', 'cm-haibin']),
@@ -184,6 +186,8 @@ const ROUTES: Record<string, Case> = {
   'GET /campaigns/new': { as: ['c1', 'district', 'operator'] },
   'POST /campaigns/new': { as: ['c1', 'street', 'operator'] },
   'GET /campaigns/:id': { as: ['c1', 'street', 'operator'], params: { id: ids.campaign } },
+  'GET /campaigns/:id/edit': { as: ['c1', 'street', 'operator'], params: { id: ids.campaign } },
+  'POST /campaigns/:id/edit': { as: ['c1', 'street', 'operator'], params: { id: ids.campaign } },
   'GET /campaigns/:id/calls': { as: ['operator', 'c1'], params: { id: ids.campaign } },
   'GET /campaigns/:id/calls/:beneficiaryId': { as: ['operator', 'c1'], params: { id: ids.campaign, beneficiaryId: ids.beneficiary } },
   'POST /campaigns/:id/calls/:beneficiaryId': { as: ['operator', 'c1'], params: { id: ids.campaign, beneficiaryId: ids.beneficiary } },
@@ -191,6 +195,24 @@ const ROUTES: Record<string, Case> = {
   'POST /api/v1/campaigns': { as: ['c1', 'district', 'operator'] },
   'GET /api/v1/campaigns/:id/calls': { as: ['c1', 'operator', 'v1'], params: { id: ids.campaign } },
   'POST /api/v1/campaigns/:id/calls': { as: ['c1', 'operator'], params: { id: ids.campaign } },
+  // emergency supplies of a campaign (issue 15 item 5)
+  'GET /campaigns/:id/supplies': { as: ['c1', 'street', 'operator', 'v1'], params: { id: ids.campaign } },
+  'GET /campaigns/:id/supplies/new': { as: ['c1', 'district', 'operator'], params: { id: ids.campaign } },
+  'POST /campaigns/:id/supplies/new': { as: ['c1', 'street', 'operator'], params: { id: ids.campaign } },
+  'GET /campaigns/:id/supplies/:planId': { as: ['c1', 'street', 'district', 'operator'], params: { id: ids.campaign, planId: ids.supplyPlan } },
+  'POST /campaigns/:id/supplies/:planId/deliveries': { as: ['c1', 'street', 'operator'], params: { id: ids.campaign, planId: ids.supplyPlan } },
+  'GET /campaigns/:id/supplies/:planId/export.csv': { as: ['c1', 'district', 'v1'], params: { id: ids.campaign, planId: ids.supplyPlan } },
+  'GET /campaigns/:id/supplies/:planId/export.xlsx': { as: ['c1', 'street'], params: { id: ids.campaign, planId: ids.supplyPlan } },
+  'GET /api/v1/campaigns/:id/supplies': { as: ['c1', 'operator', 'v1'], params: { id: ids.campaign } },
+  'POST /api/v1/campaigns/:id/supplies': { as: ['c1', 'district', 'operator'], params: { id: ids.campaign } },
+  'GET /api/v1/campaigns/:id/supplies/:planId/deliveries': { as: ['c1', 'street', 'v1'], params: { id: ids.campaign, planId: ids.supplyPlan } },
+  'POST /api/v1/campaigns/:id/supplies/:planId/deliveries': { as: ['c1', 'district', 'operator'], params: { id: ids.campaign, planId: ids.supplyPlan } },
+  'GET /api/v1/campaigns/:id/supplies/:planId/totals': { as: ['c1', 'district', 'operator'], params: { id: ids.campaign, planId: ids.supplyPlan } },
+  // a campaign's report (issue 15 item 4): staff in scope; operators and vendors 403
+  'GET /campaigns/:id/report': { as: ['c1', 'street', 'operator', 'v1'], params: { id: ids.campaign } },
+  'GET /campaigns/:id/report.csv': { as: ['c1', 'district', 'operator'], params: { id: ids.campaign } },
+  'GET /campaigns/:id/report.xlsx': { as: ['c1', 'street'], params: { id: ids.campaign } },
+  'GET /api/v1/campaigns/:id/report': { as: ['anon', 'c1', 'operator', 'v1'], params: { id: ids.campaign } },
   'GET /beneficiaries/new': { as: ['c1', 'street'] },
   'POST /beneficiaries/new': { as: ['c1', 'district'] },
   'GET /beneficiaries/import': { as: ['c1', 'district'] },
@@ -333,6 +355,7 @@ describe('every route under random query strings and bodies', () => {
     needRefs.push(need.ref);
     const operator = (await a.t.db('users').where({ email: 'operator@example.org' }).first('id')).id as string;
     campaigns.push((await a.deps.services.campaigns.create(c1, { name: '随机输入测试', area: 'community:cm-lianhua', startOn: '2026-03-02', endOn: '2026-12-31', operatorIds: [operator] })).id);
+    supplyPlans.push((await a.deps.services.supplies.createPlan(c1, campaigns[0]!, { item: '随机输入测试', startOn: '2026-03-02', endOn: '2026-03-31' })).id);
     const emails: Record<Exclude<Who, 'anon'>, string> = { c1: U.c1, street: U.street, district: U.district, finance: U.finance, v1: U.v1, admin: U.admin, operator: 'operator@example.org' };
     for (const [who, email] of Object.entries(emails) as Array<[Who, string]>) {
       const agent = await agentFor(a, email);

@@ -236,4 +236,38 @@ describe.each(STORAGE_KINDS)('care-call campaigns on %s', (kind) => {
     expect((await campaigns.resident(outsider, c.id, 'cc-01253')).due).toBe(false);
     await expect(campaigns.logCall(outsider, c.id, { beneficiaryId: 'cc-01253', reached: true })).rejects.toMatchObject({ status: 409, reasons: [{ code: 'CALL_NOT_DUE' }] });
   });
+
+  it('when staff change a running campaign, then the end moves, the list is shared out again among the new operators, and residents registered since join; an ended campaign changes no more', async () => {
+    const { campaigns } = a.deps.services;
+    a.clock.set('2026-03-10T02:00:00.000Z');
+    const c = await campaigns.create(c3, { name: '海滨社区独居居民关爱电话', area: 'community:cm-haibin', flags: ['alone'], startOn: '2026-03-10', endOn: '2026-03-11', operatorIds: [outsider.id] });
+    const before = c.residentCount;
+    // a new resident living alone registers in 海滨 after the campaign began
+    await a.t.db('beneficiaries').insert({
+      id: 'cc-new-01', community_id: 'cm-haibin', id_number: '440402195001019999', name: '新登记居民', phone: '13900000000', address: '香洲区海滨路1号',
+      living_situation: 'alone', lives_alone: true, needs_daily_contact: false, created_by: c3.id, created_at: a.clock.now().toISOString(),
+    });
+    const change = { endOn: '2026-03-20', callsPerDay: 2, missLimit: 5, operatorIds: [outsider.id, ops[0]!.id], addResidents: true };
+    await expect(campaigns.update(c1, c.id, change)).rejects.toMatchObject({ status: 403 }); // 莲花 does not see 海滨's campaign
+    await expect(campaigns.update(ops[0]!, c.id, change)).rejects.toEqual(forbidden('WRONG_ROLE'));
+    await expect(campaigns.update(c3, c.id, { ...change, endOn: '2026-03-09' })).rejects.toMatchObject({ status: 422, fields: { endOn: 'validation.endInPast' } });
+    await expect(campaigns.update(c3, c.id, { ...change, operatorIds: [c1.id] })).rejects.toMatchObject({ status: 422, fields: { operatorIds: 'validation.operator' } });
+    expect((await campaigns.get(c3, c.id)).endOn).toBe('2026-03-11'); // refusals changed nothing
+
+    const done = await campaigns.update(c3, c.id, change);
+    expect(done.added).toBe(1);
+    expect(done.campaign).toMatchObject({ endOn: '2026-03-20', callsPerDay: 2, missLimit: 5, residentCount: before + 1, updatedBy: c3.id });
+    expect(done.campaign.operators.map((o) => [o.id, o.slot])).toEqual([[outsider.id, 0], [ops[0]!.id, 1]]);
+    const members = await a.t.db('care_campaign_members').where({ campaign_id: c.id }).orderBy('position').select('beneficiary_id', 'position', 'slot');
+    expect(members.at(-1)).toMatchObject({ beneficiary_id: 'cc-new-01', position: before });
+    expect(members.every((m) => Number(m.slot) === Number(m.position) % 2)).toBe(true);
+    // each operator's list is its share; together they cover the list
+    const a0 = (await campaigns.callList(outsider, c.id, { pageSize: 200 })).total;
+    const a1 = (await campaigns.callList(ops[0]!, c.id, { pageSize: 200 })).total;
+    expect(a0 + a1).toBe(before + 1);
+    // taken in twice: nobody joins twice
+    expect((await campaigns.update(c3, c.id, change)).added).toBe(0);
+    a.clock.set('2026-03-21T02:00:00.000Z');
+    await expect(campaigns.update(c3, c.id, { ...change, endOn: '2026-03-30' })).rejects.toMatchObject({ status: 409, reasons: [{ code: 'CAMPAIGN_ENDED' }] });
+  });
 });

@@ -15,6 +15,10 @@ export function campaignRoutes(deps: Deps): express.Router {
   r.post('/campaigns', h(async (req, res) => {
     res.status(201).json({ campaign: await campaigns.create(req.user!, req.body) });
   }));
+  // staff who could have made it, while it runs: {endOn, callsPerDay, missLimit, operatorIds, addResidents?}
+  r.patch('/campaigns/:id', h(async (req, res) => {
+    res.json(await campaigns.update(req.user!, String(req.params.id), req.body));
+  }));
   // an operator: its call list for today (residents unmasked, each read logged); staff: the day's
   // progress and calls (no personal data). ?day=YYYY-MM-DD&page=&pageSize=
   r.get('/campaigns/:id/calls', h(async (req, res) => {

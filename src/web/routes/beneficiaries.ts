@@ -10,7 +10,7 @@ import { t, type Lang } from '../../lib/i18n.js';
 import type { User } from '../../auth/users.js';
 import { LIVING_SITUATIONS, type BeneficiaryView, type RegisterPage } from '../../beneficiaries/beneficiaries.js';
 import { readRegisterSheet, registerTemplate } from '../../beneficiaries/register-sheet.js';
-import { flash, langOf, page, render, requireRole } from '../render.js';
+import { flash, keepLang, langOf, page, render, requireRole } from '../render.js';
 import { idParam } from '../params.js';
 import { field as f, toPayload, type FormBody, type FormSpec } from '../forms/form-model.js';
 import { errorState, formView, isFormError } from '../forms/form-view.js';
@@ -132,7 +132,7 @@ export function beneficiaryPageRoutes(deps: Deps): express.Router {
     try {
       const b = await beneficiaries.register(req.user!, posted(REGISTER_FORM, body));
       flash(req, 'register.created', { name: b.name });
-      res.redirect(303, '/beneficiaries');
+      res.redirect(303, keepLang(req, '/beneficiaries'));
     } catch (err) {
       if (!isFormError(err)) throw err;
       await formPage(req, res, { spec: REGISTER_FORM, values: typed(REGISTER_FORM, body), action: '/beneficiaries/new', heading: t(langOf(req), 'register.newTitle'), err, status: (err as { status: number }).status });
@@ -165,7 +165,7 @@ export function beneficiaryPageRoutes(deps: Deps): express.Router {
       const sheet = await readRegisterSheet(await readUpload(req, res));
       const done = await beneficiaries.importRows(req.user!, sheet.rows, sheet.firstRow);
       flash(req, 'register.imported', done);
-      res.redirect(303, '/beneficiaries');
+      res.redirect(303, keepLang(req, '/beneficiaries'));
     } catch (err) {
       if (!isFormError(err)) throw err;
       await importPage(req, res, err, (err as { status: number }).status);
@@ -183,7 +183,7 @@ export function beneficiaryPageRoutes(deps: Deps): express.Router {
   }));
   r.get('/beneficiaries/:id/edit', requireRole('community'), page(async (req, res) => {
     const b = await beneficiaries.get(req.user!, idParam(req), 'edit');
-    if (b.masked) return void res.redirect(303, `/beneficiaries/${encodeURIComponent(b.id)}`);
+    if (b.masked) return void res.redirect(303, keepLang(req, `/beneficiaries/${encodeURIComponent(b.id)}`));
     await formPage(req, res, { spec: EDIT_FORM, values: valuesOf(b), action: `/beneficiaries/${encodeURIComponent(b.id)}/edit`, heading: t(langOf(req), 'register.editTitle'), b });
   }));
   r.post('/beneficiaries/:id/edit', requireRole('community'), page(async (req, res) => {
@@ -193,7 +193,7 @@ export function beneficiaryPageRoutes(deps: Deps): express.Router {
       // an ID number sent with the form is checked against the stored one (it never changes)
       const b = await beneficiaries.update(req.user!, id, { ...posted(EDIT_FORM, body), ...(str(body.idNumber) ? { idNumber: str(body.idNumber) } : {}) });
       flash(req, 'register.updated', { name: b.name });
-      res.redirect(303, `/beneficiaries/${encodeURIComponent(id)}`);
+      res.redirect(303, keepLang(req, `/beneficiaries/${encodeURIComponent(id)}`));
     } catch (err) {
       if (!isFormError(err)) throw err;
       const b = await beneficiaries.get(req.user!, id, 'edit');

@@ -10,7 +10,7 @@ import { t, type Lang } from '../../lib/i18n.js';
 import type { User } from '../../auth/users.js';
 import { CAMPAIGN_STAFF, CARE_FLAGS, DISABILITY_LEVELS, type Campaign } from '../../campaigns/campaign-service.js';
 import { NEED_TYPES } from '../../../workflows/need/index.js';
-import { flash, langOf, page, render, requireRole } from '../render.js';
+import { flash, keepLang, langOf, page, render, requireRole } from '../render.js';
 import { idParam } from '../params.js';
 import { field as f, toPayload, type FormBody, type FormSpec } from '../forms/form-model.js';
 import { formView, isFormError } from '../forms/form-view.js';
@@ -21,6 +21,13 @@ export const CAMPAIGN_FORM: FormSpec = {
     f('name', 'text'), f('area', 'select', { options: 'areas' }), f('groups', 'checkboxes', { options: 'groups', optional: true }),
     f('disabilityLevels', 'checkboxes', { options: 'levels', optional: true }), f('flags', 'checkboxes', { options: 'flags', optional: true }),
     f('startOn', 'date'), f('endOn', 'date'), f('callsPerDay', 'int'), f('dailyLevels', 'checkboxes', { options: 'levels', optional: true }), f('missLimit', 'int'), f('operatorIds', 'checkboxes', { options: 'operators' }),
+  ],
+};
+export const CAMPAIGN_CHANGE_FORM: FormSpec = {
+  labels: 'campaigns.fields', hints: 'campaigns.hints', summaryNamesFields: true,
+  fields: [
+    f('endOn', 'date'), f('callsPerDay', 'int'), f('missLimit', 'int'), f('operatorIds', 'checkboxes', { options: 'operators' }),
+    f('addResidents', 'checkbox', { optional: true }),
   ],
 };
 export const CALL_FORM: FormSpec = {
@@ -119,7 +126,7 @@ export function campaignPageRoutes(deps: Deps): express.Router {
       if (Object.keys(errors).length) throw new InvalidError('invalid campaign', { fields: errors });
       const c = await campaigns.create(req.user!, payload);
       flash(req, 'campaigns.created', { name: c.name, count: c.residentCount });
-      res.redirect(303, `/campaigns/${encodeURIComponent(c.id)}`);
+      res.redirect(303, keepLang(req, `/campaigns/${encodeURIComponent(c.id)}`));
     } catch (err) {
       if (!isFormError(err)) throw err;
       await createPage(req, res, typed, err, (err as { status: number }).status);
@@ -136,6 +143,8 @@ export function campaignPageRoutes(deps: Deps): express.Router {
     const sep = lang === 'en' ? ', ' : '、';
     render(req, res, 'pages/campaigns/show', {
       title: c.name, c: await row(c, lang, req.user!),
+      changeHref: c.endOn >= campaigns.today() ? `/campaigns/${encodeURIComponent(c.id)}/edit` : null,
+      lastChangeText: c.updatedAt ? t(lang, 'campaigns.lastChange', { at: formatShanghai(c.updatedAt, 'datetime') }) : null,
       selection: [
         { label: t(lang, 'campaigns.fields.groups'), value: c.selection.groups.map((g) => groups.get(g) ?? g).join(sep) || any },
         { label: t(lang, 'campaigns.fields.disabilityLevels'), value: c.selection.disabilityLevels.join(sep) || any },
@@ -150,6 +159,34 @@ export function campaignPageRoutes(deps: Deps): express.Router {
         href: req.user!.role === 'community' && req.user!.communityId === e.communityId ? `/beneficiaries/${encodeURIComponent(e.beneficiaryId)}` : null,
       })),
     });
+  }));
+
+  const changePage = async (req: express.Request, res: express.Response, c: Campaign, values: Record<string, string | string[]>, err?: unknown, status = 200) => {
+    const lang = langOf(req);
+    const operators = (await campaigns.operatorChoices(req.user!)).map((o) => ({ value: o.id, label: `${o.name} <${o.email}>` }));
+    render(req, res, 'pages/campaigns/edit', {
+      title: t(lang, 'campaigns.editTitle', { name: c.name }), c, action: `/campaigns/${encodeURIComponent(c.id)}/edit`,
+      ...formView({ lang, form: CAMPAIGN_CHANGE_FORM, values, options: { operators }, err }),
+    }, status);
+  };
+  r.get('/campaigns/:id/edit', requireRole(...STAFF), page(async (req, res) => {
+    const c = await campaigns.get(req.user!, idParam(req));
+    await changePage(req, res, c, { endOn: c.endOn, callsPerDay: String(c.callsPerDay), missLimit: String(c.missLimit), operatorIds: c.operators.map((o) => o.id) });
+  }));
+  r.post('/campaigns/:id/edit', requireRole(...STAFF), page(async (req, res) => {
+    const id = idParam(req);
+    const body = (req.body ?? {}) as FormBody;
+    const typed = Object.fromEntries(CAMPAIGN_CHANGE_FORM.fields.map((x) => [x.name, x.kind === 'checkboxes' ? strs(body[x.name]) : str(body[x.name])]));
+    try {
+      const { payload, errors } = toPayload(CAMPAIGN_CHANGE_FORM, body);
+      if (Object.keys(errors).length) throw new InvalidError('invalid change', { fields: errors });
+      const done = await campaigns.update(req.user!, id, payload);
+      flash(req, 'campaigns.changed', { name: done.campaign.name, count: done.added });
+      res.redirect(303, keepLang(req, `/campaigns/${encodeURIComponent(id)}`));
+    } catch (err) {
+      if (!isFormError(err)) throw err;
+      await changePage(req, res, await campaigns.get(req.user!, id), typed, err, (err as { status: number }).status);
+    }
   }));
 
   r.get('/campaigns/:id/calls', requireRole('operator'), page(async (req, res) => {
@@ -201,7 +238,7 @@ export function campaignPageRoutes(deps: Deps): express.Router {
       const b = await campaigns.resident(req.user!, id, done.call.beneficiaryId);
       if (done.call.escalated) flash(req, 'campaigns.loggedEscalated', { name: b.beneficiary.name, misses: done.call.misses });
       else flash(req, 'campaigns.logged', { name: b.beneficiary.name });
-      res.redirect(303, `/campaigns/${encodeURIComponent(id)}/calls`);
+      res.redirect(303, keepLang(req, `/campaigns/${encodeURIComponent(id)}/calls`));
     } catch (err) {
       if (!isFormError(err)) throw err;
       await callPage(req, res, typed, err, (err as { status: number }).status);
