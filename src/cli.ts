@@ -12,6 +12,7 @@ import { ManualClock } from './lib/clock.js';
 import { STORY_SPAN_MS } from './demo/stories.js';
 import { DEMO_YEAR_PROJECTS, demoYearTargets, generateYear, storiesStartFor } from './demo/year.js';
 import { CITY_YEARS, generateCity, lastSettledYear, PROJECTS_PER_STREET } from './demo/city.js';
+import { LOCKDOWN, lockdownStartFor, seedLockdown } from './demo/lockdown.js';
 import { BackupError, createBackup, restoreBackup } from './backup/backup.js';
 import { auditVendorStatus } from './vendors/vendor-status.js';
 import { checkLinkedDocuments } from './backup/document-check.js';
@@ -123,7 +124,12 @@ program
   .description('seed the demo district on an empty database (serve does this unless DEMO=0); with --demo-year, then a year of projects on the sandbox clock; with --scale alone, a city\'s ten years')
   .option('--demo-year <year>', "generate that year's projects through the engine (2021: Xiangzhou's 264 projects for disabled people, ¥11,057,500)", intOption(2000, 2100))
   .option('--scale <n>', `with --demo-year: how many projects the year has (default ${DEMO_YEAR_PROJECTS}); alone: N projects over the ten years that are over, in a city of about N/${PROJECTS_PER_STREET} streets (continues an interrupted run)`, intOption(1, 1_000_000))
-  .action(async (opts: { demoYear?: number; scale?: number }) => {
+  .option('--lockdown', `alone: the demo district, then a lockdown care-call campaign over the fortnight before now: ${LOCKDOWN.residents} disabled residents of 拱北街道, ${LOCKDOWN.calls} calls, ${LOCKDOWN.needs} needs, all resolved (also on a database the demo was seeded into)`)
+  .action(async (opts: { demoYear?: number; scale?: number; lockdown?: boolean }) => {
+    if (opts.lockdown) {
+      if (opts.demoYear !== undefined || opts.scale !== undefined) throw new ConfigError('--lockdown goes alone, without --demo-year or --scale');
+      return seedLockdownDemo();
+    }
     if (opts.demoYear === undefined && opts.scale === undefined) {
       await withDeps(async (deps) => {
         const r = deps.seeded!;
@@ -234,6 +240,39 @@ async function seedCity(projects: number): Promise<void> {
     process.stdout.write(`by budget year: ${Object.entries(summary.byYear).map(([y, n]) => `${y} ${n}`).join(', ')}\n`);
     process.stdout.write(`states: ${Object.entries(summary.byState).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
   }, { seedDemo: true, clock }, GENERATOR_ENV);
+}
+
+/**
+ * `seed --lockdown`: the demo district (with its stories, on an empty database; or the demo already
+ * there) and then the lockdown scenario of issue 15 item 7 (src/demo/lockdown.ts), dated the
+ * fortnight before now. A CLI option rather than part of `npm start`'s seed (src/demo/seed.ts),
+ * because: it takes about 5 s on SQLite with the bulk load below but about 30 s without it (as
+ * `npm start` seeds: an fsync per transaction) and about 40 s on PostgreSQL (2,278 calls, each its
+ * own transaction through CampaignService.logCall), over the ~15 s a start may spend seeding;
+ * the served clock (a HandOverClock) cannot go back, and the stories already run it from
+ * STORY_SPAN_MS ago up to now, so a past lockdown has no room there; and the seed's dependencies hold
+ * neither the campaign nor the need service. Here the sandbox is a ManualClock: after the stories it
+ * is rewound to the lockdown's start (independent data, as `seed --scale` rewinds per street; the
+ * timers it fires each morning are long fired or not yet due) and put back to where the stories
+ * ended. Run twice, the second run finds the campaign and adds nothing.
+ */
+async function seedLockdownDemo(): Promise<void> {
+  const now = Date.now();
+  const clock = new ManualClock(now - STORY_SPAN_MS);
+  await withDeps(async (deps) => {
+    const r = deps.seeded!;
+    process.stdout.write(r.created ? `demo district created; password for every demo user: ${r.password}\n` : 'the demo is there already: adding the lockdown to it\n');
+    if (await deps.db('care_campaigns').where({ name: LOCKDOWN.name }).first('id')) {
+      process.stdout.write('the lockdown campaign is there already: nothing seeded\n');
+      return;
+    }
+    const storiesEnd = clock.now().getTime();
+    clock.rewind(lockdownStartFor(now));
+    const s = deps.services;
+    const summary = await bulkLoad(deps, () => seedLockdown({ db: deps.db, clock, users: s.users, beneficiaries: s.beneficiaries, campaigns: s.campaigns, needs: s.needs, timers: deps.timers }));
+    if (clock.now().getTime() < storiesEnd) clock.set(storiesEnd);
+    process.stdout.write(`lockdown campaign ${summary.campaignId} (${LOCKDOWN.name}), ${summary.startOn} → ${summary.endOn}: ${summary.residents} residents (${summary.registered} registered now), ${summary.calls} calls (${summary.reached} reached), ${summary.escalations} escalated, ${summary.needs} needs resolved (${summary.routes.direct} directly, ${summary.routes.street} by the street, ${summary.routes.community} by the other community), in ${(summary.ms / 1000).toFixed(1)} s\n`);
+  }, { seedDemo: true, clock });
 }
 
 /** A commander parser for an integer option within bounds. */
