@@ -6,8 +6,12 @@
 //   `address_id`, a community id of the reference data. `phone` becomes the need's contact (never
 //   shown back). address_string, lat/long, email and names are not stored. Rate-limited per address
 //   with the public form and POST /api/v1/needs.
+// - No service definition (services/<code>.json is 404): every service says metadata false, so the
+//   spec's clients never ask for one; the community is address_id (or attribute[community]).
 // - GET requests.json (filters service_request_id, service_code, status, start_date, end_date; paged
-//   with the page/page_size extension, page_size at most 200) and GET requests/<id>.json.
+//   with the page/page_size extension, page_size at most 200) and GET requests/<id>.json. As the spec
+//   says: service_request_id overrides all other filters; without it and without dates the list is
+//   the most recent 90 days; start_date and end_date together may not span more than 90 days.
 //   service_request_id is the need's reference (XZ-XQ-2026-0001). No personal data ever: no contact,
 //   no register entry, no staff notes; a description only for needs the public filed; address null.
 // Errors are the spec's: [{code, description}] with the HTTP status as code (400, 404, 429, 500).
@@ -31,6 +35,10 @@ export class Open311Error extends Error {
 
 const MAX_PAGE_SIZE = 200;
 const DEFAULT_PAGE_SIZE = 50;
+/** The spec's default span of GET requests, and the most start_date..end_date may span. */
+const SPAN_MS = 90 * 24 * 3600_000;
+/** The spec's limit on a description. */
+const MAX_DESCRIPTION = 4000;
 
 const langOf = (req: Request): Lang => pickLang(typeof req.query.lang === 'string' ? req.query.lang : undefined, req.headers['accept-language']);
 
@@ -43,9 +51,11 @@ function param(lang: Lang, source: Record<string, unknown> | undefined, name: st
   return v;
 }
 
-/** A comma list parameter (service_request_id=a,b). */
+/** A comma list parameter (service_request_id=a,b), which the spec lets a client also declare several times (status=open&status=closed). */
 function list(lang: Lang, source: Record<string, unknown>, name: string): string[] | undefined {
-  const v = param(lang, source, name, 2000);
+  const given = source[name];
+  const joined = Array.isArray(given) && given.length <= MAX_PAGE_SIZE && given.every((x) => typeof x === 'string') ? { [name]: given.join(',') } : source;
+  const v = param(lang, joined, name, 2000);
   if (v === undefined) return undefined;
   const items = v.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length > MAX_PAGE_SIZE || items.some((s) => s.length > 64)) throw new Open311Error(400, [t(lang, 'open311.errors.invalid', { name })]);
@@ -137,7 +147,7 @@ export function open311Router(deps: Deps, opts: { limiter: RateLimiter }): expre
       const lang = langOf(req);
       const body = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
       const type = param(lang, body, 'service_code', 64);
-      const description = param(lang, body, 'description');
+      const description = param(lang, body, 'description', MAX_DESCRIPTION);
       const communityId = communityOf(lang, body);
       const missing = [
         ...(type === undefined ? ['service_code'] : []), ...(description === undefined ? ['description'] : []),
@@ -160,9 +170,14 @@ export function open311Router(deps: Deps, opts: { limiter: RateLimiter }): expre
       if (codes?.some((c) => !(NEED_TYPES as readonly string[]).includes(c))) throw new Open311Error(400, [t(lang, 'open311.errors.invalid', { name: 'service_code' })]);
       const statuses = list(lang, q, 'status');
       if (statuses?.some((s) => !(PUBLIC_STATUSES as readonly string[]).includes(s))) throw new Open311Error(400, [t(lang, 'open311.errors.invalid', { name: 'status' })]);
-      const filter = {
-        refs: list(lang, q, 'service_request_id'), types: codes, statuses: statuses as PublicStatus[] | undefined,
-        from: instant(lang, q, 'start_date'), to: instant(lang, q, 'end_date'),
+      const refs = list(lang, q, 'service_request_id');
+      const from = instant(lang, q, 'start_date');
+      const to = instant(lang, q, 'end_date');
+      if (from && to && Date.parse(to) - Date.parse(from) > SPAN_MS) throw new Open311Error(400, [t(lang, 'open311.errors.invalid', { name: 'end_date' })]);
+      // service_request_id overrides all other arguments; with no dates, the most recent 90 days
+      const filter = refs ? { refs } : {
+        types: codes, statuses: statuses as PublicStatus[] | undefined,
+        from: from ?? (to ? undefined : new Date(deps.clock.now().getTime() - SPAN_MS).toISOString()), to,
       };
       const page = { page: positive(lang, q, 'page', 1, 100_000), pageSize: positive(lang, q, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) };
       const { needs: found, total } = await needs.list(Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)), page);

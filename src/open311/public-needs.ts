@@ -7,10 +7,10 @@
 import type { Deps } from '../deps.js';
 import { InvalidError } from '../errors.js';
 import type { Queryable } from '../lib/db.js';
-import { NEED_TYPES, type NeedContext, type NeedType } from '../../workflows/need/index.js';
+import { NEED_TYPES, OPEN_STATES, type NeedContext, type NeedType } from '../../workflows/need/index.js';
 
 /** received and referred are still being handled; the outcome states are done. */
-export const OPEN_NEED_STATES = ['received', 'referred'] as const;
+export const OPEN_NEED_STATES = OPEN_STATES;
 export const PUBLIC_STATUSES = ['open', 'closed'] as const;
 export type PublicStatus = (typeof PUBLIC_STATUSES)[number];
 
@@ -31,6 +31,7 @@ export interface PublicNeed {
   /** what the resident wrote on a public form; null for needs staff recorded */
   description: string | null;
   receivedAt: string;
+  /** the last change; for a closed need, when it was closed (the spec's updated_datetime) */
   updatedAt: string;
 }
 
@@ -57,16 +58,18 @@ export function createPublicNeeds(deps: Pick<Deps, 'db' | 'engine' | 'services'>
   async function present(r: Record<string, unknown>, q: Queryable = db): Promise<PublicNeed> {
     const referredTo = r.referred_to == null ? null : String(r.referred_to);
     const state = String(r.state);
+    const status = statusOf(state);
     let description: string | null = null;
     if (r.source === 'public') {
       const { snapshot } = engine.load(await engine.get(String(r.id), q));
       description = (snapshot.context as NeedContext).description;
     }
     return {
-      ref: String(r.ref), type: String(r.type), state, status: statusOf(state),
+      ref: String(r.ref), type: String(r.type), state, status,
       referredLevel: referredTo?.startsWith('street:') ? 'street' : referredTo?.startsWith('community:') ? 'community' : null,
       handledBy: state === 'referred' && referredTo ? referredTo : `community:${String(r.community_id)}`,
-      communityId: String(r.community_id), description, receivedAt: String(r.received_at), updatedAt: String(r.updated_at),
+      communityId: String(r.community_id), description, receivedAt: String(r.received_at),
+      updatedAt: String(status === 'closed' && r.resolved_at != null ? r.resolved_at : r.updated_at),
     };
   }
 
@@ -106,7 +109,7 @@ export function createPublicNeeds(deps: Pick<Deps, 'db' | 'engine' | 'services'>
       const [{ n }] = (await q.clone().count({ n: '*' })) as [{ n: number | string }];
       const rows = await q.orderBy([{ column: 'received_at', order: 'desc' }, { column: 'ref', order: 'desc' }])
         .limit(page.pageSize).offset((page.page - 1) * page.pageSize)
-        .select('id', 'ref', 'type', 'source', 'state', 'community_id', 'referred_to', 'received_at', 'updated_at');
+        .select('id', 'ref', 'type', 'source', 'state', 'community_id', 'referred_to', 'received_at', 'resolved_at', 'updated_at');
       const needs: PublicNeed[] = [];
       for (const r of rows as Array<Record<string, unknown>>) needs.push(await present(r));
       return { needs, total: Number(n) };
