@@ -290,11 +290,12 @@ export function createBeneficiaryService(deps: { db: Db; clock: Clock }) {
     return c.id;
   }
 
-  /** One beneficiary as this user may see them; an unmasked read is logged with its purpose. */
+  /** One beneficiary as this user may see them (403 outside the register's scope); an unmasked read is logged with its purpose. */
   async function get(user: User, id: string, purpose = 'view'): Promise<BeneficiaryView> {
     if (user.role === 'operator') throw new ForbiddenError('operators read residents through their care-call lists', { reasons: [{ code: 'WRONG_ROLE' }] });
     const r = await db('beneficiaries').where({ id }).first();
     if (!r) throw new NotFoundError('beneficiary not found');
+    await scope(user, r.community_id as string); // the register's access rule: 403 outside the scope
     const unmasked = mayReadUnmasked(user, r.community_id);
     if (unmasked) await logAccess(db, [id], user, purpose);
     return view(r, unmasked);

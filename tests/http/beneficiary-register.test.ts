@@ -136,7 +136,8 @@ describe.each(STORAGE_KINDS)('the beneficiary register pages on %s', (kind) => {
     expect(Boolean((await app.deps.db('beneficiaries').where({ id: row.id }).first()).lives_alone)).toBe(false);
     // another community's staff cannot edit it, and no form goes without its CSRF token
     const c3 = await agentFor(app, U.c3);
-    expect((await c3.get(edit)).status).toBe(303); // masked: back to the read-only view …
+    expect((await c3.get(edit)).status).toBe(403); // outside its register, not even masked …
+    expect((await c3.get(`/beneficiaries/${row.id}`)).status).toBe(403);
     expect((await postForm(c3, '/beneficiaries', edit, body)).status).toBe(403); // … and the post refused
     expect((await c1.post(edit).type('form').send(body)).status).toBe(403);
     expect((await c1.post('/beneficiaries/new').type('form').send(body)).status).toBe(403);
