@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/users.js';
 import { createEngine } from '../../src/engine/engine.js';
+import { createTimerWorker } from '../../src/engine/timers.js';
 import type { EffectHandler } from '../../src/engine/types.js';
 import { verifyAll } from '../../src/engine/verify.js';
 import { buildComponents } from '../../src/services.js';
@@ -86,6 +87,69 @@ describe.each(STORAGE_KINDS)('needs on %s', (kind) => {
     const report = await verifyAll(a.deps.engine, a.t.db);
     expect(report.problems).toEqual([]);
     expect(report.checked).toBeGreaterThan(1);
+  });
+
+  it('referral timers on the injected clock: resolved before they are due, both are cancelled and nothing fires; a worker behind fires both in order; two workers racing fire each once', async () => {
+    const c1 = await user('community1@example.org');
+    const street = await user('street@example.org');
+    const { needs } = a.deps.services;
+    const cal = createCalendar();
+    const reminderAt = cal.addWorkingDays(T0, 7);
+    const deadlineAt = cal.addWorkingDays(T0, 10);
+    const timersOf = async (id: string) => (await a.t.db('timers').where({ instance_id: id }).orderBy('id').select('send_id', 'status', 'due_at')).map((t) => [t.send_id, t.status, t.due_at]);
+    const typesOf = async (id: string) => (await a.deps.engine.history(id)).map((h) => h.type);
+
+    // resolved by the street before the reminder: both timers cancelled with the referral
+    const early = await newNeed(c1);
+    await needs.send(c1, early.id, { type: 'REFER', to: 'street' });
+    expect(await timersOf(early.id)).toEqual([['referral_reminder', 'pending', reminderAt], ['referral_escalation', 'pending', deadlineAt]]);
+    a.clock.set(plusMs(reminderAt, -1));
+    expect(await a.deps.timers.runDue()).toEqual({ fired: 0, skipped: 0 });
+    await needs.send(street, early.id, { type: 'RESOLVE', resolution: '街道已处理。' });
+    expect((await timersOf(early.id)).map(([id, status]) => [id, status])).toEqual([['referral_reminder', 'cancelled'], ['referral_escalation', 'cancelled']]);
+
+    // referred to a community of the street (its dates from the event's time, the clock's); the
+    // worker is behind: at once past both, the reminder fires before the escalation
+    const late = await newNeed(c1, { type: 'daily_care' });
+    await needs.send(c1, late.id, { type: 'REFER', to: 'community', communityId: 'cm-yuehai' });
+    const lateReminder = cal.addWorkingDays(a.clock.now().toISOString(), 7);
+    const lateDeadline = cal.addWorkingDays(a.clock.now().toISOString(), 10);
+    expect((await timersOf(late.id)).map(([, , due]) => due)).toEqual([lateReminder, lateDeadline]);
+    a.clock.set(plusMs(lateDeadline, 1));
+    expect(await a.deps.timers.fireOne()).not.toBeNull();
+    expect(await a.deps.timers.fireOne()).not.toBeNull();
+    expect(await typesOf(late.id)).toEqual(['$start', 'REFER', 'REFERRAL_REMINDER', 'REFERRAL_ESCALATION']);
+    // the escalation goes to the level above the community: its street
+    expect(await a.t.db('outbox').where({ instance_id: late.id, template: 'need_escalation' }).pluck('to_addr')).toEqual(expect.arrayContaining(['street@example.org']));
+    expect((await a.t.db('needs').where({ id: late.id }).first()).escalated_at).toBe(plusMs(lateDeadline, 1));
+
+    expect(await a.deps.timers.runDue()).toEqual({ fired: 0, skipped: 0 });
+
+    // another worker on its own connection (another process, in effect) races this one: each timer
+    // fires once. (better-sqlite3 is synchronous: two of its connections in one thread cannot wait
+    // for each other's lock, as two processes do; there the second worker runs after the first.)
+    const raced = await newNeed(c1, { type: 'supplies' });
+    await needs.send(c1, raced.id, { type: 'REFER', to: 'street' });
+    const racedDeadline = cal.addWorkingDays(a.clock.now().toISOString(), 10);
+    const db2 = a.t.reopen();
+    const c2 = buildComponents({ config: a.deps.config, db: db2, clock: a.clock, logger: a.deps.logger });
+    const engine2 = createEngine({ db: db2, clock: a.clock, workflows: c2.workflows, effects: c2.effects, enrichEnv: c2.enrichEnv });
+    const other = createTimerWorker({ db: db2, engine: engine2, clock: a.clock, logger: a.deps.logger });
+    a.clock.set(plusMs(racedDeadline, 1));
+    const [mine, theirs] = kind === 'better-sqlite3'
+      ? [await a.deps.timers.runDue(), await other.runDue()]
+      : await Promise.all([a.deps.timers.runDue(), other.runDue()]);
+    expect(mine.fired + theirs.fired).toBe(2);
+    expect(await a.deps.timers.runDue()).toEqual({ fired: 0, skipped: 0 });
+    expect((await typesOf(raced.id)).sort()).toEqual(['$start', 'REFER', 'REFERRAL_ESCALATION', 'REFERRAL_REMINDER']);
+    expect((await timersOf(raced.id)).map(([, status]) => status)).toEqual(['fired', 'fired']);
+    // the escalation mailed to the district once per recipient, however the workers raced
+    const escalations = await a.t.db('outbox').where({ instance_id: raced.id, template: 'need_escalation' }).pluck('to_addr');
+    expect(escalations).toContain('district@example.org');
+    expect(new Set(escalations).size).toBe(escalations.length);
+    expect(await typesOf(early.id)).toEqual(['$start', 'REFER', 'RESOLVE']);
+    const report = await verifyAll(a.deps.engine, a.t.db);
+    expect(report.problems).toEqual([]);
   });
 
   it('needs recorded at the same time get distinct references', async () => {
