@@ -14,7 +14,7 @@ import { ForbiddenError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
 import type { User } from '../auth/users.js';
-import { NEED_TYPES } from '../../workflows/need/index.js';
+import { NEED_OUTCOMES, NEED_STATES, NEED_TYPES, OUTCOME_OF_STATE, OUTCOME_STATES, needOutcome, type NeedOutcome, type NeedState } from '../../workflows/need/index.js';
 import { CAMPAIGN_STAFF, type Campaign, type CampaignService } from './campaign-service.js';
 
 export interface Outcomes {
@@ -31,8 +31,9 @@ export interface Outcomes {
   received: number;
 }
 
-export const OUTCOME_KEYS = ['resolvedDirectly', 'resolvedAfterReferral', 'referredOpen', 'adopted', 'declined', 'received'] as const satisfies ReadonlyArray<keyof Outcomes>;
-export type OutcomeKey = (typeof OUTCOME_KEYS)[number];
+/** The outcome columns, as the need workflow names them (workflows/need). */
+export const OUTCOME_KEYS = NEED_OUTCOMES satisfies ReadonlyArray<keyof Outcomes>;
+export type OutcomeKey = NeedOutcome;
 
 export interface ReportDay {
   day: string;
@@ -91,23 +92,27 @@ export const emptyOutcomes = (): Outcomes => ({ resolvedDirectly: 0, resolvedAft
 const rate = (reached: number, calls: number) => (calls > 0 ? reached / calls : null);
 
 /** The outcome of a need from its read model: its state, and whether it was ever referred (referred_to is kept after resolution). */
-export function outcomeOf(state: string, referredTo: string | null): OutcomeKey {
-  switch (state) {
-    case 'resolved': return referredTo ? 'resolvedAfterReferral' : 'resolvedDirectly';
-    case 'referred': return 'referredOpen';
-    case 'adopted': return 'adopted';
-    case 'declined': return 'declined';
-    default: return 'received';
-  }
-}
+export const outcomeOf = (state: string, referredTo: string | null): OutcomeKey =>
+  ((NEED_STATES as readonly string[]).includes(state) ? needOutcome(state as NeedState, referredTo !== null) : 'received');
 
-/** The same in SQL, over `needs` (a portable CASE). */
-const OUTCOME_SQL = `case when needs.state = 'resolved' and needs.referred_to is null then 'resolvedDirectly'
-  when needs.state = 'resolved' then 'resolvedAfterReferral'
-  when needs.state = 'referred' then 'referredOpen'
-  when needs.state = 'adopted' then 'adopted'
-  when needs.state = 'declined' then 'declined'
-  else 'received' end`;
+/**
+ * The same in SQL over `needs`, built from the workflow's table: a portable CASE with the states and
+ * outcomes inlined as literals (PostgreSQL matches a GROUP BY expression to the select's only when
+ * both are the same text, which bound parameters are not); they are the workflow's identifiers.
+ */
+const OUTCOME_SQL = (() => {
+  const lit = (v: string) => {
+    if (!/^[a-zA-Z_]+$/.test(v)) throw new Error(`not an identifier: ${v}`);
+    return `'${v}'`;
+  };
+  const parts: string[] = [];
+  for (const state of NEED_STATES) {
+    const [direct, referred] = OUTCOME_OF_STATE[state];
+    if (direct !== referred) parts.push(`when needs.state = ${lit(state)} and needs.referred_to is null then ${lit(direct)}`);
+    parts.push(`when needs.state = ${lit(state)} then ${lit(referred)}`);
+  }
+  return `case ${parts.join(' ')} else 'received' end`;
+})();
 const REFERRED_LEVEL_SQL = "case when needs.referred_to like 'street:%' then 'street' else 'community' end";
 
 /** The median of some numbers (the mean of the two middle ones when even); null when none. */
@@ -157,9 +162,9 @@ export function createCampaignReport(deps: CampaignReportDeps) {
     const needs = () => db('care_call_needs').join('needs', 'needs.id', 'care_call_needs.need_id').where('care_call_needs.campaign_id', campaignId).whereBetween('care_call_needs.day', [lo, hi]);
     const needRows = (await needs().groupByRaw(`care_call_needs.day, needs.type, ${OUTCOME_SQL}`)
       .select('care_call_needs.day as day', 'needs.type as type', db.raw(`${OUTCOME_SQL} as outcome`), db.raw('count(*) as n'))) as Array<Record<string, unknown>>;
-    const referralRows = (await needs().whereIn('needs.state', ['resolved', 'referred']).whereNotNull('needs.referred_to').groupByRaw(`needs.state, ${REFERRED_LEVEL_SQL}`)
+    const referralRows = (await needs().whereIn('needs.state', NEED_STATES.filter((s) => ['resolvedAfterReferral', 'referredOpen'].includes(OUTCOME_OF_STATE[s][1]))).whereNotNull('needs.referred_to').groupByRaw(`needs.state, ${REFERRED_LEVEL_SQL}`)
       .select('needs.state as state', db.raw(`${REFERRED_LEVEL_SQL} as level`), db.raw('count(*) as n'))) as Array<Record<string, unknown>>;
-    const durations = (await needs().whereIn('needs.state', ['resolved', 'adopted', 'declined']).whereNotNull('needs.resolved_at')
+    const durations = (await needs().whereIn('needs.state', [...OUTCOME_STATES]).whereNotNull('needs.resolved_at')
       .select('needs.received_at as received_at', 'needs.resolved_at as resolved_at')) as Array<{ received_at: string; resolved_at: string }>;
     const projects = (await needs().join('need_projects', 'need_projects.need_id', 'needs.id').join('projects', 'projects.id', 'need_projects.project_id')
       .groupBy('projects.id', 'projects.ref', 'projects.title').orderBy('projects.ref')
@@ -202,7 +207,7 @@ export function createCampaignReport(deps: CampaignReportDeps) {
     totals.reachRate = rate(totals.reached, totals.calls);
     totals.residentsCalled = num(calledTotal?.n);
     for (const r of referralRows) {
-      const split = r.state === 'resolved' ? base.referrals.resolved : base.referrals.open;
+      const split = outcomeOf(String(r.state), 'referred') === 'resolvedAfterReferral' ? base.referrals.resolved : base.referrals.open;
       split[r.level === 'street' ? 'street' : 'community'] += num(r.n);
     }
     return {

@@ -24,6 +24,26 @@ export type NeedType = (typeof NEED_TYPES)[number];
 export const NEED_STATES = ['received', 'referred', 'resolved', 'adopted', 'declined'] as const;
 export type NeedState = (typeof NEED_STATES)[number];
 export const OUTCOME_STATES: readonly NeedState[] = ['resolved', 'adopted', 'declined'];
+/** States still open: no outcome yet (the public's `open`). */
+export const OPEN_STATES: readonly NeedState[] = NEED_STATES.filter((s) => !OUTCOME_STATES.includes(s));
+
+/**
+ * How a need stands in reports (the campaign report): its state, a resolution told apart by
+ * whether the need was referred on the way (resolved by the street or community it went to).
+ */
+export const NEED_OUTCOMES = ['resolvedDirectly', 'resolvedAfterReferral', 'referredOpen', 'adopted', 'declined', 'received'] as const;
+export type NeedOutcome = (typeof NEED_OUTCOMES)[number];
+/** Per state: the outcome when never referred, and when referred on the way. */
+export const OUTCOME_OF_STATE: Readonly<Record<NeedState, readonly [direct: NeedOutcome, referred: NeedOutcome]>> = Object.freeze({
+  received: ['received', 'received'],
+  referred: ['referredOpen', 'referredOpen'],
+  resolved: ['resolvedDirectly', 'resolvedAfterReferral'],
+  adopted: ['adopted', 'adopted'],
+  declined: ['declined', 'declined'],
+});
+export const needOutcome = (state: NeedState, referred: boolean): NeedOutcome => OUTCOME_OF_STATE[state][referred ? 1 : 0];
+/** The outcomes of needs that reached an outcome state. */
+export const ENDED_OUTCOMES: readonly NeedOutcome[] = [...new Set(OUTCOME_STATES.flatMap((s) => OUTCOME_OF_STATE[s]))];
 
 export type Role = 'community' | 'street' | 'district' | 'finance' | 'vendor' | 'admin' | 'anonymous' | 'system';
 

@@ -9,6 +9,7 @@ import type { Deps } from '../../deps.js';
 import { t, type Lang } from '../../lib/i18n.js';
 import { CAMPAIGN_STAFF } from '../../campaigns/campaign-service.js';
 import { OUTCOME_KEYS, type CampaignReport, type Outcomes } from '../../campaigns/campaign-report.js';
+import { ENDED_OUTCOMES } from '../../../workflows/need/index.js';
 import { joinTitle, type Cell, type ExportColumn, type ExportTable } from '../../exports/table.js';
 import { EXPORT_FORMATS, sendExport } from './exports.js';
 import { langOf, page, render, requireRole } from '../render.js';
@@ -31,7 +32,7 @@ export function medianText(lang: Lang, ms: number | null): string | null {
   return ms === null ? null : t(lang, 'campaigns.report.median.value', { hours: fixed1(ms / HOUR_MS), days: fixed1(ms / DAY_MS) });
 }
 
-const outcomeCount = (o: Outcomes) => OUTCOME_KEYS.reduce((s, k) => s + (k === 'received' || k === 'referredOpen' ? 0 : o[k]), 0);
+const outcomeCount = (o: Outcomes) => ENDED_OUTCOMES.reduce((s, k) => s + o[k], 0);
 
 /** The report as one export table: the days, the totals, the need types, the median, the adopted projects. */
 export function campaignReportTable(r: CampaignReport, lang: Lang): ExportTable {
