@@ -152,7 +152,7 @@ export function createLedger(deps: { db: Db; clock: Clock }) {
     const { communityId, year, allocatedFen } = parseOr422(AllocationSchema, input, 'invalid allocation');
     const run = async (trx: Trx) => {
       // An unknown community is the caller's mistake (422 naming the field), never a foreign-key failure.
-      if (!(await createReferenceService(deps).communities(trx)).some((c) => c.id === communityId)) {
+      if (!(await trx('communities').where({ id: communityId }).first('id'))) {
         throw new InvalidError('unknown community', { fields: { communityId: 'validation.community' } });
       }
       const cur = await trx('allocations').where({ community_id: communityId, year }).first();

@@ -79,14 +79,18 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   const streets = async (q: Queryable = db): Promise<Street[]> =>
     (await q('streets').orderBy('id')).map((r) => ({ id: r.id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en }));
 
-  const communities = async (q: Queryable = db): Promise<Community[]> =>
-    (await q('communities').join('streets', 'streets.id', 'communities.street_id').orderBy('communities.id').select('communities.*', 'streets.district_id'))
-      .map((r) => ({ id: r.id, streetId: r.street_id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en, phone: (r.phone as string | null) ?? null }));
+  const communityRows = (q: Queryable) => q('communities').join('streets', 'streets.id', 'communities.street_id').select('communities.*', 'streets.district_id');
+  const toCommunity = (r: Record<string, unknown>): Community =>
+    ({ id: r.id as string, streetId: r.street_id as string, districtId: r.district_id as string, nameZh: r.name_zh as string, nameEn: r.name_en as string, phone: (r.phone as string | null) ?? null });
 
+  const communities = async (q: Queryable = db): Promise<Community[]> =>
+    (await communityRows(q).orderBy('communities.id')).map(toCommunity);
+
+  /** One community by its key (a city has hundreds: never the whole list for one). */
   async function community(id: string, q: Queryable = db): Promise<Community> {
-    const c = (await communities(q)).find((x) => x.id === id);
-    if (!c) throw new NotFoundError(`community ${id} not found`);
-    return c;
+    const r = (await communityRows(q).where('communities.id', id).first()) as Record<string, unknown> | undefined;
+    if (!r) throw new NotFoundError(`community ${id} not found`);
+    return toCommunity(r);
   }
 
   const categories = async (q: Queryable = db, opts: { all?: boolean } = {}): Promise<Category[]> => {
