@@ -10,6 +10,7 @@
 // campaign service's `get` decides, and operators, though they see their campaign, get 403 here.
 // No personal data: counts, need types and project references only.
 import { z } from 'zod';
+import { isIsoDate } from '../lib/calendar.js';
 import { ForbiddenError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
@@ -80,8 +81,7 @@ export interface CampaignReportDeps {
   campaigns: Pick<CampaignService, 'get' | 'today'>;
 }
 
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
-const isDay = (s: string) => DAY_RE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+const isDay = isIsoDate;
 const optionalDay = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string({ error: 'validation.date' }).trim().refine(isDay, 'validation.date').optional());
 
 export const ReportQuerySchema = z.object({ from: optionalDay, to: optionalDay })

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable } from '../lib/db.js';
-import { shanghaiDate } from '../lib/calendar.js';
+import { shanghaiDate, isIsoDate } from '../lib/calendar.js';
 import type { User } from '../auth/users.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { BeneficiaryService, BeneficiaryView } from '../beneficiaries/beneficiaries.js';
@@ -30,9 +30,8 @@ export const MAX_AMOUNT_FEN = 1_000_000;
 export const SUPPLY_PAGE_SIZE = 50;
 export const DELIVERY_STATUSES = ['all', 'pending', 'delivered'] as const;
 const DAY_MS = 86_400_000;
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-const isDay = (s: string) => DAY_RE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+const isDay = isIsoDate;
 const day = () => z.string({ error: 'validation.required' }).trim().refine(isDay, 'validation.date');
 const optionalDay = () => z.preprocess((v) => (v === '' ? undefined : v), day().optional());
 const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item).max(20));
@@ -116,15 +115,8 @@ export interface DayTotals {
   plannedFen: number;
 }
 
-export interface SeriesDay {
-  day: string;
-  covered: number;
-  delivered: number;
-  notDelivered: number;
-  costFen: number;
-  cumulativeDeliveries: number;
-  cumulativeFen: number;
-}
+/** One day of the plan's series: the day's totals without the plan's planned cost. */
+export type SeriesDay = Omit<DayTotals, 'plannedFen'>;
 
 export interface SupplyServiceDeps {
   db: Db;

@@ -18,6 +18,11 @@ import chineseDaysData from 'chinese-days/dist/chinese-days.json' with { type: '
 /** A calendar date 'YYYY-MM-DD' (a date in Asia/Shanghai, not an instant). */
 export type IsoDate = string;
 
+/** Whether a string is a real calendar day 'YYYY-MM-DD' (2026-02-30 is not). */
+export function isIsoDate(s: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+}
+
 /** A local decision that beats the official schedule, e.g. a district closing for a typhoon. */
 export type CalendarOverride = { date: IsoDate; kind: 'workday' | 'holiday'; note?: string };
 

@@ -3,7 +3,6 @@
 // adopted project linked), the CSV and the .xlsx read back and checked cell by cell, 403 for another
 // community, an operator and a vendor, 422 for bad dates in both languages, and no personal data of
 // the residents anywhere (names, phones, id numbers, register ids).
-import ExcelJS from 'exceljs';
 import type { Response } from 'superagent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { t } from '../../src/lib/i18n.js';
@@ -11,6 +10,7 @@ import type { User } from '../../src/auth/users.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { U } from '../support/lifecycle.js';
 import { agentFor, type Agent } from './pages-helpers.js';
+import { parseCsv, readXlsx } from '../support/exports.js';
 
 const OPERATOR = 'operator@example.org';
 const HOUR_MS = 3_600_000;
@@ -28,28 +28,7 @@ function binary(res: Response, done: (err: Error | null, body: Buffer) => void) 
   res.on('end', () => done(null, Buffer.concat(chunks)));
 }
 
-/** RFC 4180 lines → fields (quotes, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; } else field += c;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows;
-}
 
-async function readXlsx(body: Buffer) {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(body as unknown as ArrayBuffer);
-  return wb.worksheets[0]!;
-}
 
 /** A table row of the page by its data attribute: the header cell and the data cells' text. */
 function pageRow(html: string, attr: string, key: string): string[] {

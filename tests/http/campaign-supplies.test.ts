@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { U } from '../support/lifecycle.js';
 import { agentFor, csrfOf, postForm, type Agent } from './pages-helpers.js';
+import { parseCsv } from '../support/exports.js';
 
 const OPERATOR = 'operator@example.org';
 const UNTRANSLATED = /\b(supplies|campaigns|validation|reasons|errors)\.[a-zA-Z_]+\b/;
@@ -22,9 +23,6 @@ function binary(res: Response, done: (err: Error | null, body: Buffer) => void) 
   res.on('end', () => done(null, Buffer.concat(chunks)));
 }
 
-function parseCsv(text: string): string[][] {
-  return text.split('\r\n').filter(Boolean).map((l) => l.split(','));
-}
 
 describe('emergency supplies pages and API', () => {
   let app: TestApp;

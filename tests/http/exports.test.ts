@@ -12,6 +12,7 @@ import { EXPORT_BATCH } from '../../src/exports/export-repo.js';
 import { STORAGE_KINDS } from '../support/db.js';
 import { createTestApp, DEMO_PASSWORD, T0, type TestApp } from '../support/app.js';
 import { api, goodsProject, worksProject, U } from '../support/lifecycle.js';
+import { parseCsv, readXlsx } from '../support/exports.js';
 
 const BOM = '\ufeff';
 
@@ -30,28 +31,7 @@ async function signIn(a: TestApp, email: string) {
   return agent;
 }
 
-/** RFC 4180 lines → fields (quotes, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; } else field += c;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows;
-}
 
-async function readXlsx(body: Buffer) {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(body as unknown as ArrayBuffer);
-  return wb.worksheets[0]!;
-}
 
 /** `n` project rows written straight into the read model (and their instances), as the engine leaves them. */
 async function addProjects(db: Db, n: number, at: { community: string; street: string; year: number; prefix: string }) {
