@@ -147,7 +147,7 @@ export function buildServices(deps: ServicesDeps) {
      * `weishishi seed`: see createDeps); without, a minimal set that tests build on.
      */
     seedDemo: (opts: SeedOptions = {}): Promise<DemoSeedResult> =>
-      seedDemo({ db, clock, users, reference, ledger, beneficiaries, projects, documents, timers }, opts),
+      seedDemo({ db, clock, users, reference, ledger, beneficiaries, projects, documents, timers, campaigns, needs }, opts),
   };
 }
 

@@ -4,7 +4,7 @@
 import { isManual, type Clock, type ManualClock } from '../lib/clock.js';
 import type { Db, Trx } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
-import type { UserService, NewUser } from '../auth/users.js';
+import type { UserService, NewUser, User } from '../auth/users.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { Ledger } from '../budgets/ledger.js';
 import type { BeneficiaryService } from '../beneficiaries/beneficiaries.js';
@@ -12,6 +12,8 @@ import type { ProjectService } from '../projects/project-service.js';
 import type { DocumentService } from '../documents/document-service.js';
 import type { TimerWorker } from '../engine/timers.js';
 import { seedStories, STORY_SPAN_MS } from './stories.js';
+import type { CampaignService } from '../campaigns/campaign-service.js';
+import type { NeedService } from '../needs/need-service.js';
 
 export const DEMO_PASSWORD = 'weishishi-demo';
 
@@ -47,6 +49,9 @@ export interface SeedDeps {
   projects: ProjectService;
   documents: DocumentService;
   timers: TimerWorker;
+  /** with stories: a running care-call campaign and two needs, so the operator and the needs pages have work */
+  campaigns?: CampaignService;
+  needs?: NeedService;
 }
 
 const LOGINS: Array<Omit<NewUser, 'password'>> = [
@@ -163,6 +168,7 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
 
   if (storyClock) {
     await seedStories({ clock: storyClock, users: deps.users, projects: deps.projects, reference: deps.reference, timers: deps.timers, documents: deps.documents });
+    await seedCareWork(deps, c1);
   } else {
     // A minimal set, which the tests build on: a draft, one in screening, one in deliberation.
     const stair = await deps.projects.create(c1, {
@@ -190,3 +196,30 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
 
   return { password: DEMO_PASSWORD, logins, created: true };
 }
+
+/**
+ * At the end of the stories (today): 莲花's care-call campaign running for two weeks with the demo
+ * operator, the severely disabled called daily, one call already made today that raised a need; and
+ * a need from a home visit referred to 拱北街道 (in the street's inbox, under its working-day
+ * deadline). `weishishi seed --lockdown` adds the district's lockdown platform at full size.
+ */
+async function seedCareWork(deps: SeedDeps, c1: User): Promise<void> {
+  if (!deps.campaigns || !deps.needs) return;
+  const operator = (await deps.users.findByEmail('operator@example.org'))!;
+  const today = deps.campaigns.today();
+  const end = shanghaiDate(new Date(deps.clock.now().getTime() + 13 * 86_400_000).toISOString());
+  const campaign = await deps.campaigns.create(c1, {
+    name: '莲花社区重度残疾人关爱电话', area: `community:${DEMO_IDS.communities.lianhua}`, startOn: today, endOn: end,
+    dailyLevels: ['一级', '二级'], callsPerDay: 1, missLimit: 3, operatorIds: [operator.id],
+  });
+  const [first] = (await deps.campaigns.callList(operator, campaign.id, { pageSize: 1 })).rows;
+  if (first) {
+    await deps.campaigns.logCall(operator, campaign.id, {
+      beneficiaryId: first.beneficiary.id, reached: true, note: '身体平稳，家属在家。',
+      problems: [{ type: 'medical_rehab', description: '出院后需要上门康复指导，每周一次。' }],
+    });
+  }
+  const visit = await deps.needs.create(c1, { type: 'accessibility', source: 'visit', description: '楼道无扶手，轮椅住户出入困难，需加装扶手和坡道。' }) as { id: string };
+  await deps.needs.send(c1, visit.id, { type: 'REFER', to: 'street', note: '涉及楼道公共部位改造，请街道协调。' });
+}
+

@@ -129,7 +129,15 @@ describe.each(STORAGE_KINDS)('the demo stories on %s', (kind) => {
     // The clock the stories ran on stopped at "now": nothing that was due is left unfired.
     const overdue = await db('timers').where('status', 'pending').andWhere('due_at', '<=', a.clock.now().toISOString());
     expect(overdue).toEqual([]);
-    expect(await verifyAll(a.deps.engine, db)).toMatchObject({ checked: 10, problems: [] });
+    // the care work of today: a running campaign with a call made and its need, and a home-visit need referred to the street
+    expect(await verifyAll(a.deps.engine, db)).toMatchObject({ checked: 12, problems: [] });
+    const operator = (await services.users.findByEmail('operator@example.org'))!;
+    const [campaign] = (await services.campaigns.listFor(operator)).campaigns;
+    expect(campaign).toMatchObject({ running: true, residentCount: 3, dailyLevels: ['一级', '二级'] });
+    expect((await services.campaigns.callList(operator, campaign!.id)).progress).toMatchObject({ calls: 1, reached: 1 });
+    expect((await db('needs').orderBy('source').select('source', 'state', 'referred_to'))).toEqual([
+      { source: 'call', state: 'received', referred_to: null }, { source: 'visit', state: 'referred', referred_to: 'street:st-gongbei' },
+    ]);
     for (const al of await services.ledger.allocations()) {
       expect(al.availableFen + al.reservedFen + al.committedFen + al.spentFen).toBe(al.allocatedFen);
       expect(Math.min(al.availableFen, al.reservedFen, al.committedFen, al.spentFen)).toBeGreaterThanOrEqual(0);
