@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { U } from '../support/lifecycle.js';
-import { axe, newContext, signIn, skipBrowser, startBrowserHarness, type BrowserHarness } from './support.js';
+import { expectNoViolations, newContext, signIn, skipBrowser, startBrowserHarness, withLang, type BrowserHarness } from './support.js';
 
 const OPERATOR = 'operator@example.org';
 
@@ -57,13 +57,7 @@ describe.skipIf(skipBrowser)('accessibility of the register, care-call and need 
     await h?.close();
   });
 
-  const withLang = (path: string, lang: string) => (lang === 'en' ? `${path}${path.includes('?') ? '&' : '?'}lang=en` : path);
-
-  async function expectClean(label: string, lang: string) {
-    expect(await page.getAttribute('html', 'lang'), label).toBe(lang);
-    const violations = await axe(page);
-    expect(violations, `${label}\n${JSON.stringify(violations, null, 1)}`).toEqual([]);
-  }
+  const expectClean = (label: string, lang: string) => expectNoViolations(page, label, lang);
 
   /** The page at `path` in both languages: `status` (200) and no axe violations; `selector` must be on it. */
   async function check(path: string, selector?: string, status = 200) {

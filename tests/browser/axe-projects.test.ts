@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { api, goodsProject, shanghaiDay, worksProject, DELIBERATION_OK, GOOD_CHECKLIST, SIGNATORIES, U, VENDORS, type Project } from '../support/lifecycle.js';
-import { axe, newContext, signIn, skipBrowser, startBrowserHarness, type BrowserHarness } from './support.js';
+import { expectNoViolations, newContext, signIn, skipBrowser, startBrowserHarness, withLang, type BrowserHarness } from './support.js';
 
 const DAY = 86_400_000;
 
@@ -108,13 +108,7 @@ describe.skipIf(skipBrowser)('accessibility of the project pages', { timeout: 18
     await h?.close();
   });
 
-  const withLang = (path: string, lang: string) => (lang === 'en' ? `${path}${path.includes('?') ? '&' : '?'}lang=en` : path);
-
-  async function expectClean(label: string, lang: string) {
-    expect(await page.getAttribute('html', 'lang'), label).toBe(lang);
-    const violations = await axe(page);
-    expect(violations, `${label}\n${JSON.stringify(violations, null, 1)}`).toEqual([]);
-  }
+  const expectClean = (label: string, lang: string) => expectNoViolations(page, label, lang);
 
   /** The page at `path` in both languages: 200 and no axe violations; `selector` must be on it. */
   async function check(path: string, selector?: string) {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { api, goodsProject, shanghaiDay, DELIBERATION_OK, GOOD_CHECKLIST, U } from '../support/lifecycle.js';
-import { axe, newContext, type Win, signIn, skipBrowser, startBrowserHarness, type BrowserHarness } from './support.js';
+import { axe, newContext, type Win, signIn, skipBrowser, startBrowserHarness, type BrowserHarness, tabTo } from './support.js';
 
 // A browser drives every page here: on a loaded 2-core machine a test can take over a minute.
 describe.skipIf(skipBrowser)('accessibility of the inbox, administration and public pages', { timeout: 180_000 }, () => {
@@ -105,11 +105,3 @@ describe.skipIf(skipBrowser)('accessibility of the inbox, administration and pub
   });
 });
 
-/** Presses Tab until the element matching `selector` has focus (at most 60 times). */
-async function tabTo(page: Page, selector: string): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    if (await page.evaluate((s) => (globalThis as unknown as Win).document.activeElement?.matches(s) ?? false, selector)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`could not reach ${selector} with Tab`);
-}

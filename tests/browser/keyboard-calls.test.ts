@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../support/app.js';
 import { U } from '../support/lifecycle.js';
 import { NEED_TYPES } from '../../workflows/need/index.js';
-import { axe, skipBrowser, startBrowserHarness, type BrowserHarness } from './support.js';
+import { expectFocusVisible, expectNoViolations, isFocused, skipBrowser, startBrowserHarness, tabTo, type BrowserHarness, type KbWin } from './support.js';
 
 const OPERATOR = 'operator@example.org';
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } as const;
@@ -30,48 +30,11 @@ const PLANS: Record<string, Plan> = {
 };
 const NAMES = Object.keys(PLANS);
 
-/** The little of the DOM these checks read (the project compiles without lib.dom). */
-interface El { id: string; tagName: string; value?: string; checked?: boolean; textContent: string | null; matches(s: string): boolean; classList: { contains(c: string): boolean } }
-interface KbWin {
-  document: { activeElement: El | null; querySelector(s: string): El | null };
-  getComputedStyle(e: El): { outlineStyle: string; outlineWidth: string };
-}
-
-const isFocused = (page: Page, selector: string) =>
-  page.evaluate((s) => (globalThis as unknown as KbWin).document.activeElement?.matches(s) ?? false, selector);
 const checkedOf = (page: Page, selector: string) =>
   page.evaluate((s) => (globalThis as unknown as KbWin).document.querySelector(s)?.checked ?? null, selector);
 
-/** The focused element is drawn with an outline (WCAG 2.4.7). */
-async function expectFocusVisible(page: Page, where: string): Promise<void> {
-  const style = await page.evaluate(() => {
-    const w = globalThis as unknown as KbWin;
-    const e = w.document.activeElement;
-    if (!e) return null;
-    const s = w.getComputedStyle(e);
-    return { style: s.outlineStyle, width: s.outlineWidth, tag: e.tagName, id: e.id };
-  });
-  expect(style, where).not.toBeNull();
-  expect(style!.style, `${where}: ${JSON.stringify(style)}`).not.toBe('none');
-  expect(style!.width, `${where}: ${JSON.stringify(style)}`).not.toBe('0px');
-}
 
-/** Presses Tab (or Shift+Tab) until `selector` has focus; checks the focus is visible there. */
-async function tabTo(page: Page, selector: string, opts: { back?: boolean; max?: number } = {}): Promise<void> {
-  for (let i = 0; i < (opts.max ?? 120); i++) {
-    if (await isFocused(page, selector)) {
-      await expectFocusVisible(page, selector);
-      return;
-    }
-    await page.keyboard.press(opts.back ? 'Shift+Tab' : 'Tab');
-  }
-  throw new Error(`could not reach ${selector} with ${opts.back ? 'Shift+Tab' : 'Tab'}`);
-}
 
-async function expectClean(page: Page, label: string): Promise<void> {
-  const violations = await axe(page);
-  expect(violations, `${label}\n${JSON.stringify(violations, null, 1)}`).toEqual([]);
-}
 
 // A browser drives every page here: on a loaded 2-core machine a test can take over a minute.
 describe.skipIf(skipBrowser)('a day of care calls with the keyboard alone, on a phone', { timeout: 180_000 }, () => {
@@ -162,11 +125,11 @@ describe.skipIf(skipBrowser)('a day of care calls with the keyboard alone, on a 
     expect(await page.getAttribute('details.nav-menu', 'open')).not.toBeNull();
     await tabTo(page, 'details.nav-menu a[href="/campaigns"]');
     await Promise.all([page.waitForURL(/\/campaigns$/), page.keyboard.press('Enter')]);
-    await expectClean(page, 'the operator\'s campaigns (phone)');
+    await expectNoViolations(page, 'the operator\'s campaigns (phone)');
     await tabTo(page, `main a.button[href="/campaigns/${campaignId}/calls"]`);
     await Promise.all([page.waitForURL(new RegExp(`/campaigns/${campaignId}/calls$`)), page.keyboard.press('Enter')]);
     expect(await page.locator('main ul.cards > li').count()).toBe(NAMES.length);
-    await expectClean(page, 'today\'s call list (phone)');
+    await expectNoViolations(page, 'today\'s call list (phone)');
 
     const done: string[] = [];
     let mistakes = 0;
@@ -178,13 +141,13 @@ describe.skipIf(skipBrowser)('a day of care calls with the keyboard alone, on a 
       expect(await page.textContent('h1')).toContain(name);
       const plan = PLANS[name]!;
       if (done.length === 0) {
-        await expectClean(page, 'the call form (phone)');
+        await expectNoViolations(page, 'the call form (phone)');
         // Mistake 1: sent before saying whether the resident was reached. The error summary takes
         // focus; its link leads to the question; the note typed is kept.
         await typeNote(plan.note);
         await send(false);
         mistakes++;
-        await expectClean(page, 'the call form with an error (phone)');
+        await expectNoViolations(page, 'the call form with an error (phone)');
         await page.keyboard.press('Tab');
         expect(await isFocused(page, '.error-summary a[href="#f-reached"]')).toBe(true);
         await expectFocusVisible(page, 'error summary link');
@@ -222,7 +185,7 @@ describe.skipIf(skipBrowser)('a day of care calls with the keyboard alone, on a 
     expect(await page.locator('main ul.cards').count()).toBe(0);
     const reachedCount = Object.values(PLANS).filter((p) => p.reached).length;
     expect(await page.textContent('main')).toContain(`已拨打 ${NAMES.length} 次，接通 ${reachedCount} 次`);
-    await expectClean(page, 'the empty call list (phone)');
+    await expectNoViolations(page, 'the empty call list (phone)');
 
     // The database: one call per resident today, by this operator, with its outcome, note and needs.
     const { db, services } = h.app.deps;

@@ -9,14 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../support/app.js';
 import { api, goodsProject, passNoticeIfHeld, toStreetReview, U } from '../support/lifecycle.js';
-import { newContext, skipBrowser, startBrowserHarness, type BrowserHarness } from './support.js';
-
-/** The little of the DOM these checks read (the project compiles without lib.dom). */
-interface El { id: string; tagName: string; value?: string; matches(s: string): boolean; classList: { contains(c: string): boolean } }
-interface KbWin {
-  document: { activeElement: El | null; querySelector(s: string): El | null };
-  getComputedStyle(e: El): { outlineStyle: string; outlineWidth: string };
-}
+import { expectFocusVisible, newContext, skipBrowser, startBrowserHarness, tabTo, type BrowserHarness, type KbWin } from './support.js';
 
 async function active(page: Page): Promise<{ id: string; tag: string; summary: boolean } | null> {
   return page.evaluate(() => {
@@ -25,31 +18,7 @@ async function active(page: Page): Promise<{ id: string; tag: string; summary: b
   });
 }
 
-/** The focused element is drawn with an outline (WCAG 2.4.7). */
-async function expectFocusVisible(page: Page, where: string): Promise<void> {
-  const style = await page.evaluate(() => {
-    const w = globalThis as unknown as KbWin;
-    const e = w.document.activeElement;
-    if (!e) return null;
-    const s = w.getComputedStyle(e);
-    return { style: s.outlineStyle, width: s.outlineWidth, tag: e.tagName, id: e.id };
-  });
-  expect(style, where).not.toBeNull();
-  expect(style!.style, `${where}: ${JSON.stringify(style)}`).not.toBe('none');
-  expect(style!.width, `${where}: ${JSON.stringify(style)}`).not.toBe('0px');
-}
 
-/** Presses Tab (or Shift+Tab) until `selector` has focus; checks the focus is visible there. */
-async function tabTo(page: Page, selector: string, opts: { back?: boolean; max?: number } = {}): Promise<void> {
-  for (let i = 0; i < (opts.max ?? 250); i++) {
-    if (await page.evaluate((s) => (globalThis as unknown as KbWin).document.activeElement?.matches(s) ?? false, selector)) {
-      await expectFocusVisible(page, selector);
-      return;
-    }
-    await page.keyboard.press(opts.back ? 'Shift+Tab' : 'Tab');
-  }
-  throw new Error(`could not reach ${selector} with ${opts.back ? 'Shift+Tab' : 'Tab'}`);
-}
 
 const valueOf = (page: Page, selector: string) => page.evaluate((s) => (globalThis as unknown as KbWin).document.querySelector(s)?.value ?? null, selector);
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createTestApp, DEMO_PASSWORD, type TestApp } from '../support/app.js';
 
@@ -73,4 +74,54 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
     const r = await w.axe.run(w.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target, html: n.html.slice(0, 200) })) }));
   });
+}
+
+/** The little of the DOM the keyboard checks read (the project compiles without lib.dom). */
+export interface KbEl { id: string; tagName: string; value?: string; checked?: boolean; textContent: string | null; matches(s: string): boolean; classList: { contains(c: string): boolean } }
+export interface KbWin {
+  document: { activeElement: KbEl | null; querySelector(s: string): KbEl | null };
+  getComputedStyle(e: KbEl): { outlineStyle: string; outlineWidth: string };
+}
+
+/** Whether the element matching `selector` has the focus. */
+export const isFocused = (page: Page, selector: string): Promise<boolean> =>
+  page.evaluate((s) => (globalThis as unknown as KbWin).document.activeElement?.matches(s) ?? false, selector);
+
+/** The focused element is drawn with an outline (WCAG 2.4.7). */
+export async function expectFocusVisible(page: Page, where: string): Promise<void> {
+  const style = await page.evaluate(() => {
+    const w = globalThis as unknown as KbWin;
+    const e = w.document.activeElement;
+    if (!e) return null;
+    const s = w.getComputedStyle(e);
+    return { style: s.outlineStyle, width: s.outlineWidth, tag: e.tagName, id: e.id };
+  });
+  expect(style, where).not.toBeNull();
+  expect(style!.style, `${where}: ${JSON.stringify(style)}`).not.toBe('none');
+  expect(style!.width, `${where}: ${JSON.stringify(style)}`).not.toBe('0px');
+}
+
+/**
+ * Presses Tab (or Shift+Tab) until `selector` has focus, at most `max` times; checks the focus is
+ * visible there unless told not to.
+ */
+export async function tabTo(page: Page, selector: string, opts: { back?: boolean; max?: number; visible?: boolean } = {}): Promise<void> {
+  for (let i = 0; i < (opts.max ?? 250); i++) {
+    if (await isFocused(page, selector)) {
+      if (opts.visible !== false) await expectFocusVisible(page, selector);
+      return;
+    }
+    await page.keyboard.press(opts.back ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`could not reach ${selector} with ${opts.back ? 'Shift+Tab' : 'Tab'}`);
+}
+
+/** A path asked for in English (?lang=en), or as it is for zh-CN. */
+export const withLang = (path: string, lang: string): string => (lang === 'en' ? `${path}${path.includes('?') ? '&' : '?'}lang=en` : path);
+
+/** axe finds nothing on the page as it stands (and, given a language, the page is in it). */
+export async function expectNoViolations(page: Page, label: string, lang?: string): Promise<void> {
+  if (lang !== undefined) expect(await page.getAttribute('html', 'lang'), label).toBe(lang);
+  const violations = await axe(page);
+  expect(violations, `${label}\n${JSON.stringify(violations, null, 1)}`).toEqual([]);
 }
