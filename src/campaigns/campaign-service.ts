@@ -12,20 +12,16 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
-import type { Clock } from '../lib/clock.js';
-import type { Db, Queryable, Trx } from '../lib/db.js';
+import type { Queryable, Trx } from '../lib/db.js';
 import { shanghaiDate, isIsoDate } from '../lib/calendar.js';
 import { t, type Lang } from '../lib/i18n.js';
 import { absoluteUrl } from '../lib/urls.js';
 import { enqueueMail } from '../engine/outbox.js';
-import type { Engine } from '../engine/engine.js';
 import { toActor, type User } from '../auth/users.js';
-import type { ReferenceService } from '../reference/reference.js';
-import type { RulesService } from '../rules/rules-service.js';
-import type { BeneficiaryService, BeneficiaryView } from '../beneficiaries/beneficiaries.js';
+import type { BeneficiaryView } from '../beneficiaries/beneficiaries.js';
 import { NEED_TYPES } from '../../workflows/need/index.js';
 import { line, optionalParagraph } from '../../workflows/shared/text.js';
-import { needPlaceOf, startNeedIn, type NeedPlace } from '../needs/need-service.js';
+import { needPlaceOf, startNeedIn, type NeedPlace, type NeedServiceDeps } from '../needs/need-service.js';
 
 export const CAMPAIGN_STAFF = ['community', 'street', 'district'] as const;
 export const CARE_FLAGS = ['alone', 'daily'] as const;
@@ -132,13 +128,8 @@ export interface Progress {
   due: number;
 }
 
-export interface CampaignServiceDeps {
-  db: Db;
-  clock: Clock;
-  engine: Engine;
-  reference: ReferenceService;
-  rules: RulesService;
-  beneficiaries: BeneficiaryService;
+/** A campaign's calls start needs: the need service's dependencies, and the base URL of the e-mails' links. */
+export interface CampaignServiceDeps extends NeedServiceDeps {
   baseUrl: string;
 }
 
