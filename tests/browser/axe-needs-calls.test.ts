@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { U } from '../support/lifecycle.js';
-import { expectNoViolations, newContext, signIn, skipBrowser, startBrowserHarness, withLang, type BrowserHarness } from './support.js';
+import { expectNoViolations, newContext, signInAs, skipBrowser, startBrowserHarness, withLang, type BrowserHarness } from './support.js';
 
 const OPERATOR = 'operator@example.org';
 
@@ -82,10 +82,7 @@ describe.skipIf(skipBrowser)('accessibility of the register, care-call and need 
     }
   }
 
-  async function as(email: string) {
-    await context.clearCookies();
-    await signIn(page, h.baseUrl, email);
-  }
+  const as = (email: string) => signInAs(context, page, h.baseUrl, email);
 
   it('when community staff open the register, its forms (empty and with errors) and a resident, and street staff the masked register, then axe finds nothing', async () => {
     await as(U.c1);

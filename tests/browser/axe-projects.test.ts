@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { api, goodsProject, shanghaiDay, worksProject, DELIBERATION_OK, GOOD_CHECKLIST, SIGNATORIES, U, VENDORS, type Project } from '../support/lifecycle.js';
-import { expectNoViolations, newContext, signIn, skipBrowser, startBrowserHarness, withLang, type BrowserHarness } from './support.js';
+import { expectNoViolations, newContext, signInAs, skipBrowser, startBrowserHarness, withLang, type BrowserHarness } from './support.js';
 
 const DAY = 86_400_000;
 
@@ -121,10 +121,7 @@ describe.skipIf(skipBrowser)('accessibility of the project pages', { timeout: 18
     }
   }
 
-  async function as(email: string) {
-    await context.clearCookies();
-    await signIn(page, h.baseUrl, email);
-  }
+  const as = (email: string) => signInAs(context, page, h.baseUrl, email);
 
   it('when a community worker opens the list, the proposal form and the projects it acts on, then axe finds nothing', async () => {
     await as(U.c1);

@@ -125,3 +125,9 @@ export async function expectNoViolations(page: Page, label: string, lang?: strin
   const violations = await axe(page);
   expect(violations, `${label}\n${JSON.stringify(violations, null, 1)}`).toEqual([]);
 }
+
+/** Signs in as another user on a fresh set of cookies. */
+export async function signInAs(context: BrowserContext, page: Page, baseUrl: string, email: string): Promise<void> {
+  await context.clearCookies();
+  await signIn(page, baseUrl, email);
+}
