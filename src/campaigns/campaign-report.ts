@@ -10,7 +10,7 @@
 // campaign service's `get` decides, and operators, though they see their campaign, get 403 here.
 // No personal data: counts, need types and project references only.
 import { z } from 'zod';
-import { isIsoDate } from '../lib/calendar.js';
+import { eachDay, isIsoDate } from '../lib/calendar.js';
 import { ForbiddenError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../lib/db.js';
@@ -123,12 +123,6 @@ export function median(values: number[]): number | null {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Every day from `from` to `to`, inclusive (YYYY-MM-DD). */
-export function daysBetween(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end; t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
-  return out;
-}
 
 const isStaff = (u: User) => (CAMPAIGN_STAFF as readonly string[]).includes(u.role);
 
@@ -143,7 +137,7 @@ export function createCampaignReport(deps: CampaignReportDeps) {
     const today = deps.campaigns.today();
     const first = [campaign.startOn, q.from].filter((d): d is string => !!d).sort().at(-1)!;
     const last = [campaign.endOn, today, q.to].filter((d): d is string => !!d).sort()[0]!;
-    const days = first <= last ? daysBetween(first, last) : [];
+    const days = eachDay(first, last);
     const residents = num(((await db('care_campaign_members').where({ campaign_id: campaignId }).count({ n: '*' })) as Array<{ n: unknown }>)[0]?.n);
     const base: CampaignReport = {
       campaign, residents, from: days[0] ?? null, to: days.at(-1) ?? null, days: [],

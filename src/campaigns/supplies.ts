@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable } from '../lib/db.js';
-import { shanghaiDate, isIsoDate } from '../lib/calendar.js';
+import { eachDay, shanghaiDate, isIsoDate } from '../lib/calendar.js';
 import type { User } from '../auth/users.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { BeneficiaryService, BeneficiaryView } from '../beneficiaries/beneficiaries.js';
@@ -29,7 +29,6 @@ export const DEFAULT_AMOUNT_FEN = 10_000;
 export const MAX_AMOUNT_FEN = 1_000_000;
 export const SUPPLY_PAGE_SIZE = 50;
 export const DELIVERY_STATUSES = ['all', 'pending', 'delivered'] as const;
-const DAY_MS = 86_400_000;
 
 const isDay = isIsoDate;
 const day = () => z.string({ error: 'validation.required' }).trim().refine(isDay, 'validation.date');
@@ -128,8 +127,6 @@ export interface SupplyServiceDeps {
 
 const num = (v: unknown) => Number(v ?? 0);
 const isStaff = (u: User) => (CAMPAIGN_STAFF as readonly string[]).includes(u.role);
-const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
-const daysBetween = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS) + 1;
 
 export function createSupplyService(deps: SupplyServiceDeps) {
   const { db, clock } = deps;
@@ -138,7 +135,7 @@ export function createSupplyService(deps: SupplyServiceDeps) {
   function toPlan(r: Record<string, unknown>): SupplyPlan {
     return {
       id: r.id as string, campaignId: r.campaign_id as string, item: r.item as string, amountFen: num(r.amount_fen),
-      startOn: r.start_on as string, endOn: r.end_on as string, days: daysBetween(r.start_on as string, r.end_on as string),
+      startOn: r.start_on as string, endOn: r.end_on as string, days: eachDay(r.start_on as string, r.end_on as string).length,
       selection: JSON.parse(r.selection as string) as PlanSelection, householdCount: num(r.household_count),
       createdBy: r.created_by as string, createdAt: r.created_at as string,
     };
@@ -321,8 +318,7 @@ export function createSupplyService(deps: SupplyServiceDeps) {
     const days: SeriesDay[] = [];
     let cumulativeDeliveries = 0;
     let cumulativeFen = 0;
-    for (let i = 0; i < plan.days; i++) {
-      const d = addDays(plan.startOn, i);
+    for (const d of eachDay(plan.startOn, plan.endOn)) {
       const f = found.get(d) ?? { n: 0, fen: 0 };
       cumulativeDeliveries += f.n;
       cumulativeFen += f.fen;

@@ -18,6 +18,13 @@ import chineseDaysData from 'chinese-days/dist/chinese-days.json' with { type: '
 /** A calendar date 'YYYY-MM-DD' (a date in Asia/Shanghai, not an instant). */
 export type IsoDate = string;
 
+/** Every calendar day from `from` to `to`, both included ('YYYY-MM-DD'; none when `to` is earlier). */
+export function eachDay(from: IsoDate, to: IsoDate): IsoDate[] {
+  const out: IsoDate[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end; t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
 /** Whether a string is a real calendar day 'YYYY-MM-DD' (2026-02-30 is not). */
 export function isIsoDate(s: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
