@@ -2,14 +2,14 @@
 // the files of a language are merged (deeply), so each area keeps its own file.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import i18next, { type TFunction } from 'i18next';
+import { fromRoot } from './paths.js';
 
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = 'zh-CN';
 
-const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../locales');
+const LOCALES_DIR = fromRoot('src', 'locales');
 
 type Tree = { [k: string]: string | Tree };
 function merge(into: Tree, from: Tree): Tree {

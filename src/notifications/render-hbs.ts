@@ -7,9 +7,9 @@ import Handlebars from 'handlebars';
 import { t, type Lang } from '../lib/i18n.js';
 import { NOTIFY_TEMPLATES, type NotifyTemplate } from '../../workflows/project/index.js';
 import type { MailData, MailRenderer, RenderedMail } from './notifier.js';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../lib/paths.js';
 
-const EMAILS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/emails');
+const EMAILS_DIR = fromRoot('templates', 'emails');
 
 type Compiled = { html: HandlebarsTemplateDelegate; text: HandlebarsTemplateDelegate };
 

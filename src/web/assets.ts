@@ -7,10 +7,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express from 'express';
+import { fromRoot } from '../lib/paths.js';
 
-export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+export const STATIC_DIR = fromRoot('src', 'web', 'static');
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 

@@ -1,15 +1,15 @@
 // Handlebars views: layouts, partials and the formatting helpers. Helpers only format (money in 元,
 // dates in Asia/Shanghai, i18n keys); templates receive view-models and make no decisions.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { create } from 'express-handlebars';
 import type { Express } from 'express';
 import { formatShanghai } from '../lib/calendar.js';
 import { formatYuan, formatYuanShort } from '../../workflows/shared/money.js';
 import { t, type Lang } from '../lib/i18n.js';
 import { assets, watchAssets } from './assets.js';
+import { fromRoot } from '../lib/paths.js';
 
-export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
+export const TEMPLATES_DIR = fromRoot('templates');
 
 type HelperOptions = { data?: { root?: { lang?: Lang } }; hash?: Record<string, unknown> };
 const langOf = (options: HelperOptions): Lang => options?.data?.root?.lang ?? 'zh-CN';

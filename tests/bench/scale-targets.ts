@@ -1,5 +1,5 @@
 // Helpers of the bench at scale (scale.ts): the server as an operator starts it (its own process,
-// `node --import tsx src/cli.ts serve`), its memory from /proc, signing in (API tokens and page
+// the compiled `node dist/src/cli.js serve` of `npm run build`), its memory from /proc, signing in (API tokens and page
 // sessions), what the bench draws from the database before the server starts, and the drafts the
 // transition mix cycles.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,15 +34,23 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
+/** The compiled CLI (`npm run build`); the bench builds it first (`npm run bench`). */
+export const COMPILED_CLI = path.join(ROOT, 'dist/src/cli.js');
+
 /**
  * `weishishi serve` in production mode on the file, as an operator runs it behind a proxy on the
  * same machine (TRUST_PROXY loopback: the bench sends X-Forwarded-Proto: https to the pages, whose
- * cookies are Secure). DEMO=0: nothing is seeded. Resolves once /healthz answers.
+ * cookies are Secure). DEMO=0: nothing is seeded. Resolves once /healthz answers. The compiled
+ * JavaScript, as production runs it: through tsx the process also holds the loader's thread and
+ * its compiled modules (about 60 MB more RSS at rest). BENCH_SERVER_NODE_ARGS adds Node options
+ * (`--cpu-prof` to profile the server under load).
  */
 export async function startServer(driver: SqliteDriver, dbFile: string, dataDir: string): Promise<ServerProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+  if (!fs.existsSync(COMPILED_CLI)) throw new Error(`${path.relative(ROOT, COMPILED_CLI)} is missing: run \`npm run build\` first`);
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, COMPILED_CLI, 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,

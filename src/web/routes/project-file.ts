@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Request } from 'express';
 import { ZipArchive } from 'archiver';
 import type { Deps } from '../../deps.js';
@@ -16,8 +15,9 @@ import { createProjectFileService, historyJson, type ProjectFile } from '../../p
 import { archivePaths, projectFileView } from '../../projectfile/project-file-view.js';
 import type { Lookups } from '../labels.js';
 import { LANGS } from '../../lib/i18n.js';
+import { fromRoot } from '../../lib/paths.js';
 
-const STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../static');
+const STATIC_DIR = fromRoot('src', 'web', 'static');
 
 function disposition(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
