@@ -31,6 +31,7 @@ import { eligibilityVendorIds } from '../workflows/project/index.js';
 import type { StampedEvent } from './engine/types.js';
 import { seedDemo, type DemoSeedResult, type SeedOptions } from './demo/seed.js';
 import { createInboxService } from './inbox/inbox-service.js';
+import { createReadCache } from './lib/read-cache.js';
 import { createPublicService } from './public/public-service.js';
 import { createAdminService } from './admin/admin-service.js';
 import { createSandboxClock } from './admin/sandbox-clock.js';
@@ -122,7 +123,8 @@ export function buildServices(deps: ServicesDeps) {
   const documents = createDocumentService({ db, clock, uploadDir: deps.config.uploadDir, projects, limits: { pendingQuotaBytes: deps.config.uploadPendingQuotaBytes, perHour: deps.config.uploadRatePerHour } });
   const admin = createAdminService({ db, clock, users, reference, ledger, rules, calendar });
   const inbox = createInboxService({ db, clock, reference, attention: () => admin.attention() });
-  const publicSite = createPublicService({ db, clock, reference, ledger, projects, engine });
+  const readCache = createReadCache(db, clock);
+  const publicSite = createPublicService({ db, clock, reference, ledger, projects, engine, cache: readCache });
   const sandboxClock = createSandboxClock({ config: deps.config, clock, timers });
   const monitoring = createMonitoringService({ db, clock, calendar });
   const reports = createReportService({ db, clock, reference });
@@ -130,6 +132,7 @@ export function buildServices(deps: ServicesDeps) {
 
   return {
     users, reference, ledger, calendar, rules, beneficiaries, vendorRecords, library, projects, ratings, documents, inbox, publicSite, admin,
+    readCache,
     needs,
     campaigns,
     campaignReports,

@@ -16,6 +16,7 @@ import { projectYears } from '../reports/stats-repo.js';
 import { createReportService } from '../reports/report-service.js';
 import type { Engine } from '../engine/engine.js';
 import { lastNotice, type NoticeFacts } from './notice-period.js';
+import type { ReadCache } from '../lib/read-cache.js';
 
 
 export const PublicListSchema = z.object({
@@ -40,9 +41,14 @@ const PAGE_SIZE = 20;
 /** The notices list's page (a light page on a phone, issue 12): the ones ending first on the first page. */
 export const NOTICES_PAGE_SIZE = 50;
 
-/** `engine` reads the notices a project held (its context's `notices`); without it, the proposal notice from the history. */
-export function createPublicService(deps: { db: Db; clock: Clock; reference: ReferenceService; ledger: Ledger; projects: ProjectService; engine?: Pick<Engine, 'get' | 'load'> }) {
+/**
+ * `engine` reads the notices a project held (its context's `notices`); without it, the proposal
+ * notice from the history. `cache` keeps the answers every visitor shares (the list, the notices,
+ * the statistics, the reference data) until the data under them may have changed (src/lib/read-cache.ts).
+ */
+export function createPublicService(deps: { db: Db; clock: Clock; reference: ReferenceService; ledger: Ledger; projects: ProjectService; engine?: Pick<Engine, 'get' | 'load'>; cache?: ReadCache }) {
   const { db } = deps;
+  const cached = <T>(key: string, compute: () => Promise<T>): Promise<T> => (deps.cache ? deps.cache.get(key, compute) : compute());
   const reports = createReportService({ db, clock: deps.clock, reference: deps.reference });
 
   /**
@@ -67,21 +73,23 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
     return row;
   }
 
-  async function reference() {
+  const reference = () => cached('reference', async () => {
     const [streets, communities, categories, groups, vendors] = await Promise.all([
       deps.reference.streets(), deps.reference.communities(), deps.reference.categories(db, { all: true }), deps.reference.groups(db, { all: true }), deps.reference.vendors(),
     ]);
     // Vendors are organisations: their names are public facts of a contract. Contacts are not shown.
     return { streets, communities, categories, groups, vendors: vendors.map((v) => ({ id: v.id, name: v.name })) };
-  }
+  });
 
   return {
     reference,
 
     /** Projects in a public notice (any the rules hold: proposal, confirmed project, acceptance result), the one ending first at the top. */
     async notices(page = 1) {
-      const { rows, total } = await listRows(db, { states: [...NOTICE_STAGES] }, null, { page, pageSize: NOTICES_PAGE_SIZE, order: 'oldestStage' });
-      return { notices: rows, total, page, pageSize: NOTICES_PAGE_SIZE, ref: await reference() };
+      return cached(`notices:${page}`, async () => {
+        const { rows, total } = await listRows(db, { states: [...NOTICE_STAGES] }, null, { page, pageSize: NOTICES_PAGE_SIZE, order: 'oldestStage' });
+        return { notices: rows, total, page, pageSize: NOTICES_PAGE_SIZE, ref: await reference() };
+      });
     },
 
     async notice(id: string) {
@@ -101,11 +109,13 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
       const p = PublicListSchema.safeParse(query);
       const filter = p.success ? p.data : { page: 1 };
       const { page, year, ...rest } = filter as PublicListQuery;
-      // the year offered is an allocation's: the projects charged to it (their budget year)
-      const { rows: found, total } = await listRows(db, { ...rest, ...(year !== undefined ? { budgetYear: year } : {}), isPublic: true }, null, { page: page ?? 1, pageSize: PAGE_SIZE });
-      const thisYear = Number(shanghaiDate(deps.clock.now().toISOString()).slice(0, 4));
-      const rows = found.map((r) => ({ ...r, carriedOver: isCarriedOver(r, thisYear) }));
-      return { rows, total, page: page ?? 1, pageSize: PAGE_SIZE, filter, years: await projectYears(db), ref: await reference() };
+      return cached(`list:${JSON.stringify(filter)}`, async () => {
+        // the year offered is an allocation's: the projects charged to it (their budget year)
+        const { rows: found, total } = await listRows(db, { ...rest, ...(year !== undefined ? { budgetYear: year } : {}), isPublic: true }, null, { page: page ?? 1, pageSize: PAGE_SIZE });
+        const thisYear = Number(shanghaiDate(deps.clock.now().toISOString()).slice(0, 4));
+        const rows = found.map((r) => ({ ...r, carriedOver: isCarriedOver(r, thisYear) }));
+        return { rows, total, page: page ?? 1, pageSize: PAGE_SIZE, filter, years: await projectYears(db), ref: await reference() };
+      });
     },
 
     /** Facts, amounts, vendor, stage, and the stages it went through (no payloads, no actors). */
@@ -131,7 +141,8 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
      * by-group, category, type and street tables keep their earlier shape (count = proposed).
      */
     async stats(yearInput: unknown, toInput?: unknown) {
-      const o = await reports.publicOverview({ year: yearInput, to: toInput });
+      // the overview checks its query first: a refused query (422) is never kept
+      const o = await cached(`stats:${JSON.stringify([yearInput ?? null, toInput ?? null])}`, () => reports.publicOverview({ year: yearInput, to: toInput }));
       const legacy = (rows: typeof o.rows) => rows.map((r) => ({ key: r.key, count: r.proposed, estimatedFen: r.estimatedFen, approvedFen: r.approvedFen, paidFen: r.paidFen }));
       return {
         ...o,

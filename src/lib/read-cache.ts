@@ -1,0 +1,97 @@
+// Answers of the public reads (the public project list, the notices, the public statistics and the
+// reference data under them) kept until the data under them may have changed: the public pages at a
+// city's size (issue 13) are read far more often than a project moves, and the statistics of a year
+// of 10,000 projects take tens of milliseconds to count.
+//
+// What "may have changed" means, checked on every read:
+// - this process wrote anything but its own bookkeeping (any INSERT, UPDATE or DELETE through the
+//   database handle, seen on knex's `query` event; sessions, tokens, rate limits, the access log,
+//   idempotency keys, pending uploads, the outbox and timers' claims do not count);
+// - any process recorded a transition (the history's highest id: one index read);
+// - the day changed in Asia/Shanghai (what is "carried over" or a notice's days left follow it).
+// An answer computed while this process wrote is not kept. What no mark shows shows after at most
+// `ttlMs` (5 s), as a proxy's `max-age` would: another server editing reference data or the rules
+// (PostgreSQL, several processes), and a read that starts in the instant a PostgreSQL COMMIT of
+// this process is on the wire (counted when knex sends it, seen by readers once it is done). A kept answer is frozen: a caller that changed it
+// would change every later reader's, so a change throws instead.
+import { LRUCache } from 'lru-cache';
+import type { Clock } from './clock.js';
+import type { Db } from './db.js';
+import { shanghaiDate } from './calendar.js';
+
+/** Statements that change nothing public: reads, transaction control, and bookkeeping tables. */
+const NOT_PUBLIC = /^\s*(?:select|with|pragma|explain|begin|savepoint|release|show|set)\b|^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+["`]?(?:sessions|api_tokens|rate_limits|beneficiary_access_log|idempotency_keys|document_uploads|outbox|timers)["`]?[\s(]/i;
+const END = /^\s*(?:commit|rollback)\b/i;
+
+export interface ReadCache {
+  /** `compute()`'s answer for `key`, kept while nothing it may depend on changed. */
+  get<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** how many reads were answered from the cache and how many computed (for the bench and tests) */
+  stats(): { hits: number; misses: number; entries: number };
+}
+
+/**
+ * One count of writes per database handle, however many services share it (one listener each). A
+ * write counts when it is sent and again when its transaction ends: on PostgreSQL a read between the
+ * two sees the data before the commit, and must not be kept under the count that follows it.
+ */
+const counters = new WeakMap<Db, { writes: number }>();
+function writeCounter(db: Db): { writes: number } {
+  let c = counters.get(db);
+  if (!c) {
+    const counter = { writes: 0 };
+    const writing = new Set<unknown>();
+    db.on('query', (q: { sql?: unknown; __knexTxId?: unknown }) => {
+      if (typeof q.sql !== 'string') {
+        counter.writes++;
+      } else if (END.test(q.sql)) {
+        if (writing.delete(q.__knexTxId)) counter.writes++;
+      } else if (!NOT_PUBLIC.test(q.sql)) {
+        counter.writes++;
+        if (q.__knexTxId !== undefined) writing.add(q.__knexTxId);
+      }
+    });
+    counters.set(db, (c = counter));
+  }
+  return c;
+}
+
+export function createReadCache(db: Db, clock: Clock, opts: { max?: number; ttlMs?: number } = {}): ReadCache {
+  const counter = writeCounter(db);
+  const ttlMs = opts.ttlMs ?? 5_000;
+  // the age is read on the engine's clock (tests move it; they never wait)
+  const entries = new LRUCache<string, { mark: string; at: number; value: object }>({ max: opts.max ?? 256 });
+  let hits = 0;
+  let misses = 0;
+
+  async function mark(): Promise<string> {
+    const local = counter.writes;
+    const last = (await db('workflow_history').max({ id: 'id' }).first()) as { id: number | string | null } | undefined;
+    return `${local}:${last?.id ?? 0}:${shanghaiDate(clock.now().toISOString())}`;
+  }
+
+  return {
+    async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      const now = await mark();
+      const kept = entries.get(key);
+      if (kept && kept.mark === now && clock.now().getTime() - kept.at < ttlMs) {
+        hits++;
+        return kept.value as T;
+      }
+      misses++;
+      const writesBefore = counter.writes;
+      const value = await compute();
+      if (counter.writes === writesBefore && value !== null && typeof value === 'object') entries.set(key, { mark: now, at: clock.now().getTime(), value: deepFreeze(value) });
+      return value;
+    },
+    stats: () => ({ hits, misses, entries: entries.size }),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,121 @@
+// The public reads kept until their data may change (issue 13, src/lib/read-cache.ts), on every
+// database: a second read is answered from the cache; a write in this process, a transition in
+// another process or a new day shows at once; another process's edit of reference data shows once
+// the answer is 5 s old on the engine's clock; sign-ins and sessions change nothing; a kept answer
+// cannot be changed by a caller; an answer computed while this process wrote is not kept.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDeps } from '../../src/deps.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createReadCache } from '../../src/lib/read-cache.js';
+import { DEMO_IDS } from '../../src/demo/seed.js';
+import { STORAGE_KINDS } from '../support/db.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+
+const LIANHUA = DEMO_IDS.communities.lianhua;
+
+describe.each(STORAGE_KINDS)('the public read cache on %s', (kind) => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await createTestApp({ kind });
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const lianhuaName = async () => {
+    const list = await app.deps.services.publicSite.list({});
+    return list.ref.communities.find((c) => c.id === LIANHUA)!.nameZh;
+  };
+  const counts = () => app.deps.services.readCache.stats();
+  const rename = (db: TestApp['deps']['db'], nameZh: string) => db('communities').where({ id: LIANHUA }).update({ name_zh: nameZh });
+
+  it('when the public list is read twice with nothing written between, then the second is answered from the cache', async () => {
+    const first = await app.deps.services.publicSite.list({});
+    const before = counts();
+    const second = await app.deps.services.publicSite.list({});
+    expect(second).toEqual(first);
+    expect(counts().hits).toBe(before.hits + 1);
+    expect(counts().misses).toBe(before.misses);
+    // another filter is another answer
+    await app.deps.services.publicSite.list({ page: 2 });
+    expect(counts().misses).toBe(before.misses + 1);
+  });
+
+  it('when this process renames a community, then the next public read shows the new name at once', async () => {
+    expect(await lianhuaName()).toBe('莲花社区');
+    await app.deps.services.reference.renamePlace('community', LIANHUA, { nameZh: '莲花山社区', nameEn: 'Lianhuashan' });
+    expect(await lianhuaName()).toBe('莲花山社区');
+  });
+
+  it('when sign-ins write sessions, tokens and rate limits, then the cache still answers', async () => {
+    await lianhuaName();
+    const before = counts();
+    await app.token('community1@example.org');
+    await app.http.post('/login').type('form').send({ email: 'nobody@example.org', password: 'wrong' });
+    await lianhuaName();
+    expect(counts().hits).toBe(before.hits + 1);
+  });
+
+  it('when another process records a transition, then the next read is computed again and sees that process\'s other writes', async () => {
+    const other = await createDeps(loadConfig({ NODE_ENV: 'test', CLOCK: 'manual', LOG_LEVEL: 'silent', DATA_DIR: '/tmp/wss-test-data' }), { db: app.t.reopen(), clock: app.clock, logger: createLogger('silent') });
+    try {
+      expect(await lianhuaName()).toBe('莲花社区');
+      // a reference edit alone leaves no mark another process sees ...
+      await rename(other.db, '莲花山社区');
+      expect(await lianhuaName()).toBe('莲花社区');
+      // ... a transition does
+      const c1 = (await other.services.users.findByEmail('community1@example.org'))!;
+      await other.services.projects.create(c1, {
+        title: '缓存测试', type: 'goods', category: '助行', mainGroup: '残疾人', estimatedFen: 100_000,
+        description: '爬楼机一台。', items: [{ name: '爬楼机', quantity: 1, unitFen: 100_000 }],
+      });
+      expect(await lianhuaName()).toBe('莲花山社区');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('when another process edits reference data and nothing else moves, then the answer is renewed once it is 5 s old', async () => {
+    expect(await lianhuaName()).toBe('莲花社区');
+    const other = app.t.reopen();
+    await rename(other, '莲花山社区');
+    app.clock.advance(4_000);
+    expect(await lianhuaName()).toBe('莲花社区');
+    app.clock.advance(1_000);
+    expect(await lianhuaName()).toBe('莲花山社区');
+  });
+
+  it('when the day turns in Shanghai, then the answer is computed again', async () => {
+    await lianhuaName();
+    const before = counts();
+    app.clock.set(Date.parse('2026-03-02T16:00:00.000Z')); // midnight in Shanghai
+    await lianhuaName();
+    expect(counts().hits).toBe(before.hits);
+    expect(counts().misses).toBeGreaterThan(before.misses);
+  });
+
+  it('when a caller changes a kept answer, then it throws and the next reader gets the answer unchanged', async () => {
+    const list = await app.deps.services.publicSite.list({});
+    await app.deps.services.publicSite.list({});
+    const kept = await app.deps.services.publicSite.list({});
+    expect(() => {
+      (kept.ref.communities[0] as { nameZh: string }).nameZh = 'changed';
+    }).toThrow(TypeError);
+    expect((await app.deps.services.publicSite.list({})).ref.communities[0]!.nameZh).toBe(list.ref.communities[0]!.nameZh);
+  });
+
+  it('when an answer is computed while this process writes, then it is not kept', async () => {
+    const cache = createReadCache(app.deps.db, app.clock);
+    let computed = 0;
+    const compute = async () => {
+      computed++;
+      if (computed === 1) await rename(app.deps.db, '莲花山社区');
+      return { n: computed };
+    };
+    expect(await cache.get('k', compute)).toEqual({ n: 1 });
+    expect(await cache.get('k', compute)).toEqual({ n: 2 });
+    expect(await cache.get('k', compute)).toEqual({ n: 2 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 2, entries: 1 });
+  });
+});
