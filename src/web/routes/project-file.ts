@@ -9,15 +9,13 @@ import express, { type Request } from 'express';
 import { ZipArchive } from 'archiver';
 import type { Deps } from '../../deps.js';
 import { langOf, page, render, requireRole } from '../render.js';
-import { assets } from '../assets.js';
+import { STATIC_DIR, assets } from '../assets.js';
 import { idParam } from '../params.js';
 import { createProjectFileService, historyJson, type ProjectFile } from '../../projectfile/project-file-service.js';
 import { archivePaths, projectFileView } from '../../projectfile/project-file-view.js';
 import type { Lookups } from '../labels.js';
 import { LANGS } from '../../lib/i18n.js';
-import { fromRoot } from '../../lib/paths.js';
 
-const STATIC_DIR = fromRoot('src', 'web', 'static');
 
 function disposition(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
