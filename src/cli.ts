@@ -1,4 +1,7 @@
 // weishishi <serve|worker|migrate|verify|…>: the operator's entry points.
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig, ConfigError } from './config.js';
@@ -124,8 +127,10 @@ program
   .description('seed the demo district on an empty database (serve does this unless DEMO=0); with --demo-year, then a year of projects on the sandbox clock; with --scale alone, a city\'s ten years')
   .option('--demo-year <year>', "generate that year's projects through the engine (2021: Xiangzhou's 264 projects for disabled people, ¥11,057,500)", intOption(2000, 2100))
   .option('--scale <n>', `with --demo-year: how many projects the year has (default ${DEMO_YEAR_PROJECTS}); alone: N projects over the ten years that are over, in a city of about N/${PROJECTS_PER_STREET} streets (continues an interrupted run)`, intOption(1, 1_000_000))
+  .option('--jobs <n>', 'with --scale alone: drive the streets in this many processes at once (default: one per CPU core, at most 4)', intOption(1, 16))
+  .option('--shard <i/n>', 'internal: the process of --jobs that drives every n-th street from the i-th')
   .option('--lockdown', `alone: the demo district, then a lockdown care-call campaign over the fortnight before now: ${LOCKDOWN.residents} disabled residents of 拱北街道, ${LOCKDOWN.calls} calls, ${LOCKDOWN.needs} needs, all resolved (also on a database the demo was seeded into)`)
-  .action(async (opts: { demoYear?: number; scale?: number; lockdown?: boolean }) => {
+  .action(async (opts: { demoYear?: number; scale?: number; lockdown?: boolean; jobs?: number; shard?: string }) => {
     if (opts.lockdown) {
       if (opts.demoYear !== undefined || opts.scale !== undefined) throw new ConfigError('--lockdown goes alone, without --demo-year or --scale');
       return seedLockdownDemo();
@@ -137,7 +142,11 @@ program
       }, { seedDemo: true });
       return;
     }
-    if (opts.demoYear === undefined) return seedCity(opts.scale!);
+    if (opts.demoYear === undefined) {
+      if (opts.shard !== undefined) return seedCityShard(opts.scale!, opts.shard);
+      return seedCity(opts.scale!, opts.jobs ?? Math.min(4, os.availableParallelism()));
+    }
+    if (opts.jobs !== undefined || opts.shard !== undefined) throw new ConfigError('--jobs goes with --scale alone');
     const year = opts.demoYear;
     const projects = opts.scale ?? DEMO_YEAR_PROJECTS;
     // The sandbox clock runs to the end of the next year's first quarter: that must lie in the past,
@@ -196,50 +205,125 @@ const GENERATOR_ENV = { UPLOAD_RATE_PER_HOUR: '1000000', ...process.env };
  * A bulk load: on SQLite the transactions skip the fsync until the end (a crash half-way means
  * seeding again), then the database is made durable at once. PostgreSQL keeps its settings.
  */
-async function bulkLoad<T>(deps: Deps, fn: () => Promise<T>): Promise<T> {
+async function bulkLoad<T>(deps: Deps, fn: () => Promise<T>, opts: { checkpoint?: boolean } = {}): Promise<T> {
   const sqlite = !isPostgres(deps.db);
-  if (sqlite) await deps.db.raw('PRAGMA synchronous = OFF');
+  if (sqlite) {
+    await deps.db.raw('PRAGMA synchronous = OFF');
+    // a city's file outgrows the default 2 MB page cache at once: every lookup would go to the OS
+    await deps.db.raw('PRAGMA cache_size = -262144');
+  }
   try {
     return await fn();
   } finally {
     if (sqlite) {
       await deps.db.raw('PRAGMA synchronous = FULL');
-      await deps.db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+      await deps.db.raw('PRAGMA cache_size = -2000');
+      // (one of several writers leaves the checkpoint to the last: it would wait for the others)
+      if (opts.checkpoint !== false) await deps.db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
     }
   }
 }
 
-/** `seed --scale N`: the city's ten years (src/demo/city.ts), on an empty database or continuing one. */
-async function seedCity(projects: number): Promise<void> {
+/** `seed --scale N`: the city's ten years (src/demo/city.ts), on an empty database or continuing one, in `jobs` processes. */
+async function seedCity(projects: number, jobs: number): Promise<void> {
+  const t0 = Date.now();
+  const lastYear = lastSettledYear(Date.now());
+  const clock = () => new ManualClock(storiesStartFor(lastYear - CITY_YEARS + 1, STORY_SPAN_MS));
+  const city = (deps: Deps, c: ManualClock) => ({ ...deps.services, db: deps.db, clock: c, engine: deps.engine, timers: deps.timers });
+  const bar = new SingleBar({
+    format: '{bar} {percentage}% | ETA {eta_formatted} | {street} {date} | {value}/{total} projects | {events} events',
+    hideCursor: true, stopOnComplete: false, etaBuffer: 200,
+  }, Presets.shades_classic);
+  let started = false;
+  const show = (value: number, payload: Record<string, unknown>) => {
+    if (!started) {
+      bar.start(projects, value, payload);
+      started = true;
+    } else bar.update(value, payload);
+  };
+  const onDistrict = (message: string) => process.stdout.write(`${message}\n`);
+
+  if (jobs <= 1) {
+    const c = clock();
+    await withDeps(async (deps) => {
+      process.stdout.write(deps.seeded!.created ? `demo district created; password for every demo user: ${deps.seeded!.password}\n` : 'continuing the city in this database\n');
+      const summary = await bulkLoad(deps, () => generateCity(city(deps, c), {
+        projects, lastYear,
+        onProgress: (p) => {
+          if (p.phase === 'district') return onDistrict(p.message);
+          show(p.projectsBefore + p.done, { street: p.street, date: new Date(p.clockMs).toISOString().slice(0, 10), events: p.events });
+        },
+      }));
+      if (started) bar.stop();
+      printCity(summary, Date.now() - t0);
+    }, { seedDemo: true, clock: c }, GENERATOR_ENV);
+    return;
+  }
+
+  // one process prepares the city (places, vendors, log-ins); then `jobs` processes drive its streets
+  const c = clock();
+  await withDeps(async (deps) => {
+    process.stdout.write(deps.seeded!.created ? `demo district created; password for every demo user: ${deps.seeded!.password}\n` : 'continuing the city in this database\n');
+    await bulkLoad(deps, () => generateCity(city(deps, c), { projects, lastYear, prepareOnly: true, onProgress: (p) => p.phase === 'district' && onDistrict(p.message) }));
+  }, { seedDemo: true, clock: c }, GENERATOR_ENV);
+  process.stdout.write(`driving the streets in ${jobs} processes\n`);
+  type ShardProgress = { projects: number; events: number; timerEvents: number; street: string; date: string };
+  const shards = new Map<number, ShardProgress>();
+  const cli = fileURLToPath(import.meta.url);
+  const failures: string[] = [];
+  await Promise.all(Array.from({ length: jobs }, (_, i) => new Promise<void>((resolve) => {
+    const child = fork(cli, ['seed', '--scale', String(projects), '--shard', `${i}/${jobs}`], { execArgv: process.execArgv, env: GENERATOR_ENV, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    child.on('message', (m: ShardProgress) => {
+      shards.set(i, m);
+      const all = [...shards.values()];
+      show(all.reduce((n, s) => n + s.projects, 0), { street: all.map((s) => s.street).join(' '), date: all.map((s) => s.date).join(' '), events: all.reduce((n, s) => n + s.events, 0) });
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0) failures.push(`process ${i + 1} of ${jobs} ended with ${signal ?? `code ${code}`}: ${stderr.trim()}`);
+      resolve();
+    });
+  })));
+  if (started) bar.stop();
+  if (failures.length) throw new Error(`seed --scale: ${failures.join('\n')}\n(run the same command again: it continues where it stopped)`);
+  await withDeps(async (deps) => {
+    const summary = await generateCity(city(deps, clock()), { projects, lastYear, prepareOnly: true });
+    const all = [...shards.values()];
+    printCity({ ...summary, events: all.reduce((n, s) => n + s.events, 0), timerEvents: all.reduce((n, s) => n + s.timerEvents, 0) }, Date.now() - t0);
+  }, { clock: clock() }, GENERATOR_ENV);
+}
+
+/** One of `seed --scale N --jobs J`'s processes: every J-th street, its progress told to the parent. */
+async function seedCityShard(projects: number, shard: string): Promise<void> {
+  const m = /^(\d+)\/(\d+)$/.exec(shard);
+  if (!m || Number(m[1]) >= Number(m[2])) throw new ConfigError(`--shard ${shard}: expected i/n with i < n`);
   const lastYear = lastSettledYear(Date.now());
   const clock = new ManualClock(storiesStartFor(lastYear - CITY_YEARS + 1, STORY_SPAN_MS));
+  // a street's progress counts its own events: the streets before add up here
+  let street = '';
+  let before = { events: 0, timerEvents: 0 };
+  let last = before;
   await withDeps(async (deps) => {
-    const r = deps.seeded!;
-    process.stdout.write(r.created ? `demo district created; password for every demo user: ${r.password}\n` : 'continuing the city in this database\n');
-    const bar = new SingleBar({
-      format: '{bar} {percentage}% | ETA {eta_formatted} | {street} {date} | {value}/{total} projects | {events} events',
-      hideCursor: true, stopOnComplete: false, etaBuffer: 200,
-    }, Presets.shades_classic);
-    let started = false;
-    const summary = await bulkLoad(deps, () => generateCity({ ...deps.services, db: deps.db, clock, engine: deps.engine, timers: deps.timers }, {
-      projects, lastYear,
+    await bulkLoad(deps, () => generateCity({ ...deps.services, db: deps.db, clock, engine: deps.engine, timers: deps.timers }, {
+      projects, lastYear, shard: { index: Number(m[1]), count: Number(m[2]) },
       onProgress: (p) => {
-        if (p.phase === 'district') {
-          process.stdout.write(`${p.message}\n`);
-          return;
+        if (p.phase !== 'projects') return;
+        if (p.street !== street) {
+          street = p.street;
+          before = { events: before.events + last.events, timerEvents: before.timerEvents + last.timerEvents };
         }
-        const payload = { street: p.street, date: new Date(p.clockMs).toISOString().slice(0, 10), events: p.events };
-        if (!started) {
-          bar.start(p.projectsTotal, p.projectsBefore + p.done, payload);
-          started = true;
-        } else bar.update(p.projectsBefore + p.done, payload);
+        last = { events: p.events, timerEvents: p.timerEvents };
+        process.send?.({ projects: p.projectsBefore + p.done, events: before.events + p.events, timerEvents: before.timerEvents + p.timerEvents, street: p.street, date: new Date(p.clockMs).toISOString().slice(0, 10) });
       },
-    }));
-    if (started) bar.stop();
-    process.stdout.write(`${summary.projects} projects of ${summary.years[0]}–${summary.years[1]} over ${summary.streets} streets and ${summary.communities} communities with ${summary.vendors} vendors; this run: ${summary.generated} projects, ${summary.events} events (${summary.timerEvents} by timers) in ${(summary.ms / 1000).toFixed(1)} s${summary.skippedStreets ? `, ${summary.skippedStreets} streets already there` : ''}\n`);
-    process.stdout.write(`by budget year: ${Object.entries(summary.byYear).map(([y, n]) => `${y} ${n}`).join(', ')}\n`);
-    process.stdout.write(`states: ${Object.entries(summary.byState).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
-  }, { seedDemo: true, clock }, GENERATOR_ENV);
+    }), { checkpoint: false });
+  }, { clock }, GENERATOR_ENV);
+}
+
+function printCity(summary: Awaited<ReturnType<typeof generateCity>>, ms: number): void {
+  process.stdout.write(`${summary.projects} projects of ${summary.years[0]}–${summary.years[1]} over ${summary.streets} streets and ${summary.communities} communities with ${summary.vendors} vendors; this run: ${summary.events} events (${summary.timerEvents} by timers) in ${(ms / 1000).toFixed(1)} s${summary.skippedStreets ? `, ${summary.skippedStreets} streets already there` : ''}\n`);
+  process.stdout.write(`by budget year: ${Object.entries(summary.byYear).map(([y, n]) => `${y} ${n}`).join(', ')}\n`);
+  process.stdout.write(`states: ${Object.entries(summary.byState).sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
 }
 
 /**

@@ -12,6 +12,11 @@
 // the first year: the streets share nothing a clock orders (allocations, refs and stories are the
 // street's own; vendors and district officers only act). A street whose projects exist is skipped,
 // so an interrupted run continues where it stopped (a street cut off half-way keeps what it has).
+//
+// Streets share nothing a clock orders, so they can be driven by several processes at once
+// (`seed --scale N --jobs J`): one prepares the city (places, vendors, every log-in), then each of J
+// processes drives every J-th street on its own sandbox clock, firing only its street's timers (the
+// timer worker's scope); SQLite's one writer queues their transactions (busy_timeout).
 import type { YearDeps } from './year.js';
 import { castDistrict, extendDistrict, SLOW_STREETS, summarise, type GroupFigures } from './year.js';
 import { DEMO_IDS } from './seed.js';
@@ -21,6 +26,7 @@ import { apportion, APPROVED, planYear, type ProjectPlan } from './generator/pla
 import { createRng, type Rng } from './generator/rng.js';
 import { at, createOfficeHours } from './generator/time.js';
 import { XIANGZHOU_STREETS, type StreetSpec } from './generator/xiangzhou.js';
+import { createTimerWorker } from '../engine/timers.js';
 
 /** Projects a street has in ten years (Shenzhen: ~135 a year). */
 export const PROJECTS_PER_STREET = 1_350;
@@ -46,6 +52,10 @@ export interface GenerateCityOptions {
   /** how many streets (default: Xiangzhou's ten, or one for every PROJECTS_PER_STREET projects) */
   streets?: number;
   rng?: Rng;
+  /** drive only the streets whose index is `index` modulo `count` (one of several processes) */
+  shard?: { index: number; count: number };
+  /** prepare the city (places, vendors, every log-in) and drive no street: the shards follow */
+  prepareOnly?: boolean;
   onProgress?: (p: CityProgress) => void;
 }
 
@@ -148,13 +158,18 @@ export async function generateCity(deps: YearDeps, opts: GenerateCityOptions): P
   const communities = await reference.communities();
   opts.onProgress?.({ phase: 'district', message: `${streets.length} streets, ${communities.length} communities, ${(await reference.vendors()).length} vendors; ${opts.projects} projects over ${firstYear}–${opts.lastYear}` });
 
+  if (opts.prepareOnly) {
+    // every log-in of the city now, so that the shards' casts only find them (no two create one)
+    await castDistrict(deps, rng.fork('prepare'), new Set(communities.map((c) => c.id)));
+  }
   let events = 0;
   let timerEvents = 0;
   let generated = 0;
   let skipped = 0;
   let before = 0;
-  const ids: string[] = [];
   for (const [si, street] of streets.entries()) {
+    if (opts.prepareOnly) break;
+    if (opts.shard && si % opts.shard.count !== opts.shard.index) continue;
     const n = perStreet[si]!;
     const had = Number((await db('projects').where('street_id', street.id).count({ n: '*' }).first())?.n ?? 0);
     // the demo's own streets hold the demo stories: a street counts as done once it has more than those
@@ -193,7 +208,12 @@ export async function generateCity(deps: YearDeps, opts: GenerateCityOptions): P
         await deps.ledger.setAllocation({ communityId: c.id, year: y, allocatedFen: fen }, now);
       }
     }
-    const drove = await drivePlans(deps, {
+    // this street's timers only: another process may drive another street, years apart on its clock
+    const timers = createTimerWorker({
+      db, engine: deps.engine, clock,
+      scope: (q) => q.whereExists((p) => p.select(db.raw('1')).from('projects as p').whereRaw('p.id = t.instance_id').andWhere('p.street_id', street.id)),
+    });
+    const drove = await drivePlans({ ...deps, timers }, {
       plans, cast, rules, office, rng: srng.fork('drive'), startMs, untilMs,
       onProgress: (p) => opts.onProgress?.({ phase: 'projects', street: street.nameZh, streetsDone: si, streets: streets.length, projectsBefore: before, projectsTotal: opts.projects, ...p }),
     });
@@ -201,7 +221,6 @@ export async function generateCity(deps: YearDeps, opts: GenerateCityOptions): P
     timerEvents += drove.timerEvents;
     generated += plans.length;
     before += n;
-    ids.push(...drove.ids.filter(Boolean));
   }
 
   const byYear: Record<string, number> = {};
@@ -210,7 +229,7 @@ export async function generateCity(deps: YearDeps, opts: GenerateCityOptions): P
   for (const r of (await db('projects').where('budget_year', '>=', firstYear).groupBy('state').select('state').count({ n: '*' })) as Array<{ state: string; n: unknown }>) byState[r.state] = Number(r.n);
   const byGroup: Record<string, GroupFigures> = {};
   for (let y = firstYear; y <= opts.lastYear; y++) {
-    for (const [g, f] of Object.entries((await summarise(db, y, ids)).byGroup)) {
+    for (const [g, f] of Object.entries((await summarise(db, y, null)).byGroup)) {
       const t = (byGroup[g] ??= { proposed: 0, confirmed: 0, approvedFen: 0 });
       t.proposed += f.proposed;
       t.confirmed += f.confirmed;

@@ -44,10 +44,54 @@ function toUnicodeCMap(cidOf: Map<number, number>): string {
 /** A PDF string object of text (ASCII, for the document information). */
 const pdfString = (s: string) => `(${s.replace(/[\\()]/g, (m) => `\\${m}`).replace(/[^\x20-\x7e]/g, '?')})`;
 
+/** The embedded font of a set of characters, ready to write: subset, compressed, tagged. */
+interface EmbeddedFont {
+  encode: (s: string) => string;
+  baseFont: string;
+  widths: string;
+  bbox: string;
+  ascent: number;
+  descent: number;
+  fontFile: Buffer;
+  ttfLength: number;
+  cmap: string;
+}
+
+// Subsetting and compressing the font is most of a page's cost; a city's generator writes tens of
+// thousands of pages over a few hundred character sets (titles, phrases, digits), so a subset is
+// kept by its sorted set of characters (the subset of the sorted set: the same set, the same bytes).
+// Every set has the digits and the punctuation of refs and dates, so that pages differing only in
+// their numbers share one.
+const ALWAYS = '0123456789-:.%（）、，。';
+const EMBEDDED_CACHE_SIZE = 512;
+const embedded = new Map<string, EmbeddedFont>();
+
+function embeddedFont(text: string): EmbeddedFont {
+  const chars = [...new Set(text + ALWAYS)].sort().join('');
+  const kept = embedded.get(chars);
+  if (kept) return kept;
+  const font = subsetFont(chars);
+  // A subset's name starts with six capital letters that identify the subset (ISO 32000-1 §9.6.4).
+  const tag = [...createHash('sha256').update(font.ttf).digest().subarray(0, 6)].map((b) => String.fromCharCode(65 + (b % 26))).join('');
+  const e: EmbeddedFont = {
+    encode: (s) => [...s].map((ch) => hex4(font.cidOf.get(ch.codePointAt(0)!) ?? 0)).join(''),
+    baseFont: `${tag}+${CJK_FONT_NAME}`,
+    widths: font.widths.map((w) => String(w)).join(' '),
+    bbox: font.bbox.join(' '),
+    ascent: font.ascent,
+    descent: font.descent,
+    fontFile: deflateSync(font.ttf),
+    ttfLength: font.ttf.length,
+    cmap: toUnicodeCMap(font.cidOf),
+  };
+  if (embedded.size >= EMBEDDED_CACHE_SIZE) embedded.delete(embedded.keys().next().value!);
+  embedded.set(chars, e);
+  return e;
+}
+
 /** One A4 page with the lines (Chinese and Latin text), the first as a heading. */
 export function demoPdf(lines: string[]): Buffer {
-  const font = subsetFont(lines.join(''));
-  const encode = (s: string) => [...s].map((ch) => hex4(font.cidOf.get(ch.codePointAt(0)!) ?? 0)).join('');
+  const { encode, baseFont, widths, bbox, ascent, descent, fontFile, ttfLength, cmap } = embeddedFont(lines.join(''));
   const text = lines
     .map((l, i) => {
       const size = i === 0 ? 18 : 12;
@@ -55,12 +99,7 @@ export function demoPdf(lines: string[]): Buffer {
       return `BT /F1 ${size} Tf 60 ${y} Td <${encode(l)}> Tj ET`;
     })
     .join('\n');
-  // A subset's name starts with six capital letters that identify the subset (ISO 32000-1 §9.6.4).
-  const tag = [...createHash('sha256').update(font.ttf).digest().subarray(0, 6)].map((b) => String.fromCharCode(65 + (b % 26))).join('');
-  const baseFont = `${tag}+${CJK_FONT_NAME}`;
-  const widths = font.widths.map((w) => String(w)).join(' ');
-  const fontFile = deflateSync(font.ttf);
-  const cmap = toUnicodeCMap(font.cidOf);
+  const tag = baseFont.slice(0, 6);
   const objects: Array<string | Buffer> = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
@@ -68,8 +107,8 @@ export function demoPdf(lines: string[]): Buffer {
     `<< /Length ${Buffer.byteLength(text)} >>\nstream\n${text}\nendstream`,
     `<< /Type /Font /Subtype /Type0 /BaseFont /${baseFont} /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 9 0 R >>`,
     `<< /Type /Font /Subtype /CIDFontType2 /BaseFont /${baseFont} /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 7 0 R /CIDToGIDMap /Identity /DW 1000 /W [0 [${widths}]] >>`,
-    `<< /Type /FontDescriptor /FontName /${baseFont} /Flags 4 /FontBBox [${font.bbox.join(' ')}] /ItalicAngle 0 /Ascent ${font.ascent} /Descent ${font.descent} /CapHeight 733 /StemV 80 /FontFile2 8 0 R >>`,
-    Buffer.concat([Buffer.from(`<< /Length ${fontFile.length} /Length1 ${font.ttf.length} /Filter /FlateDecode >>\nstream\n`, 'latin1'), fontFile, Buffer.from('\nendstream', 'latin1')]),
+    `<< /Type /FontDescriptor /FontName /${baseFont} /Flags 4 /FontBBox [${bbox}] /ItalicAngle 0 /Ascent ${ascent} /Descent ${descent} /CapHeight 733 /StemV 80 /FontFile2 8 0 R >>`,
+    Buffer.concat([Buffer.from(`<< /Length ${fontFile.length} /Length1 ${ttfLength} /Filter /FlateDecode >>\nstream\n`, 'latin1'), fontFile, Buffer.from('\nendstream', 'latin1')]),
     `<< /Length ${Buffer.byteLength(cmap)} >>\nstream\n${cmap}\nendstream`,
     `<< /Producer ${pdfString('weishishi demo')} /Title ${pdfString(`evidence ${tag}`)} >>`,
   ];

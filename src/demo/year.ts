@@ -288,14 +288,14 @@ export async function generateYear(deps: YearDeps, opts: GenerateYearOptions): P
   };
 }
 
-/** The generated projects by state and by main group (confirmed: budget approved, not cancelled, rejected or withdrawn), from the read model. */
-export async function summarise(db: Db, year: number, ids: string[]): Promise<Pick<YearSummary, 'byState' | 'byGroup'>> {
+/** The generated projects (or, with null, all the year's) by state and by main group (confirmed: budget approved, not cancelled, rejected or withdrawn), from the read model. */
+export async function summarise(db: Db, year: number, ids: string[] | null): Promise<Pick<YearSummary, 'byState' | 'byGroup'>> {
   const byState: Record<string, number> = {};
   const byGroup: Record<string, GroupFigures> = {};
-  const wanted = new Set(ids.filter(Boolean));
+  const wanted = ids && new Set(ids.filter(Boolean));
   const rows = await db('projects').where('budget_year', year).select('id', 'state', 'main_group', 'approved_fen');
   for (const r of rows as Array<{ id: string; state: string; main_group: string | null; approved_fen: unknown }>) {
-    if (!wanted.has(r.id)) continue;
+    if (wanted && !wanted.has(r.id)) continue;
     byState[r.state] = (byState[r.state] ?? 0) + 1;
     const g = (byGroup[r.main_group ?? ''] ??= { proposed: 0, confirmed: 0, approvedFen: 0 });
     g.proposed++;

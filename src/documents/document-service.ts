@@ -169,10 +169,17 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
     await fs.rename(tmp, file);
   }
 
-  /** Bytes this user holds in pending uploads (documents no project links yet). */
+  /**
+   * Bytes this user holds in pending uploads (documents no project links yet). An upload older than
+   * PENDING_TTL_MS is the sweep's to delete and counts no more; the bound keeps the query to the
+   * user's recent uploads (index user_id, uploaded_at), not every file a vendor uploaded in ten years.
+   */
   async function pendingBytes(userId: string): Promise<number> {
+    const now = clock.now().getTime();
     const r = await db('document_uploads as u')
       .where('u.user_id', userId)
+      .andWhere('u.uploaded_at', '>', new Date(now - PENDING_TTL_MS).toISOString())
+      .andWhere('u.uploaded_at', '<=', new Date(now).toISOString())
       .whereNotExists((q) => q.select('l.document_id').from('document_links as l').whereRaw('l.document_id = u.document_id'))
       .sum({ n: 'u.size' })
       .first();
@@ -181,8 +188,8 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
 
   /** Files this user uploaded in the last hour. */
   async function recentUploads(userId: string): Promise<number> {
-    const since = new Date(clock.now().getTime() - HOUR_MS).toISOString();
-    const r = await db('document_uploads').where('user_id', userId).andWhere('uploaded_at', '>', since).count({ n: '*' }).first();
+    const now = clock.now().getTime();
+    const r = await db('document_uploads').where('user_id', userId).andWhere('uploaded_at', '>', new Date(now - HOUR_MS).toISOString()).andWhere('uploaded_at', '<=', new Date(now).toISOString()).count({ n: '*' }).first();
     return Number(r?.n ?? 0);
   }
 

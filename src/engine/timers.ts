@@ -1,6 +1,7 @@
 // Durable timers: rows with due_at. The worker claims one due row at a time and delivers its event
 // as the `system` actor in the same transaction that marks it fired, so each fires exactly once;
 // rows that fell due while no process ran fire on the next pass.
+import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { isPostgres, parseJson, type Db, type Trx } from '../lib/db.js';
@@ -20,24 +21,45 @@ export interface TimerRow {
   status: string;
 }
 
-export function createTimerWorker(deps: { db: Db; engine: Engine; clock: Clock; logger?: Logger }) {
-  const { db, engine, clock, logger } = deps;
+export interface TimerWorkerDeps {
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  logger?: Logger;
+  /**
+   * Narrows the timers this worker fires: a condition on the query over `timers as t` (every timer
+   * when absent). The city generator runs one street per process on its own sandbox clock, and each
+   * fires only its street's timers (src/demo/city.ts).
+   */
+  scope?: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
+}
 
-  async function claimDue(trx: Trx, now: string) {
+type ClaimedRow = Record<string, unknown> & { id: number; instance_id: string; event: string };
+
+export function createTimerWorker(deps: TimerWorkerDeps) {
+  const { db, engine, clock, logger } = deps;
+  const scoped = (q: Knex.QueryBuilder) => (deps.scope ? deps.scope(q) : q);
+  const pending = (q: Db | Trx, now?: string) => {
+    const base = q('timers as t').where('t.status', 'pending');
+    return scoped(now === undefined ? base : base.andWhere('t.due_at', '<=', now));
+  };
+
+  async function claimDue(trx: Trx, now: string): Promise<ClaimedRow | undefined> {
     if (isPostgres(trx)) {
       // Lock the instance together with the timer, skipping either if busy. A user's send locks the
       // instance and then (cancel) the timer; taking both here at once, or neither, keeps the lock
       // order from crossing and so can never deadlock with it.
-      const r = await trx.raw(
-        `SELECT t.* FROM timers t JOIN workflow_instances i ON i.id = t.instance_id
-         WHERE t.status = 'pending' AND t.due_at <= ? ORDER BY t.due_at, t.id LIMIT 1
-         FOR UPDATE OF t, i SKIP LOCKED`,
-        [now],
-      );
-      return r.rows[0] as Record<string, unknown> & { id: number; instance_id: string; event: string } | undefined;
+      return pending(trx, now).join('workflow_instances as i', 'i.id', 't.instance_id')
+        .orderBy([{ column: 't.due_at' }, { column: 't.id' }]).first('t.*').forUpdate('t', 'i').skipLocked();
     }
     // SQLite: the IMMEDIATE transaction already holds the one write lock.
-    return trx('timers').where('status', 'pending').andWhere('due_at', '<=', now).orderBy([{ column: 'due_at' }, { column: 'id' }]).first();
+    return pending(trx, now).orderBy([{ column: 't.due_at' }, { column: 't.id' }]).first('t.*');
+  }
+
+  /** When the earliest pending timer (of the scope) falls due; null when none is pending. */
+  async function nextDue(): Promise<number | null> {
+    const r = await pending(db).min({ due: 't.due_at' }).first();
+    return r?.due ? Date.parse(String(r.due)) : null;
   }
 
   /**
@@ -102,7 +124,7 @@ export function createTimerWorker(deps: { db: Db; engine: Engine; clock: Clock; 
     return rows.map((r) => ({ id: r.id, instanceId: r.instance_id, sendId: r.send_id, event: parseJson(r.event), dueAt: r.due_at, status: r.status }));
   }
 
-  return { fireOne, runDue, list };
+  return { fireOne, runDue, nextDue, list };
 }
 
 export type TimerWorker = ReturnType<typeof createTimerWorker>;

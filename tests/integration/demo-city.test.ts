@@ -87,3 +87,44 @@ describe.each(GENERATOR_KINDS)('a small city on %s', (kind) => {
     expect(again).toMatchObject({ generated: 0, skippedStreets: streets, projects });
   }, 300_000);
 });
+
+describe('a city driven by several processes (seed --scale N --jobs J)', () => {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close();
+  });
+
+  it('when one process prepares the city and two shards drive alternate streets in either order, then the city is the one a single run makes, and it verifies', async () => {
+    const years = 2;
+    const lastYear = 2021;
+    const projects = 30;
+    const streets = 11;
+    const city = async () => {
+      const a = await createTestApp({ kind: 'better-sqlite3', seed: false, start: new Date(storiesStartFor(lastYear - years + 1, STORY_SPAN_MS)).toISOString() });
+      apps.push(a);
+      await a.deps.services.seedDemo({ stories: true });
+      return { a, deps: { ...a.deps.services, db: a.deps.db, clock: a.clock as ManualClock, engine: a.deps.engine, timers: a.deps.timers } };
+    };
+    const outcome = async (a: TestApp) => ((await a.deps.db('projects').where('budget_year', '>=', lastYear - years + 1).select('street_id', 'title', 'state', 'approved_fen', 'paid_fen')) as Array<Record<string, unknown>>)
+      .map((r) => `${r.street_id} ${r.title} ${r.state} ${r.approved_fen} ${r.paid_fen}`).sort();
+
+    const one = await city();
+    const whole = await generateCity(one.deps, { projects, lastYear, years, streets });
+
+    const two = await city();
+    const prepared = await generateCity(two.deps, { projects, lastYear, years, streets, prepareOnly: true });
+    expect(prepared).toMatchObject({ generated: 0, projects: 0 });
+    // every log-in exists before a shard starts: the shards only find them, never race to create one
+    const logins = Number((await two.a.deps.db('users').count({ n: '*' }).first())!.n);
+    const second = await generateCity(two.deps, { projects, lastYear, years, streets, shard: { index: 1, count: 2 } });
+    const first = await generateCity(two.deps, { projects, lastYear, years, streets, shard: { index: 0, count: 2 } });
+    expect(Number((await two.a.deps.db('users').count({ n: '*' }).first())!.n)).toBe(logins);
+    expect(first.generated + second.generated).toBe(projects);
+    expect(first.generated).toBeGreaterThan(0);
+    expect(second.generated).toBeGreaterThan(0);
+    expect(first).toMatchObject({ projects, byYear: whole.byYear, byState: whole.byState, byGroup: whole.byGroup });
+    expect(await outcome(two.a)).toEqual(await outcome(one.a));
+    expect((await verifyAll(two.a.deps.engine, two.a.deps.db)).problems).toEqual([]);
+    expect(await auditProjectLedgers(two.a.deps.db)).toEqual([]);
+  }, 300_000);
+});

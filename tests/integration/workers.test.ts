@@ -113,6 +113,29 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
     expect(await createTimerWorker({ db: t.db, engine, clock }).runDue()).toEqual({ fired: 0, skipped: 0 });
   });
 
+  it('when a timer worker is scoped, then it fires and reports only the timers of its scope, and the rest wait for another', async () => {
+    const { engine, clock } = toyEngine(t.db);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const s = await engine.start('toy', { title: `s${i}`, reviewDays: 1 + (i % 2) }, { actor: USER });
+      await engine.send(s.instanceId, { type: 'SUBMIT' }, { actor: USER });
+      ids.push(s.instanceId);
+    }
+    const mine = ids.filter((_, i) => i % 2 === 1); // review in 2 days
+    const scoped = createTimerWorker({ db: t.db, engine, clock, scope: (q) => q.whereIn('t.instance_id', mine) });
+    const all = createTimerWorker({ db: t.db, engine, clock });
+    // the earliest pending timer of the scope, not of the table (the others fall due a day sooner)
+    expect(await all.nextDue()).toBe(Date.parse(String((await t.db('timers').whereNotIn('instance_id', mine).min({ d: 'due_at' }).first())!.d)));
+    expect(await scoped.nextDue()).toBe(Date.parse(String((await t.db('timers').whereIn('instance_id', mine).min({ d: 'due_at' }).first())!.d)));
+    clock.advance(4 * DAY_MS);
+    expect(await scoped.runDue()).toEqual({ fired: 3, skipped: 0 });
+    for (const id of ids) expect((await engine.get(id)).state).toBe(mine.includes(id) ? 'expired' : 'review');
+    expect(await scoped.nextDue()).toBeNull();
+    expect(await all.runDue()).toEqual({ fired: 3, skipped: 0 });
+    expect(await all.nextDue()).toBeNull();
+    expect((await verifyAll(engine, t.db)).problems).toEqual([]);
+  });
+
   it('when two outbox workers race over 40 pending e-mails, then each is sent exactly once', async () => {
     const { engine, clock } = toyEngine(t.db);
     for (let i = 0; i < 4; i++) {
