@@ -2,7 +2,7 @@
 // the service's input rows, and the empty template to fill. Columns are found by their heading in
 // either language, in any order; what a cell holds is only converted here — every rule (ID number,
 // phone, group, living situation) is the service's, which refuses the whole file on any bad row.
-import ExcelJS from 'exceljs';
+import { loadExcel } from '../lib/lazy-modules.js';
 import { InvalidError } from '../errors.js';
 import { cellText } from '../exports/xlsx-cells.js';
 import type { LivingSituation } from './beneficiaries.js';
@@ -34,7 +34,7 @@ const NO = new Set(['否', 'n', 'no', 'false', '0', '']);
  * not an .xlsx, or whose first row lacks the name or ID number heading, is refused naming `file`.
  */
 export async function readRegisterSheet(buf: Buffer): Promise<{ rows: Array<Record<string, unknown>>; firstRow: number }> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcel()).Workbook();
   try {
     await wb.xlsx.load(buf as unknown as ArrayBuffer);
   } catch {
@@ -81,7 +81,7 @@ export async function readRegisterSheet(buf: Buffer): Promise<{ rows: Array<Reco
 
 /** The template: the headings, in Chinese, on an otherwise empty sheet. */
 export async function registerTemplate(): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcel()).Workbook();
   const ws = wb.addWorksheet('受益人名册');
   ws.addRow(SHEET_COLUMNS.map((c) => c.headings[0]));
   ws.getRow(1).font = { bold: true };

@@ -5,7 +5,7 @@
 // time zone, so it is taken as Asia/Shanghai unless OffsetTimeOriginal names one. The location is
 // read by no one: never stored, logged or returned. JPEG stays JPEG, PNG PNG and WebP WebP.
 // Everything here works on buffers in memory: the original never touches the disk.
-import sharp from 'sharp';
+import { loadSharp } from '../lib/lazy-modules.js';
 import exifReader from 'exif-reader';
 
 /** The longer side of a stored image, in pixels. */
@@ -71,6 +71,7 @@ export function captureTimeOf(exif: Buffer | undefined): string | null {
 
 /** The image after the rules above: upright, at most 2048 px, no metadata, same format. */
 export async function reencodeImage(input: Buffer, mime: ImageMime): Promise<ReencodedImage> {
+  const sharp = await loadSharp();
   const source = sharp(input, { failOn: 'error' });
   const meta = await source.metadata();
   const capturedAt = captureTimeOf(meta.exif);
@@ -89,6 +90,7 @@ export async function reencodeImage(input: Buffer, mime: ImageMime): Promise<Ree
  */
 export async function needsReencoding(buf: Buffer): Promise<boolean> {
   try {
+    const sharp = await loadSharp();
     const m = await sharp(buf).metadata();
     if (m.exif || m.xmp || m.iptc || (m.comments?.length ?? 0) > 0) return true;
     if (m.orientation !== undefined && m.orientation !== 1) return true;

@@ -5,7 +5,8 @@
 // Text is always a string cell, never a formula, whatever it starts with.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcel } from '../lib/lazy-modules.js';
 import { fenNumber, shanghaiWallDate, type Cell, type ExportColumn, type ExportTable } from './table.js';
 import { ReaderGoneError, whenWritable } from './stream-out.js';
 
@@ -43,7 +44,8 @@ export async function writeXlsx(table: ExportTable, out: Writable): Promise<void
     if (!out.writableFinished) throw new ReaderGoneError();
   });
   gone.catch(() => undefined); // awaited below only once the rows are written
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const Excel = await loadExcel();
+  const wb = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   const ws = wb.addWorksheet(sheetNameOf(table.sheetName), { views: [{ state: 'frozen', ySplit: 2 }] });
   // the number format is the column's: every cell added below inherits it (cheaper than per cell)
   ws.columns = table.columns.map((c) => {

@@ -3,7 +3,8 @@
 // (`startFacts`) or what `enrich` puts on INVITE and AWARD (`vendorFactsOfInstance`). Admins
 // maintain it (create, edit, retire, Excel import and export); everyone signed in may read it.
 import { randomUUID } from 'node:crypto';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { loadExcel } from '../lib/lazy-modules.js';
 import { cellText } from '../exports/xlsx-cells.js';
 import { z } from 'zod';
 import { ConflictError, ForbiddenError, InvalidError, NotFoundError, parseOr422, type Reason } from '../errors.js';
@@ -267,7 +268,7 @@ export function createLibraryService(deps: LibraryServiceDeps) {
   async function exportXlsx(): Promise<Buffer> {
     const rows = (await db('library_entries').whereNull('retired_at').orderBy([{ column: 'code' }])) as Array<Record<string, unknown>>;
     const vendors = await vendorIdsOf(db, rows.map((r) => r.id as string));
-    const wb = new ExcelJS.Workbook();
+    const wb = new (await loadExcel()).Workbook();
     const ws = wb.addWorksheet('服务项目库 library');
     ws.addRow(SHEET_COLUMNS.map((c) => SHEET_HEADERS[c])).font = { bold: true };
     for (const r of rows) {
@@ -295,7 +296,7 @@ export function createLibraryService(deps: LibraryServiceDeps) {
    */
   async function importXlsx(user: User, buffer: Buffer): Promise<{ created: number; updated: number }> {
     requireAdmin(user);
-    const wb = new ExcelJS.Workbook();
+    const wb = new (await loadExcel()).Workbook();
     try {
       await wb.xlsx.load(buffer as unknown as ArrayBuffer);
     } catch (err) {
