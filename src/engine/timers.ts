@@ -58,8 +58,10 @@ export function createTimerWorker(deps: TimerWorkerDeps) {
 
   /** When the earliest pending timer (of the scope) falls due; null when none is pending. */
   async function nextDue(): Promise<number | null> {
-    const r = await pending(db).min({ due: 't.due_at' }).first();
-    return r?.due ? Date.parse(String(r.due)) : null;
+    // the first row in (status, due_at) order that the scope keeps: min() under a scope would read
+    // every pending timer, and a city keeps tens of thousands pending (warranties, reminders)
+    const r = await pending(db).orderBy([{ column: 't.due_at' }, { column: 't.id' }]).first('t.due_at');
+    return r?.due_at ? Date.parse(String(r.due_at)) : null;
   }
 
   /**
