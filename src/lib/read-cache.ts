@@ -27,7 +27,8 @@ export interface ReadCache {
   /** `compute()`'s answer for `key`, kept while nothing it may depend on changed. */
   get<T>(key: string, compute: () => Promise<T>): Promise<T>;
   /** how many reads were answered from the cache and how many computed (for the bench and tests) */
-  stats(): { hits: number; misses: number; entries: number };
+  /** misses: computations started; joined: misses that waited for one already running */
+  stats(): { hits: number; misses: number; joined: number; entries: number };
 }
 
 /**
@@ -61,8 +62,10 @@ export function createReadCache(db: Db, clock: Clock, opts: { max?: number; ttlM
   const ttlMs = opts.ttlMs ?? 5_000;
   // the age is read on the engine's clock (tests move it; they never wait)
   const entries = new LRUCache<string, { mark: string; at: number; value: object }>({ max: opts.max ?? 256 });
+  const inflight = new Map<string, Promise<unknown>>();
   let hits = 0;
   let misses = 0;
+  let joined = 0;
 
   async function mark(): Promise<string> {
     const local = counter.writes;
@@ -78,13 +81,34 @@ export function createReadCache(db: Db, clock: Clock, opts: { max?: number; ttlM
         hits++;
         return kept.value as T;
       }
+      // One computation per key and mark at a time: the requests that miss while it runs wait for
+      // it. Fifty connections missing at once would otherwise compute fifty times, queued on the one
+      // SQLite connection (the scale bench saw p99 of seconds on the public pages for that alone).
+      const flightKey = `${key}\u0000${now}`;
+      const flying = inflight.get(flightKey) as Promise<T> | undefined;
+      if (flying) {
+        joined++;
+        return flying;
+      }
       misses++;
       const writesBefore = counter.writes;
-      const value = await compute();
-      if (counter.writes === writesBefore && value !== null && typeof value === 'object') entries.set(key, { mark: now, at: clock.now().getTime(), value: deepFreeze(value) });
-      return value;
+      const run = (async () => {
+        try {
+          const value = await compute();
+          if (counter.writes === writesBefore && value !== null && typeof value === 'object') {
+            entries.set(key, { mark: now, at: clock.now().getTime(), value: deepFreeze(value) });
+            return value;
+          }
+          // not kept (data changed while it ran): the callers sharing it may not change it either
+          return value !== null && typeof value === 'object' ? deepFreeze(value) : value;
+        } finally {
+          inflight.delete(flightKey);
+        }
+      })();
+      inflight.set(flightKey, run);
+      return run;
     },
-    stats: () => ({ hits, misses, entries: entries.size }),
+    stats: () => ({ hits, misses, joined, entries: entries.size }),
   };
 }
 

@@ -116,6 +116,24 @@ describe.each(STORAGE_KINDS)('the public read cache on %s', (kind) => {
     expect(await cache.get('k', compute)).toEqual({ n: 1 });
     expect(await cache.get('k', compute)).toEqual({ n: 2 });
     expect(await cache.get('k', compute)).toEqual({ n: 2 });
-    expect(cache.stats()).toEqual({ hits: 1, misses: 2, entries: 1 });
+    expect(cache.stats()).toEqual({ hits: 1, misses: 2, joined: 0, entries: 1 });
+  });
+
+  it('when fifty readers miss the same answer at once, then it is computed once and each gets it', async () => {
+    const cache = createReadCache(app.deps.db, app.clock);
+    let computed = 0;
+    const compute = async () => {
+      computed++;
+      // a computation that takes a few queries' time, as the statistics do
+      for (let i = 0; i < 3; i++) await app.deps.db('projects').count({ n: '*' });
+      return { n: computed };
+    };
+    const answers = await Promise.all(Array.from({ length: 50 }, () => cache.get('stats', compute)));
+    expect(computed).toBe(1);
+    expect(answers.every((a) => a === answers[0] && a.n === 1)).toBe(true);
+    expect(cache.stats()).toEqual({ hits: 0, misses: 1, joined: 49, entries: 1 });
+    // another key is computed on its own; once kept, the answer is a hit
+    expect(await cache.get('other', compute)).toEqual({ n: 2 });
+    expect(await cache.get('stats', compute)).toBe(answers[0]);
   });
 });
