@@ -44,6 +44,8 @@ export class UploadQuotaError extends AppError {
 }
 /** How long an upload may wait for an event to link it before the sweep deletes it. */
 export const PENDING_TTL_MS = 24 * 60 * 60 * 1000;
+/** Documents the sweep looks at per query. */
+export const SWEEP_BATCH = 2_000;
 const HOUR_MS = 60 * 60 * 1000;
 export class UnsupportedFileError extends AppError {
   readonly code = 'UNSUPPORTED_FILE_TYPE';
@@ -147,7 +149,7 @@ export interface UploadLimits {
 
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { pendingQuotaBytes: 200 * 1024 * 1024, perHour: 60 };
 
-export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: string; projects: ProjectService; limits?: UploadLimits }) {
+export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: string; projects: ProjectService; limits?: UploadLimits; sweepBatch?: number }) {
   const { db, clock, uploadDir, projects } = deps;
   const limits = deps.limits ?? DEFAULT_UPLOAD_LIMITS;
 
@@ -250,7 +252,19 @@ export function createDocumentService(deps: { db: Db; clock: Clock; uploadDir: s
       q.whereNotExists((s) => s.select('l.document_id').from('document_links as l').whereRaw('l.document_id = d.id'))
         .whereNotExists((s) => s.select('u.document_id').from('document_uploads as u').whereRaw('u.document_id = d.id').andWhere('u.uploaded_at', '>', cutoff))
         .andWhere('d.uploaded_at', '<=', cutoff);
-    const ids = (await unlinked(db('documents as d')).select('d.id')).map((r: { id: string }) => r.id);
+    // In batches along the primary key: every document is looked at (a pending one can be of any
+    // age), but no query holds the one SQLite connection, nor the event loop, for long (a city's
+    // hundreds of thousands of documents in one query blocked the server for seconds every hour).
+    const batch = deps.sweepBatch ?? SWEEP_BATCH;
+    const ids: string[] = [];
+    for (let after = '';;) {
+      // the batch's last id: the range (after, end] is read along the key
+      const end = (await db('documents').where('id', '>', after).orderBy('id').offset(batch - 1).first('id'))?.id as string | undefined;
+      const range = unlinked(db('documents as d')).andWhere('d.id', '>', after);
+      ids.push(...(await (end === undefined ? range : range.andWhere('d.id', '<=', end)).select('d.id')).map((r: { id: string }) => r.id));
+      if (end === undefined) break;
+      after = end;
+    }
     let deleted = 0;
     for (const id of ids) {
       const gone = await db.transaction(async (trx) => {

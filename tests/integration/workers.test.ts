@@ -292,4 +292,27 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
       fs.rmSync(uploadDir, { recursive: true, force: true });
     }
   });
+
+  it('when the sweep reads the documents in batches, then every expired unlinked upload goes, in whichever batch it falls, and the rest stay', async () => {
+    const clock = new ManualClock('2026-03-02T01:00:00.000Z');
+    const uploadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wss-sweep-'));
+    const documents = createDocumentService({ db: t.db, clock, uploadDir, projects: {} as ProjectService, sweepBatch: 2 });
+    const user = { id: 'user-sweep' } as User;
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 9; i++) {
+        const buffer = Buffer.from(`%PDF-1.4\n% batch ${i}\n`, 'latin1');
+        ids.push((await documents.store(user, [{ field: 'attachments', originalname: `b${i}.pdf`, buffer, size: buffer.length }])).attachments![0]!);
+      }
+      ids.sort(); // the order the sweep reads them in
+      const linked = ids.filter((_, i) => i % 3 === 0);
+      for (const id of linked) await t.db('document_links').insert({ document_id: id, project_id: 'p-1', linked_at: clock.now().toISOString() });
+      clock.advance(DAY_MS + 1);
+      expect(await documents.sweep()).toBe(6);
+      expect((await t.db('documents').orderBy('id').pluck('id')).sort()).toEqual(linked);
+      expect(ids.map((id) => fs.existsSync(path.join(uploadDir, id)))).toEqual(ids.map((id) => linked.includes(id)));
+    } finally {
+      fs.rmSync(uploadDir, { recursive: true, force: true });
+    }
+  });
 });
