@@ -1,5 +1,6 @@
 // weishishi <serve|worker|migrate|verify|…>: the operator's entry points.
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
@@ -15,6 +16,7 @@ import { ManualClock } from './lib/clock.js';
 import { STORY_SPAN_MS } from './demo/stories.js';
 import { DEMO_YEAR_PROJECTS, demoYearTargets, generateYear, storiesStartFor } from './demo/year.js';
 import { CITY_YEARS, generateCity, lastSettledYear, PROJECTS_PER_STREET } from './demo/city.js';
+import { mergeCopy, watermarks, type Watermarks } from './demo/city-merge.js';
 import { LOCKDOWN, lockdownStartFor, seedLockdown } from './demo/lockdown.js';
 import { BackupError, createBackup, restoreBackup } from './backup/backup.js';
 import { auditVendorStatus } from './vendors/vendor-status.js';
@@ -129,8 +131,9 @@ program
   .option('--scale <n>', `with --demo-year: how many projects the year has (default ${DEMO_YEAR_PROJECTS}); alone: N projects over the ten years that are over, in a city of about N/${PROJECTS_PER_STREET} streets (continues an interrupted run)`, intOption(1, 1_000_000))
   .option('--jobs <n>', 'with --scale alone: drive the streets in this many processes at once (default: one per CPU core, at most 4)', intOption(1, 16))
   .option('--shard <i/n>', 'internal: the process of --jobs that drives every n-th street from the i-th')
+  .option('--ref-blocks', 'internal: with --shard, in a copy of the database: each street numbers its projects in its own block')
   .option('--lockdown', `alone: the demo district, then a lockdown care-call campaign over the fortnight before now: ${LOCKDOWN.residents} disabled residents of 拱北街道, ${LOCKDOWN.calls} calls, ${LOCKDOWN.needs} needs, all resolved (also on a database the demo was seeded into)`)
-  .action(async (opts: { demoYear?: number; scale?: number; lockdown?: boolean; jobs?: number; shard?: string }) => {
+  .action(async (opts: { demoYear?: number; scale?: number; lockdown?: boolean; jobs?: number; shard?: string; refBlocks?: boolean }) => {
     if (opts.lockdown) {
       if (opts.demoYear !== undefined || opts.scale !== undefined) throw new ConfigError('--lockdown goes alone, without --demo-year or --scale');
       return seedLockdownDemo();
@@ -143,7 +146,7 @@ program
       return;
     }
     if (opts.demoYear === undefined) {
-      if (opts.shard !== undefined) return seedCityShard(opts.scale!, opts.shard);
+      if (opts.shard !== undefined) return seedCityShard(opts.scale!, opts.shard, Boolean(opts.refBlocks));
       return seedCity(opts.scale!, opts.jobs ?? Math.min(4, os.availableParallelism()));
     }
     if (opts.jobs !== undefined || opts.shard !== undefined) throw new ConfigError('--jobs goes with --scale alone');
@@ -247,13 +250,18 @@ async function seedCity(projects: number, jobs: number): Promise<void> {
     const c = clock();
     await withDeps(async (deps) => {
       process.stdout.write(deps.seeded!.created ? `demo district created; password for every demo user: ${deps.seeded!.password}\n` : 'continuing the city in this database\n');
-      const summary = await bulkLoad(deps, () => generateCity(city(deps, c), {
-        projects, lastYear,
-        onProgress: (p) => {
-          if (p.phase === 'district') return onDistrict(p.message);
-          show(p.projectsBefore + p.done, { street: p.street, date: new Date(p.clockMs).toISOString().slice(0, 10), events: p.events });
-        },
-      }));
+      const summary = await bulkLoad(deps, async () => {
+        const s = await generateCity(city(deps, c), {
+          projects, lastYear,
+          onProgress: (p) => {
+            if (p.phase === 'district') return onDistrict(p.message);
+            show(p.projectsBefore + p.done, { street: p.street, date: new Date(p.clockMs).toISOString().slice(0, 10), events: p.events });
+          },
+        });
+        // the new vendors' status instances now, as --jobs does before its processes start
+        await deps.services.vendorStatus.ensureAll();
+        return s;
+      });
       if (started) bar.stop();
       printCity(summary, Date.now() - t0);
     }, { seedDemo: true, clock: c }, GENERATOR_ENV);
@@ -264,15 +272,42 @@ async function seedCity(projects: number, jobs: number): Promise<void> {
   const c = clock();
   await withDeps(async (deps) => {
     process.stdout.write(deps.seeded!.created ? `demo district created; password for every demo user: ${deps.seeded!.password}\n` : 'continuing the city in this database\n');
-    await bulkLoad(deps, () => generateCity(city(deps, c), { projects, lastYear, prepareOnly: true, onProgress: (p) => p.phase === 'district' && onDistrict(p.message) }));
+    await bulkLoad(deps, async () => {
+      await generateCity(city(deps, c), { projects, lastYear, prepareOnly: true, onProgress: (p) => p.phase === 'district' && onDistrict(p.message) });
+      // the new vendors' status instances now (a process starts those missing): not once per copy
+      await deps.services.vendorStatus.ensureAll();
+    });
   }, { seedDemo: true, clock: c }, GENERATOR_ENV);
-  process.stdout.write(`driving the streets in ${jobs} processes\n`);
+  // SQLite: each process drives its streets in a copy of the prepared file, merged back at the end
+  // (src/demo/city-merge.ts); PostgreSQL: all on the one database, side by side
+  const database = loadConfig(GENERATOR_ENV).database;
+  const copies = database.client === 'sqlite' ? database : null;
+  const files: string[] = [];
+  let marks: Watermarks | undefined;
+  if (copies) {
+    const db = createDb(copies);
+    try {
+      marks = await watermarks(db);
+    } finally {
+      await db.destroy();
+    }
+    for (let i = 0; i < jobs; i++) {
+      const file = `${copies.filename}.job${i}`;
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+      fs.copyFileSync(copies.filename, file);
+      files.push(file);
+    }
+  }
+  process.stdout.write(`driving the streets in ${jobs} processes${copies ? ', each in a copy of the database' : ''}\n`);
   type ShardProgress = { projects: number; events: number; timerEvents: number; street: string; date: string };
   const shards = new Map<number, ShardProgress>();
   const cli = fileURLToPath(import.meta.url);
   const failures: string[] = [];
+  const succeeded: number[] = [];
   await Promise.all(Array.from({ length: jobs }, (_, i) => new Promise<void>((resolve) => {
-    const child = fork(cli, ['seed', '--scale', String(projects), '--shard', `${i}/${jobs}`], { execArgv: process.execArgv, env: GENERATOR_ENV, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const env = copies ? { ...GENERATOR_ENV, DATABASE_URL: `${copies.driver}:${files[i]}` } : GENERATOR_ENV;
+    const args = ['seed', '--scale', String(projects), '--shard', `${i}/${jobs}`, ...(copies ? ['--ref-blocks'] : [])];
+    const child = fork(cli, args, { execArgv: process.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
     child.on('message', (m: ShardProgress) => {
@@ -282,10 +317,26 @@ async function seedCity(projects: number, jobs: number): Promise<void> {
     });
     child.on('exit', (code, signal) => {
       if (code !== 0) failures.push(`process ${i + 1} of ${jobs} ended with ${signal ?? `code ${code}`}: ${stderr.trim()}`);
+      else succeeded.push(i);
       resolve();
     });
   })));
   if (started) bar.stop();
+  if (copies) {
+    // the copies that finished are merged (a failed one is dropped: its streets are driven again next time)
+    const db = createDb(copies);
+    try {
+      for (const i of succeeded.sort()) {
+        const t = Date.now();
+        const added = await mergeCopy(db, files[i]!, marks!);
+        process.stdout.write(`merged copy ${i + 1} of ${jobs} in ${((Date.now() - t) / 1000).toFixed(1)} s: ${added.projects ?? 0} projects, ${added.workflow_history ?? 0} history rows\n`);
+      }
+      await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+    } finally {
+      await db.destroy();
+    }
+    for (const file of files) for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  }
   if (failures.length) throw new Error(`seed --scale: ${failures.join('\n')}\n(run the same command again: it continues where it stopped)`);
   await withDeps(async (deps) => {
     const summary = await generateCity(city(deps, clock()), { projects, lastYear, prepareOnly: true });
@@ -295,7 +346,7 @@ async function seedCity(projects: number, jobs: number): Promise<void> {
 }
 
 /** One of `seed --scale N --jobs J`'s processes: every J-th street, its progress told to the parent. */
-async function seedCityShard(projects: number, shard: string): Promise<void> {
+async function seedCityShard(projects: number, shard: string, refBlocks: boolean): Promise<void> {
   const m = /^(\d+)\/(\d+)$/.exec(shard);
   if (!m || Number(m[1]) >= Number(m[2])) throw new ConfigError(`--shard ${shard}: expected i/n with i < n`);
   const lastYear = lastSettledYear(Date.now());
@@ -306,7 +357,7 @@ async function seedCityShard(projects: number, shard: string): Promise<void> {
   let last = before;
   await withDeps(async (deps) => {
     await bulkLoad(deps, () => generateCity({ ...deps.services, db: deps.db, clock, engine: deps.engine, timers: deps.timers }, {
-      projects, lastYear, shard: { index: Number(m[1]), count: Number(m[2]) },
+      projects, lastYear, shard: { index: Number(m[1]), count: Number(m[2]) }, refBlocks,
       onProgress: (p) => {
         if (p.phase !== 'projects') return;
         if (p.street !== street) {
@@ -316,7 +367,7 @@ async function seedCityShard(projects: number, shard: string): Promise<void> {
         last = { events: p.events, timerEvents: p.timerEvents };
         process.send?.({ projects: p.projectsBefore + p.done, events: before.events + p.events, timerEvents: before.timerEvents + p.timerEvents, street: p.street, date: new Date(p.clockMs).toISOString().slice(0, 10) });
       },
-    }), { checkpoint: false });
+    }), { checkpoint: refBlocks }); // (in its own copy, a process checkpoints it for the merge)
   }, { clock }, GENERATOR_ENV);
 }
 

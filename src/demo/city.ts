@@ -27,6 +27,7 @@ import { createRng, type Rng } from './generator/rng.js';
 import { at, createOfficeHours } from './generator/time.js';
 import { XIANGZHOU_STREETS, type StreetSpec } from './generator/xiangzhou.js';
 import { createTimerWorker } from '../engine/timers.js';
+import { shanghaiDate } from '../lib/calendar.js';
 
 /** Projects a street has in ten years (Shenzhen: ~135 a year). */
 export const PROJECTS_PER_STREET = 1_350;
@@ -56,6 +57,8 @@ export interface GenerateCityOptions {
   shard?: { index: number; count: number };
   /** prepare the city (places, vendors, every log-in) and drive no street: the shards follow */
   prepareOnly?: boolean;
+  /** number each street's projects in a block of its own (a copy of the file per process) */
+  refBlocks?: boolean;
   onProgress?: (p: CityProgress) => void;
 }
 
@@ -162,27 +165,34 @@ export async function generateCity(deps: YearDeps, opts: GenerateCityOptions): P
     // every log-in of the city now, so that the shards' casts only find them (no two create one)
     await castDistrict(deps, rng.fork('prepare'), new Set(communities.map((c) => c.id)));
   }
+  if (!opts.shard) {
+    // What the database held before (the demo's stories) has timers falling due in the city's
+    // years: they fire first, in time order, so that no street's run (in one process or several)
+    // changes a project it did not make.
+    const before = createTimerWorker({ db, engine: deps.engine, clock });
+    for (let due = await before.nextDue(); due !== null && due <= untilMs; due = await before.nextDue()) {
+      if (due > clock.now().getTime()) clock.set(due);
+      const r = await before.runDue();
+      if (r.fired + r.skipped === 0) break; // a failing timer: left to the server's worker
+    }
+  }
   let events = 0;
   let timerEvents = 0;
   let generated = 0;
   let skipped = 0;
   let before = 0;
-  for (const [si, street] of streets.entries()) {
-    if (opts.prepareOnly) break;
-    if (opts.shard && si % opts.shard.count !== opts.shard.index) continue;
-    const n = perStreet[si]!;
-    const had = Number((await db('projects').where('street_id', street.id).count({ n: '*' }).first())?.n ?? 0);
+  const isDone = async (streetId: string) => {
+    const had = Number((await db('projects').where('street_id', streetId).count({ n: '*' }).first())?.n ?? 0);
     // the demo's own streets hold the demo stories: a street counts as done once it has more than those
-    const stories = Number((await db('projects').where('street_id', street.id).where('year', '<', firstYear).count({ n: '*' }).first())?.n ?? 0);
-    if (had - stories > 0) {
-      skipped++;
-      before += n;
-      continue;
-    }
+    const stories = Number((await db('projects').where('street_id', streetId).where('year', '<', firstYear).count({ n: '*' }).first())?.n ?? 0);
+    return had - stories > 0;
+  };
+  const plansOf = (si: number): ProjectPlan[] => {
+    const street = streets[si]!;
     const srng = rng.fork(`street:${street.id}`);
     const places = communities.filter((c) => c.streetId === street.id).map((c) => ({ id: c.id, streetId: c.streetId, nameZh: c.nameZh }));
     const plans: ProjectPlan[] = [];
-    apportion(n, yearWeights).forEach((count, i) => {
+    apportion(perStreet[si]!, yearWeights).forEach((count, i) => {
       const year = firstYear + i;
       if (count === 0) return;
       plans.push(...planYear({
@@ -193,6 +203,46 @@ export async function generateCity(deps: YearDeps, opts: GenerateCityOptions): P
     });
     plans.sort((a, b) => a.createAt - b.createAt);
     plans.forEach((p, i) => { p.n = i; });
+    return plans;
+  };
+  // Each street numbers its projects in a block of its own (a copy of the file per process: see
+  // city-merge.ts): the blocks follow each other in street order, from the counters before the run,
+  // so the references are those a single run gives.
+  let refBlock: ((si: number) => Promise<void>) | undefined;
+  if (opts.refBlocks && !opts.prepareOnly) {
+    const todo: number[] = [];
+    for (const [si, street] of streets.entries()) if (!(await isDone(street.id))) todo.push(si);
+    const district = DEMO_IDS.district;
+    const base = new Map<number, number>(((await db('ref_counters').where({ district_id: district }).select('year', 'next')) as Array<{ year: number; next: number }>).map((r) => [Number(r.year), Number(r.next)]));
+    const starts = new Map<number, Map<number, number>>();
+    const running = new Map(base);
+    for (const si of todo) {
+      starts.set(si, new Map(running));
+      for (const p of plansOf(si)) {
+        const y = Number(shanghaiDate(new Date(p.createAt).toISOString()).slice(0, 4));
+        running.set(y, (running.get(y) ?? 0) + 1);
+        if (!starts.get(si)!.has(y)) starts.get(si)!.set(y, base.get(y) ?? 0);
+      }
+    }
+    refBlock = async (si) => {
+      for (const [year, next] of starts.get(si) ?? []) {
+        await db('ref_counters').insert({ district_id: district, year, next }).onConflict(['district_id', 'year']).merge(['next']);
+      }
+    };
+  }
+  for (const [si, street] of streets.entries()) {
+    if (opts.prepareOnly) break;
+    if (opts.shard && si % opts.shard.count !== opts.shard.index) continue;
+    const n = perStreet[si]!;
+    if (await isDone(street.id)) {
+      skipped++;
+      before += n;
+      continue;
+    }
+    const srng = rng.fork(`street:${street.id}`);
+    const places = communities.filter((c) => c.streetId === street.id).map((c) => ({ id: c.id, streetId: c.streetId, nameZh: c.nameZh }));
+    const plans = plansOf(si);
+    await refBlock?.(si);
 
     clock.rewind(startMs);
     const cast = await castDistrict(deps, srng.fork('cast'), new Set(plans.map((p) => p.community.id)));
