@@ -14,8 +14,14 @@
 //   document (and one upload of it per user).
 import type { Db } from '../lib/db.js';
 
-/** The largest rowid of every table: where a copy's new rows start. */
-export type Watermarks = Record<string, number>;
+/**
+ * The prepared file as the copies start from it: the largest rowid of every table (where a copy's
+ * new rows start), and the rows a copy may change, as they were (what it changed is what differs).
+ */
+export interface Watermarks {
+  rowids: Record<string, number>;
+  originals: Record<string, Array<Record<string, unknown>>>;
+}
 
 /** Tables whose rows the merge leaves alone: the migrator's own. */
 const SKIP = new Set(['knex_migrations', 'knex_migrations_lock', 'sqlite_sequence', 'sqlite_stat1', 'sqlite_stat4']);
@@ -73,10 +79,11 @@ function inDependencyOrder(all: TableInfo[]): TableInfo[] {
 }
 
 export async function watermarks(db: Db): Promise<Watermarks> {
-  const out: Watermarks = {};
+  const out: Watermarks = { rowids: {}, originals: {} };
   for (const t of await tables(db, 'main')) {
     const r = (await db.raw(`select max(rowid) as m from "${t.name}"`)) as Array<{ m: number | null }>;
-    out[t.name] = Number(r[0]?.m ?? 0);
+    out.rowids[t.name] = Number(r[0]?.m ?? 0);
+    if (UPDATED[t.name]?.merge === 'changed') out.originals[t.name] = (await db.raw(`select ${t.columns.filter((c) => c !== t.intKey).map(q).join(', ')} from "${t.name}"`)) as Array<Record<string, unknown>>;
   }
   return out;
 }
@@ -89,7 +96,8 @@ const q = (c: string) => `"${c}"`;
  * when the copy changed a row it started with, or added rows that refer to renumbered ones.
  * Returns the rows merged per table.
  */
-export async function mergeCopy(db: Db, file: string, marks: Watermarks): Promise<Record<string, number>> {
+export async function mergeCopy(db: Db, file: string, prepared: Watermarks): Promise<Record<string, number>> {
+  const marks = prepared.rowids;
   await db.raw('attach database ? as shard', [file]);
   try {
     const all = inDependencyOrder(await tables(db, 'main'));
@@ -134,10 +142,17 @@ export async function mergeCopy(db: Db, file: string, marks: Watermarks): Promis
           await trx.raw(`insert into main."${name}" (${list}) select ${list} from shard."${name}" where true
             on conflict (${key}) do update set next = max(next, excluded.next)`);
         } else {
+          // the rows it changed: those that differ from the prepared file's (not from the merged
+          // file's, where an earlier copy may have changed another of them)
           const mark = marks[name] ?? 0;
+          const keyOf = (r: Record<string, unknown>) => JSON.stringify(how.key.map((k) => r[k]));
+          const before = new Map((prepared.originals[name] ?? []).map((r) => [keyOf(r), JSON.stringify(r)]));
+          const rows = (await trx.raw(`select ${list} from shard."${name}" where rowid <= ?`, [mark])) as Array<Record<string, unknown>>;
           const set = cols.filter((c) => !how.key.includes(c)).map((c) => `${q(c)} = excluded.${q(c)}`).join(', ');
-          await trx.raw(`insert into main."${name}" (${list}) select ${list} from (select ${list} from shard."${name}" where rowid <= ? except select ${list} from main."${name}" where rowid <= ?) where true
-            on conflict (${key}) do update set ${set}`, [mark, mark]);
+          for (const r of rows) {
+            if (before.get(keyOf(r)) === JSON.stringify(r)) continue;
+            await trx.raw(`insert into main."${name}" (${list}) values (${cols.map(() => '?').join(', ')}) on conflict (${key}) do update set ${set}`, cols.map((c) => r[c] as never));
+          }
         }
       }
     });

@@ -19,7 +19,7 @@ afterAll(() => {
 function cli(dir: string, args: string[]): Promise<{ code: number | null; out: string }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: `better-sqlite3:${path.join(dir, 'city.db')}`, DATA_DIR: dir, DEMO: '0', LOG_LEVEL: 'silent', NODE_ENV: 'development' },
+    env: { ...process.env, DATABASE_URL: `better-sqlite3:${path.join(dir, 'city.db')}`, DATA_DIR: dir, DEMO: '0', LOG_LEVEL: 'silent', NODE_ENV: 'development', BASE_URL: 'http://127.0.0.1:3000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -49,6 +49,7 @@ describe('seed --scale N --jobs J on SQLite', () => {
     dirs.push(one, two);
     const projects = '30';
     const [a, b] = await Promise.all([cli(one, ['seed', '--scale', projects, '--jobs', '1']), cli(two, ['seed', '--scale', projects, '--jobs', '2'])]);
+    if (a.code !== 0 || b.code !== 0) console.error(a.out, b.out);
     expect(a.code, a.out).toBe(0);
     expect(b.code, b.out).toBe(0);
     expect(b.out).toContain('driving the streets in 2 processes, each in a copy of the database');
