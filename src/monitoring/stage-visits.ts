@@ -37,7 +37,10 @@ const openVisit = (q: Queryable, projectId: string) => q('stage_visits').where({
 export async function recordStageVisit(trx: Trx, v: VisitTransition): Promise<void> {
   if (v.from !== null && v.from === v.to) {
     const own = (OWN_DEADLINE_STAGES as readonly string[]).includes(v.to);
-    await openVisit(trx, v.projectId).update({ budget_year: v.budgetYear, ...(own ? { expected_end_at: v.deadline?.at ?? null } : {}) });
+    // Most events within a stage (a COMMENT, an EDIT) change neither: the row is then not rewritten
+    // (an UPDATE that matches writes its page even with the same values).
+    if (own) await openVisit(trx, v.projectId).update({ budget_year: v.budgetYear, expected_end_at: v.deadline?.at ?? null });
+    else await openVisit(trx, v.projectId).whereNot({ budget_year: v.budgetYear }).update({ budget_year: v.budgetYear });
     return;
   }
   if (v.from !== null) await openVisit(trx, v.projectId).update({ left_at: v.at, left_year: Number(shanghaiDate(v.at).slice(0, 4)) });

@@ -207,4 +207,19 @@ describe.each(STORAGE_KINDS)('where projects get stuck on %s', (kind) => {
     const vendor = await agentFor(a, U.v1);
     expect((await vendor.get('/monitoring')).status).toBe(403);
   });
+
+  it('an EDIT of the budget year within the stage moves the open visit to that year; a COMMENT leaves it', async () => {
+    expect(DEFAULT_RULES.budgetYearsAhead).toBeGreaterThanOrEqual(1);
+    const p = await x.create(U.c1, goodsProject({ title: '跨年度预算的草稿' }));
+    const visits = async () => (await a.deps.db('stage_visits').where({ project_id: p.id }).orderBy('id').select('stage', 'budget_year', 'left_at'))
+      .map((r) => ({ stage: r.stage as string, budgetYear: Number(r.budget_year), open: r.left_at === null }));
+    const year = Number(shanghaiDay(a).slice(0, 4));
+    expect(await visits()).toEqual([{ stage: 'draft', budgetYear: year, open: true }]);
+    await x.ok(U.c1, p.id, 'COMMENT', { text: '预算年度待定' });
+    expect(await visits()).toEqual([{ stage: 'draft', budgetYear: year, open: true }]);
+    await x.ok(U.c1, p.id, 'EDIT', { fields: { budgetYear: year + 1 } });
+    expect(await visits()).toEqual([{ stage: 'draft', budgetYear: year + 1, open: true }]);
+    await x.ok(U.c1, p.id, 'SUBMIT');
+    expect(await visits()).toEqual([{ stage: 'draft', budgetYear: year + 1, open: false }, { stage: 'screening', budgetYear: year + 1, open: true }]);
+  });
 });
