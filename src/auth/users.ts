@@ -95,7 +95,11 @@ export function createUserService(deps: { db: Db; clock: Clock }) {
     return toUser(r);
   }
 
-  async function create(input: NewUser, q: Queryable = db): Promise<User> {
+  /**
+   * `opts.passwordHash`: the input password's hash, computed once by the caller for many users of
+   * the same password (the demo's log-ins share its published password: src/demo/seed.ts).
+   */
+  async function create(input: NewUser, q: Queryable = db, opts: { passwordHash?: string } = {}): Promise<User> {
     const u = parseOr422(NewUserSchema, input, 'invalid user');
     if (await findByEmail(q, u.email)) throw new ConflictError('e-mail already in use', { fields: { email: 'validation.emailTaken' } });
     const id = randomUUID();
@@ -114,7 +118,7 @@ export function createUserService(deps: { db: Db; clock: Clock }) {
     }
     await q('users').insert({
       id, email: u.email, name: u.name, role: u.role, district_id: districtId, street_id: streetId,
-      community_id: u.communityId ?? null, vendor_id: u.vendorId ?? null, password_hash: await hashPassword(u.password),
+      community_id: u.communityId ?? null, vendor_id: u.vendorId ?? null, password_hash: opts.passwordHash ?? (await hashPassword(u.password)),
       lang: u.lang, disabled: false, created_at: clock.now().toISOString(),
     });
     // Read through q: on SQLite a query on db while q's transaction holds the one connection would wait forever.

@@ -2,6 +2,7 @@
 // this and next year, a few beneficiaries and projects at different stages. Idempotent: it does
 // nothing when the database already has a district.
 import { isManual, type Clock, type ManualClock } from '../lib/clock.js';
+import { hashPassword } from '../auth/passwords.js';
 import type { Db, Trx } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
 import type { UserService, NewUser, User } from '../auth/users.js';
@@ -16,6 +17,17 @@ import type { CampaignService } from '../campaigns/campaign-service.js';
 import type { NeedService } from '../needs/need-service.js';
 
 export const DEMO_PASSWORD = 'weishishi-demo';
+
+let demoHash: Promise<string> | undefined;
+/**
+ * The demo password's scrypt hash, computed once per process: every demo and generated log-in shares
+ * the published password (printed on start), so a salt of their own would protect nothing, while
+ * one hash each cost 50 ms of CPU — a second per demo district, a minute for a city's 1,700 log-ins.
+ */
+export function demoPasswordHash(): Promise<string> {
+  demoHash ??= hashPassword(DEMO_PASSWORD);
+  return demoHash;
+}
 
 export interface DemoSeedResult {
   password: string;
@@ -153,7 +165,7 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
         await deps.ledger.setAllocation({ communityId, year: y, allocatedFen: 200_000_000 }, now, trx);
       }
     }
-    for (const u of accounts) await deps.users.create({ ...u, password: DEMO_PASSWORD }, trx);
+    for (const u of accounts) await deps.users.create({ ...u, password: DEMO_PASSWORD }, trx, { passwordHash: await demoPasswordHash() });
   });
 
   const c1 = (await deps.users.findByEmail('community1@example.org'))!;

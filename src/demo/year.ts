@@ -19,7 +19,7 @@ import type { Db } from '../lib/db.js';
 import type { ProjectService } from '../projects/project-service.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
-import { DEMO_IDS, DEMO_PASSWORD } from './seed.js';
+import { DEMO_IDS, DEMO_PASSWORD, demoPasswordHash } from './seed.js';
 import { templatesFor } from './generator/catalogue.js';
 import { drivePlans, personName, type Cast, type DriveProgress, type Team } from './generator/drive.js';
 import { APPROVED, CONFIRMED, minimumProjects, planYear, type GroupTarget, type ProjectPlan } from './generator/plan.js';
@@ -162,7 +162,7 @@ export async function extendDistrict(deps: YearDeps, rng: Rng): Promise<void> {
 export async function castDistrict(deps: YearDeps, rng: Rng, used: Set<string>, onProgress?: (p: YearProgress) => void): Promise<Cast> {
   const { reference, users } = deps;
   const districtId = DEMO_IDS.district;
-  // users: whoever is there, and the rest created (scrypt hashes run on the thread pool, a few at a time)
+  // users: whoever is there, and the rest created (all with the demo password's one hash)
   const existing = await users.list();
   const wanted: Array<Parameters<UserService['create']>[0]> = [];
   const emails = new Set(existing.map((u) => u.email));
@@ -190,7 +190,8 @@ export async function castDistrict(deps: YearDeps, rng: Rng, used: Set<string>, 
     if (!existing.some((u) => u.role === 'vendor' && u.vendorId === v.id)) want({ email: `vendor${++vn}@example.org`, name: `${personName(rng)}（${v.name}）`, role: 'vendor', vendorId: v.id });
   }
   onProgress?.({ phase: 'district', message: `${allStreets.length} streets, ${allCommunities.length} communities, ${allVendors.length} vendors; creating ${wanted.length} log-ins` });
-  for (let i = 0; i < wanted.length; i += 8) await Promise.all(wanted.slice(i, i + 8).map((u) => users.create(u)));
+  const passwordHash = await demoPasswordHash();
+  for (const u of wanted) await users.create(u, undefined, { passwordHash });
 
   const all = (await users.list()).filter((u) => !u.disabled).sort((a, b) => a.email.localeCompare(b.email, 'en'));
   // the demo's own pairs keep their parts (community1 proposes in 莲花, community2 screens …)

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/lib/clock.js';
 import { STORY_SPAN_MS } from '../../src/demo/stories.js';
 import { storiesStartFor } from '../../src/demo/year.js';
+import { DEMO_PASSWORD } from '../../src/demo/seed.js';
 import { cityStreets, generateCity, lastSettledYear } from '../../src/demo/city.js';
 import { createRng } from '../../src/demo/generator/rng.js';
 import { verifyAll } from '../../src/engine/verify.js';
@@ -63,6 +64,10 @@ describe.each(GENERATOR_KINDS)('a small city on %s', (kind) => {
     expect(Number((await deps.db('streets').count({ n: '*' }).first())!.n)).toBe(streets);
     const local = (await deps.db('vendors').select('id')).map((v) => v.id as string).filter((id) => /^vd-.+-(fw|jz|sb)$/.test(id));
     expect(local).toHaveLength(3 * (streets - 10));
+    // the generated log-ins sign in with the published demo password (its one hash serves them all)
+    const generated = (await deps.db('users').where('email', 'like', 'street-%').orderBy('email').first('email'))!.email as string;
+    expect((await deps.services.users.authenticate(generated, DEMO_PASSWORD)).email).toBe(generated);
+    await expect(deps.services.users.authenticate(generated, 'not-the-password')).rejects.toThrow();
 
     // the years before last: finished or turned down, save the stuck few (last year's late projects
     // may still be on their way); the last year: spread over the open states
