@@ -1,9 +1,9 @@
 // The timer and outbox workers on real databases: concurrent workers never double-fire or
 // double-send, an SMTP outage is ridden out with back-off, and hopeless e-mails become dead letters;
 // and the hourly sweep of uploads nothing linked within 24 hours, on the injected clock.
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
-import { freePort } from '../support/net.js';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -164,7 +164,12 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
     await engine.send(s.instanceId, { type: 'BUMP', by: 2 }, { actor: USER });
     await engine.send(s.instanceId, { type: 'MAIL', to: 'resident@example.org' }, { actor: USER });
     const [row] = await t.db('outbox').select();
-    const port = await freePort();
+    // "Down" is a listener of ours that drops every connection: a port merely left free could be taken
+    // meanwhile by another test's server (supertest listens on fresh ports all the time), and the
+    // worker would then wait for a greeting that never comes.
+    const down = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const port = (down.address() as net.AddressInfo).port;
     const received: Buffer[] = [];
     const server = new SMTPServer({
       authOptional: true,
@@ -194,6 +199,7 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
       clock.advance(backoffMs(1) - 1);
       expect(await worker.runOnce()).toEqual({ sent: 0, failed: 0, dead: 0 });
       // Back up, and due.
+      await new Promise<void>((resolve) => down.close(() => resolve()));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, '127.0.0.1', () => resolve());
@@ -214,6 +220,7 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
       expect(received).toHaveLength(1);
     } finally {
       transport.close();
+      if (down.listening) await new Promise<void>((resolve) => down.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
