@@ -32,7 +32,7 @@ import type { TimerWorker } from '../engine/timers.js';
 import type { NeedType } from '../../workflows/need/index.js';
 import { createRng, type Rng } from './generator/rng.js';
 import { at, dateOf, DAY } from './generator/time.js';
-import { DEMO_IDS, DEMO_PASSWORD, demoPasswordHash } from './seed.js';
+import { createDemoUser, DEMO_IDS } from './seed.js';
 
 const MINUTE = 60_000;
 
@@ -260,7 +260,7 @@ export async function seedLockdown(deps: LockdownDeps, opts: { seed?: string } =
   /** The demo users the scenario acts as; those the minimal demo lacks (粤海's staff, the extra operators) are made with the demo password. */
   const users = async (list: Array<{ email: string; name: string }>, scope: { role: 'community'; communityId: string } | { role: 'operator'; districtId: string }) => {
     const out: User[] = [];
-    for (const u of list) out.push((await deps.users.findByEmail(u.email)) ?? (await deps.users.create({ ...u, ...scope, password: DEMO_PASSWORD }, undefined, { passwordHash: await demoPasswordHash() })));
+    for (const u of list) out.push((await deps.users.findByEmail(u.email)) ?? (await createDemoUser(deps.users, { ...u, ...scope })));
     return out;
   };
   const need = async (email: string) => {

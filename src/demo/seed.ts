@@ -3,7 +3,7 @@
 // nothing when the database already has a district.
 import { isManual, type Clock, type ManualClock } from '../lib/clock.js';
 import { hashPassword } from '../auth/passwords.js';
-import type { Db, Trx } from '../lib/db.js';
+import type { Db, Queryable, Trx } from '../lib/db.js';
 import { shanghaiDate } from '../lib/calendar.js';
 import type { UserService, NewUser, User } from '../auth/users.js';
 import type { ReferenceService } from '../reference/reference.js';
@@ -20,13 +20,14 @@ export const DEMO_PASSWORD = 'weishishi-demo';
 
 let demoHash: Promise<string> | undefined;
 /**
- * The demo password's scrypt hash, computed once per process: every demo and generated log-in shares
- * the published password (printed on start), so a salt of their own would protect nothing, while
- * one hash each cost 50 ms of CPU — a second per demo district, a minute for a city's 1,700 log-ins.
+ * A demo or generated log-in, with the demo password. They all share that published password
+ * (printed on start), so its scrypt hash is computed once per process: a salt of their own would
+ * protect nothing, while one hash each cost 50 ms of CPU — a second per demo district, a minute for
+ * a city's 1,700 log-ins.
  */
-export function demoPasswordHash(): Promise<string> {
+export async function createDemoUser(users: UserService, u: Omit<NewUser, 'password'>, q?: Queryable): Promise<User> {
   demoHash ??= hashPassword(DEMO_PASSWORD);
-  return demoHash;
+  return users.create({ ...u, password: DEMO_PASSWORD }, q, { passwordHash: await demoHash });
 }
 
 export interface DemoSeedResult {
@@ -165,7 +166,7 @@ export async function seedDemo(deps: SeedDeps, opts: SeedOptions = {}): Promise<
         await deps.ledger.setAllocation({ communityId, year: y, allocatedFen: 200_000_000 }, now, trx);
       }
     }
-    for (const u of accounts) await deps.users.create({ ...u, password: DEMO_PASSWORD }, trx, { passwordHash: await demoPasswordHash() });
+    for (const u of accounts) await createDemoUser(deps.users, u, trx);
   });
 
   const c1 = (await deps.users.findByEmail('community1@example.org'))!;

@@ -7,7 +7,7 @@
 // `generateYear` is the generator at any size (`seed --scale N`: N projects); its group targets are
 // met exactly or it throws. For 2021 the 残疾人 group has Xiangzhou's reported figures: 264 confirmed
 // projects (budget approved, not cancelled) approving ¥11,057,500 = 1,105,750,000 fen.
-import type { User, UserService } from '../auth/users.js';
+import type { NewUser, User, UserService } from '../auth/users.js';
 import type { Ledger } from '../budgets/ledger.js';
 import type { CalendarService } from '../calendar/calendar-service.js';
 import type { DocumentService } from '../documents/document-service.js';
@@ -19,7 +19,7 @@ import type { Db } from '../lib/db.js';
 import type { ProjectService } from '../projects/project-service.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
-import { DEMO_IDS, DEMO_PASSWORD, demoPasswordHash } from './seed.js';
+import { createDemoUser, DEMO_IDS } from './seed.js';
 import { templatesFor } from './generator/catalogue.js';
 import { drivePlans, personName, type Cast, type DriveProgress, type Team } from './generator/drive.js';
 import { APPROVED, CONFIRMED, minimumProjects, planYear, type GroupTarget, type ProjectPlan } from './generator/plan.js';
@@ -164,12 +164,12 @@ export async function castDistrict(deps: YearDeps, rng: Rng, used: Set<string>, 
   const districtId = DEMO_IDS.district;
   // users: whoever is there, and the rest created (all with the demo password's one hash)
   const existing = await users.list();
-  const wanted: Array<Parameters<UserService['create']>[0]> = [];
+  const wanted: Array<Omit<NewUser, 'password'>> = [];
   const emails = new Set(existing.map((u) => u.email));
-  const want = (u: Omit<Parameters<UserService['create']>[0], 'password'>) => {
+  const want = (u: Omit<NewUser, 'password'>) => {
     if (emails.has(u.email)) return;
     emails.add(u.email);
-    wanted.push({ ...u, password: DEMO_PASSWORD });
+    wanted.push(u);
   };
   const allCommunities = await reference.communities();
   for (const c of allCommunities.filter((x) => used.has(x.id))) {
@@ -190,8 +190,7 @@ export async function castDistrict(deps: YearDeps, rng: Rng, used: Set<string>, 
     if (!existing.some((u) => u.role === 'vendor' && u.vendorId === v.id)) want({ email: `vendor${++vn}@example.org`, name: `${personName(rng)}（${v.name}）`, role: 'vendor', vendorId: v.id });
   }
   onProgress?.({ phase: 'district', message: `${allStreets.length} streets, ${allCommunities.length} communities, ${allVendors.length} vendors; creating ${wanted.length} log-ins` });
-  const passwordHash = await demoPasswordHash();
-  for (const u of wanted) await users.create(u, undefined, { passwordHash });
+  for (const u of wanted) await createDemoUser(users, u);
 
   const all = (await users.list()).filter((u) => !u.disabled).sort((a, b) => a.email.localeCompare(b.email, 'en'));
   // the demo's own pairs keep their parts (community1 proposes in 莲花, community2 screens …)
