@@ -3,7 +3,7 @@
 // another process or a new day shows at once; another process's edit of reference data shows once
 // the answer is 5 s old on the engine's clock; sign-ins and sessions change nothing; a kept answer
 // cannot be changed by a caller; an answer computed while this process wrote is not kept.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDeps } from '../../src/deps.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -122,13 +122,21 @@ describe.each(STORAGE_KINDS)('the public read cache on %s', (kind) => {
   it('when fifty readers miss the same answer at once, then it is computed once and each gets it', async () => {
     const cache = createReadCache(app.deps.db, app.clock);
     let computed = 0;
+    // The computation runs a few queries, as the statistics do, and then waits until all fifty
+    // readers have asked: each reader first reads the history's mark, and on a PostgreSQL pool the
+    // last of those can come back after a quick computation is done (then it is a plain hit).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const compute = async () => {
       computed++;
-      // a computation that takes a few queries' time, as the statistics do
       for (let i = 0; i < 3; i++) await app.deps.db('projects').count({ n: '*' });
+      if (computed === 1) await gate;
       return { n: computed };
     };
-    const answers = await Promise.all(Array.from({ length: 50 }, () => cache.get('stats', compute)));
+    const pending = Promise.all(Array.from({ length: 50 }, () => cache.get('stats', compute)));
+    await vi.waitFor(() => expect(cache.stats().joined).toBe(49), { timeout: 10_000, interval: 5 });
+    release();
+    const answers = await pending;
     expect(computed).toBe(1);
     expect(answers.every((a) => a === answers[0] && a.n === 1)).toBe(true);
     expect(cache.stats()).toEqual({ hits: 0, misses: 1, joined: 49, entries: 1 });
