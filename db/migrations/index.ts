@@ -26,6 +26,7 @@ import * as beneficiaryRegister from './20261212130000_beneficiary_register.js';
 import * as careCalls from './20261213120000_care_calls.js';
 import * as careCallCadence from './20261214120000_care_call_cadence.js';
 import * as careSupplies from './20261214130000_care_supplies.js';
+import * as waitsKey from './20261215120000_waits_key.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '20261213120000_care_calls': careCalls,
   '20261214120000_care_call_cadence': careCallCadence,
   '20261214130000_care_supplies': careSupplies,
+  '20261215120000_waits_key': waitsKey,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

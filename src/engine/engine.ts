@@ -115,7 +115,7 @@ export function createEngine(deps: EngineDeps) {
   async function commit(
     trx: Trx,
     wf: WorkflowDefinition,
-    instance: { id: string; prevHead: string; version: number; from: string | null },
+    instance: { id: string; prevHead: string; version: number; from: string | null; waitsKey: string | null; previous: AnyMachineSnapshot | null },
     machine: AnyStateMachine,
     next: AnyMachineSnapshot,
     event: StampedEvent,
@@ -137,18 +137,23 @@ export function createEngine(deps: EngineDeps) {
       hashScheme: HASH_SCHEME, digests,
     });
     const status = next.status === 'done' ? 'done' : 'active';
+    // 10. the read model: whom the instance now waits for (and the workflow's own tables); the
+    // waits rows are left alone when their key says they already hold this description
+    const description = wf.describe ? wf.describe(next, at) : null;
+    const waitsKey = description ? store.waitsKey(description.waitingFor, description.deadline?.at ?? null) : null;
     await store.updateInstance(trx, instance.id, instance.version, {
       state: to, status, snapshotJson: persistedJson(machine, next), version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
-      describedVersion: wf.describe ? (wf.describedVersion ?? 1) : 0,
+      describedVersion: wf.describe ? (wf.describedVersion ?? 1) : 0, waitsKey,
     });
-    // 10. the read model: whom the instance now waits for (and the workflow's own tables)
-    const description = wf.describe ? wf.describe(next, at) : null;
-    if (description) await store.replaceWaits(trx, instance.id, wf.name, description.waitingFor, description.deadline?.at ?? null, at);
-    if (wf.project) await wf.project(trx, { instanceId: instance.id, from: instance.from, to, snapshot: next, event, at, description });
+    if (description && waitsKey !== instance.waitsKey) await store.replaceWaits(trx, instance.id, wf.name, description.waitingFor, description.deadline?.at ?? null, at, instance.waitsKey);
+    if (wf.project) await wf.project(trx, { instanceId: instance.id, from: instance.from, to, snapshot: next, previous: instance.previous, event, at, description });
     return { seq, state: to, status, head: hash };
   }
 
   /** Creates an instance: its first history row is `$start` with the machine's input. */
+  /** the key of no waits rows: a new instance has none */
+  const NO_WAITS = store.waitsKey([], null);
+
   async function start(
     workflow: string,
     input: object,
@@ -166,7 +171,7 @@ export function createEngine(deps: EngineDeps) {
         snapshot: {}, version: 0, historyHead: GENESIS_HASH, createdAt: at, updatedAt: at,
       });
       await carryOut(trx, wf, id, 1, actions as ExecutableAction[], snapshot, event);
-      const r = await commit(trx, wf, { id, prevHead: GENESIS_HASH, version: 0, from: null }, wf.machine, snapshot, event);
+      const r = await commit(trx, wf, { id, prevHead: GENESIS_HASH, version: 0, from: null, waitsKey: NO_WAITS, previous: null }, wf.machine, snapshot, event);
       return { instanceId: id, workflow: wf.name, state: r.state, status: r.status, version: r.seq, seq: r.seq, replayed: false };
     });
   }
@@ -222,7 +227,9 @@ export function createEngine(deps: EngineDeps) {
       const at = clock.now().toISOString();
       let event: StampedEvent = { ...payload, type: input.type, at, actor: opts.actor };
       // enrich adds facts; the stamp stays the engine's
-      if (wf.enrich) event = { ...wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx, event, instanceId) : undefined), type: input.type, at, actor: opts.actor };
+      if (wf.enrich && (!wf.enrichedEvents || wf.enrichedEvents.includes(input.type))) {
+        event = { ...wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx, event, instanceId) : undefined), type: input.type, at, actor: opts.actor };
+      }
       // 6. allowed here?
       if (!snapshot.can(event)) {
         const reasons = wf.refusalReasons?.(snapshot, event) ?? [];
@@ -235,7 +242,7 @@ export function createEngine(deps: EngineDeps) {
       await carryOut(trx, wf, instanceId, instance.version + 1, actions as ExecutableAction[], next, event);
       const r = await commit(
         trx, wf,
-        { id: instanceId, prevHead: instance.historyHead, version: instance.version, from: instance.state },
+        { id: instanceId, prevHead: instance.historyHead, version: instance.version, from: instance.state, waitsKey: instance.waitsKey ?? null, previous: snapshot },
         wf.machine, next, event,
       );
       const result: SendResult = { instanceId, workflow: wf.name, state: r.state, status: r.status, version: r.seq, seq: r.seq, replayed: false };
@@ -295,7 +302,7 @@ export function createEngine(deps: EngineDeps) {
             const d = wf.describe!(snapshot, instance.updatedAt);
             const since = (await store.stateEnteredAt(trx, id)) ?? instance.updatedAt;
             await store.replaceWaits(trx, id, wf.name, d.waitingFor, d.deadline?.at ?? null, since);
-            await store.setDescribedVersion(trx, id, version);
+            await store.setDescribedVersion(trx, id, version, store.waitsKey(d.waitingFor, d.deadline?.at ?? null));
           });
           n++;
         }

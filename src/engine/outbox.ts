@@ -49,10 +49,24 @@ export function backoffMs(attempts: number): number {
 }
 
 export async function enqueueMail(trx: Queryable, mail: OutgoingMail, at: string, domain = 'weishishi.local'): Promise<string> {
-  const messageId = `<${randomUUID()}@${domain}>`;
-  await trx('outbox').insert({
+  return (await enqueueMails(trx, [mail], at, domain))[0]!;
+}
+
+/** Several e-mails in one statement (a notice to every user of a role); their Message-IDs in order. */
+export async function enqueueMails(trx: Queryable, mails: readonly OutgoingMail[], at: string, domain = 'weishishi.local'): Promise<string[]> {
+  if (mails.length === 0) return [];
+  const ids = mails.map(() => `<${randomUUID()}@${domain}>`);
+  // at most MAILS_PER_STATEMENT rows a statement: 12 bound values each stay under SQLite's limit
+  for (let from = 0; from < mails.length; from += MAILS_PER_STATEMENT) await insertMails(trx, mails.slice(from, from + MAILS_PER_STATEMENT), ids.slice(from), at);
+  return ids;
+}
+
+const MAILS_PER_STATEMENT = 500;
+
+async function insertMails(trx: Queryable, mails: readonly OutgoingMail[], ids: readonly string[], at: string): Promise<void> {
+  await trx('outbox').insert(mails.map((mail, i) => ({
     instance_id: mail.instanceId ?? null,
-    message_id: messageId,
+    message_id: ids[i],
     template: mail.template ?? null,
     to_addr: mail.to,
     subject: mail.subject,
@@ -62,9 +76,8 @@ export async function enqueueMail(trx: Queryable, mail: OutgoingMail, at: string
     attempts: 0,
     next_attempt_at: mail.sendAt ?? at,
     created_at: at,
-    ...(mail.digestKey ? { digest_key: mail.digestKey } : {}),
-  });
-  return messageId;
+    digest_key: mail.digestKey ?? null,
+  })));
 }
 
 function toRow(r: Record<string, unknown>): OutboxRow {

@@ -14,6 +14,7 @@ interface InstanceRecord {
   history_head: string;
   created_at: string;
   updated_at: string;
+  waits_key?: string | null;
 }
 
 function toInstance(r: InstanceRecord): InstanceRow {
@@ -28,6 +29,7 @@ function toInstance(r: InstanceRecord): InstanceRow {
     historyHead: r.history_head,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    waitsKey: r.waits_key ?? null,
   };
 }
 
@@ -66,7 +68,7 @@ export async function updateInstance(
   trx: Trx,
   id: string,
   expectVersion: number,
-  patch: { state: string; status: 'active' | 'done'; snapshotJson: string; version: number; historyHead: string; updatedAt: string; workflowVersion: number; describedVersion: number },
+  patch: { state: string; status: 'active' | 'done'; snapshotJson: string; version: number; historyHead: string; updatedAt: string; workflowVersion: number; describedVersion: number; waitsKey: string | null },
 ): Promise<void> {
   const n = await trx('workflow_instances').where({ id, version: expectVersion }).update({
     state: patch.state,
@@ -77,6 +79,7 @@ export async function updateInstance(
     updated_at: patch.updatedAt,
     workflow_version: patch.workflowVersion,
     described_version: patch.describedVersion,
+    waits_key: patch.waitsKey,
   });
   // The row is locked, so this can only fail if the lock was not taken: a programming error.
   if (n !== 1) throw new Error(`instance ${id} changed under its lock`);
@@ -200,6 +203,28 @@ const waitKey = (w: { role: string; scope: string; excludedUserId: string | null
   `${w.role}|${w.scope}|${w.excludedUserId ?? ''}|${w.tasks}`;
 
 /**
+ * What `replaceWaits` compares, as one string kept on the instance (`waits_key`): the parties with
+ * their tasks, in any order, and the deadline. The same key means the same rows, so a transition
+ * that keeps it (a COMMENT, most EDITs) neither reads nor writes `workflow_waits`.
+ */
+export function waitsKey(waits: readonly Waiting[], deadlineAt: string | null): string {
+  const parties = waits.map((w) => waitKey({ ...w, tasks: w.tasks.join(',') })).sort();
+  return JSON.stringify([parties, deadlineAt]);
+}
+
+/** The parties a key names (null: no key, or not one `waitsKey` wrote). */
+function partiesOfKey(key: string | null): Set<string> | null {
+  if (key === null) return null;
+  try {
+    const parsed = JSON.parse(key) as unknown;
+    if (!Array.isArray(parsed) || !Array.isArray(parsed[0]) || !parsed[0].every((p) => typeof p === 'string')) return null;
+    return new Set(parsed[0] as string[]);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Replaces the parties an instance waits for. A party that still waits for the same tasks keeps its
  * `since`; a new one waits since `at`. Nothing is written when nothing changed.
  */
@@ -210,7 +235,20 @@ export async function replaceWaits(
   waits: readonly Waiting[],
   deadlineAt: string | null,
   at: string,
+  previousKey: string | null = null,
 ): Promise<void> {
+  // When the key of the rows as they stand shows that no party waits on (a change of stage, mostly),
+  // no `since` is kept: the rows are replaced without reading them.
+  const before = partiesOfKey(previousKey);
+  if (before !== null && !waits.some((w) => before.has(waitKey({ ...w, tasks: w.tasks.join(',') })))) {
+    if (before.size > 0) await trx('workflow_waits').where({ instance_id: instanceId }).del();
+    if (waits.length > 0) {
+      await trx('workflow_waits').insert(waits.map((w) => ({
+        instance_id: instanceId, workflow, role: w.role, scope: w.scope, excluded_user_id: w.excludedUserId, tasks: w.tasks.join(','), since: at, deadline_at: deadlineAt,
+      })));
+    }
+    return;
+  }
   const old = (await trx('workflow_waits').where({ instance_id: instanceId }).select('role', 'scope', 'excluded_user_id', 'tasks', 'since', 'deadline_at')) as WaitRecord[];
   const since = new Map(old.map((r) => [waitKey({ role: r.role, scope: r.scope, excludedUserId: r.excluded_user_id, tasks: r.tasks }), r.since]));
   const rows = waits.map((w) => {
@@ -229,8 +267,8 @@ export async function replaceWaits(
   if (rows.length > 0) await trx('workflow_waits').insert(rows);
 }
 
-export async function setDescribedVersion(trx: Queryable, instanceId: string, version: number): Promise<void> {
-  await trx('workflow_instances').where({ id: instanceId }).update({ described_version: version });
+export async function setDescribedVersion(trx: Queryable, instanceId: string, version: number, key: string): Promise<void> {
+  await trx('workflow_instances').where({ id: instanceId }).update({ described_version: version, waits_key: key });
 }
 
 /** Instances of `workflow` whose stored description was written by another version of its code. */

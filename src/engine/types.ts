@@ -30,6 +30,8 @@ export interface InstanceRow {
   historyHead: string;
   createdAt: string;
   updatedAt: string;
+  /** the key of the `workflow_waits` rows as last written (store.ts `waitsKey`); absent: unknown */
+  waitsKey?: string | null;
 }
 
 export type ValidationResult =
@@ -58,6 +60,8 @@ export interface TransitionInfo {
   from: string | null;
   to: string;
   snapshot: AnyMachineSnapshot;
+  /** the snapshot before the transition (null when the instance starts) */
+  previous: AnyMachineSnapshot | null;
   event: StampedEvent;
   at: string;
   /** the workflow's description of the new snapshot at `at` (null without a `describe` hook) */
@@ -81,6 +85,12 @@ export interface WorkflowDefinition<T extends WorkflowTypesOf = WorkflowTypesOf>
   validate?(event: { type: string } & Record<string, unknown>): ValidationResult;
   /** Adds every derived fact the machine needs (deadline dates, …). Must be pure given env. */
   enrich?(event: T['event'], snapshot: T['snapshot'], env: T['env']): T['event'];
+  /**
+   * The event types `enrich` adds facts to. Given, the engine reads the environment (`enrichEnv`:
+   * the calendar, vendors' records, …) and calls `enrich` only for these; a COMMENT then costs no
+   * calendar read. Absent: every event.
+   */
+  enrichedEvents?: readonly string[];
   /** Why `snapshot.can(event)` is false: reason codes from the workflow's rule functions. */
   refusalReasons?(snapshot: T['snapshot'], event: T['event']): Reason[];
   /** Payload-independent reasons an event cannot be sent now (at `at`), for the generic `explain`. */

@@ -21,6 +21,8 @@ export interface VisitTransition {
   streetId: string;
   communityId: string;
   budgetYear: number;
+  /** the budget year and the workflow's deadline before the transition (null: the project starts) */
+  previous: { budgetYear: number; deadline: { at: string; kind: string } | null } | null;
 }
 
 async function calendarIn(trx: Queryable): Promise<WorkingCalendar> {
@@ -37,10 +39,16 @@ const openVisit = (q: Queryable, projectId: string) => q('stage_visits').where({
 export async function recordStageVisit(trx: Trx, v: VisitTransition): Promise<void> {
   if (v.from !== null && v.from === v.to) {
     const own = (OWN_DEADLINE_STAGES as readonly string[]).includes(v.to);
-    // Most events within a stage (a COMMENT, an EDIT) change neither: the row is then not rewritten
-    // (an UPDATE that matches writes its page even with the same values).
-    if (own) await openVisit(trx, v.projectId).update({ budget_year: v.budgetYear, expected_end_at: v.deadline?.at ?? null });
-    else await openVisit(trx, v.projectId).whereNot({ budget_year: v.budgetYear }).update({ budget_year: v.budgetYear });
+    // Most events within a stage (a COMMENT, an EDIT) change neither the budget year nor the stage's
+    // own deadline: nothing is then sent (the open visit holds what the project had).
+    const sameDeadline = v.deadline?.at === v.previous?.deadline?.at && v.deadline?.kind === v.previous?.deadline?.kind;
+    if (own && (!sameDeadline || v.budgetYear !== v.previous?.budgetYear)) {
+      // the stage's own deadline moved (an extension, a new quote deadline): its expected end follows
+      const e = expectedEnd(v.to, v.at, v.rules, v.deadline, createCalendar());
+      await openVisit(trx, v.projectId).update({ budget_year: v.budgetYear, expected_end_at: e.endAt, basis: e.basis });
+    } else if (!own && v.budgetYear !== v.previous?.budgetYear) {
+      await openVisit(trx, v.projectId).update({ budget_year: v.budgetYear });
+    }
     return;
   }
   if (v.from !== null) await openVisit(trx, v.projectId).update({ left_at: v.at, left_year: Number(shanghaiDate(v.at).slice(0, 4)) });

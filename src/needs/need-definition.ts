@@ -26,7 +26,7 @@ export function needDefinition(): WorkflowDefinition<NeedTypes> {
   const wf = needWorkflow;
   return {
     name: wf.name, version: wf.version, machine: wf.machine, eventTypes: wf.eventTypes,
-    validate: wf.validate, authorize: wf.authorize, enrich: wf.enrich, refusalReasons: wf.refusalReasons,
+    validate: wf.validate, authorize: wf.authorize, enrich: wf.enrich, enrichedEvents: wf.enrichedEvents, refusalReasons: wf.refusalReasons,
     describe: wf.describe, describedVersion: wf.describedVersion, explain: wf.explain,
     // beneficiary, contact, description and the call's note enter the history hash as salted digests
     personalFields: wf.personalFields,

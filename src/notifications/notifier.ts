@@ -1,7 +1,7 @@
 // Turns a workflow's `notify` effect into outbox rows: finds the recipients by role and scope, renders
 // the notice in each recipient's language, and enqueues it in the transition's transaction.
 import { absoluteUrl } from '../lib/urls.js';
-import { enqueueMail } from '../engine/outbox.js';
+import { enqueueMail, enqueueMails } from '../engine/outbox.js';
 import type { Trx } from '../lib/db.js';
 import type { Lang } from '../lib/i18n.js';
 import type { NotifyTemplate, Recipient } from '../../workflows/project/index.js';
@@ -34,13 +34,15 @@ const HOUR_MS = 3600_000;
 
 export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) {
   async function recipients(trx: Trx, projectId: string, to: Recipient) {
-    const project = await trx('projects').where({ id: projectId }).first('district_id');
     const q = trx('users').where({ role: to.role, disabled: false });
     if (to.communityId) q.where('community_id', to.communityId);
     if (to.streetId) q.where('street_id', to.streetId);
     // district finance pays unless the rules make a street's finance user the payer
     else if (to.role === 'finance') q.whereNull('street_id');
-    if (to.role === 'district' || to.role === 'finance') q.where('district_id', project?.district_id ?? '');
+    if (to.role === 'district' || to.role === 'finance') {
+      const project = await trx('projects').where({ id: projectId }).first('district_id');
+      q.where('district_id', project?.district_id ?? '');
+    }
     if (to.vendorIds) {
       if (to.vendorIds.length === 0) return [];
       q.whereIn('vendor_id', to.vendorIds);
@@ -85,15 +87,16 @@ export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) 
       await digest(trx, emitted, list, at);
       return list.length;
     }
-    for (const r of list) {
+    // one statement for every recipient of the notice
+    await enqueueMails(trx, list.map((r) => {
       const lang: Lang = r.lang === 'en' ? 'en' : 'zh-CN';
       const mail = deps.render(emitted.template, lang, {
         ...emitted.data,
         url: absoluteUrl(deps.baseUrl, `/projects/${encodeURIComponent(emitted.data.projectId)}`),
         recipientName: r.name,
       });
-      await enqueueMail(trx, { to: r.email, ...mail, template: emitted.template, instanceId: emitted.data.projectId }, at);
-    }
+      return { to: r.email, ...mail, template: emitted.template, instanceId: emitted.data.projectId };
+    }), at);
     return list.length;
   };
 }

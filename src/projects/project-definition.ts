@@ -26,6 +26,7 @@ export function projectDefinition(): WorkflowDefinition<ProjectTypes> {
     validate: wf.validate,
     authorize: wf.authorize,
     enrich: wf.enrich,
+    enrichedEvents: wf.enrichedEvents,
     refusalReasons: wf.refusalReasons,
     preconditions: wf.preconditions,
     describe: wf.describe,

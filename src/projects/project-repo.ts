@@ -3,7 +3,7 @@
 // snapshot stays the truth.
 import type { TransitionInfo } from '../engine/types.js';
 import { parseJson, type Db, type Queryable, type Trx } from '../lib/db.js';
-import { DEFAULT_RULES, STAGES, type ProjectContext } from '../../workflows/project/index.js';
+import { DEFAULT_RULES, STAGES, deadlineOf, type ProjectContext, type SnapshotLike } from '../../workflows/project/index.js';
 import { recordStageVisit } from '../monitoring/stage-visits.js';
 import { linkDocuments } from '../documents/links.js';
 
@@ -82,6 +82,8 @@ export function toProjectRow(r: Record<string, unknown>): ProjectRow {
   };
 }
 
+const budgetYearOf = (c: ProjectContext): number => c.budgetYear ?? c.year;
+
 export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<void> {
   const c = info.snapshot.context as ProjectContext;
   const row = {
@@ -91,7 +93,7 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
     next_deadline_at: info.description?.deadline?.at ?? null, rules_version: c.rules.version, updated_at: info.at,
     // A context from before the budget year and groups (workflow version 1 and 2 histories) says
     // nothing of them: the year stands for the budget year, and the migration's groups are kept.
-    budget_year: c.budgetYear ?? c.year,
+    budget_year: budgetYearOf(c),
     ...(typeof c.mainGroup === 'string' ? { main_group: c.mainGroup } : {}),
     ...(Array.isArray(c.otherGroups) ? { other_groups: JSON.stringify(c.otherGroups) } : {}),
   };
@@ -110,6 +112,7 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
   await recordStageVisit(trx, {
     projectId: info.instanceId, from: info.from, to: info.to, at: info.at, deadline: info.description?.deadline ?? null,
     rules: { stageDays: c.rules?.stageDays ?? DEFAULT_RULES.stageDays }, districtId: c.districtId, streetId: c.streetId, communityId: c.communityId, budgetYear: row.budget_year,
+    previous: info.previous ? { budgetYear: budgetYearOf(info.previous.context as ProjectContext), deadline: deadlineOf(info.previous as SnapshotLike) } : null,
   });
   // A direct award invites nobody: the awarded vendor must still see (and act on) its project.
   const invited = [...new Set([...(c.procurement?.invitations ?? []), ...(c.award ? [c.award.vendorId] : [])])];

@@ -6,7 +6,7 @@ import { createActor, initialTransition, transition, type AnyMachineSnapshot } f
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { createCalendar } from '../../src/lib/calendar.js';
 import {
-  DEFAULT_NEED_RULES, NEED_STATES, authorize, describeNeed, enrich, explainNeed, needMachine, personalFields, refusalReasons, validate,
+  DEFAULT_NEED_RULES, ENRICHED_EVENTS, NEED_EVENT_TYPES, NEED_STATES, authorize, describeNeed, enrich, explainNeed, needMachine, personalFields, refusalReasons, validate,
   type Actor, type NeedEnv, type NeedEvent, type NeedInput, type NeedSnapshotLike,
 } from '../../workflows/need/index.js';
 
@@ -192,5 +192,17 @@ describe('need authorization, description and payloads', () => {
     expect(validate({ type: 'NOPE' })).toEqual({ ok: false, fields: { type: 'validation.enum' } });
     expect(validate({ type: 'REFER', to: 'street', deadlineAt: '2000-01-01T00:00:00Z' })).toEqual({ ok: true, value: { to: 'street' } });
     expect(personalFields('$start')).toEqual(['input.beneficiaryId', 'input.contact', 'input.description']);
+  });
+});
+
+describe('the events the need workflow enriches', () => {
+  it('when any event but those it lists is enriched, then it comes back as it went in and the environment is never read', () => {
+    const untouchable = new Proxy({} as NeedEnv, { get: (_t, name) => { throw new Error(`the environment was read (${String(name)})`); } });
+    const s = start();
+    for (const type of NEED_EVENT_TYPES.filter((t) => !(ENRICHED_EVENTS as readonly string[]).includes(t))) {
+      const e = ev(type, { note: '回访' }, A.c1);
+      expect(enrich(e, s, untouchable), type).toBe(e);
+    }
+    expect(() => enrich(ev('REFER', {}, A.c1), s, untouchable)).toThrow(/environment was read/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { authorize } from './need.authz.js';
 import { describeNeed, explainNeed, NEED_DESCRIBED_VERSION } from './need.describe.js';
-import { enrich } from './need.enrich.js';
+import { enrich, ENRICHED_EVENTS } from './need.enrich.js';
 import { NEED_EVENT_TYPES, needEventSchemas, validate } from './need.events.js';
 import { needMachine } from './need.machine.js';
 import { personalFields } from './need.personal.js';
@@ -22,6 +22,7 @@ export const needWorkflow = {
   validate,
   authorize,
   enrich,
+  enrichedEvents: ENRICHED_EVENTS,
   refusalReasons,
   describe: describeNeed,
   describedVersion: NEED_DESCRIBED_VERSION,
@@ -33,7 +34,7 @@ export * from './need.types.js';
 export * from './need.events.js';
 export * from './need.effects.js';
 export { authorize, inScope, isReferredParty, referredParty, stateOf, type NeedSnapshotLike } from './need.authz.js';
-export { enrich, type NeedEnv } from './need.enrich.js';
+export { enrich, ENRICHED_EVENTS, type NeedEnv } from './need.enrich.js';
 export { checkNeedEvent, CLOSED_PROJECT_STATES } from './need.checks.js';
 export { describeNeed, explainNeed, waitingForNeed, HANDLED, NEED_RIGHTS, NEED_DESCRIBED_VERSION } from './need.describe.js';
 export { needMachine, type NeedMachine } from './need.machine.js';

@@ -8,7 +8,7 @@
  *   in the event's transaction (null: no such project).
  */
 import type { NeedSnapshotLike } from './need.authz.js';
-import type { LinkedProjectFacts } from './need.events.js';
+import type { LinkedProjectFacts, NeedEventType } from './need.events.js';
 
 export interface NeedEnv {
   addWorkingDays(fromIso: string, days: number): string;
@@ -19,6 +19,9 @@ export interface NeedEnv {
 }
 
 type Stamped = { type: string; at: string } & Record<string, unknown>;
+
+/** The events `enrich` adds facts to (the engine reads the environment only for these). */
+export const ENRICHED_EVENTS = ['REFER', 'ADOPT'] as const satisfies readonly NeedEventType[];
 
 export function enrich<E extends { type: string }>(event: E, snapshot: NeedSnapshotLike, env: NeedEnv): E {
   const e = event as unknown as Stamped;

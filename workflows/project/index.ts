@@ -2,7 +2,7 @@
  * The `project` workflow as the engine sees it. See README.md for the chart and the contract.
  */
 import { authorize } from './project.authz.js';
-import { enrich } from './project.enrich.js';
+import { enrich, ENRICHED_EVENTS } from './project.enrich.js';
 import { EVENT_TYPES, eventSchemas, validate } from './project.events.js';
 import { projectMachine, projectMachineV1, projectMachineV2 } from './project.machine.js';
 import { upgradeContext } from './project.context.js';
@@ -38,6 +38,7 @@ export const projectWorkflow = {
   authorize,
   refusalReasons,
   enrich,
+  enrichedEvents: ENRICHED_EVENTS,
   preconditions,
   describe,
   describedVersion: DESCRIBED_VERSION,
@@ -59,7 +60,7 @@ export const projectWorkflowV2 = {
 } as const;
 
 export { authorize, FOUR_EYES, fourEyesOf, partiesOf, rolesFor, isTimerEvent } from './project.authz.js';
-export { enrich, eligibilityVendorIds, type WorkingCalendar, type StampedEvent } from './project.enrich.js';
+export { enrich, ENRICHED_EVENTS, eligibilityVendorIds, type WorkingCalendar, type StampedEvent } from './project.enrich.js';
 export {
   EVENT_TYPES,
   TIMER_EVENTS,

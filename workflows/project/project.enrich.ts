@@ -85,6 +85,16 @@ function noticeEnd(e: StampedEvent, c: ProjectContext, kind: NoticeKind, cal: Wo
   return days === null ? {} : { noticeEndsAt: cal.addWorkingDays(e.at, days) };
 }
 
+/**
+ * The events `enrich` adds facts to: the engine reads the calendar and the vendors' records, and
+ * calls `enrich`, only for these (every other event is returned as it came; a test holds `enrich`
+ * to that with a calendar that throws when touched).
+ */
+export const ENRICHED_EVENTS = [
+  'RECORD_DELIBERATION', 'APPROVE_BUDGET', 'RECORD_ACCEPTANCE', 'NOTICE_ENDED', 'DISMISS_OBJECTIONS',
+  'INVITE', 'AWARD', 'CONFIRM_CONTRACT', 'RECORD_EVALUATION',
+] as const satisfies readonly ProjectEvent['type'][];
+
 /** Takes the context or the snapshot before the transition. */
 export function enrich<E extends StampedEvent | ProjectEvent>(event: E, source: ContextSource, calendar: WorkingCalendar): E {
   const context = contextOf(source);
