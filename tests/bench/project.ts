@@ -1,6 +1,7 @@
 // `npm run bench` (second part): transitions per second of the REAL `project` workflow, as the app
 // builds it (createDeps, the demo's reference data), with its effects (notices → outbox rows), its
-// read model (the `projects` row through syncReadModel, `project_vendors`) and the engine's
+// read model (the `projects` row through syncReadModel with its budget year and groups,
+// `project_vendors`, the stuck report's `stage_visits` with their expected ends) and the engine's
 // "waiting for" rows (`workflow_waits`, from the workflow's `describe` hook) — against a bare-knex
 // baseline that writes the same rows in the same number of transactions. Rounds alternate
 // baseline/engine after a warm-up; medians are compared, as run.ts does for the toy workflow.
@@ -28,6 +29,9 @@ import { toActor, type User } from '../../src/auth/users.js';
 import type { Actor } from '../../src/engine/types.js';
 import { isPostgres, SQLITE_BUSY_TIMEOUT_MS, type Db, type Trx } from '../../src/lib/db.js';
 import { ManualClock } from '../../src/lib/clock.js';
+import { createCalendar, shanghaiDate } from '../../src/lib/calendar.js';
+import { expectedEnd, needsWorkingDays } from '../../src/monitoring/stage-clock.js';
+import type { ProgrammeRules } from '../../workflows/project/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 
 const TRANSITIONS = Number(process.env.BENCH_PROJECT_TRANSITIONS ?? 600);
@@ -106,6 +110,8 @@ interface Written {
   waitsDeletes: number;
   waitsInserted: number;
   outbox: number;
+  visitsClosed: number;
+  visitsOpened: number;
 }
 
 const TABLES: Record<string, keyof Written> = {
@@ -115,6 +121,8 @@ const TABLES: Record<string, keyof Written> = {
   'delete workflow_waits': 'waitsDeletes',
   'insert workflow_waits': 'waitsInserted',
   'insert outbox': 'outbox',
+  'update stage_visits': 'visitsClosed',
+  'insert stage_visits': 'visitsOpened',
 };
 
 /** Counts the rows each write statement names (statements, and for inserts their rows) while on. */
@@ -140,7 +148,7 @@ function writeCounter(db: Db) {
   return {
     /** The rows written while fn runs, and how many statements (reads too) it sent. */
     async count(fn: () => Promise<unknown>): Promise<{ rows: Written; statements: number }> {
-      on = { history: 0, instances: 0, projects: 0, waitsDeletes: 0, waitsInserted: 0, outbox: 0 };
+      on = { history: 0, instances: 0, projects: 0, waitsDeletes: 0, waitsInserted: 0, outbox: 0, visitsClosed: 0, visitsOpened: 0 };
       statements = 0;
       const w = on;
       try {
@@ -203,6 +211,10 @@ interface StepStore {
   projectVendors(id: string): Promise<string[]>;
   insertProjectVendors(id: string, vendorIds: string[]): Promise<void>;
   replaceWaits(id: string, rows: Array<Record<string, unknown>>): Promise<void>;
+  /** the stuck report's read model: the open stage visit closed, the overrides, a visit opened */
+  closeVisit(id: string, at: string, leftYear: number): Promise<void>;
+  calendarOverrides(): Promise<Array<{ date: string; kind: string }>>;
+  insertVisit(row: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -238,6 +250,9 @@ function knexStepStore(db: Db, pg: boolean): StepStore {
       await q()('workflow_waits').where({ instance_id: id }).del();
       if (rows.length) await q()('workflow_waits').insert(rows);
     },
+    closeVisit: async (id, at, leftYear) => { await q()('stage_visits').where({ project_id: id }).whereNull('left_at').update({ left_at: at, left_year: leftYear }); },
+    calendarOverrides: async () => await q()('calendar_overrides').select('date', 'kind'),
+    insertVisit: async (row) => { await q()('stage_visits').insert(row); },
     close: async () => {},
   };
 }
@@ -300,6 +315,9 @@ async function rawStepStore(t: RawTarget): Promise<StepStore> {
         st('delete from workflow_waits where instance_id = ?').run(id);
         for (const r of rows) st(insertSql('workflow_waits', Object.keys(r), p)).run(...Object.values(r).map(sqliteValue));
       },
+      closeVisit: async (id, at, leftYear) => { st('update stage_visits set left_at = ?, left_year = ? where project_id = ? and left_at is null').run(at, leftYear, id); },
+      calendarOverrides: async () => st('select date, kind from calendar_overrides').all() as Array<{ date: string; kind: string }>,
+      insertVisit: async (row) => { st(insertSql('stage_visits', Object.keys(row), p)).run(...Object.values(row).map(sqliteValue)); },
       close: async () => { conn.close(); },
     };
   }
@@ -343,6 +361,9 @@ async function rawStepStore(t: RawTarget): Promise<StepStore> {
       await run('delete from workflow_waits where instance_id = $1', [id]);
       for (const r of rows) await run(insertSql('workflow_waits', Object.keys(r), p), Object.values(r));
     },
+    closeVisit: async (id, at, leftYear) => { await run('update stage_visits set left_at = $1, left_year = $2 where project_id = $3 and left_at is null', [at, leftYear, id]); },
+    calendarOverrides: async () => await run<{ date: string; kind: string }>('select date, kind from calendar_overrides', []),
+    insertVisit: async (row) => { await run(insertSql('stage_visits', Object.keys(row), p), Object.values(row)); },
     close: async () => { await client.end(); },
   };
 }
@@ -491,7 +512,9 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
       category: c.category, title: c.title, description: c.description, estimated_fen: c.estimatedFen, approved_fen: c.approvedFen,
       awarded_fen: c.awardedFen, paid_fen: c.paidFen, vendor_id: award?.vendorId ?? null, state: to,
       next_deadline_at: to === 'procurement.quoting' ? (c.procurement as { deadline: string }).deadline : null,
-      rules_version: rules.version, updated_at: at,
+      rules_version: rules.version, updated_at: at, budget_year: c.budgetYear ?? c.year,
+      ...(typeof c.mainGroup === 'string' ? { main_group: c.mainGroup } : {}),
+      ...(Array.isArray(c.otherGroups) ? { other_groups: JSON.stringify(c.otherGroups) } : {}),
       ...(to !== from ? { stage_entered_at: at } : {}),
     }, c.deliberation ? (c.deliberation as { at: string }).at : null);
     const invitations = (c.procurement as { invitations: string[] } | null)?.invitations ?? [];
@@ -503,6 +526,15 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     if (to !== from) {
       const rows = templates[to as 'draft' | 'screening'];
       await st.replaceWaits(id, rows.map((w) => ({ instance_id: id, workflow: 'project', ...w, since: at })));
+      // the stage visits (where projects get stuck): the open one closed, the new one with its expected end
+      await st.closeVisit(id, at, Number(shanghaiDate(at).slice(0, 4)));
+      const stageRules = c.rules as Pick<ProgrammeRules, 'stageDays'>;
+      const cal = needsWorkingDays(to, stageRules) ? createCalendar((await st.calendarOverrides()).map((o) => ({ date: o.date, kind: o.kind as 'workday' | 'holiday' }))) : createCalendar();
+      const e = expectedEnd(to, at, stageRules, null, cal);
+      await st.insertVisit({
+        project_id: id, stage: to, entered_at: at, left_at: null, left_year: null, district_id: c.districtId, street_id: c.streetId,
+        community_id: c.communityId, budget_year: c.budgetYear ?? c.year, expected_end_at: e.endAt, working: e.working, basis: e.basis,
+      });
     }
   }
 
@@ -539,6 +571,7 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     waits: Number((await db('workflow_waits').whereIn('instance_id', ids).count<{ n: number }[]>({ n: '*' }))[0]!.n),
     outbox: Number((await db('outbox').whereIn('instance_id', ids).count<{ n: number }[]>({ n: '*' }))[0]!.n),
     projectVendors: Number((await db('project_vendors').whereIn('project_id', ids).count<{ n: number }[]>({ n: '*' }))[0]!.n),
+    openVisits: Number((await db('stage_visits').whereIn('project_id', ids).whereNull('left_at').count<{ n: number }[]>({ n: '*' }))[0]!.n),
     readModelInStep: Number((await db('projects').join('workflow_instances', 'workflow_instances.id', 'projects.id').whereIn('projects.id', ids)
       .whereRaw('projects.updated_at = workflow_instances.updated_at and projects.state = workflow_instances.state').count<{ n: number }[]>({ n: '*' }))[0]!.n),
   });
