@@ -27,6 +27,7 @@ import * as careCalls from './20261213120000_care_calls.js';
 import * as careCallCadence from './20261214120000_care_call_cadence.js';
 import * as careSupplies from './20261214130000_care_supplies.js';
 import * as waitsKey from './20261215120000_waits_key.js';
+import * as stageVisitYearIndex from './20261215130000_stage_visit_year_index.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   '20261214120000_care_call_cadence': careCallCadence,
   '20261214130000_care_supplies': careSupplies,
   '20261215120000_waits_key': waitsKey,
+  '20261215130000_stage_visit_year_index': stageVisitYearIndex,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -191,13 +191,36 @@ export function createCalendar(overrides: CalendarOverride[] = []): WorkingCalen
     return wd >= 1 && wd <= 5;
   };
 
+  // Working days counted once per year of this calendar: within[y][i] = working days among the
+  // year's first i days. A count between two days is then a few lookups, however far apart (the
+  // stuck report counts hundreds of thousands of stays).
+  const yearCounts = new Map<number, Int16Array>();
+  const countsOf = (year: number): Int16Array => {
+    let c = yearCounts.get(year);
+    if (!c) {
+      const first = daysFromCivil({ y: year, m: 1, d: 1 });
+      const days = daysFromCivil({ y: year + 1, m: 1, d: 1 }) - first;
+      c = new Int16Array(days + 1);
+      for (let i = 0; i < days; i++) c[i + 1] = c[i]! + (isWorkingDayNumber(first + i) ? 1 : 0);
+      yearCounts.set(year, c);
+    }
+    return c;
+  };
+  /** working days among the days up to and including `day`, from 1 January of `base` */
+  const cumulative = (day: number, base: number): number => {
+    const { y } = civilFromDays(day);
+    let n = countsOf(y)[day - daysFromCivil({ y, m: 1, d: 1 }) + 1]!;
+    for (let year = base; year < y; year++) n += countsOf(year)[countsOf(year).length - 1]!;
+    return n;
+  };
+
   const workingDaysBetween = (fromIso: string, toIso: string): number => {
     const from = shanghaiDayNumber(fromIso, 'from instant');
     const to = shanghaiDayNumber(toIso, 'to instant');
     const [lo, hi, sign] = from <= to ? [from, to, 1] : [to, from, -1];
-    let count = 0;
-    for (let day = lo + 1; day <= hi; day++) if (isWorkingDayNumber(day)) count++;
-    return sign * count;
+    // the days after lo up to hi
+    const base = civilFromDays(lo).y;
+    return sign * (cumulative(hi, base) - cumulative(lo, base));
   };
 
   return {

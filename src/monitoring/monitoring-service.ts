@@ -13,7 +13,7 @@ import type { CalendarService } from '../calendar/calendar-service.js';
 import { waitingRoles, type Scope } from '../projects/project-repo.js';
 import { scopeOf } from '../projects/project-service.js';
 import { FINAL_STAGES, STAGES, type Stage } from '../../workflows/project/index.js';
-import { closedVisits, countsNow, entriesBetween, movementCounts, stuckAt, type OpenVisitRow, type PlaceFilter } from './stage-visits.js';
+import { closedVisitsOfYear, countsNow, entriesBetween, movementCounts, stuckAt, type OpenVisitRow, type PlaceFilter } from './stage-visits.js';
 
 /** The staff who follow up projects; vendors and the public do not. */
 export const MONITORING_ROLES = ['community', 'street', 'district', 'finance', 'admin'] as const;
@@ -101,7 +101,8 @@ export function createMonitoringService(deps: { db: Db; clock: Clock; calendar: 
   }
 
   async function stuck(scope: Scope, f: PlaceFilter, asOf: string, page: { page: number; pageSize: number }, cal: WorkingCalendar): Promise<Paged<StuckProject>> {
-    const { rows, total } = await stuckAt(db, asOf, scope, f, page);
+    // at the present moment no visit has ended after asOf: only the open ones can be stuck
+    const { rows, total } = await stuckAt(db, asOf, scope, f, page, { present: asOf >= clock.now().toISOString() });
     const roles = await waitingRoles(db, rows.filter((r) => r.leftAt === null).map((r) => r.projectId));
     const day = (iso: string) => Date.parse(`${shanghaiDate(iso)}T00:00:00Z`) / DAY_MS;
     return {
@@ -115,12 +116,13 @@ export function createMonitoringService(deps: { db: Db; clock: Clock; calendar: 
     };
   }
 
-  /** Every stage's figures for a year (closed visits by the year they left), over one stage's visits at a time. */
+  /** Every stage's figures for a year (closed visits by the year they left), from one read of the year's visits. */
   async function figures(scope: Scope, f: PlaceFilter, year: number, cal: WorkingCalendar): Promise<StageFigures[]> {
     const now = await countsNow(db, scope, f);
+    const closed = await closedVisitsOfYear(db, year, scope, f);
     const out: StageFigures[] = [];
     for (const stage of MONITORED_STAGES) {
-      const visits = await closedVisits(db, stage, year, scope, f);
+      const visits = closed.get(stage) ?? [];
       const working = visits.filter((v) => v.working);
       out.push({
         stage,

@@ -182,3 +182,24 @@ describe('input validation', () => {
     expect(() => calendar.isWorkingDay(undefined as unknown as string)).toThrow(RangeError);
   });
 });
+
+describe('working days between two instants', () => {
+  it('counts them as a day-by-day count does, across years and overrides', () => {
+    const cal = createCalendar([{ date: '2025-12-31', kind: 'holiday' }, { date: '2027-02-06', kind: 'workday' }, { date: '2031-01-03', kind: 'holiday' }]);
+    let seed = 11;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 4294967296;
+    };
+    const dayOf = (iso: string) => Date.parse(`${shanghaiDate(iso)}T00:00:00Z`);
+    for (let i = 0; i < 400; i++) {
+      // from 2024 to 2032: known years, years the package does not know, leap years, both directions
+      const a = new Date(Date.parse('2024-01-01T00:00:00Z') + rnd() * 8 * 365 * 86_400_000).toISOString();
+      const b = new Date(Date.parse(a) + (rnd() - 0.3) * (rnd() < 0.8 ? 40 : 900) * 86_400_000).toISOString();
+      const [lo, hi, sign] = a <= b ? [a, b, 1] : [b, a, -1];
+      let n = 0;
+      for (let d = dayOf(lo) + 86_400_000; d <= dayOf(hi); d += 86_400_000) if (cal.isWorkingDay(new Date(d).toISOString().slice(0, 10))) n++;
+      expect(cal.workingDaysBetween(a, b) + 0, `${a} → ${b}`).toBe(sign * n + 0);
+    }
+  });
+});
