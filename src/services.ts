@@ -81,13 +81,13 @@ export function buildComponents(deps: ServiceDeps) {
   const library = createLibraryService({ db, clock, reference });
   // The calendar, and for INVITE and AWARD the vendors' records as they stand in this transaction.
   // RECORD_ACCEPTANCE by the residents' ratings: their tally as it stands in this transaction.
-  const enrichEnv = async (trx: Trx, event: StampedEvent, instanceId: string) => {
+  const enrichEnv = async (trx: Trx, event: StampedEvent, instanceId: string, snapshot?: { context?: unknown }) => {
     // a need's ADOPT: the new draft's id, or the linked project as it stands (needs/need-definition.ts)
     const cal = { ...(await calendar.calendar(trx)), ...(await needEnrichFacts(trx, event)) };
     const ids = eligibilityVendorIds(event);
     const withRatings = event.type === 'RECORD_ACCEPTANCE' && event.satisfactionMethod === 'ratings' ? { ...cal, ratings: await ratingsTally(trx, instanceId) } : cal;
     // INVITE and AWARD of a project from the service-project library: its entry's qualified vendors now
-    const libraryFacts = ids.length > 0 ? await library.vendorFactsOfInstance(trx, instanceId) : undefined;
+    const libraryFacts = ids.length > 0 ? await library.vendorFactsOfInstance(trx, instanceId, snapshot) : undefined;
     const withLibrary = libraryFacts ? { ...withRatings, library: libraryFacts } : withRatings;
     return ids.length === 0 ? withLibrary : { ...withLibrary, vendorRecords: await vendorRecords.facts(ids, trx) };
   };

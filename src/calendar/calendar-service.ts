@@ -11,6 +11,26 @@ const OverrideSchema = z.object({
   note: z.string().trim().max(200).optional(),
 });
 
+/**
+ * The working-day calendar as it stands in a transaction, read once per transaction: a transition
+ * asks for it in `enrich` and again for its stage visit's expected end. Outside a transaction it is
+ * read each time (an admin may change the overrides between two reads).
+ */
+const perTransaction = new WeakMap<object, Promise<WorkingCalendar>>();
+export function calendarIn(q: Queryable): Promise<WorkingCalendar> {
+  if (!(q as { isTransaction?: boolean }).isTransaction) return readCalendar(q);
+  let c = perTransaction.get(q);
+  if (!c) {
+    c = readCalendar(q);
+    perTransaction.set(q, c);
+  }
+  return c;
+}
+
+async function readCalendar(q: Queryable): Promise<WorkingCalendar> {
+  return createCalendar((await q('calendar_overrides').select('date', 'kind')).map((r) => ({ date: r.date as string, kind: r.kind as CalendarOverride['kind'] })));
+}
+
 export function createCalendarService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
@@ -19,8 +39,8 @@ export function createCalendarService(deps: { db: Db; clock: Clock }) {
   }
 
   /** The calendar as it stands now, read inside the caller's transaction. */
-  async function calendar(q: Queryable = db): Promise<WorkingCalendar> {
-    return createCalendar(await overrides(q));
+  function calendar(q: Queryable = db): Promise<WorkingCalendar> {
+    return calendarIn(q);
   }
 
   async function setOverride(input: unknown, userId: string): Promise<CalendarOverride & { unknownYear: boolean }> {

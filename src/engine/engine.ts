@@ -39,7 +39,8 @@ export interface EngineDeps {
    * Builds what `enrich` hooks need (the working-day calendar, the records an event names …), inside
    * the transaction, for the stamped event about to be enriched.
    */
-  enrichEnv?: (trx: Trx, event: StampedEvent, instanceId: string) => Promise<unknown>;
+  /** `snapshot`: the instance as the event finds it (what the caller would otherwise read again) */
+  enrichEnv?: (trx: Trx, event: StampedEvent, instanceId: string, snapshot: AnyMachineSnapshot) => Promise<unknown>;
   newId?: () => string;
 }
 
@@ -228,7 +229,7 @@ export function createEngine(deps: EngineDeps) {
       let event: StampedEvent = { ...payload, type: input.type, at, actor: opts.actor };
       // enrich adds facts; the stamp stays the engine's
       if (wf.enrich && (!wf.enrichedEvents || wf.enrichedEvents.includes(input.type))) {
-        event = { ...wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx, event, instanceId) : undefined), type: input.type, at, actor: opts.actor };
+        event = { ...wf.enrich(event, snapshot, deps.enrichEnv ? await deps.enrichEnv(trx, event, instanceId, snapshot) : undefined), type: input.type, at, actor: opts.actor };
       }
       // 6. allowed here?
       if (!snapshot.can(event)) {

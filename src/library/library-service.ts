@@ -254,9 +254,11 @@ export function createLibraryService(deps: LibraryServiceDeps) {
    * For `enrich` (INVITE, AWARD): the qualified vendors of the library entry the instance started
    * from, as they stand in this transaction; undefined for a project not from the library.
    */
-  async function vendorFactsOfInstance(q: Queryable, instanceId: string): Promise<LibraryVendorFacts | undefined> {
-    const row = (await q('workflow_instances').where({ id: instanceId }).select('snapshot').first()) as { snapshot: unknown } | undefined;
-    const entryId = row ? parseJson<{ context?: { library?: { entryId?: unknown } } }>(row.snapshot)?.context?.library?.entryId : undefined;
+  async function vendorFactsOfInstance(q: Queryable, instanceId: string, snapshot?: { context?: unknown }): Promise<LibraryVendorFacts | undefined> {
+    // the engine hands over the snapshot it holds; without it, the stored one is read
+    const stored = snapshot ?? ((await q('workflow_instances').where({ id: instanceId }).select('snapshot').first()) as { snapshot: unknown } | undefined)?.snapshot;
+    const parsed = typeof stored === 'string' ? parseJson<{ context?: unknown }>(stored) : (stored as { context?: unknown } | undefined);
+    const entryId = (parsed?.context as { library?: { entryId?: unknown } } | undefined)?.library?.entryId;
     if (typeof entryId !== 'string') return undefined;
     const e = await find(entryId, q);
     return e ? { entryId: e.id, version: e.version, vendorIds: e.vendorIds } : undefined;

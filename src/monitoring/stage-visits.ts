@@ -3,7 +3,8 @@
 // transaction (called by the projects read model); the queries below are what the monitoring pages
 // and the API read. Only this file knows the table.
 import type { Db, Queryable, Trx } from '../lib/db.js';
-import { createCalendar, shanghaiDate, type WorkingCalendar } from '../lib/calendar.js';
+import { createCalendar, shanghaiDate } from '../lib/calendar.js';
+import { calendarIn } from '../calendar/calendar-service.js';
 import type { Scope } from '../projects/project-repo.js';
 import { OWN_DEADLINE_STAGES, expectedEnd, needsWorkingDays } from './stage-clock.js';
 import type { ProgrammeRules } from '../../workflows/project/index.js';
@@ -23,11 +24,6 @@ export interface VisitTransition {
   budgetYear: number;
   /** the budget year and the workflow's deadline before the transition (null: the project starts) */
   previous: { budgetYear: number; deadline: { at: string; kind: string } | null } | null;
-}
-
-async function calendarIn(trx: Queryable): Promise<WorkingCalendar> {
-  const rows = await trx('calendar_overrides').select('date', 'kind');
-  return createCalendar(rows.map((r) => ({ date: r.date as string, kind: r.kind as 'workday' | 'holiday' })));
 }
 
 const openVisit = (q: Queryable, projectId: string) => q('stage_visits').where({ project_id: projectId }).whereNull('left_at');

@@ -5,7 +5,7 @@ import type { EffectHandler, WorkflowDefinition } from '../engine/types.js';
 import type { WorkingCalendar } from '../lib/calendar.js';
 import type { Ledger } from '../budgets/ledger.js';
 import type { Notify } from '../notifications/notifier.js';
-import { projectWorkflow, projectWorkflowV1, projectWorkflowV2, type Actor, type ProjectEmitted, type ProjectEvent, type SnapshotLike } from '../../workflows/project/index.js';
+import { projectWorkflow, projectWorkflowV1, projectWorkflowV2, type Actor, type ProjectContext, type ProjectEmitted, type ProjectEvent, type SnapshotLike } from '../../workflows/project/index.js';
 import { syncReadModel } from './project-repo.js';
 
 /** The project workflow's own types, as its hooks speak them. */
@@ -55,7 +55,8 @@ export function projectEffects(deps: { ledger: Ledger; notify: Notify }): Record
       await ledger.releaseAll(ctx.trx, ctx.instance.id, ctx.at, ctx.event.type);
     },
     notify: async (e, ctx) => {
-      await notify(ctx.trx, e as Of<'notify'>, ctx.at);
+      // the project's district (it never changes) for notices to the district's staff
+      await notify(ctx.trx, e as Of<'notify'>, ctx.at, (ctx.snapshot.context as Partial<ProjectContext>).districtId);
     },
   };
 }

@@ -115,8 +115,11 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
     previous: info.previous ? { budgetYear: budgetYearOf(info.previous.context as ProjectContext), deadline: deadlineOf(info.previous as SnapshotLike) } : null,
   });
   // A direct award invites nobody: the awarded vendor must still see (and act on) its project.
-  const invited = [...new Set([...(c.procurement?.invitations ?? []), ...(c.award ? [c.award.vendorId] : [])])];
-  if (invited.length) {
+  // The rows are written when a vendor joins: when the transition adds none, nothing is read.
+  const vendorsOf = (x: ProjectContext) => [...new Set([...(x.procurement?.invitations ?? []), ...(x.award ? [x.award.vendorId] : [])])];
+  const invited = vendorsOf(c);
+  const before = info.previous ? new Set(vendorsOf(info.previous.context as ProjectContext)) : new Set<string>();
+  if (invited.some((v) => !before.has(v))) {
     const have = new Set((await trx('project_vendors').where({ project_id: info.instanceId }).select('vendor_id')).map((r) => r.vendor_id as string));
     const add = invited.filter((v) => !have.has(v));
     if (add.length) await trx('project_vendors').insert(add.map((v) => ({ project_id: info.instanceId, vendor_id: v })));
