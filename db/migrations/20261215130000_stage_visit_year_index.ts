@@ -1,8 +1,8 @@
-// The stuck report's yearly figures read every stay that ended in a year, of every stage, in one
-// query: an index on (left_year, stage, street_id, community_id) that also holds the columns it
-// reads (entered_at, left_at, working) answers it from the index alone, scoped by street or
-// community or not, without a lookup into the table for each of a city's 200,000 stays a year.
-// It replaces the (stage, left_year) index the per-stage queries used.
+// The stuck report's yearly figures read every stay that ended in a year, stage by stage: an index
+// on (left_year, stage, street_id, community_id) that also holds the columns they read (entered_at,
+// left_at, working) answers them from the index alone, scoped by street or community or not,
+// without a lookup into the table for each of a city's 200,000 stays a year. It replaces the
+// (stage, left_year) index, which needed that lookup.
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {

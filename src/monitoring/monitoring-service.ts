@@ -13,7 +13,7 @@ import type { CalendarService } from '../calendar/calendar-service.js';
 import { waitingRoles, type Scope } from '../projects/project-repo.js';
 import { scopeOf } from '../projects/project-service.js';
 import { FINAL_STAGES, STAGES, type Stage } from '../../workflows/project/index.js';
-import { closedVisitsOfYear, countsNow, entriesBetween, movementCounts, stuckAt, type OpenVisitRow, type PlaceFilter } from './stage-visits.js';
+import { closedVisits, countsNow, entriesBetween, movementCounts, stuckAt, type OpenVisitRow, type PlaceFilter } from './stage-visits.js';
 
 /** The staff who follow up projects; vendors and the public do not. */
 export const MONITORING_ROLES = ['community', 'street', 'district', 'finance', 'admin'] as const;
@@ -116,13 +116,12 @@ export function createMonitoringService(deps: { db: Db; clock: Clock; calendar: 
     };
   }
 
-  /** Every stage's figures for a year (closed visits by the year they left), from one read of the year's visits. */
+  /** Every stage's figures for a year (closed visits by the year they left), one stage's visits at a time. */
   async function figures(scope: Scope, f: PlaceFilter, year: number, cal: WorkingCalendar): Promise<StageFigures[]> {
     const now = await countsNow(db, scope, f);
-    const closed = await closedVisitsOfYear(db, year, scope, f);
     const out: StageFigures[] = [];
     for (const stage of MONITORED_STAGES) {
-      const visits = closed.get(stage) ?? [];
+      const visits = await closedVisits(db, stage, year, scope, f);
       const working = visits.filter((v) => v.working);
       out.push({
         stage,
