@@ -151,10 +151,10 @@ export function createEngine(deps: EngineDeps) {
     return { seq, state: to, status, head: hash };
   }
 
-  /** Creates an instance: its first history row is `$start` with the machine's input. */
   /** the key of no waits rows: a new instance has none */
   const NO_WAITS = store.waitsKey([], null);
 
+  /** Creates an instance: its first history row is `$start` with the machine's input. */
   async function start(
     workflow: string,
     input: object,

@@ -210,7 +210,10 @@ export function createCalendar(overrides: CalendarOverride[] = []): WorkingCalen
   const cumulative = (day: number, base: number): number => {
     const { y } = civilFromDays(day);
     let n = countsOf(y)[day - daysFromCivil({ y, m: 1, d: 1 }) + 1]!;
-    for (let year = base; year < y; year++) n += countsOf(year)[countsOf(year).length - 1]!;
+    for (let year = base; year < y; year++) {
+      const whole = countsOf(year);
+      n += whole[whole.length - 1]!;
+    }
     return n;
   };
 

@@ -33,16 +33,13 @@ const DIGESTS: ReadonlySet<NotifyTemplate> = new Set<NotifyTemplate>(['objection
 const HOUR_MS = 3600_000;
 
 export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) {
-  async function recipients(trx: Trx, projectId: string, to: Recipient, districtId?: string) {
+  async function recipients(trx: Trx, to: Recipient, districtId: string) {
     const q = trx('users').where({ role: to.role, disabled: false });
     if (to.communityId) q.where('community_id', to.communityId);
     if (to.streetId) q.where('street_id', to.streetId);
     // district finance pays unless the rules make a street's finance user the payer
     else if (to.role === 'finance') q.whereNull('street_id');
-    if (to.role === 'district' || to.role === 'finance') {
-      const district = districtId ?? ((await trx('projects').where({ id: projectId }).first('district_id')) as { district_id?: string } | undefined)?.district_id;
-      q.where('district_id', district ?? '');
-    }
+    if (to.role === 'district' || to.role === 'finance') q.where('district_id', districtId);
     if (to.vendorIds) {
       if (to.vendorIds.length === 0) return [];
       q.whereIn('vendor_id', to.vendorIds);
@@ -77,14 +74,14 @@ export function createNotifier(deps: { render: MailRenderer; baseUrl: string }) 
     }
   }
 
-  /** `districtId`: the project's, when the caller holds it (else it is read from the project's row) */
+  /** `districtId`: the project's (its context's, the same the projects row holds) */
   return async function notify(
     trx: Trx,
     emitted: Emitted,
     at: string,
-    districtId?: string,
+    districtId: string,
   ): Promise<number> {
-    const list = await recipients(trx, emitted.data.projectId, emitted.to, districtId);
+    const list = await recipients(trx, emitted.to, districtId);
     if (DIGESTS.has(emitted.template)) {
       await digest(trx, emitted, list, at);
       return list.length;

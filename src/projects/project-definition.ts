@@ -56,7 +56,7 @@ export function projectEffects(deps: { ledger: Ledger; notify: Notify }): Record
     },
     notify: async (e, ctx) => {
       // the project's district (it never changes) for notices to the district's staff
-      await notify(ctx.trx, e as Of<'notify'>, ctx.at, (ctx.snapshot.context as Partial<ProjectContext>).districtId);
+      await notify(ctx.trx, e as Of<'notify'>, ctx.at, (ctx.snapshot.context as ProjectContext).districtId);
     },
   };
 }
