@@ -58,8 +58,7 @@ export function createOcdsService(deps: OcdsServiceDeps) {
     const key = `${districtId}/${version}`;
     let parties = n.parties.get(key);
     if (!parties) {
-      const versions = await deps.rules.versions(districtId);
-      parties = versions.find((v) => v.version === version)?.rules.parties ?? RULES_V1.parties;
+      parties = (await deps.rules.version(districtId, version))?.rules.parties ?? RULES_V1.parties;
       n.parties.set(key, parties);
     }
     return parties;

@@ -135,6 +135,14 @@ export function createRulesService(deps: { db: Db; clock: Clock }) {
     return [...stored, ...defaults].sort((a, b) => b.version - a.version);
   }
 
+  /** One version of the district's rules (a stored one shadows the built-in of its number), or undefined. */
+  async function version(districtId: string, number: number, q: Queryable = db): Promise<RulesVersion | undefined> {
+    const r = await q('programme_rules').where({ district_id: districtId, version: number }).first();
+    if (r) return toVersion(r);
+    const b = BUILT_IN_RULES.find((x) => x.version === number);
+    return b ? builtIn(districtId, b) : undefined;
+  }
+
   /** The district's rules in force: its newest stored version, else the defaults (DEFAULT_RULES). */
   async function current(districtId: string, q: Queryable = db): Promise<ProgrammeRules> {
     const r = await q('programme_rules').where({ district_id: districtId }).orderBy('version', 'desc').first();
@@ -161,7 +169,7 @@ export function createRulesService(deps: { db: Db; clock: Clock }) {
     return { districtId, version, rules, publishedBy: userId, publishedAt: at, note: note ?? null };
   }
 
-  return { versions, current, currentVersion, publish };
+  return { versions, version, current, currentVersion, publish };
 }
 
 export type RulesService = ReturnType<typeof createRulesService>;

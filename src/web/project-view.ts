@@ -78,7 +78,7 @@ export async function loadProjectPage(services: Services, user: User, id: string
   const mayDeliver = project.allowedEvents.some((e) => e.type === 'RECORD_DELIVERY' && e.allowed);
   const beneficiaries = mayDeliver ? await services.beneficiaries.list(user, project.communityId, 'delivery-form') : [];
   // the rules version the project runs under: help texts cite its values, never fixed numbers
-  const rules = (await services.rules.versions(project.districtId)).find((v) => v.version === project.rulesVersion)?.rules ?? null;
+  const rules = (await services.rules.version(project.districtId, project.rulesVersion))?.rules ?? null;
   // Beside each vendor the invitation and award forms offer: its eligibility under the project's rules, now.
   const choosesVendor = project.allowedEvents.some((e) => (e.type === 'INVITE' || e.type === 'AWARD') && e.allowed);
   const type = project.type as ProjectType;

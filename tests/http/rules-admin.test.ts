@@ -136,6 +136,10 @@ describe.each(STORAGE_KINDS)('programme rules on the admin page on %s', (kind) =
     expect(old2.rules.notices).toEqual({ proposal: { workingDays: 9 } });
     // the stored version 2 shadows the built-in one; the built-in versions 3 and 1 stay listed
     expect((await a.deps.services.rules.versions('other')).map((v) => v.version)).toEqual([3, 2, 1]);
+    // one version read alone is the one the list holds: the stored 2, the built-in 1 and 3, no 4
+    for (const v of await a.deps.services.rules.versions('other')) expect(await a.deps.services.rules.version('other', v.version)).toEqual(v);
+    expect((await a.deps.services.rules.version('other', 2))!.rules.notices).toEqual({ proposal: { workingDays: 9 } });
+    expect(await a.deps.services.rules.version('other', 4)).toBeUndefined();
   });
 
   it('publishing through the page keeps the rules the form has no fields for (vendor eligibility, the vendor-record threshold) as the version in force holds them', async () => {
