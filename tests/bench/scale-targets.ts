@@ -38,14 +38,16 @@ export interface ServerProcess {
 export const COMPILED_CLI = path.join(ROOT, 'dist/src/cli.js');
 
 /**
- * The Node options production runs the server with: those of `npm run start:built` (package.json),
- * read from there so that the bench measures the server as it is deployed.
+ * The environment and Node options production runs the server with: those of `npm run start:built`
+ * (package.json, `[NAME=value …] node [options] dist/src/cli.js serve`), read from there so that the
+ * bench measures the server as it is deployed.
  */
-export function productionNodeArgs(): string[] {
+export function productionLaunch(): { env: Record<string, string>; nodeArgs: string[] } {
   const script = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:built'] ?? '';
-  const m = /^node\s+(.*?)\s*dist\/src\/cli\.js serve$/.exec(script.trim());
-  if (!m) throw new Error(`package.json start:built is not \`node [options] dist/src/cli.js serve\`: ${script}`);
-  return m[1]!.split(/\s+/).filter(Boolean);
+  const m = /^((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)node\s+(.*?)\s*dist\/src\/cli\.js serve$/.exec(script.trim());
+  if (!m) throw new Error(`package.json start:built is not \`[NAME=value …] node [options] dist/src/cli.js serve\`: ${script}`);
+  const env = Object.fromEntries(m[1]!.split(/\s+/).filter(Boolean).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  return { env, nodeArgs: m[2]!.split(/\s+/).filter(Boolean) };
 }
 
 /**
@@ -53,18 +55,20 @@ export function productionNodeArgs(): string[] {
  * same machine (TRUST_PROXY loopback: the bench sends X-Forwarded-Proto: https to the pages, whose
  * cookies are Secure). DEMO=0: nothing is seeded. Resolves once /healthz answers. The compiled
  * JavaScript, as production runs it: through tsx the process also holds the loader's thread and
- * its compiled modules (about 60 MB more RSS at rest). With production's Node options (above);
+ * its compiled modules (about 60 MB more RSS at rest). With production's environment and Node options (above);
  * BENCH_SERVER_NODE_ARGS adds more (`--cpu-prof` to profile the server under load).
  */
 export async function startServer(driver: SqliteDriver, dbFile: string, dataDir: string): Promise<ServerProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   if (!fs.existsSync(COMPILED_CLI)) throw new Error(`${path.relative(ROOT, COMPILED_CLI)} is missing: run \`npm run build\` first`);
-  const nodeArgs = [...productionNodeArgs(), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const launch = productionLaunch();
+  const nodeArgs = [...launch.nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, COMPILED_CLI, 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,
+      ...launch.env,
       NODE_ENV: 'production', DATABASE_URL: `${driver}:${path.resolve(dbFile)}`, DATA_DIR: path.resolve(dataDir),
       LOG_LEVEL: 'silent', PORT: String(port), HOST: '127.0.0.1', DEMO: '0', BASE_URL: base, TRUST_PROXY: 'loopback',
       SESSION_SECRET: randomBytes(32).toString('base64url'),

@@ -38,6 +38,8 @@ export interface ScaleRow {
   non2xx: number;
   target: 'p99 ≤ 50 ms';
   met: boolean;
+  /** the server's largest VmRSS sampled every 50 ms during this load (warm-up included): which load sets the peak */
+  peakRssMb: number;
 }
 
 export interface ScaleExport {
@@ -176,11 +178,14 @@ async function run(base: string, l: Load, seconds: number, connections: number):
  * A warm-up second (not counted: the first requests compile code and fill caches), then the
  * measurement. `make` builds the load afresh for each, since the mix's drafts are set back first.
  */
-async function measureLoad(base: string, make: () => Promise<Load>, seconds: number, connections: number): Promise<ScaleRow> {
+async function measureLoad(base: string, pid: number, make: () => Promise<Load>, seconds: number, connections: number): Promise<ScaleRow> {
+  const sampler = sampleRss(pid, 50);
   await run(base, await make(), WARMUP_SECONDS, connections);
   const l = await make();
   const r = await run(base, l, seconds, connections);
+  const peakRssMb = sampler.stop();
   return {
+    peakRssMb,
     name: l.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99,
     // no answer within the measurement is no figure, and certainly no met target
     non2xx: r.non2xx + r.errors + r.timeouts, target: 'p99 ≤ 50 ms', met: r.requests.total > 0 && r.latency.p99 <= P99_TARGET_MS,
@@ -273,8 +278,8 @@ async function benchDriver(driver: SqliteDriver, city: CityData, opts: { dbFile:
     const [comment, ...reads] = fixed.map((l) => async () => l);
     const rows: ScaleRow[] = [];
     for (const make of [comment!, mix, ...reads]) {
-      rows.push(await measureLoad(base, make, opts.seconds, opts.connections));
-      process.stderr.write(`  ${driver}: ${rows.at(-1)!.name} ${rows.at(-1)!.rps.toFixed(0)} req/s\n`);
+      rows.push(await measureLoad(base, pid, make, opts.seconds, opts.connections));
+      process.stderr.write(`  ${driver}: ${rows.at(-1)!.name} ${rows.at(-1)!.rps.toFixed(0)} req/s, RSS ≤ ${rows.at(-1)!.peakRssMb.toFixed(0)} MB\n`);
     }
     const exp = await measureExport(base, pid, s.district);
     const bearer = { authorization: `Bearer ${s.district}` };
@@ -306,12 +311,12 @@ export function printScale(r: ScaleResult): void {
   const ok = (met: boolean) => (met ? 'ok' : 'MISSED');
   const w = Math.max(46, ...r.drivers[0]!.rows.map((x) => x.name.length)) + 1;
   const line = (name: string, cell: (d: ScaleDriverResult) => string) => console.log(`  ${name.padEnd(w)} ${r.drivers.map((d) => cell(d).padEnd(38)).join(' ')}`);
-  console.log(`\nscale: ${r.projects.toLocaleString('en')} projects, ${r.connections} connections, ${r.seconds} s each, a separate \`weishishi serve\` per driver; req/s, p50 / p99 (target p99 ≤ ${P99_TARGET_MS} ms)`);
+  console.log(`\nscale: ${r.projects.toLocaleString('en')} projects, ${r.connections} connections, ${r.seconds} s each, a separate \`weishishi serve\` per driver; req/s, p50 / p99 (target p99 ≤ ${P99_TARGET_MS} ms), the server's peak RSS during the load`);
   line('', (d) => d.driver);
   for (const [i, row] of r.drivers[0]!.rows.entries()) {
     line(row.name, (d) => {
       const x = d.rows[i]!;
-      return `${x.rps.toFixed(0).padStart(6)} req/s ${String(x.p50).padStart(4)} / ${String(x.p99).padStart(4)} ms ${ok(x.met)}${x.non2xx ? ` (${x.non2xx} failed!)` : ''}`;
+      return `${x.rps.toFixed(0).padStart(6)} req/s ${String(x.p50).padStart(4)} / ${String(x.p99).padStart(4)} ms ${ok(x.met)} ${x.peakRssMb.toFixed(0).padStart(3)} MB${x.non2xx ? ` (${x.non2xx} failed!)` : ''}`;
     });
   }
   line('Excel export, every project', (d) => `${(d.export.ms / 1000).toFixed(2)} s, ${d.export.rows} rows, ${(d.export.bytes / 1e6).toFixed(1)} MB`);
