@@ -6,7 +6,8 @@ import type { Db } from '../lib/db.js';
 import type { Clock } from '../lib/clock.js';
 import { NotFoundError } from '../errors.js';
 import type { ProjectService } from '../projects/project-service.js';
-import { getRow } from '../projects/project-repo.js';
+import { getRow, type ProjectRow } from '../projects/project-repo.js';
+import type { PresentedProject } from '../projects/project-presenter.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
 import { RULES_V1, type Parties } from '../../workflows/project/index.js';
@@ -37,9 +38,15 @@ interface Names {
 export const ocdsProjectUri = (baseUrl: string, id: string) => `${baseUrl.replace(/\/$/, '')}/api/v1/projects/${encodeURIComponent(id)}/ocds`;
 export const ocdsYearUri = (baseUrl: string, year: number) => `${baseUrl.replace(/\/$/, '')}/api/v1/ocds/${year}.json`;
 
+const orNone = (err: unknown): undefined => {
+  if (err instanceof NotFoundError) return undefined;
+  throw err;
+};
+
 export function createOcdsService(deps: OcdsServiceDeps) {
   const { db } = deps;
 
+  /** The names of a whole package (a year's releases): every place and vendor, read once. */
   async function names(): Promise<Names> {
     const [districts, streets, communities, vendors] = await Promise.all([
       deps.reference.districts(), deps.reference.streets(), deps.reference.communities(), deps.reference.vendors(),
@@ -66,13 +73,31 @@ export function createOcdsService(deps: OcdsServiceDeps) {
 
   const publisher = (n: Names) => ({ name: `${[...n.districts.values()].map((d) => d.nameZh).join('、') || 'weishishi'}民生微实事` });
 
-  /** One project's release, if the public may see the project (from its first notice on); else undefined. */
-  async function releaseOf(id: string, n: Names): Promise<OcdsRelease | undefined> {
+  /**
+   * The names one project's release needs, each read by its key: a city has hundreds of communities
+   * and vendors, and a release names one community and street and the vendors of its procurement.
+   */
+  async function namesOf(row: ProjectRow, project: PresentedProject): Promise<Names> {
+    const p = project.procurement;
+    const vendorIds = [...new Set([...(p?.invitations ?? []), ...(p?.quotes ?? []).map((q) => q.vendorId), ...(project.award ? [project.award.vendorId] : [])])];
+    const [districts, street, community, vendors] = await Promise.all([
+      deps.reference.districts(), deps.reference.street(row.streetId).catch(orNone), deps.reference.community(row.communityId).catch(orNone), deps.reference.vendorNames(vendorIds),
+    ]);
+    const place = (x: { id: string; nameZh: string }): [string, Place] => [x.id, { id: x.id, nameZh: x.nameZh }];
+    return {
+      districts: new Map(districts.map(place)), streets: new Map(street ? [place(street)] : []), communities: new Map(community ? [place(community)] : []),
+      vendors, parties: new Map(),
+    };
+  }
+
+  /** One project's release, if the public may see the project (from its first notice on); else undefined. `n`: the names of a whole package, or read for this project. */
+  async function releaseOf(id: string, n?: Names): Promise<{ release: OcdsRelease; names: Names } | undefined> {
     const row = await getRow(db, id);
     if (!row || row.publicSince === null) return undefined;
     const [project, history] = await Promise.all([deps.projects.get(null, id), deps.projects.history(null, id)]);
+    n ??= await namesOf(row, project);
     const place = (m: Map<string, Place>, key: string) => m.get(key) ?? { id: key, nameZh: key };
-    return toRelease({
+    const release = toRelease({
       ocid: `${deps.prefix}-${id}`,
       project, history,
       district: place(n.districts, row.districtId),
@@ -82,20 +107,21 @@ export function createOcdsService(deps: OcdsServiceDeps) {
       parties: await partiesOf(n, row.districtId, row.rulesVersion),
       now: deps.clock.now().toISOString(),
     });
+    return { release, names: n };
   }
 
   async function release(id: string): Promise<OcdsRelease> {
-    const r = await releaseOf(id, await names());
+    const r = await releaseOf(id);
     if (!r) throw new NotFoundError(`project ${id} not public`);
-    return r;
+    return r.release;
   }
 
   /** GET /projects/:id/ocds: a release package holding the project's one (current) release. */
   async function projectPackage(id: string): Promise<OcdsReleasePackage> {
-    const n = await names();
-    const r = await releaseOf(id, n);
-    if (!r) throw new NotFoundError(`project ${id} not public`);
-    return { uri: ocdsProjectUri(deps.baseUrl, id), version: '1.1', publishedDate: r.date, publisher: publisher(n), releases: [r] };
+    const found = await releaseOf(id);
+    if (!found) throw new NotFoundError(`project ${id} not public`);
+    const r = found.release;
+    return { uri: ocdsProjectUri(deps.baseUrl, id), version: '1.1', publishedDate: r.date, publisher: publisher(found.names), releases: [r] };
   }
 
   /**
@@ -103,9 +129,9 @@ export function createOcdsService(deps: OcdsServiceDeps) {
    * release and giving the compiled release (no versioned release: only the current state is kept).
    */
   async function projectRecord(id: string) {
-    const n = await names();
-    const r = await releaseOf(id, n);
-    if (!r) throw new NotFoundError(`project ${id} not public`);
+    const found = await releaseOf(id);
+    if (!found) throw new NotFoundError(`project ${id} not public`);
+    const [r, n] = [found.release, found.names];
     const uri = ocdsProjectUri(deps.baseUrl, id);
     return {
       uri: `${uri}/record`, version: '1.1' as const, publishedDate: r.date, publisher: publisher(n),
@@ -132,7 +158,7 @@ export function createOcdsService(deps: OcdsServiceDeps) {
     const head = { uri: ocdsYearUri(deps.baseUrl, year), version: '1.1', publishedDate: deps.clock.now().toISOString(), publisher: publisher(n) };
     let count = 0;
     for (const id of ids) {
-      const r = await releaseOf(id, n);
+      const r = (await releaseOf(id, n))?.release;
       if (!r) continue;
       if (count === 0) {
         start();

@@ -79,6 +79,13 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   const streets = async (q: Queryable = db): Promise<Street[]> =>
     (await q('streets').orderBy('id')).map((r) => ({ id: r.id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en }));
 
+  /** One street by its key. */
+  async function street(id: string, q: Queryable = db): Promise<Street> {
+    const r = await q('streets').where({ id }).first();
+    if (!r) throw new NotFoundError(`street ${id} not found`);
+    return { id: r.id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en };
+  }
+
   const communityRows = (q: Queryable) => q('communities').join('streets', 'streets.id', 'communities.street_id').select('communities.*', 'streets.district_id');
   const toCommunity = (r: Record<string, unknown>): Community =>
     ({ id: r.id as string, streetId: r.street_id as string, districtId: r.district_id as string, nameZh: r.name_zh as string, nameEn: r.name_en as string, phone: (r.phone as string | null) ?? null });
@@ -107,6 +114,12 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   };
 
   const vendors = async (q: Queryable = db): Promise<Vendor[]> => (await q('vendors').orderBy('name')).map(toVendor);
+
+  /** The names of these vendors, by id (organisations: the name only, never their contacts). */
+  async function vendorNames(ids: readonly string[], q: Queryable = db): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    return new Map(((await q('vendors').whereIn('id', [...ids]).select('id', 'name')) as Array<{ id: string; name: string }>).map((r) => [r.id, r.name]));
+  }
 
   async function vendor(id: string, q: Queryable = db): Promise<Vendor> {
     const r = await q('vendors').where({ id }).first();
@@ -195,7 +208,7 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
     }
   }
 
-  return { districts, streets, communities, community, categories, groups, vendors, vendor, createVendor, updateVendor, createStreet, createCommunity, renamePlace, upsertCategory, upsertGroup, assertVendorMaySupply };
+  return { districts, streets, street, communities, community, categories, groups, vendors, vendorNames, vendor, createVendor, updateVendor, createStreet, createCommunity, renamePlace, upsertCategory, upsertGroup, assertVendorMaySupply };
 }
 
 export type ReferenceService = ReturnType<typeof createReferenceService>;

@@ -226,6 +226,11 @@ describe('open contracting data (OCDS 1.1.5)', () => {
     const supplier = awarded.parties.find((x: Release) => x.id === `vendor-${VENDORS.anju}`);
     expect(supplier.roles).toEqual(['tenderer', 'supplier']);
     expect(Object.keys(supplier).sort()).toEqual(['id', 'name', 'roles']); // no contact point
+    // the names of the project's own places and vendors, read by key, never an id in their place
+    const vendorName = async (id: string) => ((await app.deps.db('vendors').where({ id }).first()) as { name: string }).name;
+    expect(supplier.name).toBe(await vendorName(VENDORS.anju));
+    for (const t of awarded.tender.tenderers as Release[]) expect(t.name).toBe(await vendorName(String(t.id).replace('vendor-', '')));
+    expect(awarded.parties.find((x: Release) => String(x.id).startsWith('community-')).name).toMatch(/社区$/);
 
     const households = [1, 2, 3].map((n) => ({ name: `第${n}户居家适老化改造`, quantity: 1, unitFen: 1_800_000 }));
     await a.ok(U.c1, p.id, 'SIGN_CONTRACT', { contractNo: 'HT-OCDS-002', items: households, amountFen: 5_400_000, dueOn: shanghaiDay(app, 45) });
@@ -322,6 +327,9 @@ describe('open contracting data (OCDS 1.1.5)', () => {
       for (const r of pkg.releases as Release[]) {
         v.release(r, r.ocid);
         expectCodelists(r, r.ocid);
+        // a project's own release (its names read by key) is the one its year's package holds (every name read at once)
+        const own = await app.http.get(`/api/v1/projects/${String(r.ocid).replace('ocds-xxxxxx-', '')}/ocds`);
+        expect(own.body.releases[0], r.ocid).toEqual(r);
       }
       expectNoPersonalData(res.text, `budget year ${year}`);
     }
