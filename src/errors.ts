@@ -70,6 +70,12 @@ export class WorkflowVersionError extends AppError {
   readonly status = 409;
 }
 
+/** For `.catch`: a NotFoundError becomes undefined (a removed place or vendor keeps its id); any other error is thrown on. */
+export function undefinedIfNotFound(err: unknown): undefined {
+  if (err instanceof NotFoundError) return undefined;
+  throw err;
+}
+
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }

@@ -4,7 +4,7 @@
 // project before its first public notice does not exist here (404), as on the public pages.
 import type { Db } from '../lib/db.js';
 import type { Clock } from '../lib/clock.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, undefinedIfNotFound } from '../errors.js';
 import type { ProjectService } from '../projects/project-service.js';
 import { getRow, type ProjectRow } from '../projects/project-repo.js';
 import type { PresentedProject } from '../projects/project-presenter.js';
@@ -37,11 +37,6 @@ interface Names {
 
 export const ocdsProjectUri = (baseUrl: string, id: string) => `${baseUrl.replace(/\/$/, '')}/api/v1/projects/${encodeURIComponent(id)}/ocds`;
 export const ocdsYearUri = (baseUrl: string, year: number) => `${baseUrl.replace(/\/$/, '')}/api/v1/ocds/${year}.json`;
-
-const orNone = (err: unknown): undefined => {
-  if (err instanceof NotFoundError) return undefined;
-  throw err;
-};
 
 export function createOcdsService(deps: OcdsServiceDeps) {
   const { db } = deps;
@@ -81,7 +76,7 @@ export function createOcdsService(deps: OcdsServiceDeps) {
     const p = project.procurement;
     const vendorIds = [...new Set([...(p?.invitations ?? []), ...(p?.quotes ?? []).map((q) => q.vendorId), ...(project.award ? [project.award.vendorId] : [])])];
     const [districts, street, community, vendors] = await Promise.all([
-      deps.reference.districts(), deps.reference.street(row.streetId).catch(orNone), deps.reference.community(row.communityId).catch(orNone), deps.reference.vendorNames(vendorIds),
+      deps.reference.districts(), deps.reference.street(row.streetId).catch(undefinedIfNotFound), deps.reference.community(row.communityId).catch(undefinedIfNotFound), deps.reference.vendorNames(vendorIds),
     ]);
     const place = (x: { id: string; nameZh: string }): [string, Place] => [x.id, { id: x.id, nameZh: x.nameZh }];
     return {

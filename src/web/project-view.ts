@@ -4,6 +4,7 @@ import { t, type Lang } from '../lib/i18n.js';
 import { formatYuan } from '../../workflows/shared/money.js';
 import { formatShanghai } from '../lib/calendar.js';
 import type { Services } from '../services.js';
+import { undefinedIfNotFound } from '../errors.js';
 import type { User } from '../auth/users.js';
 import type { PresentedProject } from '../projects/project-presenter.js';
 import { STAGES } from '../../workflows/project/index.js';
@@ -59,8 +60,9 @@ const named = (lang: Lang, r: { nameZh: string; nameEn: string } | undefined, fa
 /** Everything the detail page shows, gathered in one call. */
 export async function loadProjectPage(services: Services, user: User, id: string) {
   const project = await services.projects.get(user, id);
-  const [history, vendors, communities, streets, categories, allCategories, groups, allGroups] = await Promise.all([
-    services.projects.history(user, id), services.reference.vendors(), services.reference.communities(), services.reference.streets(), services.reference.categories(),
+  // the project's own community and street by key: a city has hundreds
+  const [history, vendors, community, street, categories, allCategories, groups, allGroups] = await Promise.all([
+    services.projects.history(user, id), services.reference.vendors(), services.reference.community(project.communityId).catch(undefinedIfNotFound), services.reference.street(project.streetId).catch(undefinedIfNotFound), services.reference.categories(),
     // names of inactive ones too: a project keeps the category and groups it named
     services.reference.categories(undefined, { all: true }), services.reference.groups(), services.reference.groups(undefined, { all: true }),
   ]);
@@ -93,7 +95,7 @@ export async function loadProjectPage(services: Services, user: User, id: string
     : new Map<string, VendorPerformance>();
   // the needs behind the project (need_projects), for the roles that read needs, scoped as the need service scopes them
   const needsBehind = ['community', 'street', 'district'].includes(user.role) ? (await services.needs.list(user, { projectId: id, pageSize: 200 })).needs : [];
-  return { project, history, vendors, communities, streets, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules, eligibility, performance, needsBehind };
+  return { project, history, vendors, community, street, categories, allCategories, groups, allGroups, documents, users, beneficiaries, rules, eligibility, performance, needsBehind };
 }
 
 /**
@@ -302,8 +304,7 @@ function positiveArea(lang: Lang, d: ProjectPageData): string | null {
 
 function factsView(lang: Lang, d: ProjectPageData) {
   const p = d.project;
-  const community = d.communities.find((c) => c.id === p.communityId);
-  const street = d.streets.find((s) => s.id === p.streetId);
+  const { community, street } = d;
   const category = d.allCategories.find((c) => c.code === p.category);
   const group = (code: string) => named(lang, d.allGroups.find((g) => g.code === code), code);
   const vendor = p.vendorId ? d.vendors.find((v) => v.id === p.vendorId)?.name ?? p.vendorId : '—';

@@ -25,6 +25,12 @@ describe('renaming streets and communities', () => {
     expect(street.status).toBe(303);
     expect((await admin.get('/admin/places?lang=en')).text).toContain('Gongbei Sub-office');
     expect((await admin.get('/admin/places/streets/nope/edit')).status).toBe(404);
+    // a project's page names its community and its street as they are named now
+    const project = (await a.deps.db('projects').where({ community_id: 'cm-lianhua' }).first()) as { id: string; street_id: string };
+    const page = (await (await agentFor(a, 'district@example.org')).get(`/projects/${project.id}`)).text;
+    expect(page).toContain('莲花山社区');
+    expect(page).toContain((await a.deps.services.reference.street(project.street_id)).nameZh);
+    await expect(a.deps.services.reference.street('nope')).rejects.toMatchObject({ status: 404 });
   });
 
   it('when someone else tries, then 403, and without a CSRF token nothing changes', async () => {
