@@ -74,6 +74,13 @@ export const NewUserSchema = z
   });
 export type NewUser = z.input<typeof NewUserSchema>;
 
+/** The names of these users, by id, in one read (a removed user is absent: the history keeps the id). */
+export async function userNames(q: Queryable, ids: Iterable<string>): Promise<Map<string, string>> {
+  const list = [...new Set(ids)];
+  if (list.length === 0) return new Map();
+  return new Map(((await q('users').whereIn('id', list).select('id', 'name')) as Array<{ id: string; name: string }>).map((r) => [r.id, r.name]));
+}
+
 export function createUserService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
@@ -86,6 +93,8 @@ export function createUserService(deps: { db: Db; clock: Clock }) {
     if (!r) throw new NotFoundError('user not found');
     return toUser(r);
   }
+
+  const names = (ids: Iterable<string>) => userNames(db, ids);
 
   /** Checks an e-mail and password; the same time is spent whether or not the user exists. */
   async function authenticate(email: string, password: string): Promise<User> {
@@ -176,7 +185,7 @@ export function createUserService(deps: { db: Db; clock: Clock }) {
     return toUser(row);
   }
 
-  return { get, authenticate, create, setPassword, update, list, issueToken, userForToken, findByEmail: (e: string) => findByEmail(db, e).then((r) => (r ? toUser(r) : undefined)) };
+  return { get, names, authenticate, create, setPassword, update, list, issueToken, userForToken, findByEmail: (e: string) => findByEmail(db, e).then((r) => (r ? toUser(r) : undefined)) };
 }
 
 export type UserService = ReturnType<typeof createUserService>;

@@ -11,7 +11,7 @@ import { verifyInstance } from '../engine/verify.js';
 import { canonicalJson, GENESIS_HASH } from '../engine/hash.js';
 import { ForbiddenError } from '../errors.js';
 import type { Db } from '../lib/db.js';
-import type { User } from '../auth/users.js';
+import { userNames, type User } from '../auth/users.js';
 import type { ProjectService } from '../projects/project-service.js';
 import type { DocumentService, DocumentMeta } from '../documents/document-service.js';
 import { referencedDocuments } from '../documents/refs.js';
@@ -134,11 +134,7 @@ export function createProjectFileService(deps: { db: Db; engine: Engine; project
       ...(result.problem ? { problem: { ...(result.problem.seq ? { seq: result.problem.seq } : {}), problem: result.problem.problem } } : {}),
     };
 
-    const actorNames = new Map<string, string>();
-    for (const actorId of new Set(stored.map((h) => String((h.actor as { id?: unknown }).id)))) {
-      const u = (await db('users').where({ id: actorId }).first('name')) as { name?: string } | undefined;
-      if (u?.name) actorNames.set(actorId, u.name);
-    }
+    const actorNames = await userNames(db, stored.map((h) => String((h.actor as { id?: unknown }).id)));
 
     return {
       project, rules, documents: docs, required: due, missing, history, verification,

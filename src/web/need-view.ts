@@ -152,14 +152,8 @@ export function newNeedView(ctx: PageCtx, d: Awaited<ReturnType<typeof loadNewNe
 export async function loadNeedPage(services: Services, user: User, id: string, now: Date) {
   const need = await services.needs.get(user, id);
   const [history, communities, streets] = await Promise.all([services.needs.history(user, id), services.reference.communities(), services.reference.streets()]);
-  const users = new Map<string, string>();
-  for (const actorId of new Set(history.map((h) => String(h.actor.id)))) {
-    try {
-      users.set(actorId, (await services.users.get(actorId)).name);
-    } catch {
-      // a removed user (or the public) keeps their id in the history
-    }
-  }
+  // a removed user (or the public) keeps their id in the history
+  const users = await services.users.names(history.map((h) => String(h.actor.id)));
   const allowed = new Set(need.allowedEvents.filter((e) => e.allowed).map((e) => e.type));
   const adoptable = allowed.has('ADOPT') ? await services.needs.adoptableProjects(need.communityId) : [];
   const choices = allowed.has('ADOPT') ? await services.projects.proposalChoices(user) : null;

@@ -68,14 +68,8 @@ export async function loadProjectPage(services: Services, user: User, id: string
   ]);
   const docIds = [...history.flatMap((h) => documentIds(h.payload)), ...(project.contract?.items.flatMap((i) => i.deliveries.flatMap((d) => d.evidence)) ?? [])];
   const documents = await services.documents.describe(docIds);
-  const users = new Map<string, string>();
-  for (const actorId of new Set(history.map((h) => h.actor.id))) {
-    try {
-      users.set(actorId, (await services.users.get(actorId)).name);
-    } catch {
-      // a removed user keeps their id in the history
-    }
-  }
+  // a removed user keeps their id in the history
+  const users = await services.users.names(history.map((h) => h.actor.id));
   // Beneficiaries to choose from when recording a delivery: masked for vendors (no personal data).
   const mayDeliver = project.allowedEvents.some((e) => e.type === 'RECORD_DELIVERY' && e.allowed);
   const beneficiaries = mayDeliver ? await services.beneficiaries.list(user, project.communityId, 'delivery-form') : [];

@@ -69,6 +69,9 @@ describe('project pages', () => {
     const en = await c1.get(`/projects/${id}?lang=en`);
     expect(en.text).toContain('What you can do now');
     expect(en.text).toContain(`action="/projects/${id}/events/SUBMIT?lang`);
+    // the history names who acted, for another reader too
+    const district = await signIn(U.district);
+    expect((await district.get(`/projects/${id}`)).text).toContain('李芳（莲花社区）');
   });
 
   it('when the form has a bad amount and no title, then both field errors come back with what was typed', async () => {
