@@ -117,14 +117,16 @@ export function createOutboxWorker(deps: { db: Db; clock: Clock; transport: Tran
   async function claim(limit: number): Promise<OutboxRow[]> {
     return db.transaction(async (trx: Trx) => {
       const now = clock.now().toISOString();
-      const q = trx('outbox')
-        .where((w) =>
-          w.where((a) => a.where('status', 'pending').andWhere('next_attempt_at', '<=', now))
-            .orWhere((b) => b.where('status', 'sending').andWhere('locked_until', '<=', now)),
-        )
-        .orderBy('id')
-        .limit(limit);
-      const rows = isPostgres(trx) ? await q.forUpdate().skipLocked() : await q;
+      // Two reads, each walking its index in order and stopping at `limit`: what is due first, then
+      // the sends whose lease ran out. One OR of both, ordered by id, made SQLite gather every due
+      // row and sort them: 360 ms a poll under a backlog of 1.8 million mails (SMTP away), holding
+      // better-sqlite3's event loop each time.
+      const due = (status: 'pending' | 'sending', column: 'next_attempt_at' | 'locked_until', n: number) => {
+        const q = trx('outbox').where('status', status).andWhere(column, '<=', now).orderBy([column, 'id']).limit(n);
+        return isPostgres(trx) ? q.forUpdate().skipLocked() : q;
+      };
+      const expired = await due('sending', 'locked_until', limit);
+      const rows = [...expired, ...(expired.length < limit ? await due('pending', 'next_attempt_at', limit - expired.length) : [])];
       if (rows.length === 0) return [];
       const lockedUntil = new Date(Date.parse(now) + SEND_LEASE_MS).toISOString();
       await trx('outbox')

@@ -158,6 +158,27 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
     expect(rows.every((r) => r.status === 'sent' && Number(r.attempts) === 1)).toBe(true);
   });
 
+  it('when earlier e-mails are backing off, then a batch takes the sends whose lease ran out, then what fell due first, and none not yet due', async () => {
+    const { engine, clock } = toyEngine(t.db);
+    const s = await engine.start('toy', { title: 'backlog' }, { actor: USER });
+    for (let j = 0; j < 5; j++) await engine.send(s.instanceId, { type: 'MAIL', to: `p${j}@example.org` }, { actor: USER });
+    const ids = (await t.db('outbox').orderBy('id').pluck('id')).map(Number);
+    const at = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
+    // the oldest two back off into the future; the next two fell due at different times; the last is a send whose lease ran out
+    await t.db('outbox').whereIn('id', ids.slice(0, 2)).update({ next_attempt_at: at(60_000) });
+    await t.db('outbox').where({ id: ids[2] }).update({ next_attempt_at: at(-1_000) });
+    await t.db('outbox').where({ id: ids[3] }).update({ next_attempt_at: at(-5_000) });
+    await t.db('outbox').where({ id: ids[4] }).update({ status: 'sending', locked_until: at(-1), attempts: 1 });
+    const sent: string[] = [];
+    const worker = createOutboxWorker({ db: t.db, clock, transport: countingTransport(sent), from: FROM, maxAttempts: 5 });
+    const messageOf = async (id: number) => ((await t.db('outbox').where({ id }).first()) as { message_id: string }).message_id;
+    expect(await worker.runOnce(2)).toEqual({ sent: 2, failed: 0, dead: 0 });
+    expect(sent).toEqual([await messageOf(ids[4]!), await messageOf(ids[3]!)]);
+    expect(await worker.runOnce(50)).toEqual({ sent: 1, failed: 0, dead: 0 });
+    expect(sent[2]).toBe(await messageOf(ids[2]!));
+    expect(await count(t.db, 'outbox', { status: 'pending' })).toBe(2);
+  });
+
   it('when the SMTP server is down, then the e-mail backs off, and is sent once when it is back', async () => {
     const { engine, clock } = toyEngine(t.db);
     const s = await engine.start('toy', { title: '助残爬楼机' }, { actor: USER });
