@@ -76,14 +76,16 @@ export function createReferenceService(deps: { db: Db; clock: Clock }) {
   const districts = async (q: Queryable = db): Promise<District[]> =>
     (await q('districts').orderBy('code')).map((r) => ({ id: r.id, code: r.code, nameZh: r.name_zh, nameEn: r.name_en }));
 
-  const streets = async (q: Queryable = db): Promise<Street[]> =>
-    (await q('streets').orderBy('id')).map((r) => ({ id: r.id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en }));
+  const toStreet = (r: Record<string, unknown>): Street =>
+    ({ id: r.id as string, districtId: r.district_id as string, nameZh: r.name_zh as string, nameEn: r.name_en as string });
+
+  const streets = async (q: Queryable = db): Promise<Street[]> => (await q('streets').orderBy('id')).map(toStreet);
 
   /** One street by its key. */
   async function street(id: string, q: Queryable = db): Promise<Street> {
     const r = await q('streets').where({ id }).first();
     if (!r) throw new NotFoundError(`street ${id} not found`);
-    return { id: r.id, districtId: r.district_id, nameZh: r.name_zh, nameEn: r.name_en };
+    return toStreet(r);
   }
 
   const communityRows = (q: Queryable) => q('communities').join('streets', 'streets.id', 'communities.street_id').select('communities.*', 'streets.district_id');
