@@ -105,12 +105,6 @@ export function createOcdsService(deps: OcdsServiceDeps) {
     return { release, names: n };
   }
 
-  async function release(id: string): Promise<OcdsRelease> {
-    const r = await releaseOf(id);
-    if (!r) throw new NotFoundError(`project ${id} not public`);
-    return r.release;
-  }
-
   /** GET /projects/:id/ocds: a release package holding the project's one (current) release. */
   async function projectPackage(id: string): Promise<OcdsReleasePackage> {
     const found = await releaseOf(id);
@@ -167,7 +161,7 @@ export function createOcdsService(deps: OcdsServiceDeps) {
     return count;
   }
 
-  return { release, projectPackage, projectRecord, yearProjectIds, streamYear };
+  return { projectPackage, projectRecord, yearProjectIds, streamYear };
 }
 
 export type OcdsService = ReturnType<typeof createOcdsService>;
