@@ -6,6 +6,13 @@ import session, { type SessionData } from 'express-session';
 import type { Db } from '../lib/db.js';
 
 const DEFAULT_TTL_MS = 8 * 3600_000;
+/**
+ * A touch (the rolling expiry, on every request of a signed-in user) writes only when the stored
+ * expiry has fallen this far behind: otherwise every page view would be a write transaction, and on
+ * SQLite a commit with its fsync on the server's one connection. A session may so end up to a
+ * minute before its cookie says, never after (connect-mongo's `touchAfter` does the same).
+ */
+export const TOUCH_AFTER_MS = 60_000;
 
 export class KnexSessionStore extends session.Store {
   private sets = 0;
@@ -35,7 +42,11 @@ export class KnexSessionStore extends session.Store {
   }
 
   override touch(sid: string, sess: SessionData, cb?: (err?: unknown) => void): void {
-    this.db('sessions').where({ sid }).update({ expires_at: this.expiry(sess) }).then(() => cb?.(), (err) => cb?.(err));
+    const expires = this.expiry(sess);
+    const stale = new Date(new Date(expires).getTime() - TOUCH_AFTER_MS).toISOString();
+    // Matching no row changes no page: SQLite then commits nothing and syncs nothing.
+    this.db('sessions').where({ sid }).andWhere('expires_at', '<', stale).update({ expires_at: expires })
+      .then(() => cb?.(), (err) => cb?.(err));
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
