@@ -41,11 +41,13 @@ export interface DepsOptions {
    * STORY_SPAN_MS ago up to now; the clock is then handed over to the system clock.
    */
   seedDemo?: boolean;
+  /** A long-running process (serve, worker): on an SQLite file, checkpoint in a thread (lib/checkpointer.ts). */
+  serving?: boolean;
 }
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = opts.db ?? createDb(config.database);
+  const db = opts.db ?? createDb(config.database, { checkpointInThread: opts.serving === true });
   await migrateLatest(db, config.database);
   const clock = opts.clock ?? engineClock(config, Boolean(opts.seedDemo));
   const base = { config, db, clock, logger, renderMail: createHbsMailRenderer() };

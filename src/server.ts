@@ -40,7 +40,7 @@ export async function startServer(config: Config, opts: { withWorkers?: boolean 
 
 async function serve(config: Config, opts: { withWorkers?: boolean }, lock: HeldLock | null): Promise<Running> {
   // With DEMO on, the demo is seeded (on a sandbox clock, handed over to the system clock) before serving.
-  const deps = await createDeps(config, { seedDemo: config.demo });
+  const deps = await createDeps(config, { seedDemo: config.demo, serving: true });
   const seeded = deps.seeded;
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
@@ -85,7 +85,7 @@ function workerJobs(deps: Deps): Parameters<typeof startWorkers>[0] {
 
 export async function runWorkersOnly(config: Config): Promise<{ stop(): Promise<void> }> {
   const lock = takeDbLock(config, 'worker');
-  const deps = await withDbLock(lock, () => createDeps(config));
+  const deps = await withDbLock(lock, () => createDeps(config, { serving: true }));
   const workers = startWorkers(workerJobs(deps));
   deps.logger.info('weishishi workers running');
   return {

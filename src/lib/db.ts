@@ -6,6 +6,7 @@ import pg from 'pg';
 import { createRequire } from 'node:module';
 import type { DatabaseConfig, SqliteDriver } from '../config.js';
 import { migrationSource } from '../../db/migrations/index.js';
+import { SAFETY_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -92,31 +93,63 @@ const SQLITE_PRAGMAS = [
 type Done = (err: Error | null, conn: unknown) => void;
 
 /** Sets the pragmas on a new connection, with whichever call its driver offers. */
-const SQLITE_AFTER_CREATE: Record<SqliteDriver, (conn: never, done: Done) => void> = {
-  'better-sqlite3'(conn: { pragma(s: string): unknown }, done: Done) {
+const SQLITE_AFTER_CREATE: Record<SqliteDriver, (pragmas: string[]) => (conn: never, done: Done) => void> = {
+  'better-sqlite3': (pragmas) => (conn: { pragma(s: string): unknown }, done: Done) => {
     try {
-      for (const p of SQLITE_PRAGMAS) conn.pragma(p);
+      for (const p of pragmas) conn.pragma(p);
       done(null, conn);
     } catch (err) {
       done(err as Error, conn);
     }
   },
-  sqlite3(conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: Done) {
-    conn.exec(SQLITE_PRAGMAS.map((p) => `PRAGMA ${p};`).join(' '), (err) => done(err, conn));
+  sqlite3: (pragmas) => (conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: Done) => {
+    conn.exec(pragmas.map((p) => `PRAGMA ${p};`).join(' '), (err) => done(err, conn));
   },
 };
 
-export function createDb(cfg: DatabaseConfig): Db {
+export interface DbOptions {
+  /**
+   * SQLite file: checkpoint the WAL in a worker thread (lib/checkpointer.ts) instead of on this
+   * process's connection. What a server and a worker process do; tests and one-off commands don't.
+   */
+  checkpointInThread?: boolean;
+  /** The thread's interval (checkpointer.ts's CHECKPOINT_INTERVAL_MS; 0: only when asked, for tests). */
+  checkpointIntervalMs?: number;
+}
+
+const checkpointers = new WeakMap<Db, Checkpointer>();
+
+/** The thread checkpointing this database's WAL, when createDb started one. */
+export function checkpointerOf(db: Db): Checkpointer | undefined {
+  return checkpointers.get(db);
+}
+
+export function createDb(cfg: DatabaseConfig, opts: DbOptions = {}): Db {
   if (cfg.client === 'sqlite') {
-    if (cfg.filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(cfg.filename)), { recursive: true });
-    return knexFactory({
+    const file = cfg.filename !== ':memory:';
+    if (file) fs.mkdirSync(path.dirname(path.resolve(cfg.filename)), { recursive: true });
+    const thread = file && opts.checkpointInThread === true;
+    const db = knexFactory({
       client: SQLITE_CLIENTS[cfg.driver] as unknown as typeof Knex.Client,
       connection: { filename: cfg.filename },
       useNullAsDefault: true,
       // One connection: SQLite has one writer anyway, and a single connection makes every
       // transaction in this process queue instead of failing with SQLITE_BUSY.
-      pool: { min: 1, max: 1, afterCreate: SQLITE_AFTER_CREATE[cfg.driver] },
+      pool: { min: 1, max: 1, afterCreate: SQLITE_AFTER_CREATE[cfg.driver](thread ? [...SQLITE_PRAGMAS, `wal_autocheckpoint = ${SAFETY_PAGES}`] : SQLITE_PRAGMAS) },
     });
+    if (thread) {
+      const checkpointer = startCheckpointer(cfg.filename, { intervalMs: opts.checkpointIntervalMs });
+      checkpointers.set(db, checkpointer);
+      // knex.destroy() ends in its client's destroy: the thread stops first, then the last
+      // connection to close checkpoints what is left.
+      const client = db.client as { destroy(cb?: unknown): Promise<unknown> };
+      const destroy = client.destroy.bind(client);
+      client.destroy = async (cb?: unknown) => {
+        await checkpointer.stop();
+        return destroy(cb);
+      };
+    }
+    return db;
   }
   return knexFactory({
     client: 'pg',
