@@ -1,7 +1,7 @@
 // The durable runtime. One transition = one transaction: lock, check, transition, effects,
 // timers, history, snapshot, read model, idempotency record. See ARCHITECTURE §3 and README.md here.
 import { randomUUID } from 'node:crypto';
-import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { initialTransition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import {
   EventNotAllowedError,
   ForbiddenError,
@@ -15,7 +15,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import { inTransaction } from '../lib/db.js';
 import { GENESIS_HASH, HASH_SCHEME, bodyHash, digestFields, rowHashV2, versionField } from './hash.js';
-import { handledEvents, persistedJson, restore, stateName } from './snapshot.js';
+import { handledEvents, persistedJson, pureTransition, restore, stateName } from './snapshot.js';
 import * as store from './store.js';
 import type {
   Actor,
@@ -239,7 +239,7 @@ export function createEngine(deps: EngineDeps) {
         });
       }
       // 7–10. transition, effects, history, snapshot
-      const [next, actions] = transition(wf.machine, snapshot, event);
+      const [next, actions] = pureTransition(wf.machine, snapshot, event);
       await carryOut(trx, wf, instanceId, instance.version + 1, actions as ExecutableAction[], next, event);
       const r = await commit(
         trx, wf,

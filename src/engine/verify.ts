@@ -2,12 +2,12 @@
 // replay the stored events through the machine; both must reproduce what is stored. Each row is
 // replayed with the workflow version that wrote it: where the version changes, the snapshot is
 // migrated as the engine migrated it (`migrateSnapshot`), and replay goes on with the newer machine.
-import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { initialTransition, type AnyMachineSnapshot } from 'xstate';
 import { isPostgres, parseJson, type Db, type Queryable } from '../lib/db.js';
 import type { Engine } from './engine.js';
 import { START_EVENT } from './engine.js';
 import { canonicalJson, fieldDigest, GENESIS_HASH, getPath, HASH_SCHEME, rowHash, rowHashV2, versionField, type FieldDigest, type HashedRow } from './hash.js';
-import { persist, restore, stateName } from './snapshot.js';
+import { persist, pureTransition, restore, stateName } from './snapshot.js';
 import { listHistory } from './store.js';
 import type { InstanceRow, WorkflowDefinition } from './types.js';
 
@@ -119,7 +119,7 @@ export async function verifyInstance(engine: Engine, db: Queryable, instance: In
       }
       const event = { ...row.payload, type: row.type, actor: row.actor, at: row.at };
       if (!snap.can(event)) return fail(`replay: ${row.type} is not accepted in ${stateName(snap.value)}`, row.seq);
-      snap = transition(wf.machine, snap, event)[0];
+      snap = pureTransition(wf.machine, snap, event)[0];
       if (stateName(snap.value) !== row.to) return fail(`replay reached ${stateName(snap.value)}, history says ${row.to}`, row.seq);
     }
   } catch (err) {

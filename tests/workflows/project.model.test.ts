@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
+import { persistedJson, pureTransition, restore } from '../../src/engine/snapshot.js';
 import {
   DEFAULT_RULES,
   STAGES,
@@ -193,6 +194,11 @@ describe.each([
         if ((event.type as string) === 'xstate.init') continue;
         expect(snap.can(event), `${event.type} in ${stageOf(snap.value)}`).toBe(true);
         const [next, actions] = transition(projectMachine, snap, event);
+        // the engine's own restore and transition (one inert scope per machine) give the same
+        const [mine, mineActions] = pureTransition(projectMachine, restore(projectMachine, JSON.parse(persistedJson(projectMachine, snap))), event);
+        expect(persistedJson(projectMachine, mine)).toBe(persistedJson(projectMachine, next));
+        const carried = (list: unknown[]) => JSON.stringify((list as Array<{ type: string; params?: unknown }>).map((a) => [a.type, a.params]));
+        expect(carried(mineActions)).toBe(carried(actions));
         ledger = book(ledger, emittedBy(actions));
         for (const a of actions.filter((x) => (x.type as string) === 'xstate.raise')) {
           const params = a.params as { id?: string; delay?: number };
