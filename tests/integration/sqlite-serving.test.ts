@@ -1,8 +1,10 @@
-// The WAL checkpoint of a served SQLite file runs in a worker thread (src/lib/checkpointer.ts), on
-// both drivers: the serving connection no longer copies the log into the database file when it
-// passes 1,000 pages (that copy and its fsync stopped the event loop for 100–700 ms at a time), the
+// An SQLite file under a serving process: the WAL checkpoint runs in a worker thread
+// (src/lib/checkpointer.ts), on both drivers: the serving connection no longer copies the log into
+// the database file when it passes 1,000 pages (that copy and its fsync held the event loop), the
 // thread does, and nothing is lost; a server and a worker process start the thread, tests and
-// one-off commands don't.
+// one-off commands don't. And better-sqlite3's queries, which run on the event loop, give it a turn
+// when it has not had one for a while (src/lib/db.ts): a timer, a new connection, waits no longer
+// than that behind a run of queries.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,6 +102,27 @@ describe.each(SQLITE_DRIVERS)('checkpointing in a thread on %s', (driver) => {
       expect(checkpointerOf(oneOff.db)).toBeUndefined();
     } finally {
       await oneOff.close();
+    }
+  });
+});
+
+describe('better-sqlite3 queries and the event loop', () => {
+  it('when a long run of queries holds the loop, then a timer still gets its turn within it', async () => {
+    const db = createDb({ client: 'sqlite', driver: 'better-sqlite3', filename: ':memory:' });
+    try {
+      let fired = false;
+      let queriesBefore = -1;
+      let n = 0;
+      setTimeout(() => {
+        fired = true;
+        queriesBefore = n;
+      }, 0);
+      // each query resolves at once on better-sqlite3: without a yield, the timer would wait for all of them
+      for (; n < 200_000 && !fired; n++) await db.raw('select 1');
+      expect(fired).toBe(true);
+      expect(queriesBefore).toBeLessThan(200_000);
+    } finally {
+      await db.destroy();
     }
   });
 });
