@@ -2,13 +2,14 @@
 //
 // In WAL mode, SQLite copies the log back into the database file ("checkpoints") by itself, on the
 // connection whose commit took the log past 1,000 pages, and then syncs the database file. With
-// better-sqlite3 that connection is the server's only one and every call is synchronous: a
-// checkpoint of 4 MB and its fsync stopped the whole event loop, every page and every request
-// waiting, for 100–700 ms at a time on the 100,000-project city (the bench's p99 of 3–4 s). Here the
-// serving connection checkpoints only if the log reaches SAFETY_PAGES (should this thread stop), and a
-// worker thread checkpoints PASSIVE every INTERVAL_MS: it never waits for a reader or a writer and
-// never blocks them, so the log is copied while the event loop goes on. (sqlite3 runs its calls in
-// libuv's pool, not on the loop, but its one connection waited for the checkpoint all the same.)
+// better-sqlite3 that connection is the server's only one and every call is synchronous: the whole
+// event loop waits for the copy and its fsync. On the 10,000-project city under the scale bench such a
+// COMMIT took 79 ms (the largest, on a fast disk); the copy grows with the pages a log touches and
+// the fsync with the disk. Here the serving connection checkpoints only if the log reaches
+// SAFETY_PAGES (should this thread stop), and a worker thread checkpoints PASSIVE every INTERVAL_MS:
+// it never waits for a reader or a writer and never blocks them, so the log is copied while the
+// event loop goes on. (sqlite3 runs its calls in libuv's pool, not on the loop, but its one
+// connection waited for the checkpoint all the same.)
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 
