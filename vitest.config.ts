@@ -24,7 +24,9 @@ export default defineConfig({
     reporters: process.env.CI ? ['verbose'] : ['default'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Logs would drown the reporter; tests that care about logs capture them.
-    env: { LOG_LEVEL: 'silent' },
+    // Logs would drown the reporter; tests that care about logs capture them. Passwords are hashed
+    // with scrypt at N=2^10 rather than 2^15 (src/auth/passwords.ts): the suite's sign-ins and new
+    // users cost minutes of CPU at full strength; the code that hashes and verifies is the same.
+    env: { LOG_LEVEL: 'silent', SCRYPT_N: '1024' },
   },
 });

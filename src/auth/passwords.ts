@@ -4,8 +4,18 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
 
-// N=2^15, r=8, p=1: about 50 ms and 32 MiB a hash on this hardware; raise N as machines grow.
-export const DEFAULT_SCRYPT = { N: 2 ** 15, r: 8, p: 1 };
+// N=2^15, r=8, p=1: about 50 ms and 32 MiB a hash on this hardware; raise N as machines grow
+// (SCRYPT_N, a power of two from 2^10). A stored hash names its own parameters, so changing N
+// applies to passwords set from then on and every stored hash still verifies. The test suite runs
+// with SCRYPT_N=1024 (vitest.config.ts): its hundreds of sign-ins took minutes of CPU at 2^15.
+function scryptN(): number {
+  const raw = process.env.SCRYPT_N;
+  if (raw === undefined || raw === '') return 2 ** 15;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1024 || n > 2 ** 20 || (n & (n - 1)) !== 0) throw new Error(`SCRYPT_N=${raw}: a power of two from 1024 to 1048576`);
+  return n;
+}
+export const DEFAULT_SCRYPT = { N: scryptN(), r: 8, p: 1 };
 const KEYLEN = 32;
 
 export async function hashPassword(password: string, params = DEFAULT_SCRYPT): Promise<string> {
