@@ -47,7 +47,10 @@ export interface DepsOptions {
 
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = opts.db ?? createDb(config.database, { checkpointInThread: opts.serving === true });
+  const db = opts.db ?? createDb(config.database, {
+    checkpointInThread: opts.serving === true,
+    onCheckpointError: (message) => logger.warn({ err: message }, 'the WAL checkpoint thread failed; the serving connection checkpoints at 64 MB of log'),
+  });
   await migrateLatest(db, config.database);
   const clock = opts.clock ?? engineClock(config, Boolean(opts.seedDemo));
   const base = { config, db, clock, logger, renderMail: createHbsMailRenderer() };

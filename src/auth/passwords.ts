@@ -1,5 +1,6 @@
 // scrypt password hashes in a self-describing string: scrypt$N$r$p$salt$hash (base64url).
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { ConfigError } from '../config.js';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
@@ -8,14 +9,13 @@ const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOpti
 // (SCRYPT_N, a power of two from 2^10). A stored hash names its own parameters, so changing N
 // applies to passwords set from then on and every stored hash still verifies. The test suite runs
 // with SCRYPT_N=1024 (vitest.config.ts): its hundreds of sign-ins took minutes of CPU at 2^15.
-function scryptN(): number {
-  const raw = process.env.SCRYPT_N;
+export function scryptN(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 2 ** 15;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1024 || n > 2 ** 20 || (n & (n - 1)) !== 0) throw new Error(`SCRYPT_N=${raw}: a power of two from 1024 to 1048576`);
+  if (!Number.isInteger(n) || n < 1024 || n > 2 ** 20 || (n & (n - 1)) !== 0) throw new ConfigError(`SCRYPT_N=${raw}: a power of two from 1024 to 1048576`);
   return n;
 }
-export const DEFAULT_SCRYPT = { N: scryptN(), r: 8, p: 1 };
+export const DEFAULT_SCRYPT = { N: scryptN(process.env.SCRYPT_N), r: 8, p: 1 };
 const KEYLEN = 32;
 
 export async function hashPassword(password: string, params = DEFAULT_SCRYPT): Promise<string> {

@@ -28,7 +28,7 @@ export interface CheckpointResult {
 export interface Checkpointer {
   /** Checkpoints now (in the thread) and says what it did. */
   checkpoint(): Promise<CheckpointResult>;
-  /** How many checkpoints the thread has run, and the last error it met, if any. */
+  /** How many checkpoints the thread had run at its last answer, and the last error it met, if any. */
   stats(): { runs: number; lastError?: string };
   stop(): Promise<void>;
 }
@@ -49,10 +49,10 @@ function run() {
     return { ok: false, error: String(err && err.message || err), runs };
   }
 }
+// a timed run says something only when it fails
 const timer = workerData.intervalMs > 0 ? setInterval(() => {
   const r = run();
   if (!r.ok) parentPort.postMessage({ kind: 'error', error: r.error, runs: r.runs });
-  else parentPort.postMessage({ kind: 'ran', runs: r.runs });
 }, workerData.intervalMs) : null;
 parentPort.on('message', (m) => {
   if (m.kind === 'checkpoint') parentPort.postMessage({ kind: 'done', id: m.id, ...run() });
@@ -66,7 +66,7 @@ parentPort.on('message', (m) => {
 `;
 
 interface Reply {
-  kind: 'done' | 'ran' | 'error' | 'stopped';
+  kind: 'done' | 'error' | 'stopped';
   id?: number;
   ok?: boolean;
   result?: CheckpointResult;
@@ -78,7 +78,7 @@ interface Reply {
  * Starts checkpointing `filename` in a worker thread, every `intervalMs` (0: only when asked, as the
  * tests do). The caller sets the serving connection's wal_autocheckpoint to SAFETY_PAGES.
  */
-export function startCheckpointer(filename: string, opts: { intervalMs?: number } = {}): Checkpointer {
+export function startCheckpointer(filename: string, opts: { intervalMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(THREAD, { eval: true, workerData: { filename, driver, intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS } });
   worker.unref();
@@ -94,7 +94,10 @@ export function startCheckpointer(filename: string, opts: { intervalMs?: number 
   };
   worker.on('message', (m: Reply) => {
     if (m.runs !== undefined) runs = m.runs;
-    if (m.kind === 'error' || (m.kind === 'done' && !m.ok)) lastError = m.error;
+    if (m.kind === 'error' || (m.kind === 'done' && !m.ok)) {
+      lastError = m.error;
+      opts.onError?.(m.error!);
+    }
     if (m.kind === 'done') {
       const w = waiting.get(m.id!);
       waiting.delete(m.id!);
@@ -104,6 +107,7 @@ export function startCheckpointer(filename: string, opts: { intervalMs?: number 
   });
   worker.on('error', (err) => {
     lastError = err.message;
+    opts.onError?.(err.message);
     failAll(err);
   });
   worker.on('exit', () => {

@@ -82,8 +82,9 @@ function cachedStatements(base: KnexClientClass): KnexClientClass {
 // flight was done. libuv accepts one new connection per turn of the loop: under load, new connections
 // were let in one every few hundred milliseconds, and their first answers came after up to 6 s (the
 // scale bench, 10,000 projects, 50 connections) while the server took at most 122 ms over any
-// request. So a query first yields to the loop (setImmediate) once the loop has not turned for
-// YIELD_AFTER_MS: the loop then accepts, reads and writes at least that often. Yielding before every
+// request. So a query first yields to the loop (setImmediate) once no query has yielded for
+// YIELD_AFTER_MS: the loop then accepts, reads and writes at least that often while queries run (after
+// an idle spell the first query yields once more than it needs to: one turn). Yielding before every
 // query (as the sqlite3 driver's pool in effect does) cost up to 30 % of the pages' throughput.
 export const YIELD_AFTER_MS = 20;
 let lastTurn = performance.now();
@@ -138,6 +139,8 @@ export interface DbOptions {
   checkpointInThread?: boolean;
   /** The thread's interval (checkpointer.ts's CHECKPOINT_INTERVAL_MS; 0: only when asked, for tests). */
   checkpointIntervalMs?: number;
+  /** Told when the thread's checkpoint fails (the serving connection's own then takes over at SAFETY_PAGES). */
+  onCheckpointError?: (message: string) => void;
 }
 
 const checkpointers = new WeakMap<Db, Checkpointer>();
@@ -161,7 +164,7 @@ export function createDb(cfg: DatabaseConfig, opts: DbOptions = {}): Db {
       pool: { min: 1, max: 1, afterCreate: SQLITE_AFTER_CREATE[cfg.driver](thread ? [...SQLITE_PRAGMAS, `wal_autocheckpoint = ${SAFETY_PAGES}`] : SQLITE_PRAGMAS) },
     });
     if (thread) {
-      const checkpointer = startCheckpointer(cfg.filename, { intervalMs: opts.checkpointIntervalMs });
+      const checkpointer = startCheckpointer(cfg.filename, { intervalMs: opts.checkpointIntervalMs, onError: opts.onCheckpointError });
       checkpointers.set(db, checkpointer);
       // knex.destroy() ends in its client's destroy: the thread stops first, then the last
       // connection to close checkpoints what is left.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDatabaseUrl } from '../../src/config.js';
+import { scryptN } from '../../src/auth/passwords.js';
 
 describe('configuration', () => {
   it('when nothing is set, then it runs on the embedded SQLite file with the system clock and demo data', () => {
@@ -38,5 +39,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/BASE_URL .*required when NODE_ENV=production/);
     expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), BASE_URL: 'https://wss.example.gov.cn/' })).toMatchObject({ env: 'production', baseUrl: 'https://wss.example.gov.cn' });
     expect(loadConfig({ NODE_ENV: 'test', PORT: '3100' }).baseUrl).toBe('http://localhost:3100');
+  });
+});
+
+describe('SCRYPT_N', () => {
+  it('when unset it is 2^15; a power of two from 1024 up is taken; anything else stops the process with a ConfigError', () => {
+    expect(scryptN(undefined)).toBe(32768);
+    expect(scryptN('')).toBe(32768);
+    expect(scryptN('1024')).toBe(1024);
+    expect(scryptN('65536')).toBe(65536);
+    for (const bad of ['512', '1000', '3000', 'many', String(2 ** 21)]) expect(() => scryptN(bad)).toThrow(ConfigError);
   });
 });
