@@ -141,17 +141,20 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
      * by-group, category, type and street tables keep their earlier shape (count = proposed).
      */
     async stats(yearInput: unknown, toInput?: unknown) {
-      // the overview checks its query first: a refused query (422) is never kept
-      const o = await cached(`stats:${JSON.stringify([yearInput ?? null, toInput ?? null])}`, () => reports.publicOverview({ year: yearInput, to: toInput }));
-      const legacy = (rows: typeof o.rows) => rows.map((r) => ({ key: r.key, count: r.proposed, estimatedFen: r.estimatedFen, approvedFen: r.approvedFen, paidFen: r.paidFen }));
-      return {
-        ...o,
-        year: o.from,
-        byCategory: legacy(o.breakdowns.category), byGroup: legacy(o.breakdowns.group), byType: legacy(o.breakdowns.type), byStreet: legacy(o.breakdowns.street),
-        progress: { confirmed: o.totals.confirmed, completed: o.totals.completed },
-        money: o.budgetTotals,
-        ref: await reference(),
-      };
+      // the overview checks its query first: a refused query (422) is never kept. The whole answer
+      // is one kept object, so the page can present it once (src/web/routes/public.ts).
+      return cached(`stats:${JSON.stringify([yearInput ?? null, toInput ?? null])}`, async () => {
+        const o = await reports.publicOverview({ year: yearInput, to: toInput });
+        const legacy = (rows: typeof o.rows) => rows.map((r) => ({ key: r.key, count: r.proposed, estimatedFen: r.estimatedFen, approvedFen: r.approvedFen, paidFen: r.paidFen }));
+        return {
+          ...o,
+          year: o.from,
+          byCategory: legacy(o.breakdowns.category), byGroup: legacy(o.breakdowns.group), byType: legacy(o.breakdowns.type), byStreet: legacy(o.breakdowns.street),
+          progress: { confirmed: o.totals.confirmed, completed: o.totals.completed },
+          money: o.budgetTotals,
+          ref: await reference(),
+        };
+      });
     },
   };
 }

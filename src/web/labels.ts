@@ -17,8 +17,20 @@ export interface Lookups {
   vendors: Array<{ id: string; name: string }>;
 }
 
+// A kept public answer's reference lists (src/lib/read-cache.ts) are one frozen object until the
+// data under them changes: their name finders are built once per language, not on every page, and
+// go with the object. A city's 700 communities and 200 vendors were indexed again for every table.
+const namers = new WeakMap<Lookups, Partial<Record<Lang, ReturnType<typeof buildNamer>>>>();
+
 /** Name finders over the reference lists, in one language. */
-export function namer(lang: Lang, ref: Lookups) {
+export function namer(lang: Lang, ref: Lookups): ReturnType<typeof buildNamer> {
+  if (!Object.isFrozen(ref)) return buildNamer(lang, ref);
+  let byLang = namers.get(ref);
+  if (!byLang) namers.set(ref, (byLang = {}));
+  return (byLang[lang] ??= buildNamer(lang, ref));
+}
+
+function buildNamer(lang: Lang, ref: Lookups) {
   const by = <T extends { id: string }>(list: T[]) => new Map(list.map((x) => [x.id, x]));
   const streets = by(ref.streets);
   const communities = by(ref.communities);

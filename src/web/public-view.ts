@@ -175,7 +175,18 @@ export function presentPublicProject(lang: Lang, m: Detail) {
   };
 }
 
-export function presentStats(lang: Lang, m: Stats) {
+// The statistics are a kept answer (frozen, one object until the data under them changes): the
+// page's model is built once per language and then served as it is, not rebuilt on every view.
+const statsPages = new WeakMap<Stats, Partial<Record<Lang, ReturnType<typeof buildStats>>>>();
+
+export function presentStats(lang: Lang, m: Stats): ReturnType<typeof buildStats> {
+  if (!Object.isFrozen(m)) return buildStats(lang, m);
+  let byLang = statsPages.get(m);
+  if (!byLang) statsPages.set(m, (byLang = {}));
+  return (byLang[lang] ??= buildStats(lang, m));
+}
+
+function buildStats(lang: Lang, m: Stats) {
   const n = namer(lang, m.ref);
   const total = m.byStage.reduce((a, r) => ({ count: a.count + r.count, estimatedFen: a.estimatedFen + r.estimatedFen, approvedFen: a.approvedFen + r.approvedFen, paidFen: a.paidFen + r.paidFen }), { count: 0, estimatedFen: 0, approvedFen: 0, paidFen: 0 });
   return {

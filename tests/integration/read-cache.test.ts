@@ -11,6 +11,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { createReadCache } from '../../src/lib/read-cache.js';
 import { DEMO_IDS } from '../../src/demo/seed.js';
 import { STORAGE_KINDS } from '../support/db.js';
+import { presentStats } from '../../src/web/public-view.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 const LIANHUA = DEMO_IDS.communities.lianhua;
@@ -47,6 +48,27 @@ describe.each(STORAGE_KINDS)('the public read cache on %s', (kind) => {
     expect(await lianhuaName()).toBe('莲花社区');
     await app.deps.services.reference.renamePlace('community', LIANHUA, { nameZh: '莲花山社区', nameEn: 'Lianhuashan' });
     expect(await lianhuaName()).toBe('莲花山社区');
+  });
+
+  it('when the statistics page is viewed again, then its kept model is served in each language; once a street is renamed, the page shows the new name', async () => {
+    const GONGBEI = DEMO_IDS.streets.gongbei;
+    const first = await app.deps.services.publicSite.stats(undefined);
+    expect(await app.deps.services.publicSite.stats(undefined)).toBe(first); // one kept object
+    expect(presentStats('zh-CN', first)).toBe(presentStats('zh-CN', first));
+    expect(presentStats('en', first)).not.toBe(presentStats('zh-CN', first));
+    const page = async (lang: string) => {
+      const res = await app.http.get(`/public/stats${lang === 'en' ? '?lang=en' : ''}`);
+      expect(res.status).toBe(200);
+      return res.text;
+    };
+    expect(await page('zh-CN')).toContain('拱北街道');
+    expect(await page('en')).toContain('Gongbei Street');
+    await app.deps.services.reference.renamePlace('street', GONGBEI, { nameZh: '拱北新街道', nameEn: 'New Gongbei Street' });
+    const zh = await page('zh-CN');
+    expect(zh).toContain('拱北新街道');
+    expect(zh).not.toContain('拱北街道<');
+    expect(await page('en')).toContain('New Gongbei Street');
+    expect(await app.deps.services.publicSite.stats(undefined)).not.toBe(first);
   });
 
   it('when sign-ins write sessions, tokens and rate limits, then the cache still answers', async () => {
