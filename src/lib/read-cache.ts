@@ -140,3 +140,21 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * What a page derives from a kept answer (its model in one language, name finders over its
+ * reference lists), built once per variant and kept with the answer: a kept answer is frozen and
+ * stays one object until the data under it changes, so a WeakMap on it renews with it. An answer
+ * that is not kept (not frozen: no cache, or computed while this process wrote) is derived afresh.
+ */
+export function derivedOnce<K extends object, V, A extends string = string>(build: (answer: K, variant: A) => V): (answer: K, variant: A) => V {
+  const kept = new WeakMap<K, Map<A, V>>();
+  return (answer, variant) => {
+    if (!Object.isFrozen(answer)) return build(answer, variant);
+    let byVariant = kept.get(answer);
+    if (!byVariant) kept.set(answer, (byVariant = new Map()));
+    let v = byVariant.get(variant);
+    if (v === undefined) byVariant.set(variant, (v = build(answer, variant)));
+    return v;
+  };
+}

@@ -1,6 +1,7 @@
 // Display names in the page's language: stages, types, places, categories, vendors. Formatting only.
 import { t, type Lang } from '../lib/i18n.js';
 import { stateLabel } from '../lib/reason-text.js';
+import { derivedOnce } from '../lib/read-cache.js';
 
 // One label per state and language (`states.<stage>`, common.json): the inbox, the project pages,
 // the public pages, the statechart and the e-mails all name a state through this one function.
@@ -17,18 +18,13 @@ export interface Lookups {
   vendors: Array<{ id: string; name: string }>;
 }
 
-// A kept public answer's reference lists (src/lib/read-cache.ts) are one frozen object until the
-// data under them changes: their name finders are built once per language, not on every page, and
-// go with the object. A city's 700 communities and 200 vendors were indexed again for every table.
-const namers = new WeakMap<Lookups, Partial<Record<Lang, ReturnType<typeof buildNamer>>>>();
-
-/** Name finders over the reference lists, in one language. */
-export function namer(lang: Lang, ref: Lookups): ReturnType<typeof buildNamer> {
-  if (!Object.isFrozen(ref)) return buildNamer(lang, ref);
-  let byLang = namers.get(ref);
-  if (!byLang) namers.set(ref, (byLang = {}));
-  return (byLang[lang] ??= buildNamer(lang, ref));
-}
+/**
+ * Name finders over the reference lists, in one language. A kept public answer's lists (src/lib/
+ * read-cache.ts) are indexed once per language, not for every table of every page: a city has 700
+ * communities and 200 vendors.
+ */
+export const namer = (lang: Lang, ref: Lookups): ReturnType<typeof buildNamer> => namerOf(ref, lang);
+const namerOf = derivedOnce((ref: Lookups, lang: Lang) => buildNamer(lang, ref));
 
 function buildNamer(lang: Lang, ref: Lookups) {
   const by = <T extends { id: string }>(list: T[]) => new Map(list.map((x) => [x.id, x]));

@@ -9,6 +9,7 @@ import { field, type FormSpec } from './forms/form-model.js';
 import { formView, type Values } from './forms/form-view.js';
 import { noticeLines } from './public-notice-view.js';
 import { presentPublicReport } from './reports-view.js';
+import { derivedOnce } from '../lib/read-cache.js';
 
 type Awaited2<T> = T extends Promise<infer U> ? U : T;
 type Notices = Awaited2<ReturnType<PublicService['notices']>>;
@@ -175,16 +176,9 @@ export function presentPublicProject(lang: Lang, m: Detail) {
   };
 }
 
-// The statistics are a kept answer (frozen, one object until the data under them changes): the
-// page's model is built once per language and then served as it is, not rebuilt on every view.
-const statsPages = new WeakMap<Stats, Partial<Record<Lang, ReturnType<typeof buildStats>>>>();
-
-export function presentStats(lang: Lang, m: Stats): ReturnType<typeof buildStats> {
-  if (!Object.isFrozen(m)) return buildStats(lang, m);
-  let byLang = statsPages.get(m);
-  if (!byLang) statsPages.set(m, (byLang = {}));
-  return (byLang[lang] ??= buildStats(lang, m));
-}
+/** The statistics page's model: built once per language for a kept answer (src/lib/read-cache.ts). */
+export const presentStats = (lang: Lang, m: Stats): ReturnType<typeof buildStats> => statsModel(m, lang);
+const statsModel = derivedOnce((m: Stats, lang: Lang) => buildStats(lang, m));
 
 function buildStats(lang: Lang, m: Stats) {
   const n = namer(lang, m.ref);
