@@ -57,15 +57,26 @@ const yuanText = (lang: Lang, fen: number | null | undefined) => (typeof fen ===
 const yuanInput = (fen: number | null | undefined) => (typeof fen === 'number' ? (fen / 100).toFixed(2) : '');
 const named = (lang: Lang, r: { nameZh: string; nameEn: string } | undefined, fallback: string) => (r ? (lang === 'en' ? r.nameEn : r.nameZh) : fallback);
 
+/** A vendor as the page names it; status and types only where a form chooses one (INVITE, AWARD). */
+type PageVendor = { id: string; name: string; status?: string; types?: readonly string[] };
+
 /** Everything the detail page shows, gathered in one call. */
 export async function loadProjectPage(services: Services, user: User, id: string) {
   const project = await services.projects.get(user, id);
-  // the project's own community and street by key: a city has hundreds
-  const [history, vendors, community, street, categories, allCategories, groups, allGroups] = await Promise.all([
-    services.projects.history(user, id), services.reference.vendors(), services.reference.community(project.communityId).catch(undefinedIfNotFound), services.reference.street(project.streetId).catch(undefinedIfNotFound), services.reference.categories(),
-    // names of inactive ones too: a project keeps the category and groups it named
-    services.reference.categories(undefined, { all: true }), services.reference.groups(), services.reference.groups(undefined, { all: true }),
+  // Beside each vendor the invitation and award forms offer: its eligibility under the project's rules, now.
+  const choosesVendor = project.allowedEvents.some((e) => (e.type === 'INVITE' || e.type === 'AWARD') && e.allowed);
+  // The project's own community and street by key: a city has hundreds. The other lists come from
+  // the kept reference lists the public pages share (categories and groups, and the vendors' names),
+  // and every vendor with its status and types is read only for the forms that choose one.
+  const [history, chosen, community, street, ref] = await Promise.all([
+    services.projects.history(user, id), choosesVendor ? services.reference.vendors() : null,
+    services.reference.community(project.communityId).catch(undefinedIfNotFound), services.reference.street(project.streetId).catch(undefinedIfNotFound),
+    services.publicSite.reference(),
   ]);
+  const vendors: readonly PageVendor[] = chosen ?? ref.vendors;
+  // names of inactive categories and groups too: a project keeps the ones it named
+  const [allCategories, allGroups] = [ref.categories, ref.groups];
+  const [categories, groups] = [allCategories.filter((c) => c.active), allGroups.filter((g) => g.active)];
   const docIds = [...history.flatMap((h) => documentIds(h.payload)), ...(project.contract?.items.flatMap((i) => i.deliveries.flatMap((d) => d.evidence)) ?? [])];
   const documents = await services.documents.describe(docIds);
   // a removed user keeps their id in the history
@@ -75,17 +86,15 @@ export async function loadProjectPage(services: Services, user: User, id: string
   const beneficiaries = mayDeliver ? await services.beneficiaries.list(user, project.communityId, 'delivery-form') : [];
   // the rules version the project runs under: help texts cite its values, never fixed numbers
   const rules = (await services.rules.version(project.districtId, project.rulesVersion))?.rules ?? null;
-  // Beside each vendor the invitation and award forms offer: its eligibility under the project's rules, now.
-  const choosesVendor = project.allowedEvents.some((e) => (e.type === 'INVITE' || e.type === 'AWARD') && e.allowed);
   const type = project.type as ProjectType;
-  const eligibility = choosesVendor && rules
-    ? await services.vendorRecords.eligibility(rules, type, vendors.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id))
+  const eligibility = chosen && rules
+    ? await services.vendorRecords.eligibility(rules, type, chosen.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id))
     : new Map<string, VendorEligibility>();
   // A project from the service-project library: only its entry's qualified vendors, by the guard's own rule.
-  if (choosesVendor && project.library) await withLibraryEligibility(services, project.id, project.library, vendors.filter((v) => v.status === 'active').map((v) => v.id), eligibility);
+  if (chosen && project.library) await withLibraryEligibility(services, project.id, project.library, chosen.filter((v) => v.status === 'active').map((v) => v.id), eligibility);
   // and its performance record in one line (src/vendors/vendor-performance.ts), flagged under the district's threshold
-  const performance = choosesVendor
-    ? await services.vendors.lines(vendors.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id), project.districtId)
+  const performance = chosen
+    ? await services.vendors.lines(chosen.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id), project.districtId)
     : new Map<string, VendorPerformance>();
   // the needs behind the project (need_projects), for the roles that read needs, scoped as the need service scopes them
   const needsBehind = ['community', 'street', 'district'].includes(user.role) ? (await services.needs.list(user, { projectId: id, pageSize: 200 })).needs : [];
@@ -151,7 +160,7 @@ const inLabel = (lang: Lang, o: Option): Option => (o.note ? { ...o, label: lang
 function projectOptions(lang: Lang, d: ProjectPageData): Options {
   const p = d.project;
   const vendorName = (id: string) => d.vendors.find((v) => v.id === id)?.name ?? id;
-  const eligible = d.vendors.filter((v) => v.status === 'active' && v.types.includes(p.type)).map((v) => vendorOption(lang, d, v.id, v.name));
+  const eligible = d.vendors.filter((v) => v.status === 'active' && v.types?.includes(p.type)).map((v) => vendorOption(lang, d, v.id, v.name));
   const quoted = (p.procurement?.quotes ?? []).filter((q) => !q.sealed && typeof q.amountFen === 'number');
   return {
     ...baseOptions(lang, d),
