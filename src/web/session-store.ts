@@ -3,6 +3,7 @@
 // so expired sessions would still load. This store keeps expiry as an ISO string (as every other
 // time here) and checks it in the query. Sessions run on wall time, never the sandbox clock.
 import session, { type SessionData } from 'express-session';
+import { LRUCache } from 'lru-cache';
 import type { Db } from '../lib/db.js';
 
 const DEFAULT_TTL_MS = 8 * 3600_000;
@@ -16,6 +17,12 @@ export const TOUCH_AFTER_MS = 60_000;
 
 export class KnexSessionStore extends session.Store {
   private sets = 0;
+  /**
+   * The expiry each recent session had when this process last read or wrote its row. The stored
+   * expiry only moves forward (a touch or a set) or the row goes (sign-out, expiry), so a touch that
+   * this shows is not due yet needs no statement at all: a signed-in page view then sends none.
+   */
+  private readonly known = new LRUCache<string, string>({ max: 10_000 });
   constructor(private readonly db: Db) {
     super();
   }
@@ -27,13 +34,19 @@ export class KnexSessionStore extends session.Store {
 
   override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void): void {
     this.db('sessions').where({ sid }).andWhere('expires_at', '>', new Date().toISOString()).first()
-      .then((r) => cb(null, r ? (JSON.parse(r.sess) as SessionData) : null), cb);
+      .then((r) => {
+        if (r) this.known.set(sid, String(r.expires_at));
+        else this.known.delete(sid);
+        cb(null, r ? (JSON.parse(r.sess) as SessionData) : null);
+      }, cb);
   }
 
   override set(sid: string, sess: SessionData, cb?: (err?: unknown) => void): void {
     const row = { sid, sess: JSON.stringify(sess), expires_at: this.expiry(sess) };
+    this.known.delete(sid);
     this.db('sessions').insert(row).onConflict('sid').merge(['sess', 'expires_at'])
       .then(() => {
+        this.known.set(sid, row.expires_at);
         // Now and then, drop expired sessions.
         if (++this.sets % 100 === 0) return this.db('sessions').where('expires_at', '<=', new Date().toISOString()).delete().then(() => undefined);
         return undefined;
@@ -44,12 +57,21 @@ export class KnexSessionStore extends session.Store {
   override touch(sid: string, sess: SessionData, cb?: (err?: unknown) => void): void {
     const expires = this.expiry(sess);
     const stale = new Date(new Date(expires).getTime() - TOUCH_AFTER_MS).toISOString();
+    const known = this.known.get(sid);
+    if (known !== undefined && known >= stale) {
+      cb?.();
+      return;
+    }
     // Matching no row changes no page: SQLite then commits nothing and syncs nothing.
     this.db('sessions').where({ sid }).andWhere('expires_at', '<', stale).update({ expires_at: expires })
-      .then(() => cb?.(), (err) => cb?.(err));
+      .then((n) => {
+        if (Number(n) > 0) this.known.set(sid, expires);
+        cb?.();
+      }, (err) => cb?.(err));
   }
 
   override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    this.known.delete(sid);
     this.db('sessions').where({ sid }).delete().then(() => cb?.(), (err) => cb?.(err));
   }
 }

@@ -49,6 +49,37 @@ describe.each(STORAGE_KINDS)('the session store on %s', (kind) => {
     expect(await stored('s1')).toBe(new Date(base + 5 * TOUCH_AFTER_MS).toISOString());
   });
 
+  it('when a loaded session is touched before its stored expiry is due, then no statement is sent at all; a due touch, or one after another process moved the row, still writes', async () => {
+    const base = Date.now() + 8 * HOUR;
+    await call((cb) => store.set('s3', sessionExpiring(base), cb));
+    const fresh = new KnexSessionStore(t.db); // another process: it knows the row only once it reads it
+    let statements = 0;
+    const count = () => statements++;
+    t.db.on('query', count);
+    try {
+      await new Promise((resolve, reject) => fresh.get('s3', (err, s) => (err ? reject(err) : resolve(s))));
+      expect(statements).toBe(1); // the page's read of its session
+      await call((cb) => fresh.touch('s3', sessionExpiring(base + 1_000), cb));
+      await call((cb) => fresh.touch('s3', sessionExpiring(base + TOUCH_AFTER_MS), cb));
+      expect(statements).toBe(1);
+      // due: written, and known from then on
+      await call((cb) => fresh.touch('s3', sessionExpiring(base + TOUCH_AFTER_MS + 1), cb));
+      expect(statements).toBe(2);
+      expect(await stored('s3')).toBe(new Date(base + TOUCH_AFTER_MS + 1).toISOString());
+      await call((cb) => fresh.touch('s3', sessionExpiring(base + 2 * TOUCH_AFTER_MS), cb));
+      expect(statements).toBe(3); // (the stored() read above)
+    } finally {
+      t.db.removeListener('query', count);
+    }
+    // the first store still knows the row as it wrote it: its due touch writes once the stored expiry is behind
+    await call((cb) => store.touch('s3', sessionExpiring(base + 3 * TOUCH_AFTER_MS), cb));
+    expect(await stored('s3')).toBe(new Date(base + 3 * TOUCH_AFTER_MS).toISOString());
+    // signed out elsewhere: a touch here brings nothing back
+    await call((cb) => fresh.destroy('s3', cb));
+    await call((cb) => store.touch('s3', sessionExpiring(base + 10 * TOUCH_AFTER_MS), cb));
+    expect(await stored('s3')).toBeUndefined();
+  });
+
   it('when a session has expired, then a touch does not bring it back and it does not load', async () => {
     await call((cb) => store.set('old', sessionExpiring(Date.now() - HOUR), cb));
     expect(await load('old')).toBeNull();
