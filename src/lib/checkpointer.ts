@@ -9,9 +9,10 @@
 // SAFETY_PAGES (should this thread stop), and a worker thread checkpoints PASSIVE every INTERVAL_MS:
 // it never waits for a reader or a writer and never blocks them, so the log is copied while the
 // event loop goes on. (sqlite3 runs its calls in libuv's pool, not on the loop, but its one
-// connection waited for the checkpoint all the same.)
+// connection waited for the checkpoint all the same.) The thread uses the connection's driver (below).
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import type { SqliteDriver } from '../config.js';
 
 /** How often the thread checkpoints. */
 export const CHECKPOINT_INTERVAL_MS = 200;
@@ -30,37 +31,62 @@ export interface Checkpointer {
   checkpoint(): Promise<CheckpointResult>;
   /** How many checkpoints the thread had run at its last answer, and the last error it met, if any. */
   stats(): { runs: number; lastError?: string };
+  /** the driver (and so the copy of SQLite) the thread opened the file with: the connection's own */
+  readonly driver: SqliteDriver;
   stop(): Promise<void>;
 }
 
 // The thread's code: CommonJS, as `eval` workers are; the driver's path comes from the parent, so it
-// resolves wherever the app is installed.
+// resolves wherever the app is installed. The thread opens the file with the SAME driver as the
+// process's connection: each driver carries its own copy of SQLite, and two copies in one process
+// must never open one file. POSIX locks belong to the process, so each copy takes the other's
+// connection for none, believes it opens the wal-index first, and truncates it (-shm) to 3 bytes
+// under the other's mapping: the sqlite3 server died of SIGBUS at start on the 50,000-project city
+// while a better-sqlite3 thread checkpointed ("How To Corrupt An SQLite Database File", §2.2.1).
 const THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.filename, { timeout: 5000 });
-let runs = 0;
-function run() {
-  try {
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    runs++;
-    return { ok: true, result: r, runs };
-  } catch (err) {
-    return { ok: false, error: String(err && err.message || err), runs };
-  }
+const driver = require(workerData.driverPath);
+let checkpoint, close;
+if (workerData.driver === 'better-sqlite3') {
+  const db = new driver(workerData.filename, { timeout: 5000 });
+  checkpoint = (cb) => {
+    let r;
+    try { r = db.pragma('wal_checkpoint(PASSIVE)')[0]; } catch (err) { return cb(err); }
+    cb(null, r);
+  };
+  close = (cb) => { db.close(); cb(); };
+} else {
+  const db = new driver.Database(workerData.filename);
+  db.configure('busyTimeout', 5000);
+  checkpoint = (cb) => db.get('PRAGMA wal_checkpoint(PASSIVE)', cb);
+  close = (cb) => db.close(() => cb());
 }
-// a timed run says something only when it fails
+let runs = 0;
+function run(reply) {
+  checkpoint((err, r) => {
+    if (err) return reply({ ok: false, error: String(err && err.message || err), runs });
+    runs++;
+    reply({ ok: true, result: r, runs });
+  });
+}
+// a timed run says something only when it fails; one runs at a time
+let running = false;
 const timer = workerData.intervalMs > 0 ? setInterval(() => {
-  const r = run();
-  if (!r.ok) parentPort.postMessage({ kind: 'error', error: r.error, runs: r.runs });
+  if (running) return;
+  running = true;
+  run((r) => {
+    running = false;
+    if (!r.ok) parentPort.postMessage({ kind: 'error', error: r.error, runs: r.runs });
+  });
 }, workerData.intervalMs) : null;
 parentPort.on('message', (m) => {
-  if (m.kind === 'checkpoint') parentPort.postMessage({ kind: 'done', id: m.id, ...run() });
+  if (m.kind === 'checkpoint') run((r) => parentPort.postMessage({ kind: 'done', id: m.id, ...r }));
   if (m.kind === 'stop') {
     if (timer) clearInterval(timer);
-    db.close();
-    parentPort.postMessage({ kind: 'stopped' });
-    parentPort.close();
+    close(() => {
+      parentPort.postMessage({ kind: 'stopped' });
+      parentPort.close();
+    });
   }
 });
 `;
@@ -78,9 +104,9 @@ interface Reply {
  * Starts checkpointing `filename` in a worker thread, every `intervalMs` (0: only when asked, as the
  * tests do). The caller sets the serving connection's wal_autocheckpoint to SAFETY_PAGES.
  */
-export function startCheckpointer(filename: string, opts: { intervalMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(THREAD, { eval: true, workerData: { filename, driver, intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS } });
+export function startCheckpointer(filename: string, driver: SqliteDriver, opts: { intervalMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
+  const driverPath = createRequire(import.meta.url).resolve(driver);
+  const worker = new Worker(THREAD, { eval: true, workerData: { filename, driver, driverPath, intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS } });
   worker.unref();
   let runs = 0;
   let lastError: string | undefined;
@@ -124,6 +150,7 @@ export function startCheckpointer(filename: string, opts: { intervalMs?: number;
       });
     },
     stats: () => ({ runs, ...(lastError ? { lastError } : {}) }),
+    driver,
     stop() {
       stopped ??= exited
         ? Promise.resolve()

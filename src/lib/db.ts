@@ -164,7 +164,7 @@ export function createDb(cfg: DatabaseConfig, opts: DbOptions = {}): Db {
       pool: { min: 1, max: 1, afterCreate: SQLITE_AFTER_CREATE[cfg.driver](thread ? [...SQLITE_PRAGMAS, `wal_autocheckpoint = ${SAFETY_PAGES}`] : SQLITE_PRAGMAS) },
     });
     if (thread) {
-      const checkpointer = startCheckpointer(cfg.filename, { intervalMs: opts.checkpointIntervalMs, onError: opts.onCheckpointError });
+      const checkpointer = startCheckpointer(cfg.filename, cfg.driver, { intervalMs: opts.checkpointIntervalMs, onError: opts.onCheckpointError });
       checkpointers.set(db, checkpointer);
       // knex.destroy() ends in its client's destroy: the thread stops first, then the last
       // connection to close checkpoints what is left.

@@ -68,6 +68,20 @@ describe.each(SQLITE_DRIVERS)('checkpointing in a thread on %s', (driver) => {
     expect((await checkpointerOf(db)!.checkpoint()).log).toBeLessThan(10);
   });
 
+  it('when the thread opens the file, then it does so with the connection\'s own driver (one copy of SQLite in the process), and the wal-index stays whole under both', async () => {
+    // Two copies of SQLite in one process each take the other's connection for none (POSIX locks
+    // belong to the process) and truncate the -shm under the other's mapping: SIGBUS.
+    db = open(true);
+    expect(checkpointerOf(db)!.driver).toBe(driver);
+    await writeLog(db);
+    await checkpointerOf(db)!.checkpoint();
+    await db('t').insert({ body: ROW });
+    await checkpointerOf(db)!.checkpoint();
+    expect(fs.statSync(`${file()}-shm`).size).toBeGreaterThanOrEqual(32 * 1024);
+    expect(await db('t').count({ n: '*' }).first()).toEqual({ n: 2_401 });
+    expect(await pragma(db, 'integrity_check')).toBe('ok');
+  });
+
   it('when no thread runs, then the serving connection checkpoints by itself (what the thread takes over)', async () => {
     db = open(false);
     expect(checkpointerOf(db)).toBeUndefined();
