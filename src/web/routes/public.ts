@@ -16,6 +16,9 @@ import { qrSvg, shareTags } from '../share.js';
 import { publicSummary } from '../ratings-view.js';
 import { absoluteUrl } from '../../lib/urls.js';
 import type { Lang } from '../../lib/i18n.js';
+import { derivedOnce } from '../../lib/read-cache.js';
+
+type Stats = Awaited<ReturnType<Deps['services']['publicSite']['stats']>>;
 
 const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
 const NoticesQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1) });
@@ -116,10 +119,19 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
     render(req, res, 'pages/public/notice-print', { ...model, layout: 'print', noticeUrl: url, qr: await qrSvg(url, t(lang, 'public.share.qrLabel', { title: model.projectTitle })), share });
   }));
 
+  // The statistics are the same for every visitor in a language, and at a city's size their tables
+  // are half a megabyte of HTML (every street and community): rendered once per kept answer and
+  // language (src/lib/read-cache.ts), then placed into each visitor's layout as it is.
+  let views: express.Application | undefined;
+  const statsHtml = derivedOnce((stats: Stats, lang: Lang) => new Promise<string>((resolve, reject) => {
+    views!.render('pages/public/stats', { lang, ...presentStats(lang, stats), layout: false }, (err, html) => (err ? reject(err) : resolve(html!)));
+  }));
   r.get('/public/stats', page(async (req, res) => {
     const lang = langOf(req);
     const range = parseQuery(req, StatsQuery);
-    render(req, res, 'pages/public/stats', { title: t(lang, 'public.stats.title'), ...presentStats(lang, await deps.services.publicSite.stats(range.year, range.to)) });
+    views ??= req.app;
+    const html = await statsHtml(await deps.services.publicSite.stats(range.year, range.to), lang);
+    render(req, res, 'pages/public/stats-page', { title: t(lang, 'public.stats.title'), statsHtml: html });
   }));
 
   return r;
