@@ -87,14 +87,16 @@ export async function loadProjectPage(services: Services, user: User, id: string
   // the rules version the project runs under: help texts cite its values, never fixed numbers
   const rules = (await services.rules.version(project.districtId, project.rulesVersion))?.rules ?? null;
   const type = project.type as ProjectType;
+  // the active vendors of the project's type: those the forms offer
+  const offered = chosen?.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id) ?? [];
   const eligibility = chosen && rules
-    ? await services.vendorRecords.eligibility(rules, type, chosen.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id))
+    ? await services.vendorRecords.eligibility(rules, type, offered)
     : new Map<string, VendorEligibility>();
   // A project from the service-project library: only its entry's qualified vendors, by the guard's own rule.
   if (chosen && project.library) await withLibraryEligibility(services, project.id, project.library, chosen.filter((v) => v.status === 'active').map((v) => v.id), eligibility);
   // and its performance record in one line (src/vendors/vendor-performance.ts), flagged under the district's threshold
   const performance = chosen
-    ? await services.vendors.lines(chosen.filter((v) => v.status === 'active' && v.types.includes(type)).map((v) => v.id), project.districtId)
+    ? await services.vendors.lines(offered, project.districtId)
     : new Map<string, VendorPerformance>();
   // the needs behind the project (need_projects), for the roles that read needs, scoped as the need service scopes them
   const needsBehind = ['community', 'street', 'district'].includes(user.role) ? (await services.needs.list(user, { projectId: id, pageSize: 200 })).needs : [];

@@ -16,7 +16,7 @@ type Notices = Awaited2<ReturnType<PublicService['notices']>>;
 type Notice = Awaited2<ReturnType<PublicService['notice']>>;
 type List = Awaited2<ReturnType<PublicService['list']>>;
 type Detail = Awaited2<ReturnType<PublicService['project']>>;
-type Stats = Awaited2<ReturnType<PublicService['stats']>>;
+export type Stats = Awaited2<ReturnType<PublicService['stats']>>;
 
 const langQuery = (lang: Lang) => (lang === 'en' ? '?lang=en' : '');
 

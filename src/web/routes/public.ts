@@ -9,7 +9,7 @@ import { t } from '../../lib/i18n.js';
 import { langOf, page, render } from '../render.js';
 import { field, idParam, parseForm, parseQuery, queryYear } from '../params.js';
 import { PublicListSchema } from '../../public/public-service.js';
-import { objectionForm, presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats } from '../public-view.js';
+import { objectionForm, presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats, type Stats } from '../public-view.js';
 import { isFormError } from '../forms/form-view.js';
 import { presentPrintNotice } from '../public-notice-view.js';
 import { qrSvg, shareTags } from '../share.js';
@@ -17,8 +17,6 @@ import { publicSummary } from '../ratings-view.js';
 import { absoluteUrl } from '../../lib/urls.js';
 import type { Lang } from '../../lib/i18n.js';
 import { derivedOnce } from '../../lib/read-cache.js';
-
-type Stats = Awaited<ReturnType<Deps['services']['publicSite']['stats']>>;
 
 const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
 const NoticesQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1) });
