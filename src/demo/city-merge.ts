@@ -35,7 +35,7 @@ const UPDATED: Record<string, { key: string[]; merge: 'max' | 'changed' }> = {
   allocations: { key: ['community_id', 'year'], merge: 'changed' },
 };
 /** Content-addressed rows: the same row may come from two copies. */
-const SHARED = new Set(['documents', 'document_uploads']);
+const SHARED = new Set(['documents', 'document_uploads', 'snapshot_parts']);
 
 interface TableInfo {
   name: string;

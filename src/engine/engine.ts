@@ -15,6 +15,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import { inTransaction } from '../lib/db.js';
 import { GENESIS_HASH, HASH_SCHEME, bodyHash, digestFields, rowHashV2, versionField } from './hash.js';
+import { dehydrate } from './parts.js';
 import { handledEvents, persistedJson, pureTransition, restore, stateName } from './snapshot.js';
 import * as store from './store.js';
 import type {
@@ -142,8 +143,9 @@ export function createEngine(deps: EngineDeps) {
     // waits rows are left alone when their key says they already hold this description
     const description = wf.describe ? wf.describe(next, at) : null;
     const waitsKey = description ? store.waitsKey(description.waitingFor, description.deadline?.at ?? null) : null;
+    const parts = wf.sharedContext ? await dehydrate(trx, next.context as Record<string, unknown>, wf.sharedContext, at) : undefined;
     await store.updateInstance(trx, instance.id, instance.version, {
-      state: to, status, snapshotJson: persistedJson(machine, next), version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
+      state: to, status, snapshotJson: persistedJson(machine, next, parts), version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
       describedVersion: wf.describe ? (wf.describedVersion ?? 1) : 0, waitsKey,
     });
     if (description && waitsKey !== instance.waitsKey) await store.replaceWaits(trx, instance.id, wf.name, description.waitingFor, description.deadline?.at ?? null, at, instance.waitsKey);

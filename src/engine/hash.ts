@@ -181,6 +181,8 @@ export function digestFields(payload: unknown, patterns: readonly string[], newS
  * Undefined when a path cannot be placed (its parent is missing from the payload).
  */
 export function digestedPayload(payload: unknown, digests: Readonly<Record<string, string>>): unknown {
+  // nothing to replace: the payload hashes as it is (canonical JSON of a canonical copy is the same text)
+  if (Object.keys(digests).length === 0) return payload;
   const copy: unknown = payload === undefined ? undefined : JSON.parse(canonicalJson(payload));
   for (const [path, digest] of Object.entries(digests)) {
     const tokens = parsePath(path);

@@ -1,4 +1,5 @@
 // Persisting and restoring XState snapshots, and naming states as 'procurement.quoting'.
+import { storedPartKey } from './parts.js';
 import { createActor, type AnyActorScope, type AnyEventObject, type AnyMachineSnapshot, type AnyStateMachine, type StateValue } from 'xstate';
 
 export function stateName(value: StateValue): string {
@@ -14,9 +15,13 @@ export function persist(machine: AnyStateMachine, snapshot: AnyMachineSnapshot):
   return JSON.parse(persistedJson(machine, snapshot));
 }
 
-/** The snapshot as the engine stores it: `persist`'s JSON, without parsing it back. */
-export function persistedJson(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): string {
-  return JSON.stringify(machine.getPersistedSnapshot(snapshot));
+/**
+ * The snapshot as the engine stores it: `persist`'s JSON, without parsing it back. `parts`: context
+ * keys stored as references to shared parts (parts.ts `dehydrate`), in place of their values.
+ */
+export function persistedJson(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, parts?: Record<string, unknown>): string {
+  const s = parts ? ({ ...snapshot, context: { ...snapshot.context, ...parts } } as AnyMachineSnapshot) : snapshot;
+  return JSON.stringify(machine.getPersistedSnapshot(s));
 }
 
 // XState's pure transition() builds an inert actor scope on every call: a new actor, which computes
@@ -46,8 +51,27 @@ export function restore(machine: AnyStateMachine, persisted: unknown): AnyMachin
     // createActor restores without starting: no entry actions run, nothing is scheduled.
     return createActor(machine, { snapshot: persisted as never }).getSnapshot() as AnyMachineSnapshot;
   }
-  // what createActor does to restore, without building the actor around it
-  return machine.restoreSnapshot!(persisted as never, inertScope(machine)) as AnyMachineSnapshot;
+  // what createActor does to restore, without building the actor around it; the shared parts
+  // (parts.ts: frozen, with no actors in them) are set aside while XState walks the context
+  const context = (persisted as { context?: Record<string, unknown> }).context;
+  const shared: Array<[string, unknown]> = [];
+  if (typeof context === 'object' && context !== null) {
+    for (const key of Object.keys(context)) {
+      if (storedPartKey(context[key]) !== undefined) {
+        shared.push([key, context[key]]);
+        context[key] = null;
+      }
+    }
+  }
+  let restored: AnyMachineSnapshot;
+  try {
+    restored = machine.restoreSnapshot!(persisted as never, inertScope(machine)) as AnyMachineSnapshot;
+  } finally {
+    for (const [key, v] of shared) context![key] = v;
+  }
+  // XState keeps the context object it was given; should it ever copy it, the parts go back there too
+  for (const [key, v] of shared) (restored.context as Record<string, unknown>)[key] = v;
+  return restored;
 }
 
 /**

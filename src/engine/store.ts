@@ -1,6 +1,7 @@
 // The engine's repository: the only place that knows its tables. Every function takes the
 // transaction it runs in.
 import { isPostgres, parseJson, type Queryable, type Trx } from '../lib/db.js';
+import { hydrate } from './parts.js';
 import type { InstanceRow, Waiting } from './types.js';
 
 interface InstanceRecord {
@@ -17,14 +18,15 @@ interface InstanceRecord {
   waits_key?: string | null;
 }
 
-function toInstance(r: InstanceRecord): InstanceRow {
+/** The row as the engine hands it out: its snapshot parsed, with its shared parts in place (parts.ts). */
+async function toInstance(q: Queryable, r: InstanceRecord): Promise<InstanceRow> {
   return {
     id: r.id,
     workflow: r.workflow,
     workflowVersion: Number(r.workflow_version),
     state: r.state,
     status: r.status,
-    snapshot: parseJson(r.snapshot),
+    snapshot: await hydrate(q, parseJson(r.snapshot)),
     version: Number(r.version),
     historyHead: r.history_head,
     createdAt: r.created_at,
@@ -41,12 +43,12 @@ function toInstance(r: InstanceRecord): InstanceRow {
 export async function lockInstance(trx: Trx, id: string): Promise<InstanceRow | undefined> {
   const q = trx<InstanceRecord>('workflow_instances').where({ id }).first();
   const r = isPostgres(trx) ? await q.forUpdate() : await q;
-  return r ? toInstance(r) : undefined;
+  return r ? toInstance(trx, r) : undefined;
 }
 
 export async function getInstance(db: Queryable, id: string): Promise<InstanceRow | undefined> {
   const r = await db<InstanceRecord>('workflow_instances').where({ id }).first();
-  return r ? toInstance(r) : undefined;
+  return r ? toInstance(db, r) : undefined;
 }
 
 export async function insertInstance(trx: Trx, row: InstanceRow): Promise<void> {

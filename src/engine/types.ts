@@ -124,6 +124,11 @@ export interface WorkflowDefinition<T extends WorkflowTypesOf = WorkflowTypesOf>
    * `$start` names the fields of `{ input }`. Absent: none.
    */
   personalFields?(eventType: string): readonly string[];
+  /**
+   * Context keys whose values are large, never changed in place, and held alike by many instances
+   * (a project's programme rules): the row stores a reference, the value is stored once (parts.ts).
+   */
+  sharedContext?: readonly string[];
 }
 
 /**

@@ -7,6 +7,7 @@ import { isPostgres, parseJson, type Db, type Queryable } from '../lib/db.js';
 import type { Engine } from './engine.js';
 import { START_EVENT } from './engine.js';
 import { canonicalJson, fieldDigest, GENESIS_HASH, getPath, HASH_SCHEME, rowHash, rowHashV2, versionField, type FieldDigest, type HashedRow } from './hash.js';
+import { corruptParts, hydrate, isPartRef, PART_KEY } from './parts.js';
 import { persist, pureTransition, restore, stateName } from './snapshot.js';
 import { listHistory } from './store.js';
 import type { InstanceRow, WorkflowDefinition } from './types.js';
@@ -133,6 +134,12 @@ export async function verifyInstance(engine: Engine, db: Queryable, instance: In
 
 export async function verifyAll(engine: Engine, db: Db, opts: { stopAtFirst?: boolean } = {}): Promise<VerifyReport> {
   const report: VerifyReport = { checked: 0, events: 0, problems: [] };
+  // The shared snapshot parts first: each must hash to its key, or every snapshot naming it is suspect.
+  for (const hash of await corruptParts(db)) {
+    report.problems.push({ instanceId: `snapshot_parts:${hash}`, problem: 'the snapshot part does not match its key' });
+    if (opts.stopAtFirst) return report;
+  }
+  const partKeys = new Set((await db('snapshot_parts').pluck('hash')) as string[]);
   const pageSize = 500;
   for (let offset = 0; ; offset += pageSize) {
     const rows = await db('workflow_instances').orderBy('id').limit(pageSize).offset(offset).select('id');
@@ -144,9 +151,13 @@ export async function verifyAll(engine: Engine, db: Db, opts: { stopAtFirst?: bo
         async (trx) => {
           const r = await trx('workflow_instances').where({ id }).first();
           if (!r) return undefined; // removed meanwhile: nothing to check
+          const stored = parseJson<{ context?: Record<string, unknown> }>(r.snapshot);
+          // each shared part the row names must be stored (not merely kept in this process's memory)
+          const missing = Object.values(stored?.context ?? {}).filter(isPartRef).map((ref) => ref[PART_KEY]).find((h) => !partKeys.has(h));
+          if (missing) return { events: 0, problem: { instanceId: id, problem: `snapshot part ${missing} is missing` } };
           const instance: InstanceRow = {
             id: r.id, workflow: r.workflow, workflowVersion: Number(r.workflow_version), state: r.state, status: r.status,
-            snapshot: parseJson(r.snapshot), version: Number(r.version), historyHead: r.history_head, createdAt: r.created_at, updatedAt: r.updated_at,
+            snapshot: await hydrate(trx, stored), version: Number(r.version), historyHead: r.history_head, createdAt: r.created_at, updatedAt: r.updated_at,
           };
           return verifyInstance(engine, trx, instance);
         },

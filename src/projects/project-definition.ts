@@ -35,6 +35,8 @@ export function projectDefinition(): WorkflowDefinition<ProjectTypes> {
     // personal fields enter the history hash as salted digests, so a masked history verifies
     personalFields: wf.personalFields,
     migrateSnapshot: wf.migrateSnapshot,
+    // the rules in force are stored once for all the projects under them (src/engine/parts.ts)
+    sharedContext: wf.sharedContext,
     // version 1 only replays the histories it wrote (verify); every instance runs on the current version
     olderVersions: [
       { name: projectWorkflowV1.name, version: projectWorkflowV1.version, machine: projectWorkflowV1.machine },

@@ -214,6 +214,8 @@ interface StepStore {
   /** the stuck report's read model: the open stage visit closed, the overrides, a visit opened */
   closeVisit(id: string, at: string, leftYear: number): Promise<void>;
   calendarOverrides(): Promise<Array<{ date: string; kind: string }>>;
+  /** a shared snapshot part's JSON (the rules a project runs under), by its key */
+  part(hash: string): Promise<string | undefined>;
   insertVisit(row: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
@@ -252,6 +254,7 @@ function knexStepStore(db: Db, pg: boolean): StepStore {
     },
     closeVisit: async (id, at, leftYear) => { await q()('stage_visits').where({ project_id: id }).whereNull('left_at').update({ left_at: at, left_year: leftYear }); },
     calendarOverrides: async () => await q()('calendar_overrides').select('date', 'kind'),
+    part: async (hash) => ((await q()('snapshot_parts').where({ hash }).first('json')) as { json: string } | undefined)?.json,
     insertVisit: async (row) => { await q()('stage_visits').insert(row); },
     close: async () => {},
   };
@@ -317,6 +320,7 @@ async function rawStepStore(t: RawTarget): Promise<StepStore> {
       },
       closeVisit: async (id, at, leftYear) => { st('update stage_visits set left_at = ?, left_year = ? where project_id = ? and left_at is null').run(at, leftYear, id); },
       calendarOverrides: async () => st('select date, kind from calendar_overrides').all() as Array<{ date: string; kind: string }>,
+      part: async (hash) => (st('select json from snapshot_parts where hash = ?').get(hash) as { json: string } | undefined)?.json,
       insertVisit: async (row) => { st(insertSql('stage_visits', Object.keys(row), p)).run(...Object.values(row).map(sqliteValue)); },
       close: async () => { conn.close(); },
     };
@@ -363,6 +367,7 @@ async function rawStepStore(t: RawTarget): Promise<StepStore> {
     },
     closeVisit: async (id, at, leftYear) => { await run('update stage_visits set left_at = $1, left_year = $2 where project_id = $3 and left_at is null', [at, leftYear, id]); },
     calendarOverrides: async () => await run<{ date: string; kind: string }>('select date, kind from calendar_overrides', []),
+    part: async (hash) => (await run<{ json: string }>('select json from snapshot_parts where hash = $1', [hash]))[0]?.json,
     insertVisit: async (row) => { await run(insertSql('stage_visits', Object.keys(row), p), Object.values(row)); },
     close: async () => { await client.end(); },
   };
@@ -465,6 +470,14 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     const seq = Number(row.version) + 1;
     const snap = (typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot) as { value: unknown; context: Record<string, unknown> & { actors: Record<string, string> } };
     const c = snap.context;
+    // the rules are stored once and named by their key (src/engine/parts.ts): read once, then kept
+    const ref = (c.rules as { $part?: string }).$part;
+    let rulesInForce = c.rules as ProgrammeRules;
+    if (ref !== undefined) {
+      let kept = parts.get(ref);
+      if (!kept) parts.set(ref, (kept = JSON.parse((await st.part(ref))!) as ProgrammeRules));
+      rulesInForce = kept;
+    }
     const { type, ...payload } = ev;
     const from = row.state;
     let to = from;
@@ -505,7 +518,7 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     await st.updateInstance(id, row.version, {
       state: to, status: 'active', snapshot: JSON.stringify(snap), version: seq, history_head: hash, updated_at: at, workflow_version: 1, described_version: 1,
     });
-    const rules = c.rules as { version: number };
+    const rules = rulesInForce;
     const award = c.award as { vendorId: string } | null;
     await st.updateProject(id, {
       ref: c.ref, district_id: c.districtId, street_id: c.streetId, community_id: c.communityId, year: c.year, type: c.type,
@@ -528,7 +541,7 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
       await st.replaceWaits(id, rows.map((w) => ({ instance_id: id, workflow: 'project', ...w, since: at })));
       // the stage visits (where projects get stuck): the open one closed, the new one with its expected end
       await st.closeVisit(id, at, Number(shanghaiDate(at).slice(0, 4)));
-      const stageRules = c.rules as Pick<ProgrammeRules, 'stageDays'>;
+      const stageRules: Pick<ProgrammeRules, 'stageDays'> = rulesInForce;
       const cal = needsWorkingDays(to, stageRules) ? createCalendar((await st.calendarOverrides()).map((o) => ({ date: o.date, kind: o.kind as 'workday' | 'holiday' }))) : createCalendar();
       const e = expectedEnd(to, at, stageRules, null, cal);
       await st.insertVisit({
@@ -538,6 +551,7 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     }
   }
 
+  const parts = new Map<string, ProgrammeRules>();
   const knexStore = knexStepStore(db, pg);
   const rawStore = await rawStepStore(rawTarget);
   const baseline = (st: StepStore, ids: string[], states: Stage[], seeds: { n: number }) => async (n: number): Promise<number> => {

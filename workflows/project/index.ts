@@ -44,6 +44,8 @@ export const projectWorkflow = {
   describedVersion: DESCRIBED_VERSION,
   explain: allowedEvents,
   personalFields,
+  // the rules version in force is most of a snapshot and the same for every project under it
+  sharedContext: ['rules'],
 } as const;
 
 export type ProjectWorkflow = typeof projectWorkflow;
