@@ -31,7 +31,9 @@ import { isPostgres, SQLITE_BUSY_TIMEOUT_MS, type Db, type Trx } from '../../src
 import { ManualClock } from '../../src/lib/clock.js';
 import { createCalendar, shanghaiDate } from '../../src/lib/calendar.js';
 import { expectedEnd, needsWorkingDays } from '../../src/monitoring/stage-clock.js';
-import type { ProgrammeRules } from '../../workflows/project/index.js';
+import type { NotifyTemplate, ProgrammeRules } from '../../workflows/project/index.js';
+import { createHbsMailRenderer } from '../../src/notifications/render-hbs.js';
+import { absoluteUrl } from '../../src/lib/urls.js';
 import { createLogger } from '../../src/lib/logger.js';
 
 const TRANSITIONS = Number(process.env.BENCH_PROJECT_TRANSITIONS ?? 600);
@@ -203,7 +205,7 @@ interface Measured {
 interface StepStore {
   tx(fn: () => Promise<void>): Promise<void>;
   instance(id: string): Promise<{ version: number; history_head: string; state: string; snapshot: string }>;
-  communityUsers(communityId: string): Promise<Array<{ email: string; name: string }>>;
+  communityUsers(communityId: string): Promise<Array<{ email: string; name: string; lang: string | null }>>;
   insertOutbox(rows: Array<Record<string, unknown>>): Promise<void>;
   insertHistory(row: Record<string, unknown>): Promise<void>;
   updateInstance(id: string, version: number, fields: Record<string, unknown>): Promise<void>;
@@ -239,7 +241,7 @@ function knexStepStore(db: Db, pg: boolean): StepStore {
       const sel = q()('workflow_instances').where({ id }).first('version', 'history_head', 'state', 'snapshot');
       return await (pg ? sel.forUpdate() : sel);
     },
-    communityUsers: async (communityId) => await q()('users').where({ role: 'community', community_id: communityId, disabled: false }).select('email', 'name'),
+    communityUsers: async (communityId) => await q()('users').where({ role: 'community', community_id: communityId, disabled: false }).select('email', 'name', 'lang'),
     insertOutbox: async (rows) => { await q()('outbox').insert(rows); },
     insertHistory: async (row) => { await q()('workflow_history').insert(row); },
     updateInstance: async (id, version, fields) => { await q()('workflow_instances').where({ id, version }).update(fields); },
@@ -302,7 +304,7 @@ async function rawStepStore(t: RawTarget): Promise<StepStore> {
         }
       },
       instance: async (id) => st('select version, history_head, state, snapshot from workflow_instances where id = ?').get(id) as { version: number; history_head: string; state: string; snapshot: string },
-      communityUsers: async (communityId) => st("select email, name from users where role = 'community' and community_id = ? and disabled = 0").all(communityId) as Array<{ email: string; name: string }>,
+      communityUsers: async (communityId) => st("select email, name, lang from users where role = 'community' and community_id = ? and disabled = 0").all(communityId) as Array<{ email: string; name: string; lang: string | null }>,
       insertOutbox: async (rows) => { for (const r of rows) st(insertSql('outbox', Object.keys(r), p)).run(...Object.values(r).map(sqliteValue)); },
       insertHistory: async (row) => { st(insertSql('workflow_history', Object.keys(row), p)).run(...Object.values(row).map(sqliteValue)); },
       updateInstance: async (id, version, f) => { st(updateSql('workflow_instances', Object.keys(f), p, ['id', 'version'])).run(...Object.values(f).map(sqliteValue), id, version); },
@@ -349,7 +351,7 @@ async function rawStepStore(t: RawTarget): Promise<StepStore> {
       }
     },
     instance: async (id) => (await run<{ version: number; history_head: string; state: string; snapshot: string }>('select version, history_head, state, snapshot from workflow_instances where id = $1 for update', [id]))[0]!,
-    communityUsers: async (communityId) => await run<{ email: string; name: string }>("select email, name from users where role = 'community' and community_id = $1 and disabled = false", [communityId]),
+    communityUsers: async (communityId) => await run<{ email: string; name: string; lang: string | null }>("select email, name, lang from users where role = 'community' and community_id = $1 and disabled = false", [communityId]),
     insertOutbox: async (rows) => { for (const r of rows) await run(insertSql('outbox', Object.keys(r), p), Object.values(r)); },
     insertHistory: async (row) => { await run(insertSql('workflow_history', Object.keys(row), p), Object.values(row)); },
     updateInstance: async (id, version, f) => { await run(updateSql('workflow_instances', Object.keys(f), p, ['id', 'version']), [...Object.values(f), id, version]); },
@@ -482,7 +484,7 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     const from = row.state;
     let to = from;
     c.actors = { ...c.actors, [type]: actor.id };
-    let notice: string | null = null;
+    let notice: NotifyTemplate | null = null;
     if (type === 'COMMENT') c.commentCount = Number(c.commentCount) + 1;
     else if (type === 'EDIT') Object.assign(c, payload.fields as object);
     else if (type === 'SUBMIT') {
@@ -499,12 +501,17 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     }
     if (notice) {
       const list = await st.communityUsers(String(c.communityId));
-      await st.insertOutbox(list.map((r) => ({
-        instance_id: id, message_id: `<${randomUUID()}@weishishi.local>`, template: notice, to_addr: r.email,
-        subject: `【${String(c.ref)}】${String(c.title)}：${notice === 'returned' ? '已退回' : '待您处理'}`,
-        text: `${String(r.name)}，您好：\n项目 ${String(c.ref)}「${String(c.title)}」${notice === 'returned' ? `已退回，原因：${String(payload.reason)}` : '已提交，等待社区初审'}。\n查看：http://localhost:3000/projects/${id}\n`,
-        html: null, status: 'pending', attempts: 0, next_attempt_at: at, created_at: at,
-      })));
+      // the same notice as the engine's: the app's e-mail templates, in each recipient's language
+      await st.insertOutbox(list.map((r) => {
+        const mail = renderMail(notice, r.lang === 'en' ? 'en' : 'zh-CN', {
+          projectId: id, ref: String(c.ref), title: String(c.title), event: type, ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
+          url: absoluteUrl(baseUrl, `/projects/${encodeURIComponent(id)}`), recipientName: String(r.name),
+        });
+        return {
+          instance_id: id, message_id: `<${randomUUID()}@weishishi.local>`, template: notice, to_addr: r.email,
+          subject: mail.subject, text: mail.text, html: mail.html ?? null, status: 'pending', attempts: 0, next_attempt_at: at, created_at: at,
+        };
+      }));
     }
     const hash = createHash('sha256')
       .update(row.history_head)
@@ -552,6 +559,8 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
   }
 
   const parts = new Map<string, ProgrammeRules>();
+  const renderMail = createHbsMailRenderer();
+  const baseUrl = deps.config.baseUrl;
   const knexStore = knexStepStore(db, pg);
   const rawStore = await rawStepStore(rawTarget);
   const baseline = (st: StepStore, ids: string[], states: Stage[], seeds: { n: number }) => async (n: number): Promise<number> => {
@@ -584,6 +593,8 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     history: Number((await db('workflow_history').whereIn('instance_id', ids).count<{ n: number }[]>({ n: '*' }))[0]!.n),
     waits: Number((await db('workflow_waits').whereIn('instance_id', ids).count<{ n: number }[]>({ n: '*' }))[0]!.n),
     outbox: Number((await db('outbox').whereIn('instance_id', ids).count<{ n: number }[]>({ n: '*' }))[0]!.n),
+    // the notices' characters (subject, text, html): the same e-mails, not only as many
+    outboxChars: Number((await db('outbox').whereIn('instance_id', ids).select(db.raw("sum(length(subject) + length(text) + length(coalesce(html, ''))) as n")))[0]!.n),
     projectVendors: Number((await db('project_vendors').whereIn('project_id', ids).count<{ n: number }[]>({ n: '*' }))[0]!.n),
     openVisits: Number((await db('stage_visits').whereIn('project_id', ids).whereNull('left_at').count<{ n: number }[]>({ n: '*' }))[0]!.n),
     readModelInStep: Number((await db('projects').join('workflow_instances', 'workflow_instances.id', 'projects.id').whereIn('projects.id', ids)
@@ -596,15 +607,18 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
   const perStep = (n: number) => (n / TRANSITIONS).toFixed(1);
   console.log(`  last round, rows written  engine  : ${JSON.stringify(engineRun.rows)}  statements/transition ${perStep(engineRun.statements)}`);
   console.log(`  last round, rows written  baseline: ${JSON.stringify(baseRun.rows)}  statements/transition ${perStep(baseRun.statements)}${same ? '' : '  ← DIFFERENT'}`);
-  console.log(`  tables now  engine  : ${JSON.stringify(await tally(engineIds))} (incl. setup)`);
+  const te = await tally(engineIds);
+  console.log(`  tables now  engine  : ${JSON.stringify(te)} (incl. setup)`);
   const [tb, tr] = [await tally(baseIds), await tally(rawIds)];
+  // the sides write the same notices: as many rows, and the same text within the refs' digits
+  const sameMail = te.outbox === tb.outbox && Math.abs(te.outboxChars - tb.outboxChars) <= 0.01 * tb.outboxChars;
   console.log(`  tables now  baseline: ${JSON.stringify(tb)}`);
   console.log(`  tables now  raw     : ${JSON.stringify(tr)}${JSON.stringify(tb) === JSON.stringify(tr) ? '' : '  ← DIFFERENT'}`);
   console.log(`  raw      transitions/s: median ${mr.toFixed(0)}  (runs: ${fmt(raw)})`);
   console.log(`  baseline transitions/s: median ${mb.toFixed(0)}  (runs: ${fmt(base)})`);
   console.log(`  engine   transitions/s: median ${me.toFixed(0)}  (runs: ${fmt(eng)})`);
   await rawStore.close();
-  return { name, baseline: mb, engine: me, raw: mr, ratio: me / mb, rawRatio: me / mr, same: same && JSON.stringify(tb) === JSON.stringify(tr) };
+  return { name, baseline: mb, engine: me, raw: mr, ratio: me / mb, rawRatio: me / mr, same: same && sameMail && JSON.stringify(tb) === JSON.stringify(tr) };
 }
 
 const started = Date.now();
