@@ -1,5 +1,4 @@
 // Persisting and restoring XState snapshots, and naming states as 'procurement.quoting'.
-import { storedPartKey } from './parts.js';
 import { createActor, type AnyActorScope, type AnyEventObject, type AnyMachineSnapshot, type AnyStateMachine, type StateValue } from 'xstate';
 
 export function stateName(value: StateValue): string {
@@ -20,8 +19,13 @@ export function persist(machine: AnyStateMachine, snapshot: AnyMachineSnapshot):
  * keys stored as references to shared parts (parts.ts `dehydrate`), in place of their values.
  */
 export function persistedJson(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, parts?: Record<string, unknown>): string {
-  const s = parts ? ({ ...snapshot, context: { ...snapshot.context, ...parts } } as AnyMachineSnapshot) : snapshot;
-  return JSON.stringify(machine.getPersistedSnapshot(s));
+  const context = parts ? { ...snapshot.context, ...parts } : snapshot.context;
+  if (hasChildren(snapshot)) return JSON.stringify(machine.getPersistedSnapshot({ ...snapshot, context } as AnyMachineSnapshot));
+  // Without children the context holds no actor to turn into a reference, and XState's walk over
+  // all of it (persistContext) would give it back unchanged: it is left out of the walk, and put back.
+  const persisted = machine.getPersistedSnapshot({ ...snapshot, context: {} } as AnyMachineSnapshot) as unknown as { context: unknown };
+  persisted.context = context;
+  return JSON.stringify(persisted);
 }
 
 // XState's pure transition() builds an inert actor scope on every call: a new actor, which computes
@@ -51,26 +55,12 @@ export function restore(machine: AnyStateMachine, persisted: unknown): AnyMachin
     // createActor restores without starting: no entry actions run, nothing is scheduled.
     return createActor(machine, { snapshot: persisted as never }).getSnapshot() as AnyMachineSnapshot;
   }
-  // what createActor does to restore, without building the actor around it; the shared parts
-  // (parts.ts: frozen, with no actors in them) are set aside while XState walks the context
-  const context = (persisted as { context?: Record<string, unknown> }).context;
-  const shared: Array<[string, unknown]> = [];
-  if (typeof context === 'object' && context !== null) {
-    for (const key of Object.keys(context)) {
-      if (storedPartKey(context[key]) !== undefined) {
-        shared.push([key, context[key]]);
-        context[key] = null;
-      }
-    }
-  }
-  let restored: AnyMachineSnapshot;
-  try {
-    restored = machine.restoreSnapshot!(persisted as never, inertScope(machine)) as AnyMachineSnapshot;
-  } finally {
-    for (const [key, v] of shared) context![key] = v;
-  }
-  // XState keeps the context object it was given; should it ever copy it, the parts go back there too
-  for (const [key, v] of shared) (restored.context as Record<string, unknown>)[key] = v;
+  // What createActor does to restore, without building the actor around it. Without children there
+  // is no actor for a context value to refer to, so XState's walk over the whole context to revive
+  // such references (reviveContext) has nothing to do: the context is left out of it, and put back.
+  const { context, ...rest } = persisted as { context?: unknown };
+  const restored = machine.restoreSnapshot!({ ...rest, context: {} } as never, inertScope(machine)) as AnyMachineSnapshot;
+  (restored as { context: unknown }).context = context;
   return restored;
 }
 
