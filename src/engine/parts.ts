@@ -10,6 +10,7 @@
 // the store hands out snapshots with their parts in place (`hydrate`).
 import { createHash } from 'node:crypto';
 import type { Queryable, Trx } from '../lib/db.js';
+import { deepFreeze } from '../lib/freeze.js';
 import { canonicalJson } from './hash.js';
 
 export const PART_KEY = '$part';
@@ -37,14 +38,6 @@ const MAX_KEPT = 512;
 const kept = new Map<string, object>();
 const stored = new WeakMap<object, string>();
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-
 function keep(hash: string, json: string): object {
   const part = deepFreeze(JSON.parse(json) as object);
   if (kept.size >= MAX_KEPT) kept.delete(kept.keys().next().value!);
@@ -53,14 +46,9 @@ function keep(hash: string, json: string): object {
   return part;
 }
 
-/** The key of a part object read from the database (undefined: not one). */
-export const storedPartKey = (v: unknown): string | undefined => (typeof v === 'object' && v !== null ? stored.get(v) : undefined);
-
-export class MissingPartError extends Error {}
-
 /**
  * A parsed snapshot with every part reference in its context replaced by the part (in place, the
- * object is the caller's own). Throws MissingPartError when the database lacks a part.
+ * object is the caller's own). Throws when the database lacks a part (verify names it).
  */
 export async function hydrate<T>(q: Queryable, snapshot: T): Promise<T> {
   const context = (snapshot as { context?: unknown } | null)?.context;
@@ -73,7 +61,7 @@ export async function hydrate<T>(q: Queryable, snapshot: T): Promise<T> {
     let part = kept.get(hash);
     if (!part) {
       const row = (await q('snapshot_parts').where({ hash }).first('json')) as { json: string } | undefined;
-      if (!row) throw new MissingPartError(`snapshot part ${hash} is missing`);
+      if (!row) throw new Error(`snapshot part ${hash} is missing`);
       part = keep(hash, row.json);
     }
     ctx[key] = part;
@@ -102,20 +90,22 @@ export async function dehydrate(trx: Trx, context: Record<string, unknown>, keys
   return out;
 }
 
-/** Every stored part whose content does not hash to its key (verify). */
-export async function corruptParts(q: Queryable): Promise<string[]> {
-  const bad: string[] = [];
+/** The keys of the stored parts, and those whose content does not hash to its key (verify). */
+export async function storedParts(q: Queryable): Promise<{ keys: Set<string>; corrupt: string[] }> {
+  const keys = new Set<string>();
+  const corrupt: string[] = [];
   for (let after = ''; ;) {
     const rows = (await q('snapshot_parts').where('hash', '>', after).orderBy('hash').limit(200).select('hash', 'json')) as Array<{ hash: string; json: string }>;
-    if (rows.length === 0) return bad;
+    if (rows.length === 0) return { keys, corrupt };
     for (const r of rows) {
-      let ok = false;
+      keys.add(r.hash);
+      let ok: boolean;
       try {
         ok = partHash(JSON.parse(r.json)) === r.hash;
       } catch {
         ok = false;
       }
-      if (!ok) bad.push(r.hash);
+      if (!ok) corrupt.push(r.hash);
     }
     after = rows[rows.length - 1]!.hash;
   }

@@ -7,7 +7,7 @@ import { isPostgres, parseJson, type Db, type Queryable } from '../lib/db.js';
 import type { Engine } from './engine.js';
 import { START_EVENT } from './engine.js';
 import { canonicalJson, fieldDigest, GENESIS_HASH, getPath, HASH_SCHEME, rowHash, rowHashV2, versionField, type FieldDigest, type HashedRow } from './hash.js';
-import { corruptParts, hydrate, isPartRef, PART_KEY } from './parts.js';
+import { hydrate, isPartRef, PART_KEY, storedParts } from './parts.js';
 import { persist, pureTransition, restore, stateName } from './snapshot.js';
 import { listHistory } from './store.js';
 import type { InstanceRow, WorkflowDefinition } from './types.js';
@@ -135,11 +135,11 @@ export async function verifyInstance(engine: Engine, db: Queryable, instance: In
 export async function verifyAll(engine: Engine, db: Db, opts: { stopAtFirst?: boolean } = {}): Promise<VerifyReport> {
   const report: VerifyReport = { checked: 0, events: 0, problems: [] };
   // The shared snapshot parts first: each must hash to its key, or every snapshot naming it is suspect.
-  for (const hash of await corruptParts(db)) {
+  const { keys: partKeys, corrupt } = await storedParts(db);
+  for (const hash of corrupt) {
     report.problems.push({ instanceId: `snapshot_parts:${hash}`, problem: 'the snapshot part does not match its key' });
     if (opts.stopAtFirst) return report;
   }
-  const partKeys = new Set((await db('snapshot_parts').pluck('hash')) as string[]);
   const pageSize = 500;
   for (let offset = 0; ; offset += pageSize) {
     const rows = await db('workflow_instances').orderBy('id').limit(pageSize).offset(offset).select('id');

@@ -22,6 +22,7 @@ import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.js';
 import type { Db } from './db.js';
 import { shanghaiDate } from './calendar.js';
+import { deepFreeze } from './freeze.js';
 
 /** Statements that change nothing public: reads, transaction control, and bookkeeping tables. */
 const NOT_PUBLIC = /^\s*(?:select|with|pragma|explain|begin|savepoint|release|show|set)\b|^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+["`]?(?:sessions|api_tokens|rate_limits|beneficiary_access_log|idempotency_keys|document_uploads|outbox|timers)["`]?[\s(]/i;
@@ -133,13 +134,6 @@ export function createReadCache(db: Db, clock: Clock, opts: { max?: number; ttlM
   };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 /**
  * What a page derives from a kept answer (its model in one language, name finders over its

@@ -34,6 +34,7 @@ import { expectedEnd, needsWorkingDays } from '../../src/monitoring/stage-clock.
 import type { NotifyTemplate, ProgrammeRules } from '../../workflows/project/index.js';
 import { createHbsMailRenderer } from '../../src/notifications/render-hbs.js';
 import { absoluteUrl } from '../../src/lib/urls.js';
+import { isPartRef, PART_KEY } from '../../src/engine/parts.js';
 import { createLogger } from '../../src/lib/logger.js';
 
 const TRANSITIONS = Number(process.env.BENCH_PROJECT_TRANSITIONS ?? 600);
@@ -473,9 +474,9 @@ async function benchDeps(name: string, deps: Deps, clock: ManualClock, rawTarget
     const snap = (typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot) as { value: unknown; context: Record<string, unknown> & { actors: Record<string, string> } };
     const c = snap.context;
     // the rules are stored once and named by their key (src/engine/parts.ts): read once, then kept
-    const ref = (c.rules as { $part?: string }).$part;
     let rulesInForce = c.rules as ProgrammeRules;
-    if (ref !== undefined) {
+    if (isPartRef(c.rules)) {
+      const ref = c.rules[PART_KEY];
       let kept = parts.get(ref);
       if (!kept) parts.set(ref, (kept = JSON.parse((await st.part(ref))!) as ProgrammeRules));
       rulesInForce = kept;
