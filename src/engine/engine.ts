@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
-import { inTransaction } from '../lib/db.js';
+import { inTransaction, writeTogether } from '../lib/db.js';
 import { GENESIS_HASH, HASH_SCHEME, bodyHash, digestFields, rowHashV2, versionField } from './hash.js';
 import { dehydrate } from './parts.js';
 import { handledEvents, persistedJson, pureTransition, restore, stateName } from './snapshot.js';
@@ -134,7 +134,7 @@ export function createEngine(deps: EngineDeps) {
       Object.fromEntries(Object.entries(digests).map(([path, d]) => [path, d.digest])),
     );
     if (hash === undefined) throw new Error(`${type}: personal field digests do not fit the payload`);
-    await store.appendHistory(trx, instance.id, {
+    const history = store.historyInsert(trx, instance.id, {
       seq, type, payload, actor, from: instance.from, to, at, prevHash: instance.prevHead, hash, workflowVersion: wf.version,
       hashScheme: HASH_SCHEME, digests,
     });
@@ -143,12 +143,18 @@ export function createEngine(deps: EngineDeps) {
     // waits rows are left alone when their key says they already hold this description
     const description = wf.describe ? wf.describe(next, at) : null;
     const waitsKey = description ? store.waitsKey(description.waitingFor, description.deadline?.at ?? null) : null;
+    const waits = description && waitsKey !== instance.waitsKey
+      ? await store.waitsWrites(trx, instance.id, wf.name, description.waitingFor, description.deadline?.at ?? null, at, instance.waitsKey)
+      : [];
     const parts = wf.sharedContext ? await dehydrate(trx, next.context as Record<string, unknown>, wf.sharedContext, at) : undefined;
-    await store.updateInstance(trx, instance.id, instance.version, {
+    const update = store.instanceUpdate(trx, instance.id, instance.version, {
       state: to, status, snapshotJson: persistedJson(machine, next, parts), version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
       describedVersion: wf.describe ? (wf.describedVersion ?? 1) : 0, waitsKey,
     });
-    if (description && waitsKey !== instance.waitsKey) await store.replaceWaits(trx, instance.id, wf.name, description.waitingFor, description.deadline?.at ?? null, at, instance.waitsKey);
+    // The history row, the waits rows and the instance touch different rows: on PostgreSQL one round
+    // trip. The instance goes last, so the count is its update's. The row is locked, so a count other
+    // than 1 is a programming error (the lock was not taken).
+    if ((await writeTogether(trx, [history, ...waits, update])) !== 1) throw new Error(`instance ${instance.id} changed under its lock`);
     if (wf.project) await wf.project(trx, { instanceId: instance.id, from: instance.from, to, snapshot: next, previous: instance.previous, event, at, description });
     return { seq, state: to, status, head: hash };
   }

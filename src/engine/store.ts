@@ -1,6 +1,7 @@
 // The engine's repository: the only place that knows its tables. Every function takes the
 // transaction it runs in.
-import { isPostgres, parseJson, type Queryable, type Trx } from '../lib/db.js';
+import type { Knex } from 'knex';
+import { isPostgres, parseJson, writeTogether, type Queryable, type Trx } from '../lib/db.js';
 import { hydrate } from './parts.js';
 import type { InstanceRow, Waiting } from './types.js';
 
@@ -66,13 +67,14 @@ export async function insertInstance(trx: Trx, row: InstanceRow): Promise<void> 
   });
 }
 
-export async function updateInstance(
+/** The instance's update at its locked version, not yet run (engine.ts sends it with the history row). */
+export function instanceUpdate(
   trx: Trx,
   id: string,
   expectVersion: number,
   patch: { state: string; status: 'active' | 'done'; snapshotJson: string; version: number; historyHead: string; updatedAt: string; workflowVersion: number; describedVersion: number; waitsKey: string | null },
-): Promise<void> {
-  const n = await trx('workflow_instances').where({ id, version: expectVersion }).update({
+): Knex.QueryBuilder {
+  return trx('workflow_instances').where({ id, version: expectVersion }).update({
     state: patch.state,
     status: patch.status,
     snapshot: patch.snapshotJson,
@@ -83,8 +85,6 @@ export async function updateInstance(
     described_version: patch.describedVersion,
     waits_key: patch.waitsKey,
   });
-  // The row is locked, so this can only fail if the lock was not taken: a programming error.
-  if (n !== 1) throw new Error(`instance ${id} changed under its lock`);
 }
 
 export interface HistoryRow {
@@ -105,8 +105,9 @@ export interface HistoryRow {
   digests?: Record<string, { salt: string; digest: string }>;
 }
 
-export async function appendHistory(trx: Trx, instanceId: string, row: HistoryRow): Promise<void> {
-  await trx('workflow_history').insert({
+/** A history row's insert, not yet run. */
+export function historyInsert(trx: Trx, instanceId: string, row: HistoryRow): Knex.QueryBuilder {
+  return trx('workflow_history').insert({
     instance_id: instanceId,
     seq: row.seq,
     type: row.type,
@@ -239,17 +240,33 @@ export async function replaceWaits(
   at: string,
   previousKey: string | null = null,
 ): Promise<void> {
+  await writeTogether(trx, await waitsWrites(trx, instanceId, workflow, waits, deadlineAt, at, previousKey));
+}
+
+/**
+ * What `replaceWaits` writes, not yet run: the delete of the rows as they stand and the insert of the
+ * new ones (independent: `writeTogether` may send them with the transition's other writes).
+ */
+export async function waitsWrites(
+  trx: Trx,
+  instanceId: string,
+  workflow: string,
+  waits: readonly Waiting[],
+  deadlineAt: string | null,
+  at: string,
+  previousKey: string | null = null,
+): Promise<Knex.QueryBuilder[]> {
+  const writes = (deleteOld: boolean, rows: Array<Record<string, unknown>>) => [
+    ...(deleteOld ? [trx('workflow_waits').where({ instance_id: instanceId }).del()] : []),
+    ...(rows.length > 0 ? [trx('workflow_waits').insert(rows)] : []),
+  ];
   // When the key of the rows as they stand shows that no party waits on (a change of stage, mostly),
   // no `since` is kept: the rows are replaced without reading them.
   const before = partiesOfKey(previousKey);
   if (before !== null && !waits.some((w) => before.has(waitKey({ ...w, tasks: w.tasks.join(',') })))) {
-    if (before.size > 0) await trx('workflow_waits').where({ instance_id: instanceId }).del();
-    if (waits.length > 0) {
-      await trx('workflow_waits').insert(waits.map((w) => ({
-        instance_id: instanceId, workflow, role: w.role, scope: w.scope, excluded_user_id: w.excludedUserId, tasks: w.tasks.join(','), since: at, deadline_at: deadlineAt,
-      })));
-    }
-    return;
+    return writes(before.size > 0, waits.map((w) => ({
+      instance_id: instanceId, workflow, role: w.role, scope: w.scope, excluded_user_id: w.excludedUserId, tasks: w.tasks.join(','), since: at, deadline_at: deadlineAt,
+    })));
   }
   const old = (await trx('workflow_waits').where({ instance_id: instanceId }).select('role', 'scope', 'excluded_user_id', 'tasks', 'since', 'deadline_at')) as WaitRecord[];
   const since = new Map(old.map((r) => [waitKey({ role: r.role, scope: r.scope, excludedUserId: r.excluded_user_id, tasks: r.tasks }), r.since]));
@@ -264,9 +281,7 @@ export async function replaceWaits(
     const o = old.find((x) => waitKey({ role: x.role, scope: x.scope, excludedUserId: x.excluded_user_id, tasks: x.tasks }) === waitKey({ role: r.role, scope: r.scope, excludedUserId: r.excluded_user_id, tasks: r.tasks }));
     return o !== undefined && o.deadline_at === r.deadline_at;
   });
-  if (same) return;
-  if (old.length > 0) await trx('workflow_waits').where({ instance_id: instanceId }).del();
-  if (rows.length > 0) await trx('workflow_waits').insert(rows);
+  return same ? [] : writes(old.length > 0, rows);
 }
 
 export async function setDescribedVersion(trx: Queryable, instanceId: string, version: number, key: string): Promise<void> {

@@ -189,6 +189,42 @@ export function isPostgres(db: Queryable): boolean {
   return db.client.dialect === 'postgresql';
 }
 
+/**
+ * Sends data-changing statements that do not depend on each other as one round trip on PostgreSQL,
+ * and runs them one by one, in order, on SQLite. Returns how many rows the last one changed when it
+ * is an update or a delete.
+ *
+ * PostgreSQL runs them as one statement (`WITH w0 AS (…), w1 AS (…) <last>`), and every part sees
+ * the tables as they were before the statement: none sees what another writes. SQLite has no such
+ * `WITH`, and its driver runs in the process, so a round trip costs it nothing. The two agree when
+ * no statement touches a row an earlier one wrote or changed: closing the open rows and inserting
+ * new open ones is fine (in that order), updating a row two statements over is not. A row a
+ * foreign key of a later statement points at must already exist before the call.
+ *
+ * Each statement is a knex builder that has not run; its bindings stay parameters (nothing is
+ * written into the SQL text).
+ */
+export async function writeTogether(trx: Queryable, statements: ReadonlyArray<Knex.QueryBuilder>): Promise<number> {
+  if (statements.length === 0) return 0;
+  if (!isPostgres(trx) || statements.length === 1) {
+    let changed = 0;
+    for (const s of statements) changed = affected(await s);
+    return changed;
+  }
+  const parts = statements.map((s) => s.toSQL());
+  const last = parts.length - 1;
+  const sql = `with ${parts.slice(0, last).map((p, i) => `w${i} as (${p.sql})`).join(', ')} ${parts[last]!.sql}`;
+  const result = (await trx.raw(sql, parts.flatMap((p) => p.bindings as Knex.RawBinding[]))) as { rowCount: number | null };
+  return result.rowCount ?? 0;
+}
+
+/** The rows an insert, update or delete changed, as knex reports them (a count, or the inserted ids). */
+function affected(r: unknown): number {
+  if (typeof r === 'number') return r;
+  if (Array.isArray(r)) return r.length;
+  return 0;
+}
+
 /** The migrator's settings: our migrations (bundled, not a directory), in the configured schema. */
 export function migrationConfig(cfg?: DatabaseConfig) {
   return { migrationSource, ...(cfg?.client === 'pg' && cfg.schema ? { schemaName: cfg.schema } : {}) };

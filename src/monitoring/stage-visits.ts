@@ -1,7 +1,8 @@
 // The stage-visits read model: one row per stay of a project in a stage (see the migration
-// db/migrations/20261206120000_stage_visits.ts). `recordStageVisit` keeps it in the transition's
-// transaction (called by the projects read model); the queries below are what the monitoring pages
+// db/migrations/20261206120000_stage_visits.ts). `stageVisitWrites` keeps it in the transition's
+// transaction (the projects read model sends its writes); the queries below are what the monitoring pages
 // and the API read. Only this file knows the table.
+import type { Knex } from 'knex';
 import type { Db, Queryable, Trx } from '../lib/db.js';
 import { createCalendar, shanghaiDate } from '../lib/calendar.js';
 import { calendarIn } from '../calendar/calendar-service.js';
@@ -31,8 +32,10 @@ const openVisit = (q: Queryable, projectId: string) => q('stage_visits').where({
 /**
  * On a change of stage, closes the project's open visit and opens one for the new stage with its
  * expected end; within a stage, keeps the open visit's budget year and own deadline up to date.
+ * Returns the writes, not yet run (independent of each other and of the project row's update, in
+ * the sense of `writeTogether`): the caller sends them with its own.
  */
-export async function recordStageVisit(trx: Trx, v: VisitTransition): Promise<void> {
+export async function stageVisitWrites(trx: Trx, v: VisitTransition): Promise<Knex.QueryBuilder[]> {
   if (v.from !== null && v.from === v.to) {
     const own = (OWN_DEADLINE_STAGES as readonly string[]).includes(v.to);
     // Most events within a stage (a COMMENT, an EDIT) change neither the budget year nor the stage's
@@ -41,21 +44,23 @@ export async function recordStageVisit(trx: Trx, v: VisitTransition): Promise<vo
     if (own && (!sameDeadline || v.budgetYear !== v.previous?.budgetYear)) {
       // the stage's own deadline moved (an extension, a new quote deadline): its expected end follows
       const e = expectedEnd(v.to, v.at, v.rules, v.deadline, createCalendar());
-      await openVisit(trx, v.projectId).update({ budget_year: v.budgetYear, expected_end_at: e.endAt, basis: e.basis });
-    } else if (!own && v.budgetYear !== v.previous?.budgetYear) {
-      await openVisit(trx, v.projectId).update({ budget_year: v.budgetYear });
+      return [openVisit(trx, v.projectId).update({ budget_year: v.budgetYear, expected_end_at: e.endAt, basis: e.basis })];
     }
-    return;
+    if (!own && v.budgetYear !== v.previous?.budgetYear) return [openVisit(trx, v.projectId).update({ budget_year: v.budgetYear })];
+    return [];
   }
-  if (v.from !== null) await openVisit(trx, v.projectId).update({ left_at: v.at, left_year: Number(shanghaiDate(v.at).slice(0, 4)) });
   // The overrides are read only when the stage counts working days.
   const calendar = needsWorkingDays(v.to, v.rules) ? await calendarIn(trx) : createCalendar();
   const e = expectedEnd(v.to, v.at, v.rules, v.deadline, calendar);
-  await trx('stage_visits').insert({
-    project_id: v.projectId, stage: v.to, entered_at: v.at, left_at: null, left_year: null,
-    district_id: v.districtId, street_id: v.streetId, community_id: v.communityId, budget_year: v.budgetYear,
-    expected_end_at: e.endAt, working: e.working, basis: e.basis,
-  });
+  return [
+    // the open visit closes, then the new one opens (the close does not see it: see writeTogether)
+    ...(v.from !== null ? [openVisit(trx, v.projectId).update({ left_at: v.at, left_year: Number(shanghaiDate(v.at).slice(0, 4)) })] : []),
+    trx('stage_visits').insert({
+      project_id: v.projectId, stage: v.to, entered_at: v.at, left_at: null, left_year: null,
+      district_id: v.districtId, street_id: v.streetId, community_id: v.communityId, budget_year: v.budgetYear,
+      expected_end_at: e.endAt, working: e.working, basis: e.basis,
+    }),
+  ];
 }
 
 // ── queries ──

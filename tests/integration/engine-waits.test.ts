@@ -65,7 +65,14 @@ describe.each(STORAGE_KINDS)('the waits rows kept by the engine on %s', (kind) =
 
     a.clock.advance(60_000);
     const onSubmit = await statementsOn(['workflow_waits'], () => x.ok(U.c1, p.id, 'SUBMIT'));
-    expect(onSubmit.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['delete', 'insert']);
+    // without a read: a delete and an insert, sent on PostgreSQL with the history row and the
+    // instance as one statement (writeTogether)
+    if (kind === 'postgres') {
+      expect(onSubmit).toHaveLength(1);
+      expect(onSubmit[0]).toMatch(/^with .*delete from "workflow_waits".*insert into "workflow_waits".*update "workflow_instances"/s);
+    } else {
+      expect(onSubmit.map((s) => s.trim().split(/\s+/)[0]!.toLowerCase())).toEqual(['delete', 'insert']);
+    }
     const after = await rows(p.id);
     const d = await described(p.id);
     expect(partiesOf(after)).toEqual(d.parties);
