@@ -120,15 +120,22 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
   // The statistics are the same for every visitor in a language, and at a city's size their tables
   // are half a megabyte of HTML (every street and community): rendered once per kept answer and
   // language (src/lib/read-cache.ts), then placed into each visitor's layout as it is.
-  let views: express.Application | undefined;
-  const statsHtml = derivedOnce((stats: Stats, lang: Lang) => new Promise<string>((resolve, reject) => {
-    views!.render('pages/public/stats', { lang, ...presentStats(lang, stats), layout: false }, (err, html) => (err ? reject(err) : resolve(html!)));
-  }));
+  // The views are the app's that serves the request (the routes are built before it is mounted).
+  const statsHtmlOf = new WeakMap<express.Application, (stats: Stats, lang: Lang) => Promise<string>>();
+  const statsHtml = (app: express.Application) => {
+    let derive = statsHtmlOf.get(app);
+    if (!derive) {
+      derive = derivedOnce((stats: Stats, lang: Lang) => new Promise<string>((resolve, reject) => {
+        app.render('pages/public/stats', { lang, ...presentStats(lang, stats), layout: false }, (err, html) => (err ? reject(err) : resolve(html!)));
+      }));
+      statsHtmlOf.set(app, derive);
+    }
+    return derive;
+  };
   r.get('/public/stats', page(async (req, res) => {
     const lang = langOf(req);
     const range = parseQuery(req, StatsQuery);
-    views ??= req.app;
-    const html = await statsHtml(await deps.services.publicSite.stats(range.year, range.to), lang);
+    const html = await statsHtml(req.app)(await deps.services.publicSite.stats(range.year, range.to), lang);
     render(req, res, 'pages/public/stats-page', { title: t(lang, 'public.stats.title'), statsHtml: html });
   }));
 
