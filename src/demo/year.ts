@@ -19,6 +19,7 @@ import type { Db } from '../lib/db.js';
 import type { ProjectService } from '../projects/project-service.js';
 import type { ReferenceService } from '../reference/reference.js';
 import type { RulesService } from '../rules/rules-service.js';
+import { UNDONE_STAGES } from '../../workflows/project/index.js';
 import { createDemoUser, DEMO_IDS } from './seed.js';
 import { templatesFor } from './generator/catalogue.js';
 import { drivePlans, personName, type Cast, type DriveProgress, type Team } from './generator/drive.js';
@@ -299,7 +300,7 @@ export async function summarise(db: Db, year: number, ids: string[] | null): Pro
     byState[r.state] = (byState[r.state] ?? 0) + 1;
     const g = (byGroup[r.main_group ?? ''] ??= { proposed: 0, confirmed: 0, approvedFen: 0 });
     g.proposed++;
-    if (r.approved_fen !== null && !['cancelled', 'rejected', 'withdrawn'].includes(r.state)) {
+    if (r.approved_fen !== null && !(UNDONE_STAGES as readonly string[]).includes(r.state)) {
       g.confirmed++;
       g.approvedFen += Number(r.approved_fen);
     }

@@ -5,7 +5,7 @@
 // council vote is counts only, payments carry no voucher, acceptances name no signatory.
 import type { PresentedHistoryRow, PresentedProject } from '../projects/project-presenter.js';
 import { shanghaiDate } from '../lib/calendar.js';
-import { isNoticeStage, type NoticeKind, type Parties, type Stage } from '../../workflows/project/index.js';
+import { FINAL_STAGES, isNoticeStage, type NoticeKind, type Parties, type Stage } from '../../workflows/project/index.js';
 import { t } from '../lib/i18n.js';
 import type {
   AwardStatus, ContractStatus, OcdsAward, OcdsContract, OcdsItem, OcdsMilestone, OcdsOrganization, OcdsOrganizationReference,
@@ -216,7 +216,7 @@ function award(f: ReleaseFacts, refs: ReturnType<typeof partyRefs>): OcdsAward |
 function implementationMilestones(f: ReleaseFacts): OcdsMilestone[] {
   const p = f.project;
   const c = p.contract!;
-  const final = ['closed', 'cancelled', 'rejected', 'withdrawn'].includes(p.state);
+  const final = (FINAL_STAGES as readonly string[]).includes(p.state);
   const due = c.dueOn ? (p.deadlines.dueAt ?? endOfShanghaiDay(c.dueOn)) : undefined;
   const out: OcdsMilestone[] = c.items.map((i) => {
     const confirmedQty = i.confirmedQty;

@@ -5,7 +5,7 @@
 // import knex.
 import type { Knex } from 'knex';
 import type { Db } from '../lib/db.js';
-import { FINAL_STAGES, STAGES, WORK_ACCEPTED, type Stage } from '../../workflows/project/index.js';
+import { FINAL_STAGES, STAGES, UNDONE_STAGES, WORK_ACCEPTED, type Stage } from '../../workflows/project/index.js';
 
 /** The dimensions a summary breaks down by, and the read-model column each reads. */
 export const GROUP_BY = { group: 'main_group', category: 'category', type: 'type', street: 'street_id', community: 'community_id' } as const;
@@ -49,8 +49,6 @@ export interface ExecutionFigures {
   spentFen: number;
 }
 
-/** Budget approved and not undone: cancelled, rejected and withdrawn projects hold no budget. */
-const NOT_CONFIRMED: readonly Stage[] = ['cancelled', 'rejected', 'withdrawn'];
 /**
  * Started (the contract confirmed, so the money committed): delivery and every stage after it in the
  * lifecycle's order (ARCHITECTURE §4), up to closed.
@@ -75,14 +73,14 @@ function projectsIn(db: Db, f: ReportFilter): Knex.QueryBuilder {
 
 /** The aggregate columns of a breakdown row (raw SQL with bindings, the same on both databases). */
 function figureColumns(db: Db): Knex.Raw[] {
-  const confirmed = `p.approved_fen is not null and p.state not in (${marks(NOT_CONFIRMED)})`;
+  const confirmed = `p.approved_fen is not null and p.state not in (${marks(UNDONE_STAGES)})`;
   return [
     db.raw('count(*) as proposed'),
-    db.raw(`sum(case when ${confirmed} then 1 else 0 end) as confirmed`, [...NOT_CONFIRMED]),
+    db.raw(`sum(case when ${confirmed} then 1 else 0 end) as confirmed`, [...UNDONE_STAGES]),
     db.raw(`sum(case when p.state in (${marks(UNDERWAY)}) then 1 else 0 end) as underway`, [...UNDERWAY]),
     db.raw(`sum(case when p.state in (${marks(WORK_ACCEPTED)}) then 1 else 0 end) as completed`, [...WORK_ACCEPTED]),
     db.raw('sum(p.estimated_fen) as estimated_fen'),
-    db.raw(`sum(case when ${confirmed} then p.approved_fen else 0 end) as approved_fen`, [...NOT_CONFIRMED]),
+    db.raw(`sum(case when ${confirmed} then p.approved_fen else 0 end) as approved_fen`, [...UNDONE_STAGES]),
     db.raw('sum(coalesce(l.committed_fen, 0)) as committed_fen'),
     db.raw('sum(p.paid_fen) as paid_fen'),
   ];
@@ -143,7 +141,7 @@ export async function budgetByCommunity(db: Db, f: Omit<ReportFilter, 'publicOnl
 
 /** Per street: confirmed projects, those started, and the money allocated and spent (the Shenzhen warning sign). */
 export async function executionByStreet(db: Db, f: ReportFilter): Promise<Array<ExecutionFigures & { streetId: string }>> {
-  const counts = projectsIn(db, f).whereNotNull('p.approved_fen').whereNotIn('p.state', [...NOT_CONFIRMED])
+  const counts = projectsIn(db, f).whereNotNull('p.approved_fen').whereNotIn('p.state', [...UNDONE_STAGES])
     .select({ streetId: 'p.street_id' }).count({ confirmed: '*' })
     .select(db.raw(`sum(case when p.state in (${marks(STARTED)}) then 1 else 0 end) as started`, [...STARTED]))
     .groupBy('p.street_id');

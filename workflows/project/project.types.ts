@@ -65,6 +65,8 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number];
 export const FINAL_STAGES: readonly Stage[] = ['closed', 'rejected', 'withdrawn', 'cancelled'];
+/** The ends without the work: the project holds no budget (an approved one was released). */
+export const UNDONE_STAGES: readonly Stage[] = FINAL_STAGES.filter((s) => s !== 'closed');
 
 export type ProcurementMethod = 'direct' | 'quotation' | 'competitive';
 /** Payment tranches, in the plan's order. */
