@@ -128,24 +128,57 @@ const TABLES: Record<string, keyof Written> = {
   'insert stage_visits': 'visitsOpened',
 };
 
+/**
+ * The statements one statement sent holds: itself, or, for the engine's grouped writes on PostgreSQL
+ * (`with w0 as (…), w1 as (…) <last>`, src/lib/db.ts writeTogether), each part with its share of the
+ * bindings (the placeholders are numbered in order across the parts).
+ */
+function partsOf(sql: string, bindings: unknown[] | undefined): Array<{ sql: string; bindings: unknown[] | undefined }> {
+  if (!/^with w0 as \(/i.test(sql)) return [{ sql, bindings }];
+  const parts: string[] = [];
+  let i = 0;
+  for (let m: RegExpExecArray | null; (m = /^(?:with|,)\s*w\d+ as \(/i.exec(sql.slice(i).trimStart())); ) {
+    const start = sql.length - sql.slice(i).trimStart().length + m[0].length;
+    let depth = 1;
+    let j = start;
+    for (; j < sql.length && depth > 0; j++) {
+      if (sql[j] === '"') j = sql.indexOf('"', j + 1); // a quoted name
+      else if (sql[j] === '(') depth++;
+      else if (sql[j] === ')') depth--;
+    }
+    parts.push(sql.slice(start, j - 1));
+    i = j;
+  }
+  parts.push(sql.slice(i).trim());
+  let next = 0;
+  return parts.map((part) => {
+    const n = (part.match(/\$\d+|\?/g) ?? []).length;
+    const slice = bindings?.slice(next, next + n);
+    next += n;
+    return { sql: part, bindings: slice };
+  });
+}
+
 /** Counts the rows each write statement names (statements, and for inserts their rows) while on. */
 function writeCounter(db: Db) {
   let on: Written | null = null;
   let statements = 0;
-  db.on('query', (q: { sql: string; bindings?: unknown[] }) => {
+  db.on('query', (query: { sql: string; bindings?: unknown[] }) => {
     if (!on) return;
     statements++;
-    const m = /^\s*(insert into|update|delete from)\s+(?:"[^"]+"\.)?[`"]?(\w+)[`"]?/i.exec(q.sql);
-    if (!m) return;
-    const verb = m[1]!.toLowerCase().split(' ')[0]!;
-    const key = TABLES[`${verb} ${m[2]}`];
-    if (!key) return;
-    if (verb === 'insert') {
-      // rows = bindings / columns (every value here is bound, whether knex writes VALUES or UNION ALL)
-      const cols = /^\s*insert into\s+\S+\s*\(([^)]*)\)/i.exec(q.sql)?.[1]?.split(',').length ?? 1;
-      on[key] += Math.round((q.bindings?.length ?? cols) / cols);
-    } else {
-      on[key] += 1; // one statement, one instance: a row
+    for (const q of partsOf(query.sql, query.bindings)) {
+      const m = /^\s*(insert into|update|delete from)\s+(?:"[^"]+"\.)?[`"]?(\w+)[`"]?/i.exec(q.sql);
+      if (!m) continue;
+      const verb = m[1]!.toLowerCase().split(' ')[0]!;
+      const key = TABLES[`${verb} ${m[2]}`];
+      if (!key) continue;
+      if (verb === 'insert') {
+        // rows = bindings / columns (every value here is bound, whether knex writes VALUES or UNION ALL)
+        const cols = /^\s*insert into\s+\S+\s*\(([^)]*)\)/i.exec(q.sql)?.[1]?.split(',').length ?? 1;
+        on[key] += Math.round((q.bindings?.length ?? cols) / cols);
+      } else {
+        on[key] += 1; // one statement, one instance: a row
+      }
     }
   });
   return {
