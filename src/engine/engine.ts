@@ -310,7 +310,7 @@ export function createEngine(deps: EngineDeps) {
             const { snapshot } = load(instance);
             const d = wf.describe!(snapshot, instance.updatedAt);
             const since = (await store.stateEnteredAt(trx, id)) ?? instance.updatedAt;
-            await store.replaceWaits(trx, id, wf.name, d.waitingFor, d.deadline?.at ?? null, since);
+            await writeTogether(trx, await store.waitsWrites(trx, id, wf.name, d.waitingFor, d.deadline?.at ?? null, since));
             await store.setDescribedVersion(trx, id, version, store.waitsKey(d.waitingFor, d.deadline?.at ?? null));
           });
           n++;

@@ -1,7 +1,7 @@
 // The engine's repository: the only place that knows its tables. Every function takes the
 // transaction it runs in.
 import type { Knex } from 'knex';
-import { isPostgres, parseJson, writeTogether, type Queryable, type Trx } from '../lib/db.js';
+import { isPostgres, parseJson, type Queryable, type Trx } from '../lib/db.js';
 import { hydrate } from './parts.js';
 import type { InstanceRow, Waiting } from './types.js';
 
@@ -206,7 +206,7 @@ const waitKey = (w: { role: string; scope: string; excludedUserId: string | null
   `${w.role}|${w.scope}|${w.excludedUserId ?? ''}|${w.tasks}`;
 
 /**
- * What `replaceWaits` compares, as one string kept on the instance (`waits_key`): the parties with
+ * What `waitsWrites` compares, as one string kept on the instance (`waits_key`): the parties with
  * their tasks, in any order, and the deadline. The same key means the same rows, so a transition
  * that keeps it (a COMMENT, most EDITs) neither reads nor writes `workflow_waits`.
  */
@@ -228,24 +228,10 @@ function partiesOfKey(key: string | null): Set<string> | null {
 }
 
 /**
- * Replaces the parties an instance waits for. A party that still waits for the same tasks keeps its
- * `since`; a new one waits since `at`. Nothing is written when nothing changed.
- */
-export async function replaceWaits(
-  trx: Trx,
-  instanceId: string,
-  workflow: string,
-  waits: readonly Waiting[],
-  deadlineAt: string | null,
-  at: string,
-  previousKey: string | null = null,
-): Promise<void> {
-  await writeTogether(trx, await waitsWrites(trx, instanceId, workflow, waits, deadlineAt, at, previousKey));
-}
-
-/**
- * What `replaceWaits` writes, not yet run: the delete of the rows as they stand and the insert of the
- * new ones (independent: `writeTogether` may send them with the transition's other writes).
+ * The writes that replace the parties an instance waits for, not yet run: the delete of the rows as
+ * they stand and the insert of the new ones (independent: `writeTogether` sends them, with the
+ * transition's other writes). A party that still waits for the same tasks keeps its `since`; a new
+ * one waits since `at`. None when nothing changed.
  */
 export async function waitsWrites(
   trx: Trx,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/users.js';
 import { INBOX_PAGE_SIZE } from '../../src/inbox/inbox-service.js';
 import type { Db } from '../../src/lib/db.js';
-import { STORAGE_KINDS } from '../support/db.js';
+import { STORAGE_KINDS, statementsSent } from '../support/db.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { U } from '../support/lifecycle.js';
 
@@ -37,19 +37,6 @@ async function addWaiting(db: Db, from: number, to: number): Promise<string[]> {
   return ids;
 }
 
-/** Runs fn and counts the SQL statements it sends. */
-async function queries(db: Db, fn: () => Promise<unknown>): Promise<number> {
-  let n = 0;
-  const count = () => n++;
-  db.on('query', count);
-  try {
-    await fn();
-  } finally {
-    db.off('query', count);
-  }
-  return n;
-}
-
 describe.each(STORAGE_KINDS)('the inbox at real sizes on %s', (kind) => {
   let app: TestApp;
   let community: User;
@@ -66,9 +53,9 @@ describe.each(STORAGE_KINDS)('the inbox at real sizes on %s', (kind) => {
     const streetBefore = await services.inbox.count(street);
     const few = await addWaiting(db, 0, 5);
     const measure = async () => ({
-      page: await queries(db, () => services.inbox.page(community, 1)),
-      count: await queries(db, () => services.inbox.count(community)),
-      list: await queries(db, () => services.projects.list(community, { page: '1' })),
+      page: await statementsSent(db, () => services.inbox.page(community, 1)),
+      count: await statementsSent(db, () => services.inbox.count(community)),
+      list: await statementsSent(db, () => services.projects.list(community, { page: '1' })),
     });
     const small = await measure();
     expect(await services.inbox.count(community)).toBe(before + 5);

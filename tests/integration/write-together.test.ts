@@ -4,7 +4,7 @@
 // statement's count, keep every value a parameter, and write nothing when one part fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTogether, type Db } from '../../src/lib/db.js';
-import { STORAGE_KINDS, createTestDb, type TestDb } from '../support/db.js';
+import { STORAGE_KINDS, createTestDb, statementsSent, type TestDb } from '../support/db.js';
 
 describe.each(STORAGE_KINDS)('writeTogether on %s', (kind) => {
   let t: TestDb;
@@ -25,22 +25,10 @@ describe.each(STORAGE_KINDS)('writeTogether on %s', (kind) => {
   });
   afterAll(async () => t?.cleanup());
 
-  /** The statements the database was sent while fn ran. */
-  async function sent(fn: () => Promise<unknown>): Promise<number> {
-    let n = 0;
-    const count = () => void n++;
-    db.on('query', count);
-    try {
-      await fn();
-    } finally {
-      db.off('query', count);
-    }
-    return n;
-  }
 
   it('when the rows as they stand are deleted and the new ones inserted together, then only the new ones remain, in one round trip on PostgreSQL', async () => {
     await db('wt_rows').insert([{ owner: 'a', label: 'x', open: 1 }, { owner: 'a', label: 'y', open: 1 }]);
-    const statements = await sent(() => db.transaction((trx) => writeTogether(trx, [
+    const statements = await statementsSent(db, () => db.transaction((trx) => writeTogether(trx, [
       trx('wt_rows').where({ owner: 'a' }).del(),
       trx('wt_rows').insert([{ owner: 'a', label: 'y2', open: 1 }, { owner: 'a', label: 'z', open: 1 }]),
     ])));

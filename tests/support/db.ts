@@ -106,3 +106,16 @@ export async function dropSchema(connectionString: string, schema: string): Prom
     await admin.destroy();
   }
 }
+
+/** Runs fn and counts the SQL statements it sends on db (reads, writes, BEGIN and COMMIT). */
+export async function statementsSent(db: Db, fn: () => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const count = () => void n++;
+  db.on('query', count);
+  try {
+    await fn();
+  } finally {
+    db.off('query', count);
+  }
+  return n;
+}
