@@ -208,7 +208,11 @@ export async function writeTogether(trx: Queryable, statements: ReadonlyArray<Kn
   if (statements.length === 0) return 0;
   if (!isPostgres(trx) || statements.length === 1) {
     let changed = 0;
-    for (const s of statements) changed = affected(await s);
+    // knex gives an update's or delete's count as a number (an insert's ids are not a count)
+    for (const s of statements) {
+      const r: unknown = await s;
+      changed = typeof r === 'number' ? r : 0;
+    }
     return changed;
   }
   const parts = statements.map((s) => s.toSQL());
@@ -216,13 +220,6 @@ export async function writeTogether(trx: Queryable, statements: ReadonlyArray<Kn
   const sql = `with ${parts.slice(0, last).map((p, i) => `w${i} as (${p.sql})`).join(', ')} ${parts[last]!.sql}`;
   const result = (await trx.raw(sql, parts.flatMap((p) => p.bindings as Knex.RawBinding[]))) as { rowCount: number | null };
   return result.rowCount ?? 0;
-}
-
-/** The rows an insert, update or delete changed, as knex reports them (a count, or the inserted ids). */
-function affected(r: unknown): number {
-  if (typeof r === 'number') return r;
-  if (Array.isArray(r)) return r.length;
-  return 0;
 }
 
 /** The migrator's settings: our migrations (bundled, not a directory), in the configured schema. */
