@@ -50,7 +50,10 @@ if (city) {
   add({ measure: `verify, ${city.projects} projects / ${city.history} events`, db: 'better-sqlite3', figure: `${(city.verify.ms / 1000).toFixed(0)} s`, against: `${(city.bytes / 2 ** 30).toFixed(1)} GiB file`, ratio: '', target: 'passes', met: city.verify.passed });
 } else missing.push('city (tests/bench/city.ts)');
 
-interface ScaleRow { name: string; rps: number; p50: number; p99: number; non2xx: number; peakRssMb?: number; firstP99?: number; firstMax?: number }
+interface ScaleRow {
+  name: string; rps: number; p50: number; p99: number; non2xx: number; peakRssMb?: number; firstP99?: number; firstMax?: number;
+  bytes?: number; floor?: { rps: number; p50: number; p99: number; reachable: boolean };
+}
 interface ScaleDriver {
   driver: string;
   rows: ScaleRow[];
@@ -64,6 +67,10 @@ if (scale) {
   for (const d of scale.drivers) {
     for (const r of d.rows) {
       add({ measure: `HTTP ${r.name}`, db: d.driver, figure: r.rps > 0 ? `p50 ${r.p50} p99 ${r.p99} ms` : 'no answer in time', against: `${n0(r.rps)} req/s${r.firstMax !== undefined ? `, first answer on a new connection ≤ ${n0(r.firstMax)} ms` : ''}${r.peakRssMb !== undefined ? `, RSS ≤ ${n0(r.peakRssMb)} MB` : ''}${r.non2xx ? `, ${r.non2xx} failed` : ''}`, ratio: '', target: 'p99 ≤ 50 ms', met: r.rps > 0 && r.p99 <= 50 && r.non2xx === 0 });
+      // what any server could do here for answers of that size (scale.ts measureFloor)
+      if (r.floor && r.bytes !== undefined) {
+        add({ measure: `  … floor: bare node:http, ${n0(r.bytes)} B an answer`, db: d.driver, figure: `p50 ${r.floor.p50} p99 ${r.floor.p99} ms`, against: `${n0(r.floor.rps)} req/s`, ratio: '', target: r.floor.reachable ? '(reachable)' : '(out of reach)', met: null });
+      }
     }
     if (d.summary) add({ measure: 'yearly summary', db: d.driver, figure: `${n0(d.summary.msMedian)} ms`, against: '', ratio: '', target: '≤ 200 ms', met: d.summary.msMedian <= 200 });
     if (d.stuck) add({ measure: 'stuck-projects report', db: d.driver, figure: `${n0(d.stuck.msMedian)} ms`, against: '', ratio: '', target: '(information)', met: null });

@@ -107,6 +107,42 @@ export async function startServer(driver: SqliteDriver, dbFile: string, dataDir:
   };
 }
 
+/**
+ * The machine's floor for a load: a bare `node:http` server in its own process (as the real server
+ * is) that answers every request at once with `bytes` of body and nothing else — no routing, no
+ * database, no session, no template. What autocannon measures against it, on the same connections
+ * for the same time, is the best any server could do for answers of that size on this machine with
+ * the load generator beside it: a p99 above the target there is out of reach of the code.
+ */
+export async function startFloorServer(bytes: number): Promise<ServerProcess> {
+  const script = `
+    const body = Buffer.alloc(Number(process.argv[1]), 'a');
+    const server = require('node:http').createServer((req, res) => {
+      req.resume();
+      req.on('end', () => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length }); res.end(body); });
+    });
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+    process.on('SIGTERM', () => server.close(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['-e', script, String(Math.max(0, Math.round(bytes)))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
+    void exited.then((code) => reject(new Error(`the floor server exited with ${code} before listening`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      process.removeListener('exit', kill);
+      return code;
+    },
+  };
+}
+
 /** VmRSS (now) and VmHWM (the peak so far) of a process, in MB. */
 export function memoryOf(pid: number): { rssMb: number; hwmMb: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

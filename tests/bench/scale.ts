@@ -19,6 +19,10 @@
 // answer on each new connection is reported on its own: a busy server lets new connections in one
 // per turn of its event loop (libuv accepts one connection per turn), and on better-sqlite3, whose
 // queries hold the loop, they waited up to 6–8 s.
+// Under each load, its floor: a bare node:http server in its own process answering every request at
+// once with the load's mean answer size, measured the same way (the same connections, warm-up and
+// seconds). Its p99 is the best any server could reach here for answers that size, with autocannon on
+// the same two cores: the table says whether the target is in reach of code at all on this machine.
 // Each run adds history rows (the COMMENTs and transitions) and a session and two tokens per user;
 // the drafts are the same ones every run (found again by their title).
 import { writeResult } from './results.js';
@@ -28,7 +32,7 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import yauzl from 'yauzl';
 import type { SqliteDriver } from '../../src/config.js';
-import { benchDrafts, memoryOf, PROXIED, readCity, sampleRss, sessionFor, startServer, timersCaughtUp, tokenFor, type CityData } from './scale-targets.js';
+import { benchDrafts, memoryOf, PROXIED, readCity, sampleRss, sessionFor, startFloorServer, startServer, timersCaughtUp, tokenFor, type CityData } from './scale-targets.js';
 
 export const P99_TARGET_MS = 50;
 export const SUMMARY_TARGET_MS = 200;
@@ -48,6 +52,14 @@ export interface ScaleRow {
   /** the first answer on each of the load's new connections (in the warm-up): p99 and the slowest, ms */
   firstP99: number;
   firstMax: number;
+  /** the mean size of an answer after the warm-up, headers included (bytes) */
+  bytes: number;
+  /**
+   * The machine's floor for this load: a bare node:http server answering the same number of bytes
+   * at once (scale-targets.ts startFloorServer), measured the same way. Its p99 is the best any
+   * server could reach here for answers of this size; when it is over the target, so is every server.
+   */
+  floor: { rps: number; p50: number; p99: number; reachable: boolean };
 }
 
 export interface ScaleExport {
@@ -185,6 +197,8 @@ interface Timed {
   result: autocannon.Result;
   /** latencies (ms) of the answers after the warm-up, but for a connection's first, ascending */
   measured: number[];
+  /** their bytes, headers included, in all */
+  measuredBytes: number;
   /** the first answer's latency on each connection, ascending */
   firsts: number[];
 }
@@ -192,21 +206,43 @@ interface Timed {
 /** One autocannon run of warm-up + seconds on the same connections; answers are sorted into the two windows. */
 async function run(base: string, l: Load, warmupSeconds: number, seconds: number, connections: number): Promise<Timed> {
   const measured: number[] = [];
+  let measuredBytes = 0;
   const firsts: number[] = [];
   const seen = new Set<unknown>();
   const start = performance.now();
   const instance = autocannon({ url: base, connections, duration: warmupSeconds + seconds, requests: l.requests });
-  (instance as unknown as NodeJS.EventEmitter).on('response', (client: unknown, _status: number, _bytes: number, ms: number) => {
+  (instance as unknown as NodeJS.EventEmitter).on('response', (client: unknown, _status: number, bytes: number, ms: number) => {
     if (!seen.has(client)) {
       // a connection's first answer waited for the server to accept it: counted on its own
       seen.add(client);
       firsts.push(ms);
-    } else if (performance.now() - start >= warmupSeconds * 1000) measured.push(ms);
+    } else if (performance.now() - start >= warmupSeconds * 1000) {
+      measured.push(ms);
+      measuredBytes += bytes;
+    }
   });
   const result = await instance;
   // the requests autocannon left in flight finish on the server before anything else starts
   await new Promise((res) => setTimeout(res, 500));
-  return { result, measured: measured.sort((a, b) => a - b), firsts: firsts.sort((a, b) => a - b) };
+  return { result, measured: measured.sort((a, b) => a - b), measuredBytes, firsts: firsts.sort((a, b) => a - b) };
+}
+
+/**
+ * The same load's shape against the floor server: the same method, connections, warm-up and
+ * seconds, a request body of the same size, and answers of the load's mean size.
+ */
+async function measureFloor(l: Load, bytes: number, seconds: number, connections: number): Promise<ScaleRow['floor']> {
+  const first = l.requests[0]!;
+  const floor = await startFloorServer(bytes);
+  try {
+    const body = first.method === 'POST' ? JSON.stringify({ type: 'COMMENT', text: '压测意见：请说明进度。' }) : undefined;
+    const shape: Load = { name: `${l.name} (floor)`, requests: [{ method: first.method ?? 'GET', path: '/', ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}) }] };
+    const { measured } = await run(floor.base, shape, WARMUP_SECONDS, seconds, connections);
+    const p99 = percentile(measured, 99);
+    return { rps: measured.length / seconds, p50: percentile(measured, 50), p99, reachable: measured.length > 0 && p99 <= P99_TARGET_MS };
+  } finally {
+    await floor.stop();
+  }
 }
 
 /**
@@ -216,11 +252,12 @@ async function run(base: string, l: Load, warmupSeconds: number, seconds: number
 async function measureLoad(base: string, pid: number, make: () => Promise<Load>, seconds: number, connections: number): Promise<ScaleRow> {
   const sampler = sampleRss(pid, 50);
   const l = await make();
-  const { result: r, measured, firsts } = await run(base, l, WARMUP_SECONDS, seconds, connections);
+  const { result: r, measured, measuredBytes, firsts } = await run(base, l, WARMUP_SECONDS, seconds, connections);
   const peakRssMb = sampler.stop();
   const p99 = percentile(measured, 99);
+  const bytes = measured.length ? measuredBytes / measured.length : 0;
   return {
-    peakRssMb,
+    peakRssMb, bytes, floor: await measureFloor(l, bytes, seconds, connections),
     name: l.name, rps: measured.length / seconds, p50: percentile(measured, 50), p99,
     firstP99: percentile(firsts, 99), firstMax: Math.round(firsts.at(-1) ?? 0),
     // no answer within the measurement is no figure, and certainly no met target
@@ -345,14 +382,19 @@ export async function benchScale(opts: { dbFile: string; dataDir: string; driver
 
 export function printScale(r: ScaleResult): void {
   const ok = (met: boolean) => (met ? 'ok' : 'MISSED');
+  const kb = (bytes: number) => (bytes >= 10_000 ? `${(bytes / 1000).toFixed(0)} kB` : `${bytes.toFixed(0)} B`);
   const w = Math.max(46, ...r.drivers[0]!.rows.map((x) => x.name.length)) + 1;
   const line = (name: string, cell: (d: ScaleDriverResult) => string) => console.log(`  ${name.padEnd(w)} ${r.drivers.map((d) => cell(d).padEnd(52)).join(' ')}`);
-  console.log(`\nscale: ${r.projects.toLocaleString('en')} projects, ${r.connections} connections, ${r.seconds} s each after 1 s of warm-up on the same connections, a separate \`weishishi serve\` per driver; req/s, p50 / p99 (target p99 ≤ ${P99_TARGET_MS} ms), the first answer on a new connection (p99 / slowest), the server's peak RSS during the load`);
+  console.log(`\nscale: ${r.projects.toLocaleString('en')} projects, ${r.connections} connections, ${r.seconds} s each after 1 s of warm-up on the same connections, a separate \`weishishi serve\` per driver; req/s, p50 / p99 (target p99 ≤ ${P99_TARGET_MS} ms), the first answer on a new connection (p99 / slowest), the server's peak RSS during the load; under each load its floor: a bare node:http server answering the load's mean bytes at once, measured the same way (the best any server could do here)`);
   line('', (d) => d.driver);
   for (const [i, row] of r.drivers[0]!.rows.entries()) {
     line(row.name, (d) => {
       const x = d.rows[i]!;
       return `${x.rps.toFixed(0).padStart(6)} req/s ${String(x.p50).padStart(4)} / ${String(x.p99).padStart(4)} ms ${ok(x.met)} first ${x.firstP99} / ${x.firstMax} ms ${x.peakRssMb.toFixed(0).padStart(3)} MB${x.non2xx ? ` (${x.non2xx} failed!)` : ''}`;
+    });
+    line(`  floor: bare server, same ${kb(r.drivers[0]!.rows[i]!.bytes)}`, (d) => {
+      const f = d.rows[i]!.floor;
+      return `${f.rps.toFixed(0).padStart(6)} req/s ${String(f.p50).padStart(4)} / ${String(f.p99).padStart(4)} ms ${f.reachable ? 'reachable here' : 'OUT OF REACH here'}`;
     });
   }
   line('Excel export, every project', (d) => `${(d.export.ms / 1000).toFixed(2)} s, ${d.export.rows} rows, ${(d.export.bytes / 1e6).toFixed(1)} MB`);
