@@ -137,14 +137,15 @@ export function createPublicService(deps: { db: Db; clock: Clock; reference: Ref
 
     /**
      * The public statistics of a budget year or a range (`to`): every breakdown, budget use and the
-     * street execution view, counting only projects that have been public (src/reports). The
-     * by-group, category, type and street tables keep their earlier shape (count = proposed).
+     * street execution view, counting only projects that have been public (src/reports), with the
+     * communities of one street (`street`; none without it). The by-group, category, type and street
+     * tables keep their earlier shape (count = proposed).
      */
-    async stats(yearInput: unknown, toInput?: unknown) {
+    async stats(yearInput: unknown, toInput?: unknown, streetInput?: unknown) {
       // the overview checks its query first: a refused query (422) is never kept. The whole answer
       // is one kept object, so the page can present it once (src/web/routes/public.ts).
-      return cached(`stats:${JSON.stringify([yearInput ?? null, toInput ?? null])}`, async () => {
-        const o = await reports.publicOverview({ year: yearInput, to: toInput });
+      return cached(`stats:${JSON.stringify([yearInput ?? null, toInput ?? null, streetInput ?? null])}`, async () => {
+        const o = await reports.publicOverview({ year: yearInput, to: toInput, street: streetInput });
         const legacy = (rows: typeof o.rows) => rows.map((r) => ({ key: r.key, count: r.proposed, estimatedFen: r.estimatedFen, approvedFen: r.approvedFen, paidFen: r.paidFen }));
         return {
           ...o,

@@ -41,6 +41,11 @@ export const SummaryQuerySchema = z.object({
   pageSize: intField(1, MAX_PAGE_SIZE),
 });
 
+/** The public page's query: the summary's, and the street whose communities it lists. */
+const PublicOverviewQuerySchema = z.object({
+  street: z.preprocess(blank, z.string('validation.street').max(64, 'validation.street').optional()),
+});
+
 export type SummaryRow = Figures & { key: string; completionRate: number | null };
 export type BudgetRow = BudgetFigures & { key: string };
 export interface ExecutionRow {
@@ -143,17 +148,26 @@ export function createReportService(deps: { db: Db; clock: Clock; reference: Ref
 
     /**
      * The public statistics page: the public summary by beneficiary group, plus every other
-     * breakdown (each up to MAX_PAGE_SIZE keys) and the count per state.
+     * breakdown (each up to MAX_PAGE_SIZE keys) and the count per state. Communities are counted
+     * for one street at a time (`street`, the page's choice): a city has 700 of them, more than a
+     * page holds or a reader scans; without a street there are none (`communityStreet` null), and
+     * the export gives them all (GET /public/stats/export.csv?groupBy=community).
      */
     async publicOverview(query: unknown) {
+      const { street } = parseOr422(PublicOverviewQuerySchema, query ?? {}, 'invalid report query');
       const summary = await build({ ...(query as object), groupBy: 'group', page: undefined, pageSize: String(MAX_PAGE_SIZE) }, { publicOnly: true, scope: null });
+      if (street !== undefined && !summary.ref.streets.some((s) => s.id === street)) throw new InvalidError(`unknown street ${street.slice(0, 64)}`, { fields: { street: 'validation.street' } });
       const filter: ReportFilter = { from: summary.from, to: summary.to, publicOnly: true, scope: null };
       const page = { page: 1, pageSize: MAX_PAGE_SIZE };
-      const others = ['category', 'type', 'street', 'community'] as const;
-      const [stages, ...found] = await Promise.all([byState(db, filter), ...others.map((g) => breakdown(db, filter, g, page))]);
-      const breakdowns: Record<GroupBy, SummaryRow[]> = { group: summary.rows, category: [], type: [], street: [], community: [] };
+      const others = ['category', 'type', 'street'] as const;
+      const [stages, communities, ...found] = await Promise.all([
+        byState(db, filter),
+        street === undefined ? null : breakdown(db, { ...filter, scope: { streetId: street } }, 'community', page),
+        ...others.map((g) => breakdown(db, filter, g, page)),
+      ]);
+      const breakdowns: Record<GroupBy, SummaryRow[]> = { group: summary.rows, category: [], type: [], street: [], community: communities?.rows.map(withRate) ?? [] };
       others.forEach((g, i) => (breakdowns[g] = found[i]!.rows.map(withRate)));
-      return { ...summary, breakdowns, byStage: stages };
+      return { ...summary, breakdowns, byStage: stages, communityStreet: street ?? null };
     },
   };
 }

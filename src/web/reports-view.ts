@@ -43,11 +43,19 @@ export function presentBreakdown(lang: Lang, s: Pick<Summary, 'ref' | 'totals'>,
   return { id, caption, keyHeader, groupBy, rows: labelled, hasRows: labelled.length > 0, totals: { ...s.totals, rate: percent(s.totals.completionRate) }, charts: [counts, money] };
 }
 
-/** Budget use per street (with its communities) and the street execution view, each with a chart. */
-export function presentBudget(lang: Lang, s: Summary) {
+/**
+ * Budget use per street (with its communities) and the street execution view, each with a chart.
+ * `place` (the public page): only the chosen street's communities are listed (none when no street
+ * is chosen), and each street links to its own.
+ */
+export function presentBudget(lang: Lang, s: Summary, place?: { street: string | null; href: (street: string, anchor: string) => string }) {
   const label = keyLabeler(lang, s.ref);
   const yuan = (fen: number) => formatYuanShort(fen, lang);
-  const streets = s.budget.map((b) => ({ ...b, label: label('street', b.key), communities: b.communities.map((c) => ({ ...c, label: label('community', c.key) })) }));
+  const streets = s.budget.map((b) => ({
+    ...b, label: label('street', b.key),
+    ...(place ? { href: place.href(b.key, 'budget-use'), chosen: b.key === place.street } : {}),
+    communities: !place || b.key === place.street ? b.communities.map((c) => ({ ...c, label: label('community', c.key) })) : [],
+  }));
   const byStreet = t(lang, 'reports.key.street');
   const budgetChart: Chart = barChart({
     id: 'budget-chart', title: t(lang, 'reports.chart.budget'), summary: t(lang, 'reports.chart.budgetDesc'), keyHeader: byStreet, separators: separators(lang),
@@ -62,6 +70,7 @@ export function presentBudget(lang: Lang, s: Summary) {
   });
   return {
     budget: streets, hasBudget: streets.length > 0, budgetTotals: s.budgetTotals, budgetChart,
+    budgetNote: place && place.street === null && streets.length > 0 ? t(lang, 'reports.budget.chooseStreet') : null,
     execution, hasExecution: execution.length > 0, executionChart, carriedOverNote: t(lang, 'reports.carriedOverNote', { year: s.currentYear }),
   };
 }
@@ -99,13 +108,45 @@ export function presentReport(lang: Lang, s: Summary) {
   };
 }
 
-/** The public page: every breakdown (one chart pair each), budget use and the execution view. */
-export function presentPublicReport(lang: Lang, s: Summary & { breakdowns: Record<GroupBy, SummaryRow[]> }) {
+/**
+ * The public page: every breakdown (one chart pair each), budget use and the execution view. The
+ * communities are those of the street the reader chose (`communityStreet`, a street's eight to
+ * eleven): the street rows link to them, a form chooses among every street, and the CSV export
+ * gives all of them at once. Their totals are the street's.
+ */
+export function presentPublicReport(lang: Lang, s: Summary & { breakdowns: Record<GroupBy, SummaryRow[]>; communityStreet: string | null }) {
+  const street = s.communityStreet;
+  const label = keyLabeler(lang, s.ref);
+  const range = `year=${s.from}&to=${s.to}`;
+  const href = (id: string, anchor: string) => `/public/stats?${range}&street=${encodeURIComponent(id)}${langQuery(lang)}#${anchor}`;
+  const zero = { proposed: 0, confirmed: 0, underway: 0, completed: 0, estimatedFen: 0, approvedFen: 0, committedFen: 0, paidFen: 0, completionRate: null };
+  const streetTotals = street === null ? null : (s.breakdowns.street.find((r) => r.key === street) ?? zero);
+  const breakdowns = (Object.keys(GROUP_BY) as GroupBy[]).map((g) => {
+    if (g === 'street') {
+      const b = presentBreakdown(lang, s, g, s.breakdowns[g], `by-${g}`);
+      return { ...b, rows: b.rows.map((r) => ({ ...r, href: href(r.key, 'by-community') })) };
+    }
+    if (g !== 'community') return presentBreakdown(lang, s, g, s.breakdowns[g], `by-${g}`);
+    const b = presentBreakdown(lang, { ref: s.ref, totals: streetTotals ?? s.totals }, g, s.breakdowns[g], `by-${g}`);
+    return {
+      ...b,
+      caption: street === null ? b.caption : t(lang, 'reports.byCommunityOf', { street: label('street', street) }),
+      chooser: {
+        lead: t(lang, street === null ? 'reports.communities.choose' : 'reports.communities.other'),
+        year: s.from, to: s.to, isEn: lang === 'en',
+        streets: [...s.ref.streets].map((x) => ({ value: x.id, label: label('street', x.id), selected: x.id === street }))
+          .sort((a, b) => a.label.localeCompare(b.label, lang === 'en' ? 'en' : 'zh-CN')),
+        allHref: `/public/stats/export.csv?${range}&groupBy=community${langQuery(lang)}`,
+      },
+      // no street chosen: the choice, not an empty table
+      hidden: street === null,
+    };
+  });
   return {
     isEn: lang === 'en',
     range: rangeText(lang, s),
     filters: filters(lang, s, { groupBy: false }),
-    breakdowns: (Object.keys(GROUP_BY) as GroupBy[]).map((g) => presentBreakdown(lang, s, g, s.breakdowns[g], `by-${g}`)),
-    ...presentBudget(lang, s),
+    breakdowns,
+    ...presentBudget(lang, s, { street, href }),
   };
 }

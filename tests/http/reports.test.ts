@@ -295,6 +295,63 @@ describe.each(STORAGE_KINDS)('statistics on %s', (kind) => {
     expect(staff.text).toContain('data-key="学生"');
   });
 
+  it('when the public statistics list communities, then only those of the chosen street, totalled as the street; without a street none, and the streets link to theirs', async () => {
+    const facts = (await allFacts()).filter((f) => f.budgetYear === 2026 && f.isPublic);
+    const allocs = (await allocations()).filter((x) => x.year === 2026);
+    const streetOf = new Map((await app.deps.services.reference.communities()).map((c) => [c.id, c.streetId]));
+    // the attribute values as a browser reads them (Handlebars writes = as &#x3D;)
+    const decoded = (html: string) => html.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    const section = (html: string, id: string, next: string) => decoded(html.slice(html.indexOf(`id="${id}"`), html.indexOf(`id="${next}"`)));
+    const rowKeys = (html: string) => [...html.matchAll(/<tr (?:class="[^"]*" )?data-key="(cm-[^"]+)"/g)].map((m) => m[1]!).sort();
+
+    const none = await app.http.get('/public/stats?year=2026');
+    expect(none.status).toBe(200);
+    expect(rowKeys(section(none.text, 'by-community', 'budget-use'))).toEqual([]);
+    expect(rowKeys(section(none.text, 'budget-use', 'execution'))).toEqual([]);
+    const streets = [...new Set(facts.map((f) => f.keys.street))].sort();
+    expect(streets.length).toBeGreaterThanOrEqual(2);
+    for (const street of streets) {
+      // its row in the street table links to its communities, as the budget table's does
+      expect(section(none.text, 'by-street', 'by-community')).toContain(`<a href="/public/stats?year=2026&to=2026&street=${street}#by-community">`);
+      expect(section(none.text, 'budget-use', 'execution')).toContain(`<a href="/public/stats?year=2026&to=2026&street=${street}#budget-use">`);
+    }
+    // every community at once: the export the chooser links to
+    expect(section(none.text, 'by-community', 'budget-use')).toContain('href="/public/stats/export.csv?year=2026&to=2026&groupBy=community"');
+    const csv = await app.http.get('/public/stats/export.csv?year=2026&to=2026&groupBy=community');
+    expect(csv.status).toBe(200);
+
+    for (const street of streets) {
+      const page = await app.http.get(`/public/stats?year=2026&street=${street}`);
+      expect(page.status, street).toBe(200);
+      const table = section(page.text, 'by-community', 'budget-use');
+      const mine = facts.filter((f) => f.keys.street === street);
+      expect(rowKeys(table), street).toEqual([...new Set(mine.map((f) => f.keys.community))].sort());
+      for (const c of new Set(mine.map((f) => f.keys.community))) {
+        const t = figures(mine.filter((f) => f.keys.community === c));
+        expect(table.replace(/ data-label="[^"]*"/g, ''), c).toContain(`<tr data-key="${c}"><th scope="row">`);
+        expect(table.replace(/ data-label="[^"]*"/g, '').split(`<tr data-key="${c}">`)[1], c).toMatch(new RegExp(`^<th scope="row">[^<]+</th><td class="num">${t.proposed}</td><td class="num">${t.confirmed}</td>`));
+      }
+      // the totals are the street's
+      const t = figures(mine);
+      expect(table.replace(/ data-label="[^"]*"/g, ''), street).toContain(`<tr data-key="_total"><th scope="row">合计</th><td class="num">${t.proposed}</td><td class="num">${t.confirmed}</td>`);
+      // budget use: every street, and the communities of this one only
+      const budget = rowKeys(section(page.text, 'budget-use', 'execution'));
+      expect(budget, street).toEqual(allocs.filter((x) => streetOf.get(x.communityId) === street).map((x) => x.communityId).sort());
+    }
+
+    // a street the city does not have, or two: 422 naming the field, in the reader's language
+    for (const q of ['street=st-nowhere', 'street=st-jida&street=st-gongbei']) {
+      const zh = await app.http.get(`/public/stats?year=2026&${q}`);
+      expect(zh.status, q).toBe(422);
+      const en = await app.http.get(`/public/stats?year=2026&${q}&lang=en`);
+      expect(en.status, q).toBe(422);
+      if (q === 'street=st-nowhere') {
+        expect(zh.text).toContain('请从列表中选择街道。');
+        expect(en.text).toContain('Choose a street from the list.');
+      }
+    }
+  });
+
   it('when the pages are read, then every chart has its title, description and data table, and amounts read in 万 in Chinese and in full yuan in English', async () => {
     const facts = (await allFacts()).filter((f) => f.budgetYear === 2026);
     const approved = figures(facts).approvedFen;

@@ -7,7 +7,7 @@ import type { RateLimiter } from '../../auth/rate-limit.js';
 import { objectionLimit } from '../../auth/rate-limit-http.js';
 import { t } from '../../lib/i18n.js';
 import { langOf, page, render } from '../render.js';
-import { field, idParam, parseForm, parseQuery, queryYear } from '../params.js';
+import { field, idParam, parseForm, parseQuery, queryText, queryYear } from '../params.js';
 import { PublicListSchema } from '../../public/public-service.js';
 import { objectionForm, presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats, type Stats } from '../public-view.js';
 import { isFormError } from '../forms/form-view.js';
@@ -20,7 +20,7 @@ import { derivedOnce } from '../../lib/read-cache.js';
 
 const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
 const NoticesQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1) });
-const StatsQuery = z.object({ year: queryYear(), to: queryYear() });
+const StatsQuery = z.object({ year: queryYear(), to: queryYear(), street: queryText(64) });
 
 export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
   const r = express.Router();
@@ -117,8 +117,8 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
     render(req, res, 'pages/public/notice-print', { ...model, layout: 'print', noticeUrl: url, qr: await qrSvg(url, t(lang, 'public.share.qrLabel', { title: model.projectTitle })), share });
   }));
 
-  // The statistics are the same for every visitor in a language, and at a city's size their tables
-  // are half a megabyte of HTML (every street and community): rendered once per kept answer and
+  // The statistics are the same for every visitor in a language (and street), and at a city's size
+  // their tables are tens of kilobytes of HTML (every street, and a street's communities): rendered once per kept answer and
   // language (src/lib/read-cache.ts), then placed into each visitor's layout as it is.
   // The views are the app's that serves the request (the routes are built before it is mounted).
   const statsHtmlOf = new WeakMap<express.Application, (stats: Stats, lang: Lang) => Promise<string>>();
@@ -135,7 +135,7 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
   r.get('/public/stats', page(async (req, res) => {
     const lang = langOf(req);
     const range = parseQuery(req, StatsQuery);
-    const html = await statsHtml(req.app)(await deps.services.publicSite.stats(range.year, range.to), lang);
+    const html = await statsHtml(req.app)(await deps.services.publicSite.stats(range.year, range.to, range.street), lang);
     render(req, res, 'pages/public/stats-page', { title: t(lang, 'public.stats.title'), statsHtml: html });
   }));
 
