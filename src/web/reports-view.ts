@@ -89,16 +89,25 @@ function rangeText(lang: Lang, s: Summary) {
   return s.from === s.to ? t(lang, 'reports.oneYear', { year: s.from }) : t(lang, 'reports.range', { from: s.from, to: s.to });
 }
 
-/** The staff page: one breakdown (paged), budget use and the execution view. */
-export function presentReport(lang: Lang, s: Summary) {
+/**
+ * The staff page: one breakdown (paged), budget use and the execution view. Budget use lists the
+ * communities of one street at a time where the scope has several streets (`street`, chosen by its
+ * link), as the public page does; a street user's own street shows all of its communities.
+ */
+export function presentReport(lang: Lang, s: Summary, street: string | null = null) {
   const pages = Math.max(1, Math.ceil(s.totalRows / s.pageSize));
+  const oneStreet = s.budget.length === 1 ? s.budget[0]!.key : null;
+  const place = {
+    street: oneStreet ?? street,
+    href: (id: string, anchor: string) => `${href('/reports', lang, { from: s.from, to: s.to, groupBy: s.groupBy, page: s.page })}&street=${encodeURIComponent(id)}#${anchor}`,
+  };
   return {
     isEn: lang === 'en',
     range: rangeText(lang, s),
     scopeNote: t(lang, 'reports.staffNote'),
     filters: filters(lang, s, { groupBy: true }),
     breakdown: presentBreakdown(lang, s, s.groupBy, s.rows, 'breakdown'),
-    ...presentBudget(lang, s),
+    ...presentBudget(lang, s, place),
     pager: pages > 1 ? {
       text: t(lang, 'reports.pager', { page: s.page, pages, total: s.totalRows }),
       prev: s.page > 1 ? href('/reports', lang, { from: s.from, to: s.to, groupBy: s.groupBy, page: s.page - 1 }) : null,

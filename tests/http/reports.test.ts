@@ -255,6 +255,34 @@ describe.each(STORAGE_KINDS)('statistics on %s', (kind) => {
     expect((res.body.execution as Array<{ key: string; warning: boolean }>).find((e) => e.key === 'st-jida')!.warning).toBe(true);
   });
 
+  it('when the staff page shows budget use, then the district sees its streets and one street\'s communities at a time, a street user all of its own', async () => {
+    const allocs = (await allocations()).filter((x) => x.year === 2026);
+    const streetOf = new Map((await app.deps.services.reference.communities()).map((c) => [c.id, c.streetId]));
+    const budgetOf = (html: string) => html.slice(html.indexOf('id="budget-use"'), html.indexOf('id="execution"')).replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    const communityRows = (html: string) => [...budgetOf(html).matchAll(/<tr data-key="(cm-[^"]+)"/g)].map((m) => m[1]!).sort();
+    const streets = [...new Set(allocs.map((x) => streetOf.get(x.communityId)!))].sort();
+    expect(streets.length).toBeGreaterThanOrEqual(2);
+
+    const district = await agentGet(U.district, '/reports?year=2026');
+    expect(district.status).toBe(200);
+    expect(communityRows(district.text)).toEqual([]);
+    for (const street of streets) {
+      expect(budgetOf(district.text)).toContain(`<a href="/reports?year=2026&to=2026&groupBy=group&street=${street}#budget-use">`);
+      const one = await agentGet(U.district, `/reports?year=2026&street=${street}`);
+      expect(one.status, street).toBe(200);
+      expect(communityRows(one.text), street).toEqual(allocs.filter((x) => streetOf.get(x.communityId) === street).map((x) => x.communityId).sort());
+    }
+    // a street user's scope is one street: all of its communities, no choice to make
+    const mine = await agentGet(U.street, '/reports?year=2026');
+    const own = (await app.deps.services.users.findByEmail(U.street))!.streetId!;
+    expect(communityRows(mine.text)).toEqual(allocs.filter((x) => streetOf.get(x.communityId) === own).map((x) => x.communityId).sort());
+    expect(communityRows(mine.text).length).toBeGreaterThan(0);
+
+    const unknown = await agentGet(U.district, '/reports?year=2026&street=st-nowhere');
+    expect(unknown.status).toBe(422);
+    expect(unknown.text).toContain('请从列表中选择街道。');
+  });
+
   it('when a street or community user asks, then only its own street or community is counted; a vendor is refused', async () => {
     const facts = (await allFacts()).filter((f) => f.budgetYear === 2026);
     const street = await a.get(U.street, '/reports/summary?year=2026&groupBy=street');
