@@ -118,8 +118,9 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
   }));
 
   // The statistics are the same for every visitor in a language (and street), and at a city's size
-  // their tables are tens of kilobytes of HTML (every street, and a street's communities): rendered once per kept answer and
-  // language (src/lib/read-cache.ts), then placed into each visitor's layout as it is.
+  // their tables are a hundred kilobytes of HTML (every street, and one street's communities):
+  // rendered once per kept answer and language (src/lib/read-cache.ts), then placed into each
+  // visitor's layout as it is.
   // The views are the app's that serves the request (the routes are built before it is mounted).
   const statsHtmlOf = new WeakMap<express.Application, (stats: Stats, lang: Lang) => Promise<string>>();
   const statsHtml = (app: express.Application) => {
