@@ -1,0 +1,34 @@
+// The bench's floor (tests/bench/scale-targets.ts startFloorServer): a bare node:http server in its
+// own process that every HTTP load is measured against. What it answers is what the bench reports
+// as "the same bytes", so it is checked here: the size asked for, to GET and to a POST with a body,
+// on a kept-alive connection, and a clean exit on SIGTERM.
+import http from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { startFloorServer } from '../bench/scale-targets.js';
+
+function request(base: string, agent: http.Agent, method: string, body?: string): Promise<{ status: number; bytes: number; type: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/anything?at=all`, { method, agent, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+      let bytes = 0;
+      res.on('data', (b: Buffer) => (bytes += b.length));
+      res.on('end', () => resolve({ status: res.statusCode!, bytes, type: res.headers['content-type'] }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the bench floor server', () => {
+  it('when asked for answers of a size, then every request on a kept-alive connection gets that many bytes, and SIGTERM ends it with 0', async () => {
+    const floor = await startFloorServer(31_516.6);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const [method, body] of [['GET'], ['POST', JSON.stringify({ type: 'COMMENT', text: '压测意见' })], ['GET']] as const) {
+        expect(await request(floor.base, agent, method, body)).toEqual({ status: 200, bytes: 31_517, type: 'text/html; charset=utf-8' });
+      }
+    } finally {
+      agent.destroy();
+      expect(await floor.stop()).toBe(0);
+    }
+  });
+});
