@@ -308,13 +308,16 @@ export function createProjectService(deps: ProjectServiceDeps) {
 
   /** A project as `user` sees it, read through `q` (inside a transaction, when one is given). */
   async function present(user: Viewer, row: ProjectRow, q: Queryable) {
-    const id = row.id;
-    const instance = await deps.engine.get(id, q);
+    return presentInstance(user, row, await deps.engine.get(row.id, q), () => deps.engine.history(row.id, q));
+  }
+
+  /** A project as `user` sees it from its stored instance; its history rows are read only for a sealed reader. */
+  async function presentInstance(user: Viewer, row: ProjectRow, instance: Instance, historyRows: () => Promise<HistoryRows>) {
     const { wf, snapshot } = deps.engine.load(instance);
     const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
     const allowed = deps.engine.explainSnapshot(wf, snapshot, actor).filter((e) => !(TIMER_EVENTS as readonly string[]).includes(e.type));
     const context = snapshot.context as ProjectContext;
-    const version = procurementSealed(context, user) ? sealedVersion(await deps.engine.history(id, q), user) : instance.version;
+    const version = procurementSealed(context, user) ? sealedVersion(await historyRows(), user) : instance.version;
     return presentProject(row, version, context, user, allowed, thisYear());
   }
 
@@ -326,6 +329,19 @@ export function createProjectService(deps: ProjectServiceDeps) {
     return presentHistory(rows, row.state, (instance.snapshot as { context: ProjectContext }).context, user);
   }
 
+  /**
+   * The project and its history as `user` sees them (the detail page): what get and history give,
+   * from one read of its row, its instance and its history rows (each of the two had read all three).
+   */
+  async function detail(user: User, id: string) {
+    const row = await readable(user, id);
+    const [instance, rows] = await Promise.all([deps.engine.get(id), deps.engine.history(id)]);
+    return {
+      project: await presentInstance(user, row, instance, async () => rows),
+      history: presentHistory(rows, row.state, (instance.snapshot as { context: ProjectContext }).context, user),
+    };
+  }
+
   async function list(user: Viewer, query: unknown) {
     const { page, pageSize, ...filter } = parseOr422(ListQuerySchema, query, 'invalid filter');
     const { rows, total } = await listRows(db, filter as ProjectFilter, scopeOf(user), { page, pageSize });
@@ -334,7 +350,9 @@ export function createProjectService(deps: ProjectServiceDeps) {
     return { projects: rows.map((r) => ({ ...presentListRow(r, user), carriedOver: isCarriedOver(r, year), waitingFor: waiting.get(r.id) ?? [] })), total, page, pageSize };
   }
 
-  return { create, send, get, history, list, readable, canRead, proposalChoices };
+  return { create, send, get, history, detail, list, readable, canRead, proposalChoices };
 }
 
 export type ProjectService = ReturnType<typeof createProjectService>;
+type Instance = Awaited<ReturnType<Engine['get']>>;
+type HistoryRows = Awaited<ReturnType<Engine['history']>>;

@@ -62,14 +62,14 @@ type PageVendor = { id: string; name: string; status?: string; types?: readonly 
 
 /** Everything the detail page shows, gathered in one call. */
 export async function loadProjectPage(services: Services, user: User, id: string) {
-  const project = await services.projects.get(user, id);
+  const { project, history } = await services.projects.detail(user, id);
   // Beside each vendor the invitation and award forms offer: its eligibility under the project's rules, now.
   const choosesVendor = project.allowedEvents.some((e) => (e.type === 'INVITE' || e.type === 'AWARD') && e.allowed);
   // The project's own community and street by key: a city has hundreds. The other lists come from
   // the kept reference lists the public pages share (categories and groups, and the vendors' names),
   // and every vendor with its status and types is read only for the forms that choose one.
-  const [history, chosen, community, street, ref] = await Promise.all([
-    services.projects.history(user, id), choosesVendor ? services.reference.vendors() : null,
+  const [chosen, community, street, ref] = await Promise.all([
+    choosesVendor ? services.reference.vendors() : null,
     services.reference.community(project.communityId).catch(undefinedIfNotFound), services.reference.street(project.streetId).catch(undefinedIfNotFound),
     services.publicSite.reference(),
   ]);
