@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.js';
-import type { Actor, SendResult } from '../engine/types.js';
+import type { Actor, InstanceRow, SendResult } from '../engine/types.js';
+import type { HistoryRow } from '../engine/store.js';
 import { EventNotAllowedError, ForbiddenError, InvalidError, NotFoundError, parseOr422, VersionConflictError, zodFields } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
@@ -312,7 +313,7 @@ export function createProjectService(deps: ProjectServiceDeps) {
   }
 
   /** A project as `user` sees it from its stored instance; its history rows are read only for a sealed reader. */
-  async function presentInstance(user: Viewer, row: ProjectRow, instance: Instance, historyRows: () => Promise<HistoryRows>) {
+  async function presentInstance(user: Viewer, row: ProjectRow, instance: InstanceRow, historyRows: () => Promise<HistoryRow[]>) {
     const { wf, snapshot } = deps.engine.load(instance);
     const actor = user ? toActor(user) : { id: 'anonymous', role: 'anonymous' };
     const allowed = deps.engine.explainSnapshot(wf, snapshot, actor).filter((e) => !(TIMER_EVENTS as readonly string[]).includes(e.type));
@@ -354,5 +355,3 @@ export function createProjectService(deps: ProjectServiceDeps) {
 }
 
 export type ProjectService = ReturnType<typeof createProjectService>;
-type Instance = Awaited<ReturnType<Engine['get']>>;
-type HistoryRows = Awaited<ReturnType<Engine['history']>>;

@@ -39,10 +39,7 @@ export const SummaryQuerySchema = z.object({
   groupBy: z.preprocess(blank, z.enum(Object.keys(GROUP_BY) as [GroupBy, ...GroupBy[]], 'validation.enum').optional()),
   page: intField(1, 10_000),
   pageSize: intField(1, MAX_PAGE_SIZE),
-});
-
-/** The public page's query: the summary's, and the street whose communities it lists. */
-const PublicOverviewQuerySchema = z.object({
+  /** the street whose communities the pages list (a city has 700): one of the city's */
   street: z.preprocess(blank, z.string('validation.street').max(64, 'validation.street').optional()),
 });
 
@@ -82,7 +79,7 @@ export function createReportService(deps: { db: Db; clock: Clock; reference: Ref
     const to = q.to ?? from;
     if (to < from) throw new InvalidError('the range ends before it begins', { fields: { to: 'reports.validation.toBeforeFrom' } });
     if (to - from + 1 > MAX_YEARS) throw new InvalidError('too many years', { fields: { to: 'reports.validation.span' } });
-    return { from, to, groupBy: q.groupBy ?? ('group' as GroupBy), page: q.page ?? 1, pageSize: q.pageSize ?? DEFAULT_PAGE_SIZE };
+    return { from, to, groupBy: q.groupBy ?? ('group' as GroupBy), page: q.page ?? 1, pageSize: q.pageSize ?? DEFAULT_PAGE_SIZE, street: q.street ?? null };
   }
 
   async function reference() {
@@ -99,6 +96,7 @@ export function createReportService(deps: { db: Db; clock: Clock; reference: Ref
     const [found, total, perCommunity, perStreet, years, ref] = await Promise.all([
       breakdown(db, filter, q.groupBy, q), totals(db, filter), budgetByCommunity(db, filter, year), executionByStreet(db, filter), reportYears(db), reference(),
     ]);
+    if (q.street !== null && !ref.streets.some((s) => s.id === q.street)) throw new InvalidError(`unknown street ${q.street}`, { fields: { street: 'validation.street' } });
     // Per street: the sum of its communities (a handful of rows per street, already aggregated in SQL).
     const streets = new Map<string, { key: string; figures: BudgetFigures; communities: BudgetRow[] }>();
     for (const c of perCommunity) {
@@ -118,6 +116,8 @@ export function createReportService(deps: { db: Db; clock: Clock; reference: Ref
     });
     return {
       from: q.from, to: q.to, groupBy: q.groupBy, page: q.page, pageSize: q.pageSize, totalRows: found.totalRows, currentYear: year,
+      /** the street whose communities the pages list (null: none chosen) */
+      street: q.street,
       rows: found.rows.map(withRate) as SummaryRow[],
       totals: withRate(total),
       budget,
@@ -150,24 +150,23 @@ export function createReportService(deps: { db: Db; clock: Clock; reference: Ref
      * The public statistics page: the public summary by beneficiary group, plus every other
      * breakdown (each up to MAX_PAGE_SIZE keys) and the count per state. Communities are counted
      * for one street at a time (`street`, the page's choice): a city has 700 of them, more than a
-     * page holds or a reader scans; without a street there are none (`communityStreet` null), and
+     * page holds or a reader scans; without a street there are none (`street` null), and
      * the export gives them all (GET /public/stats/export.csv?groupBy=community).
      */
     async publicOverview(query: unknown) {
-      const { street } = parseOr422(PublicOverviewQuerySchema, query ?? {}, 'invalid report query');
       const summary = await build({ ...(query as object), groupBy: 'group', page: undefined, pageSize: String(MAX_PAGE_SIZE) }, { publicOnly: true, scope: null });
-      if (street !== undefined && !summary.ref.streets.some((s) => s.id === street)) throw new InvalidError(`unknown street ${street.slice(0, 64)}`, { fields: { street: 'validation.street' } });
+      const { street } = summary;
       const filter: ReportFilter = { from: summary.from, to: summary.to, publicOnly: true, scope: null };
       const page = { page: 1, pageSize: MAX_PAGE_SIZE };
       const others = ['category', 'type', 'street'] as const;
       const [stages, communities, ...found] = await Promise.all([
         byState(db, filter),
-        street === undefined ? null : breakdown(db, { ...filter, scope: { streetId: street } }, 'community', page),
+        street === null ? null : breakdown(db, { ...filter, scope: { streetId: street } }, 'community', page),
         ...others.map((g) => breakdown(db, filter, g, page)),
       ]);
       const breakdowns: Record<GroupBy, SummaryRow[]> = { group: summary.rows, category: [], type: [], street: [], community: communities?.rows.map(withRate) ?? [] };
       others.forEach((g, i) => (breakdowns[g] = found[i]!.rows.map(withRate)));
-      return { ...summary, breakdowns, byStage: stages, communityStreet: street ?? null };
+      return { ...summary, breakdowns, byStage: stages };
     },
   };
 }

@@ -94,11 +94,11 @@ function rangeText(lang: Lang, s: Summary) {
  * communities of one street at a time where the scope has several streets (`street`, chosen by its
  * link), as the public page does; a street user's own street shows all of its communities.
  */
-export function presentReport(lang: Lang, s: Summary, street: string | null = null) {
+export function presentReport(lang: Lang, s: Summary) {
   const pages = Math.max(1, Math.ceil(s.totalRows / s.pageSize));
   const oneStreet = s.budget.length === 1 ? s.budget[0]!.key : null;
   const place = {
-    street: oneStreet ?? street,
+    street: oneStreet ?? s.street,
     href: (id: string, anchor: string) => `${href('/reports', lang, { from: s.from, to: s.to, groupBy: s.groupBy, page: s.page })}&street=${encodeURIComponent(id)}#${anchor}`,
   };
   return {
@@ -119,12 +119,12 @@ export function presentReport(lang: Lang, s: Summary, street: string | null = nu
 
 /**
  * The public page: every breakdown (one chart pair each), budget use and the execution view. The
- * communities are those of the street the reader chose (`communityStreet`, a street's eight to
+ * communities are those of the street the reader chose (`street`, a street's eight to
  * eleven): the street rows link to them, a form chooses among every street, and the CSV export
  * gives all of them at once. Their totals are the street's.
  */
-export function presentPublicReport(lang: Lang, s: Summary & { breakdowns: Record<GroupBy, SummaryRow[]>; communityStreet: string | null }) {
-  const street = s.communityStreet;
+export function presentPublicReport(lang: Lang, s: Summary & { breakdowns: Record<GroupBy, SummaryRow[]> }) {
+  const street = s.street;
   const label = keyLabeler(lang, s.ref);
   const range = `year=${s.from}&to=${s.to}`;
   const href = (id: string, anchor: string) => `/public/stats?${range}&street=${encodeURIComponent(id)}${langQuery(lang)}#${anchor}`;

@@ -1,25 +1,17 @@
-// The staff statistics page (issue 11 item 1): GET /reports?year=&to=&groupBy=&page=, in the signed-in
+// The staff statistics page (issue 11 item 1): GET /reports?year=&to=&groupBy=&page=&street=, in the signed-in
 // user's scope (a street user its street, a community user its community). Vendors see none.
 import express from 'express';
-import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { t } from '../../lib/i18n.js';
 import { langOf, page, render, requireRole } from '../render.js';
 import { presentReport } from '../reports-view.js';
-import { parseQuery, queryText } from '../params.js';
-import { InvalidError } from '../../errors.js';
-
-const StreetQuery = z.object({ street: queryText(64) });
 
 export function reportRoutes(deps: Deps): express.Router {
   const r = express.Router();
   r.get('/reports', requireRole('community', 'street', 'district', 'finance', 'admin'), page(async (req, res) => {
     const lang = langOf(req);
     const summary = await deps.services.reports.summary(req.user!, req.query);
-    // budget use: the communities of this street (one of the scope's)
-    const { street } = parseQuery(req, StreetQuery);
-    if (street !== undefined && !summary.ref.streets.some((x) => x.id === street)) throw new InvalidError(`unknown street ${street}`, { fields: { street: 'validation.street' } });
-    render(req, res, 'pages/reports/index', { title: t(lang, 'reports.title'), ...presentReport(lang, summary, street ?? null) });
+    render(req, res, 'pages/reports/index', { title: t(lang, 'reports.title'), ...presentReport(lang, summary) });
   }));
   return r;
 }
