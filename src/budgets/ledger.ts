@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { MAX_AMOUNT_FEN } from '../../workflows/shared/money.js';
 import { ConflictError, ForbiddenError, InsufficientBudgetError, InvalidError, parseOr422 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
-import type { Db, Queryable, Trx } from '../lib/db.js';
+import { appendRows, type Db, type Queryable, type Trx } from '../lib/db.js';
 import type { User } from '../auth/users.js';
 import { createReferenceService } from '../reference/reference.js';
 
@@ -36,8 +36,9 @@ const toAllocation = (r: Record<string, unknown>): Allocation => {
   };
 };
 
+/** A movement's entry; inside a transition it is written with the transition's grouped write (src/lib/db.ts). */
 async function entry(trx: Trx, k: ProjectKey | { communityId: string; year: number; projectId?: null }, kind: string, fen: number, at: string, note?: string) {
-  await trx('ledger_entries').insert({ community_id: k.communityId, year: k.year, project_id: k.projectId ?? null, kind, fen, at, note: note ?? null });
+  await appendRows(trx, 'ledger_entries', [{ community_id: k.communityId, year: k.year, project_id: k.projectId ?? null, kind, fen, at, note: note ?? null }]);
 }
 
 function assertAmount(fen: number) {

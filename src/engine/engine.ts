@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Queryable, Trx } from '../lib/db.js';
-import { inTransaction, writeTogether } from '../lib/db.js';
+import { appendRows, appendStatement, gatherAppends, inTransaction, takeAppends, writeTogether } from '../lib/db.js';
 import { GENESIS_HASH, HASH_SCHEME, bodyHash, digestFields, rowHashV2, versionField } from './hash.js';
 import { dehydrate } from './parts.js';
 import { handledEvents, persistedJson, pureTransition, restore, stateName } from './snapshot.js';
@@ -95,6 +95,12 @@ export function createEngine(deps: EngineDeps) {
     snapshot: AnyMachineSnapshot,
     event: StampedEvent,
   ): Promise<void> {
+    // Timers are written with the transition's other writes (`appendLater`). A cancel closes the
+    // rows stored before and goes first (on SQLite, which runs them in order, it must not reach a
+    // timer this transition schedules after it); a timer this transition schedules and then
+    // cancels is written cancelled, as it would have been one statement at a time.
+    const cancels: string[] = [];
+    const scheduled: Array<{ sendId: string; event: unknown; dueAt: string; cancelled: boolean }> = [];
     for (const action of actions) {
       const p = action.params ?? {};
       if (action.type === 'xstate.raise') {
@@ -102,9 +108,11 @@ export function createEngine(deps: EngineDeps) {
         if (typeof p.delay !== 'number') continue;
         const sendId = typeof p.id === 'string' ? p.id : `${(p.event as { type: string }).type}`;
         const dueAt = new Date(Date.parse(event.at) + Math.max(0, p.delay)).toISOString();
-        await store.insertTimer(trx, { instanceId, sendId, event: p.event, dueAt, createdSeq: seq, createdAt: event.at });
+        scheduled.push({ sendId, event: p.event, dueAt, cancelled: false });
       } else if (action.type === 'xstate.cancel') {
-        await store.cancelTimers(trx, instanceId, String(p.sendId), event.at);
+        const sendId = String(p.sendId);
+        for (const t of scheduled) if (t.sendId === sendId) t.cancelled = true;
+        if (!cancels.includes(sendId)) cancels.push(sendId);
       } else if (action.type === 'xstate.emit') {
         const emitted = p.event as { type: string; [k: string]: unknown };
         const handler = effects[emitted.type];
@@ -112,6 +120,10 @@ export function createEngine(deps: EngineDeps) {
         await handler(emitted, { trx, instance: { id: instanceId, workflow: wf.name }, snapshot, event, at: event.at });
       }
     }
+    for (const sendId of cancels) await appendStatement(trx, store.timersCancel(trx, instanceId, sendId, event.at));
+    await appendRows(trx, 'timers', scheduled.map((t) => store.timerRow({
+      instanceId, sendId: t.sendId, event: t.event, dueAt: t.dueAt, createdSeq: seq, createdAt: event.at, cancelledAt: t.cancelled ? event.at : null,
+    })));
   }
 
   async function commit(
@@ -151,12 +163,30 @@ export function createEngine(deps: EngineDeps) {
       state: to, status, snapshotJson: persistedJson(machine, next, parts), version: seq, historyHead: hash, updatedAt: at, workflowVersion: wf.version,
       describedVersion: wf.describe ? (wf.describedVersion ?? 1) : 0, waitsKey,
     });
-    // The history row, the waits rows and the instance touch different rows: on PostgreSQL one round
-    // trip. The instance goes last, so the count is its update's. The row is locked, so a count other
-    // than 1 is a programming error (the lock was not taken).
-    if ((await writeTogether(trx, [history, ...waits, update])) !== 1) throw new Error(`instance ${instance.id} changed under its lock`);
+    // The workflow's read model, before the grouped write: what it appends (its row's update) goes
+    // with it.
     if (wf.project) await wf.project(trx, { instanceId: instance.id, from: instance.from, to, snapshot: next, previous: instance.previous, event, at, description });
+    // The history row, the waits rows, the appends the actions and the read model gathered (timers,
+    // e-mails, ledger entries, the workflow's own rows) and the instance touch different rows: on
+    // PostgreSQL one round trip. The instance goes last, so the count is its update's. The row is
+    // locked, so a count other than 1 is a programming error (the lock was not taken).
+    const appends = takeAppends(trx);
+    if ((await writeTogether(trx, [history, ...waits, ...appends, update])) !== 1) throw new Error(`instance ${instance.id} changed under its lock`);
     return { seq, state: to, status, head: hash };
+  }
+
+  /**
+   * Runs a transition's actions and commit with its appends gathered (src/lib/db.ts): commit sends
+   * them with its grouped write. What a failed transition gathered is dropped with it, so a caller
+   * that goes on in its transaction (the timer worker, after a savepoint) does not send it later.
+   */
+  async function gathering<T>(trx: Trx, fn: () => Promise<T>): Promise<T> {
+    const owner = gatherAppends(trx);
+    try {
+      return await fn();
+    } finally {
+      if (owner) takeAppends(trx);
+    }
   }
 
   /** the key of no waits rows: a new instance has none */
@@ -179,8 +209,10 @@ export function createEngine(deps: EngineDeps) {
         id, workflow: wf.name, workflowVersion: wf.version, state: stateName(snapshot.value), status: 'active',
         snapshot: {}, version: 0, historyHead: GENESIS_HASH, createdAt: at, updatedAt: at,
       });
-      await carryOut(trx, wf, id, 1, actions as ExecutableAction[], snapshot, event);
-      const r = await commit(trx, wf, { id, prevHead: GENESIS_HASH, version: 0, from: null, waitsKey: NO_WAITS, previous: null }, wf.machine, snapshot, event);
+      const r = await gathering(trx, async () => {
+        await carryOut(trx, wf, id, 1, actions as ExecutableAction[], snapshot, event);
+        return commit(trx, wf, { id, prevHead: GENESIS_HASH, version: 0, from: null, waitsKey: NO_WAITS, previous: null }, wf.machine, snapshot, event);
+      });
       return { instanceId: id, workflow: wf.name, state: r.state, status: r.status, version: r.seq, seq: r.seq, replayed: false };
     });
   }
@@ -248,12 +280,14 @@ export function createEngine(deps: EngineDeps) {
       }
       // 7–10. transition, effects, history, snapshot
       const [next, actions] = pureTransition(wf.machine, snapshot, event);
-      await carryOut(trx, wf, instanceId, instance.version + 1, actions as ExecutableAction[], next, event);
-      const r = await commit(
-        trx, wf,
-        { id: instanceId, prevHead: instance.historyHead, version: instance.version, from: instance.state, waitsKey: instance.waitsKey ?? null, previous: snapshot },
-        wf.machine, next, event,
-      );
+      const r = await gathering(trx, async () => {
+        await carryOut(trx, wf, instanceId, instance.version + 1, actions as ExecutableAction[], next, event);
+        return commit(
+          trx, wf,
+          { id: instanceId, prevHead: instance.historyHead, version: instance.version, from: instance.state, waitsKey: instance.waitsKey ?? null, previous: snapshot },
+          wf.machine, next, event,
+        );
+      });
       const result: SendResult = { instanceId, workflow: wf.name, state: r.state, status: r.status, version: r.seq, seq: r.seq, replayed: false };
       if (opts.idempotencyKey) {
         if (opts.respond) result.response = await opts.respond(trx, result);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { Clock } from '../lib/clock.js';
-import { isPostgres, type Db, type Queryable, type Trx } from '../lib/db.js';
+import { appendRows, isPostgres, type Db, type Queryable, type Trx } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
 
 export interface OutgoingMail {
@@ -48,25 +48,28 @@ export function backoffMs(attempts: number): number {
   return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
 }
 
+/** One e-mail, written at once (the caller may read it back in its transaction). */
 export async function enqueueMail(trx: Queryable, mail: OutgoingMail, at: string, domain = 'weishishi.local'): Promise<string> {
-  return (await enqueueMails(trx, [mail], at, domain))[0]!;
+  const id = `<${randomUUID()}@${domain}>`;
+  await trx('outbox').insert(mailRow(mail, id, at));
+  return id;
 }
 
-/** Several e-mails in one statement (a notice to every user of a role); their Message-IDs in order. */
+/**
+ * A notice's e-mails (one to every user of a role); their Message-IDs in order. Inside a transition
+ * they are written with its grouped write (`appendRows`, src/lib/db.ts); a caller that reads the
+ * outbox back in the same transaction (a digest) uses `enqueueMail`, which writes at once.
+ */
 export async function enqueueMails(trx: Queryable, mails: readonly OutgoingMail[], at: string, domain = 'weishishi.local'): Promise<string[]> {
-  if (mails.length === 0) return [];
   const ids = mails.map(() => `<${randomUUID()}@${domain}>`);
-  // at most MAILS_PER_STATEMENT rows a statement: 12 bound values each stay under SQLite's limit
-  for (let from = 0; from < mails.length; from += MAILS_PER_STATEMENT) await insertMails(trx, mails.slice(from, from + MAILS_PER_STATEMENT), ids.slice(from), at);
+  await appendRows(trx, 'outbox', mails.map((mail, i) => mailRow(mail, ids[i]!, at)));
   return ids;
 }
 
-const MAILS_PER_STATEMENT = 500;
-
-async function insertMails(trx: Queryable, mails: readonly OutgoingMail[], ids: readonly string[], at: string): Promise<void> {
-  await trx('outbox').insert(mails.map((mail, i) => ({
+function mailRow(mail: OutgoingMail, id: string, at: string): Record<string, unknown> {
+  return {
     instance_id: mail.instanceId ?? null,
-    message_id: ids[i],
+    message_id: id,
     template: mail.template ?? null,
     to_addr: mail.to,
     subject: mail.subject,
@@ -77,7 +80,7 @@ async function insertMails(trx: Queryable, mails: readonly OutgoingMail[], ids: 
     next_attempt_at: mail.sendAt ?? at,
     created_at: at,
     digest_key: mail.digestKey ?? null,
-  })));
+  };
 }
 
 function toRow(r: Record<string, unknown>): OutboxRow {

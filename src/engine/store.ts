@@ -142,22 +142,24 @@ export async function listHistory(db: Queryable, instanceId: string): Promise<Hi
   }));
 }
 
-export async function insertTimer(
-  trx: Trx,
-  t: { instanceId: string; sendId: string; event: unknown; dueAt: string; createdSeq: number; createdAt: string },
-): Promise<void> {
-  await trx('timers').insert({
+/** A timer's row (the engine appends it to the transition's writes); cancelled when `cancelledAt` is set. */
+export function timerRow(
+  t: { instanceId: string; sendId: string; event: unknown; dueAt: string; createdSeq: number; createdAt: string; cancelledAt?: string | null },
+): Record<string, unknown> {
+  return {
     instance_id: t.instanceId,
     send_id: t.sendId,
     event: JSON.stringify(t.event),
     due_at: t.dueAt,
-    status: 'pending',
+    status: t.cancelledAt ? 'cancelled' : 'pending',
     created_seq: t.createdSeq,
     created_at: t.createdAt,
-  });
+    fired_at: t.cancelledAt ?? null,
+  };
 }
 
-export async function cancelTimers(trx: Trx, instanceId: string, sendId: string, at: string): Promise<number> {
+/** The cancellation of an instance's pending timers of one id, not yet run. */
+export function timersCancel(trx: Trx, instanceId: string, sendId: string, at: string): Knex.QueryBuilder {
   return trx('timers')
     .where({ instance_id: instanceId, send_id: sendId, status: 'pending' })
     .update({ status: 'cancelled', fired_at: at });

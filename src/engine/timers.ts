@@ -44,16 +44,26 @@ export function createTimerWorker(deps: TimerWorkerDeps) {
     return scoped(now === undefined ? base : base.andWhere('t.due_at', '<=', now));
   };
 
+  /**
+   * Claims the earliest due timer and marks it fired, in this transaction: if its event is refused
+   * the caller marks it skipped instead, and if anything fails the mark rolls back with the rest.
+   * Marked before the event is sent, it is no longer pending when the transition cancels its own
+   * delayed events (an exit that cancels the id that just fired leaves it fired, as it should).
+   */
   async function claimDue(trx: Trx, now: string): Promise<ClaimedRow | undefined> {
     if (isPostgres(trx)) {
       // Lock the instance together with the timer, skipping either if busy. A user's send locks the
       // instance and then (cancel) the timer; taking both here at once, or neither, keeps the lock
-      // order from crossing and so can never deadlock with it.
-      return pending(trx, now).join('workflow_instances as i', 'i.id', 't.instance_id')
-        .orderBy([{ column: 't.due_at' }, { column: 't.id' }]).first('t.*').forUpdate('t', 'i').skipLocked();
+      // order from crossing and so can never deadlock with it. Claim and mark are one statement.
+      const due = pending(trx, now).join('workflow_instances as i', 'i.id', 't.instance_id')
+        .orderBy([{ column: 't.due_at' }, { column: 't.id' }]).first('t.id').forUpdate('t', 'i').skipLocked();
+      const [row] = (await trx('timers').where('id', due).update({ status: 'fired', fired_at: now }).returning('*')) as ClaimedRow[];
+      return row;
     }
     // SQLite: the IMMEDIATE transaction already holds the one write lock.
-    return pending(trx, now).orderBy([{ column: 't.due_at' }, { column: 't.id' }]).first('t.*');
+    const row = await pending(trx, now).orderBy([{ column: 't.due_at' }, { column: 't.id' }]).first('t.*');
+    if (row) await trx('timers').where({ id: row.id }).update({ status: 'fired', fired_at: now });
+    return row;
   }
 
   /** When the earliest pending timer (of the scope) falls due; null when none is pending. */
@@ -86,7 +96,6 @@ export function createTimerWorker(deps: TimerWorkerDeps) {
           await trx('timers').where({ id: row.id }).update({ status: 'skipped', fired_at: now, note: `${err.code}: ${err.message}` });
           return 'skipped';
         }
-        await trx('timers').where({ id: row.id }).update({ status: 'fired', fired_at: now });
         return 'fired';
       });
     } catch (err) {

@@ -115,7 +115,12 @@ export interface WorkflowDefinition<T extends WorkflowTypesOf = WorkflowTypesOf>
    * `verify` can replay the history rows they wrote. They never run an instance.
    */
   olderVersions?: readonly WorkflowDefinition[];
-  /** Keeps read-model tables in step with the instance, in the same transaction. */
+  /**
+   * Keeps read-model tables in step with the instance, in the same transaction. It runs before the
+   * engine writes the transition's history row, waits rows and instance (it is given what they
+   * hold, and must not read them back); writes it hands to `appendStatement` / `appendRows`
+   * (src/lib/db.ts) are sent with them, on PostgreSQL in the same round trip.
+   */
   project?(trx: Trx, info: TransitionInfo): Promise<void>;
   /**
    * The fields of an event's payload that readers may get masked, nulled or not at all (personal

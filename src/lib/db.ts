@@ -202,7 +202,9 @@ export function isPostgres(db: Queryable): boolean {
  * foreign key of a later statement points at must already exist before the call.
  *
  * Each statement is a knex builder that has not run; its bindings stay parameters (nothing is
- * written into the SQL text).
+ * written into the SQL text). A group whose parameters would pass `MAX_GROUP_BINDINGS` goes as
+ * several statements, in order, each seeing what the ones before wrote (which, by the rule above,
+ * changes nothing).
  */
 export async function writeTogether(trx: Queryable, statements: ReadonlyArray<Knex.QueryBuilder>): Promise<number> {
   if (statements.length === 0) return 0;
@@ -215,11 +217,94 @@ export async function writeTogether(trx: Queryable, statements: ReadonlyArray<Kn
     }
     return changed;
   }
+  // A statement takes at most 65,535 parameters: a long group (a notice to thousands of users) is
+  // sent as several statements; the last one ends with the group's last part, whose count is returned.
   const parts = statements.map((s) => s.toSQL());
-  const last = parts.length - 1;
-  const sql = `with ${parts.slice(0, last).map((p, i) => `w${i} as (${p.sql})`).join(', ')} ${parts[last]!.sql}`;
-  const result = (await trx.raw(sql, parts.flatMap((p) => p.bindings as Knex.RawBinding[]))) as { rowCount: number | null };
-  return result.rowCount ?? 0;
+  let changed = 0;
+  for (let from = 0; from < parts.length;) {
+    let to = from + 1;
+    let bound = parts[from]!.bindings.length;
+    while (to < parts.length && bound + parts[to]!.bindings.length <= MAX_GROUP_BINDINGS) bound += parts[to++]!.bindings.length;
+    const group = parts.slice(from, to);
+    const last = group.length - 1;
+    const sql = last === 0 ? group[0]!.sql : `with ${group.slice(0, last).map((p, i) => `w${i} as (${p.sql})`).join(', ')} ${group[last]!.sql}`;
+    const result = (await trx.raw(sql, group.flatMap((p) => p.bindings as Knex.RawBinding[]))) as { rowCount: number | null };
+    changed = result.rowCount ?? 0;
+    from = to;
+  }
+  return changed;
+}
+
+/** Parameters one grouped statement carries at most (PostgreSQL allows 65,535). */
+export const MAX_GROUP_BINDINGS = 30_000;
+
+/**
+ * Appends that can wait for a transaction's grouped write. While the engine carries out a
+ * transition's actions it gathers on the transaction (`gatherAppends`); an effect or the engine that
+ * inserts rows no later statement of the transition reads (e-mails into the outbox, ledger entries,
+ * timers) hands them to `appendRows`, and the engine sends what was gathered with the history row
+ * and the instance's update (`writeTogether`): on PostgreSQL no round trip of their own. Outside a
+ * gathering `appendRows` inserts at once, so a caller that is not the engine loses nothing.
+ *
+ * The rows of one table go as one insert, in the order they came, so their ids keep that order
+ * (PostgreSQL runs the parts of a `WITH` in no set order: two inserts into one table would number
+ * their rows either way). `appendStatement` gathers a statement that changes rows none of the
+ * transition's other writes touch (a timer's cancellation); statements go before the inserts. What
+ * is gathered obeys `writeTogether`'s rule, and what its foreign keys point at exists already.
+ */
+interface Gathering {
+  statements: Knex.QueryBuilder[];
+  rows: Map<string, Array<Record<string, unknown>>>;
+}
+const gathered = new WeakMap<Queryable, Gathering>();
+
+/** Rows of one insert at most (SQLite and PostgreSQL both take this many bound values and more). */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * Starts gathering on `trx`, and says whether it did: inside a gathering already begun (a transition
+ * an effect starts in the same transaction) it joins that one, whose owner ends it.
+ */
+export function gatherAppends(trx: Queryable): boolean {
+  if (gathered.has(trx)) return false;
+  gathered.set(trx, { statements: [], rows: new Map() });
+  return true;
+}
+
+/** Ends the gathering on `trx` and returns its statements (none when none was begun). */
+export function takeAppends(trx: Queryable): Knex.QueryBuilder[] {
+  const g = gathered.get(trx);
+  gathered.delete(trx);
+  if (!g) return [];
+  return [...g.statements, ...[...g.rows].flatMap(([table, rows]) => inserts(trx, table, rows))];
+}
+
+function inserts(q: Queryable, table: string, rows: ReadonlyArray<Record<string, unknown>>): Knex.QueryBuilder[] {
+  const columns = Object.keys(rows[0]!).sort().join();
+  if (rows.some((r) => Object.keys(r).sort().join() !== columns)) throw new Error(`rows appended to ${table} must name the same columns`);
+  const out: Knex.QueryBuilder[] = [];
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) out.push(q(table).insert(rows.slice(from, from + ROWS_PER_INSERT)));
+  return out;
+}
+
+/** Gives the rows to the gathering on `trx`, or inserts them now when there is none. */
+export async function appendRows(trx: Queryable, table: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  if (rows.length === 0) return;
+  const g = gathered.get(trx);
+  if (!g) {
+    for (const insert of inserts(trx, table, rows)) await insert;
+    return;
+  }
+  const list = g.rows.get(table);
+  if (list) list.push(...rows);
+  else g.rows.set(table, [...rows]);
+}
+
+/** Gives the statement to the gathering on `trx`, or runs it now when there is none. */
+export async function appendStatement(trx: Queryable, statement: Knex.QueryBuilder): Promise<void> {
+  const g = gathered.get(trx);
+  if (g) g.statements.push(statement);
+  else await statement;
 }
 
 /** The migrator's settings: our migrations (bundled, not a directory), in the configured schema. */

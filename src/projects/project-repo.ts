@@ -2,7 +2,7 @@
 // `project` hook in the same transaction. Lists, inboxes, filters and statistics read it; the
 // snapshot stays the truth.
 import type { TransitionInfo } from '../engine/types.js';
-import { parseJson, writeTogether, type Db, type Queryable, type Trx } from '../lib/db.js';
+import { appendStatement, parseJson, type Db, type Queryable, type Trx } from '../lib/db.js';
 import { DEFAULT_RULES, STAGES, deadlineOf, type ProjectContext, type SnapshotLike } from '../../workflows/project/index.js';
 import { stageVisitWrites, type VisitTransition } from '../monitoring/stage-visits.js';
 import { linkDocuments } from '../documents/links.js';
@@ -104,22 +104,19 @@ export async function syncReadModel(trx: Trx, info: TransitionInfo): Promise<voi
     rules: { stageDays: c.rules?.stageDays ?? DEFAULT_RULES.stageDays }, districtId: c.districtId, streetId: c.streetId, communityId: c.communityId, budgetYear: row.budget_year,
     previous: info.previous ? { budgetYear: budgetYearOf(info.previous.context as ProjectContext), deadline: deadlineOf(info.previous as SnapshotLike) } : null,
   };
+  // The row and where projects get stuck (the stage visit closed and opened with this transition,
+  // src/monitoring) go with the engine's grouped write (on PostgreSQL the transition's one round
+  // trip); a new project's row first, as the stage visit's key points at it.
   if (info.from === null) {
-    // the row first: the stage visit's key points at it
     await trx('projects').insert({ id: info.instanceId, ...row, public_since: publicSince, stage_entered_at: info.at, created_by: c.createdBy, created_at: info.at });
-    await writeTogether(trx, await stageVisitWrites(trx, visit));
   } else {
-    // The row and where projects get stuck (the stage visit closed and opened with this transition,
-    // src/monitoring): on PostgreSQL one round trip.
-    await writeTogether(trx, [
-      trx('projects').where({ id: info.instanceId }).update({
-        ...row,
-        ...(info.from !== info.to ? { stage_entered_at: info.at } : {}),
-        ...(publicSince !== null ? { public_since: trx.raw('coalesce(public_since, ?)', [publicSince]) } : {}),
-      }),
-      ...(await stageVisitWrites(trx, visit)),
-    ]);
+    await appendStatement(trx, trx('projects').where({ id: info.instanceId }).update({
+      ...row,
+      ...(info.from !== info.to ? { stage_entered_at: info.at } : {}),
+      ...(publicSince !== null ? { public_since: trx.raw('coalesce(public_since, ?)', [publicSince]) } : {}),
+    }));
   }
+  for (const write of await stageVisitWrites(trx, visit)) await appendStatement(trx, write);
   // A direct award invites nobody: the awarded vendor must still see (and act on) its project.
   // The rows are written when a vendor joins: when the transition adds none, nothing is read.
   const vendorsOf = (x: ProjectContext) => [...new Set([...(x.procurement?.invitations ?? []), ...(x.award ? [x.award.vendorId] : [])])];

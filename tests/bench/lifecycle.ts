@@ -21,6 +21,7 @@
 // alternate which side goes first (rounds.ts), and medians are compared.
 //
 //   BENCH_LIFECYCLES  lifecycles per side per measured run (default 1)   BENCH_LIFECYCLE_ROUNDS  (default 5)
+//   BENCH_LIFECYCLE_TRACE=1  also prints the counted lifecycle's statements by SQL text, most sent first
 // (defaults sized for a ~60 s run on a busy 2-core machine: a bpmn-engine lifecycle takes ~1–2 s)
 // better-sqlite3 always; BENCH_DATABASE_URL or TEST_DATABASE_URL = postgres://… adds PostgreSQL.
 import { writeResult } from './results.js';
@@ -420,15 +421,30 @@ async function benchDeps(deps: Deps, clock: ManualClock, lifecycles: number, rou
 
   // One more lifecycle each, untimed, counting the SQL statements (reads too) each side sends.
   let statements = 0;
-  const onQuery = () => void statements++;
+  // BENCH_LIFECYCLE_TRACE: weishishi's, by SQL text
+  const seen = new Map<string, number>();
+  let tracing = false;
+  const onQuery = (q: { sql: string }) => {
+    statements++;
+    if (!tracing) return;
+    const k = q.sql.replace(/\s+/g, ' ').slice(0, 140);
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+  };
   db.on('query', onQuery);
   const countStatements = async (run: (n: number) => Promise<number>) => {
     statements = 0;
     await run(1);
     return statements / STEPS_PER_LIFECYCLE;
   };
-  const perStep = { weishishi: await countStatements(runWeishishi), bpmn: await countStatements(runBpmn) };
+  tracing = Boolean(process.env.BENCH_LIFECYCLE_TRACE);
+  const weishishiPerStep = await countStatements(runWeishishi);
+  tracing = false;
+  const perStep = { weishishi: weishishiPerStep, bpmn: await countStatements(runBpmn) };
   db.off('query', onQuery);
+  if (seen.size > 0) {
+    console.log(`  weishishi's statements in one lifecycle, by text:`);
+    console.log([...seen].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${String(n).padStart(4)} ${k}`).join('\n'));
+  }
 
   // What each lifecycle wrote: saved states (= history rows) per instance, and their mean size.
   const count = async (table: string, column: string, ids: string[]) =>
