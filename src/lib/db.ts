@@ -258,7 +258,7 @@ interface Gathering {
 }
 const gathered = new WeakMap<Queryable, Gathering>();
 
-/** Rows of one insert at most (SQLite and PostgreSQL both take this many bound values and more). */
+/** Rows of one insert at most (knex writes SQLite's as a compound select, which takes 500). */
 const ROWS_PER_INSERT = 500;
 
 /**

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAll } from '../../src/engine/verify.js';
 import { createTimerWorker } from '../../src/engine/timers.js';
-import { STORAGE_KINDS, createTestDb, type TestDb } from '../support/db.js';
+import { enqueueMails } from '../../src/engine/outbox.js';
+import { STORAGE_KINDS, createTestDb, statementsSent, type TestDb } from '../support/db.js';
 import { count, toyEngine } from '../support/engine.js';
 import { BOSS, DAY_MS, USER } from '../support/toy-workflow.js';
 
@@ -52,6 +53,31 @@ describe.each(STORAGE_KINDS)('engine on %s', (kind) => {
     expect(await t.db('timers').select()).toEqual(timersBefore);
     expect(await count(t.db, 'outbox')).toBe(0);
     expect((await verifyAll(engine, t.db)).problems).toEqual([]);
+  });
+
+  it('when a transition schedules or cancels a timer or writes an e-mail, then on PostgreSQL its writes are one statement with the history row and the instance', async () => {
+    const { engine } = toyEngine(t.db);
+    const s = await engine.start('toy', { title: 'x' }, { actor: USER });
+    const sent = async (event: { type: string } & Record<string, unknown>) => statementsSent(t.db, () => engine.send(s.instanceId, event, { actor: USER }));
+    // BEGIN, the locked read, the grouped write, COMMIT; on SQLite each write its own statement
+    expect(await sent({ type: 'SUBMIT' })).toBe(kind === 'postgres' ? 4 : 6); // + the timer
+    expect(await sent({ type: 'WITHDRAW' })).toBe(kind === 'postgres' ? 4 : 6); // + its cancellation
+    expect(await sent({ type: 'MAIL', to: 'a@example.org' })).toBe(kind === 'postgres' ? 4 : 6); // + the e-mail
+    expect((await t.db('timers').where({ instance_id: s.instanceId }).select('send_id', 'status')).map((r) => [r.send_id, r.status])).toEqual([['deadline', 'cancelled']]);
+    expect((await t.db('outbox').where({ instance_id: s.instanceId }).select('to_addr', 'subject')).map((r) => [r.to_addr, r.subject])).toEqual([['a@example.org', 'x #0']]);
+    expect((await verifyAll(engine, t.db)).problems).toEqual([]);
+  });
+
+  it('when a refused transition had gathered writes and its caller goes on in the same transaction, then none of them is written and the caller\'s own are', async () => {
+    const { engine } = toyEngine(t.db);
+    const s = await engine.start('toy', { title: 'x' }, { actor: USER });
+    await t.db.transaction(async (trx) => {
+      // FAIL writes an e-mail, then its next effect refuses
+      await expect(engine.send(s.instanceId, { type: 'FAIL' }, { actor: USER, trx })).rejects.toMatchObject({ code: 'CONFLICT' });
+      await enqueueMails(trx, [{ to: 'after@example.org', subject: 'after', text: 'after' }], '2026-03-02T01:00:00.000Z');
+    });
+    expect((await t.db('outbox').select('to_addr')).map((r) => r.to_addr)).toEqual(['after@example.org']);
+    expect((await snapshotOf(s.instanceId)).version).toBe(1);
   });
 
   it('when the expected version is stale, then VERSION_CONFLICT and nothing is written', async () => {

@@ -1,9 +1,10 @@
 // writeTogether (src/lib/db.ts): a transition's independent writes — the history row, the waits rows
 // and the instance; the project row and its stage visits — go to PostgreSQL as one statement (one
 // round trip) and run one by one on SQLite. Both must leave the same rows, report the last
-// statement's count, keep every value a parameter, and write nothing when one part fails.
+// statement's count, keep every value a parameter, and write nothing when one part fails. The
+// appends a transition gathers (appendRows, appendStatement) join them, keeping their order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTogether, type Db } from '../../src/lib/db.js';
+import { MAX_GROUP_BINDINGS, appendRows, appendStatement, gatherAppends, takeAppends, writeTogether, type Db } from '../../src/lib/db.js';
 import { STORAGE_KINDS, createTestDb, statementsSent, type TestDb } from '../support/db.js';
 
 describe.each(STORAGE_KINDS)('writeTogether on %s', (kind) => {
@@ -80,6 +81,52 @@ describe.each(STORAGE_KINDS)('writeTogether on %s', (kind) => {
     ]));
     // PostgreSQL's update ran against the rows as they stood before the statement; SQLite's after the insert
     expect(await rows('f')).toEqual([{ label: 'new', open: kind === 'postgres' }]);
+  });
+
+  it('when a group has more parameters than one statement may carry, then it goes as several and every row lands', async () => {
+    // inserts of 500 rows of 3 values (SQLite's compound select takes 500): enough to pass the limit about twice
+    const inserts = Math.ceil((MAX_GROUP_BINDINGS * 2.2) / 1500);
+    const n = inserts * 500;
+    const statements = await statementsSent(db, () => db.transaction(async (trx) => {
+      const writes = Array.from({ length: inserts }, (_, k) => trx('wt_rows').insert(Array.from({ length: 500 }, (_, i) => ({ owner: 'big', label: `r${k * 500 + i}`, open: 1 }))));
+      expect(await writeTogether(trx, [...writes, trx('wt_rows').whereIn('label', ['r0', 'r1']).update({ open: 0 })])).toBe(2);
+    }));
+    expect((await rows('big')).length).toBe(n);
+    expect((await rows('big')).filter((r) => !r.open).map((r) => r.label)).toEqual(['r0', 'r1']);
+    // BEGIN, the statements, COMMIT: on PostgreSQL three statements of at most 30,000 values each
+    expect(statements - 2).toBe(kind === 'postgres' ? 3 : inserts + 1);
+  });
+
+  it('when appends are gathered, then nothing is sent until they are taken, a table\'s rows go as one insert in the order they came, and statements go first', async () => {
+    await db('wt_rows').insert({ owner: 'g', label: 'old', open: 1 });
+    const sent = await statementsSent(db, () => db.transaction(async (trx) => {
+      expect(gatherAppends(trx)).toBe(true);
+      expect(gatherAppends(trx)).toBe(false); // a second gathering joins the first
+      await appendRows(trx, 'wt_rows', [{ owner: 'g', label: 'a', open: 1 }]);
+      await appendStatement(trx, trx('wt_rows').where({ owner: 'g', label: 'old' }).update({ open: 0 }));
+      await appendRows(trx, 'wt_rows', [{ owner: 'g', label: 'b', open: 1 }, { owner: 'g', label: 'c', open: 1 }]);
+      expect(Number((await trx('wt_rows').where({ owner: 'g' }).count<{ n: number }[]>({ n: '*' }))[0]!.n)).toBe(1);
+      const appends = takeAppends(trx);
+      expect(appends.map((q) => q.toSQL().sql.split(' ')[0])).toEqual(['update', 'insert']);
+      expect(takeAppends(trx)).toEqual([]);
+      await writeTogether(trx, appends);
+    }));
+    // BEGIN, the count, the appends (one statement on PostgreSQL), COMMIT
+    expect(sent - 3).toBe(kind === 'postgres' ? 1 : 2);
+    expect(await rows('g')).toEqual([{ label: 'old', open: false }, { label: 'a', open: true }, { label: 'b', open: true }, { label: 'c', open: true }]);
+  });
+
+  it('when no gathering is begun, then appends are written at once; rows of one table must name the same columns', async () => {
+    await db.transaction(async (trx) => {
+      await appendRows(trx, 'wt_rows', [{ owner: 'h', label: 'now', open: 1 }]);
+      await appendStatement(trx, trx('wt_rows').where({ owner: 'h' }).update({ open: 0 }));
+      expect(await trx('wt_rows').where({ owner: 'h' }).select('label', 'open')).toEqual([{ label: 'now', open: 0 }]);
+      gatherAppends(trx);
+      await appendRows(trx, 'wt_rows', [{ owner: 'h', label: 'x', open: 1 }]);
+      await appendRows(trx, 'wt_rows', [{ owner: 'h', label: 'y' }]);
+      expect(() => takeAppends(trx)).toThrow(/same columns/);
+    });
+    expect((await rows('h')).map((r) => r.label)).toEqual(['now']);
   });
 
   it('when one part fails, then the transaction writes nothing of the others', async () => {

@@ -1,14 +1,15 @@
 import { ManualClock } from '../../src/lib/clock.js';
 import type { Db } from '../../src/lib/db.js';
 import { createEngine } from '../../src/engine/engine.js';
-import { enqueueMail } from '../../src/engine/outbox.js';
+import { enqueueMails } from '../../src/engine/outbox.js';
 import type { EffectHandler } from '../../src/engine/types.js';
 import { ConflictError } from '../../src/errors.js';
 import { toyWorkflow } from './toy-workflow.js';
 
 export const toyEffects: Record<string, EffectHandler> = {
   mail: async (e, ctx) => {
-    await enqueueMail(ctx.trx, { to: String(e.to), subject: String(e.subject), text: 'hello', instanceId: ctx.instance.id }, ctx.at);
+    // as a workflow's notices are written: with the transition's grouped write
+    await enqueueMails(ctx.trx, [{ to: String(e.to), subject: String(e.subject), text: 'hello', instanceId: ctx.instance.id }], ctx.at);
   },
   explode: async () => {
     throw new ConflictError('the effect refused');
