@@ -80,6 +80,10 @@ export function createTimerWorker(deps: TimerWorkerDeps) {
    * counted on the timer and retried on a later pass.
    */
   async function fireOne(): Promise<'fired' | 'skipped' | 'failed' | null> {
+    // A look without a transaction first: a pass that finds nothing due (most of a worker's polls,
+    // and the last of every run) takes no lock (on SQLite, not the database's one write lock) and
+    // costs one statement instead of three.
+    if (!(await pending(db, clock.now().toISOString()).first('t.id'))) return null;
     let claimedId: number | undefined;
     try {
       return await db.transaction(async (trx) => {
