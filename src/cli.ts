@@ -11,7 +11,7 @@ import { createDeps, type Deps, type DepsOptions } from './deps.js';
 import { verifyAll } from './engine/verify.js';
 import { auditProjectLedgers } from './projects/project-audit.js';
 import { createDb, isPostgres, migrateLatest, migrationConfig } from './lib/db.js';
-import { onShutdown, runWorkersOnly, startServer } from './server.js';
+import { onShutdown, removeBodiesOlderThan, runWorkersOnly, startServer } from './server.js';
 import { ManualClock } from './lib/clock.js';
 import { STORY_SPAN_MS } from './demo/stories.js';
 import { DEMO_YEAR_PROJECTS, demoYearTargets, generateYear, storiesStartFor } from './demo/year.js';
@@ -463,6 +463,22 @@ user
   .action(async () => {
     await withDeps(async (deps) => {
       for (const u of await deps.services.users.list()) process.stdout.write(`${u.email.padEnd(32)} ${u.role.padEnd(10)} ${u.disabled ? 'disabled' : ''}\n`);
+    });
+  });
+
+const outbox = program.command('outbox').description('the e-mail outbox');
+outbox
+  .command('remove-bodies')
+  .description('empty the text and HTML of e-mails sent longer ago than OUTBOX_KEEP_BODIES_DAYS (or --days); recipient, subject, template, Message-ID and times stay. The workers do this every hour')
+  .option('--days <n>', 'instead of OUTBOX_KEEP_BODIES_DAYS', intOption(1, 36_500))
+  .action(async (o: { days?: number }) => {
+    await withDeps(async (deps) => {
+      const days = o.days ?? deps.config.outboxKeepBodiesDays;
+      if (days === 0) {
+        process.stdout.write('OUTBOX_KEEP_BODIES_DAYS is 0: sent e-mails keep their bodies for ever\n');
+        return;
+      }
+      process.stdout.write(`removed the bodies of ${await removeBodiesOlderThan(deps, days)} e-mails sent more than ${days} days ago\n`);
     });
   });
 

@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   BASE_URL: z.string().url().refine((u) => /^https?:\/\//.test(u), { message: 'BASE_URL must be an http:// or https:// address' }).optional(),
   WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  // days a sent e-mail keeps its text and HTML (0: for ever); its recipient, subject and times stay
+  OUTBOX_KEEP_BODIES_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
   TRUST_PROXY: z.string().default('loopback'),
   UPLOAD_PENDING_QUOTA_MB: z.coerce.number().positive().max(1_000_000).default(200),
   UPLOAD_RATE_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(60),
@@ -55,6 +57,8 @@ export interface Config {
   readonly baseUrl: string;
   readonly workerPollMs: number;
   readonly outboxMaxAttempts: number;
+  /** days a sent e-mail keeps its text and HTML; 0 = for ever (src/engine/outbox.ts removeOldBodies) */
+  readonly outboxKeepBodiesDays: number;
   /**
    * The proxies believed for the client's address (X-Forwarded-For) and for X-Request-Id: false
    * (none), a number of hops, or addresses, subnets and the names loopback, linklocal, uniquelocal.
@@ -141,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     workerPollMs: e.WORKER_POLL_MS,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+    outboxKeepBodiesDays: e.OUTBOX_KEEP_BODIES_DAYS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     uploadPendingQuotaBytes: Math.floor(e.UPLOAD_PENDING_QUOTA_MB * 1024 * 1024),
     uploadRatePerHour: e.UPLOAD_RATE_PER_HOUR,

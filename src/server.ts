@@ -1,9 +1,10 @@
-// config → deps → listen → workers (timers, outbox, the sweep of unlinked uploads) → graceful shutdown.
+// config → deps → listen → workers (timers, outbox, the hourly housekeeping: unlinked uploads, old e-mail bodies) → graceful shutdown.
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { startWorkers, type RunningWorkers } from './engine/workers.js';
+import { removeOldBodies } from './engine/outbox.js';
 import { lockForServing, type HeldLock } from './backup/lock.js';
 
 export interface Running {
@@ -74,13 +75,29 @@ async function serve(config: Config, opts: { withWorkers?: boolean }, lock: Held
   return { deps, server, workers, url, stop };
 }
 
-/** What the workers run: due timers, the outbox (with SMTP), and the hourly sweep of unlinked uploads. */
+/**
+ * What the workers run: due timers, the outbox (with SMTP), and every hour the sweep of unlinked
+ * uploads and the removal of the bodies of e-mails sent longer ago than OUTBOX_KEEP_BODIES_DAYS.
+ */
 function workerJobs(deps: Deps): Parameters<typeof startWorkers>[0] {
   const { documents } = deps.services;
+  const keepDays = deps.config.outboxKeepBodiesDays;
   return {
     timers: deps.timers, outbox: deps.outbox, pollMs: deps.config.workerPollMs, logger: deps.logger,
-    sweep: { clock: deps.clock, run: () => documents.sweep() },
+    housekeeping: {
+      clock: deps.clock,
+      jobs: [
+        { name: 'unlinked uploads swept', run: () => documents.sweep() },
+        ...(keepDays > 0 ? [{ name: 'old e-mail bodies removed', run: () => removeBodiesOlderThan(deps, keepDays) }] : []),
+      ],
+    },
   };
+}
+
+/** Empties the bodies of e-mails sent more than `days` days before the engine's clock says now. */
+export function removeBodiesOlderThan(deps: Pick<Deps, 'db' | 'clock'>, days: number): Promise<number> {
+  const now = deps.clock.now();
+  return removeOldBodies(deps.db, new Date(now.getTime() - days * 86_400_000).toISOString(), now.toISOString());
 }
 
 export async function runWorkersOnly(config: Config): Promise<{ stop(): Promise<void> }> {

@@ -29,6 +29,7 @@ import * as careSupplies from './20261214130000_care_supplies.js';
 import * as waitsKey from './20261215120000_waits_key.js';
 import * as stageVisitYearIndex from './20261215130000_stage_visit_year_index.js';
 import * as snapshotParts from './20261216120000_snapshot_parts.js';
+import * as outboxBodies from './20261217120000_outbox_bodies.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '20261215120000_waits_key': waitsKey,
   '20261215130000_stage_visit_year_index': stageVisitYearIndex,
   '20261216120000_snapshot_parts': snapshotParts,
+  '20261217120000_outbox_bodies': outboxBodies,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

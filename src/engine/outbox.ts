@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { Clock } from '../lib/clock.js';
+import type { Knex } from 'knex';
 import { appendRows, isPostgres, type Db, type Queryable, type Trx } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -106,6 +107,42 @@ export async function listOutbox(db: Queryable, opts: { status?: string; limit?:
   const q = db('outbox').orderBy('id', 'desc').limit(opts.limit ?? 200);
   if (opts.status) q.where('status', opts.status);
   return (await q).map(toRow);
+}
+
+/** Rows emptied per statement by `removeOldBodies`. */
+export const BODY_BATCH = 1000;
+
+/**
+ * The oldest sent e-mails before `before` that still have their bodies, along the partial index
+ * that holds only those (`outbox_sent_bodies`). The status is written into the SQL, not bound: a
+ * planner can use a partial index only for a condition it can see implies the index's own. SQLite,
+ * with no statistics, would rather search the (status, next_attempt_at) index for every sent row
+ * and sort them all (millions, in a city's years): it is told which index to use (`INDEXED BY`,
+ * which fails the statement if that index cannot serve it).
+ */
+export function bodiesDue(db: Queryable, before: string, limit: number): Knex.QueryBuilder {
+  const from: Knex.QueryBuilder = isPostgres(db) ? db('outbox') : db.from(db.raw('?? indexed by ??', ['outbox', 'outbox_sent_bodies']));
+  return from.whereRaw(`status = 'sent'`).whereNull('body_removed_at').andWhere('sent_at', '<', before).orderBy('sent_at').limit(limit);
+}
+
+/**
+ * Empties the text and HTML of e-mails sent before `before` (ISO), a batch at a time, each batch its
+ * own short statement, and answers how many. What was sent, to whom, when, under which subject,
+ * template and Message-ID stays; the row says when its body went (`body_removed_at`). Rows not
+ * sent (pending, being sent, dead) keep their bodies whatever their age: they may still go out,
+ * and an admin may retry a dead letter. The bodies are most of an outbox's size (a notice's HTML
+ * is about 1.7 KB a recipient), and the outbox most of a city database's growth.
+ */
+export async function removeOldBodies(db: Db, before: string, at: string, batch = BODY_BATCH): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const ids = (await bodiesDue(db, before, batch).pluck('id')) as number[];
+    if (ids.length === 0) return removed;
+    removed += await db('outbox').whereIn('id', ids).where('status', 'sent').update({ text: '', html: null, body_removed_at: at });
+    if (ids.length < batch) return removed;
+    // a busy server's requests go between two batches
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Puts a dead letter back in the queue; false when there is no dead letter with that id. Needs no transport. */

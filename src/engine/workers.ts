@@ -1,8 +1,8 @@
 // Runs the timer and outbox workers in a loop until stopped, and the housekeeping that runs less
-// often: the sweep of pending uploads nothing linked within 24 hours, once an hour on the injected
-// clock (a ManualClock in tests and the sandbox, so an hour passes without waiting for one). One
-// pass at a time, never overlapping; stop() waits for the pass under way, so a graceful shutdown
-// never cuts a transaction.
+// often, once an hour on the injected clock (a ManualClock in tests and the sandbox, so an hour
+// passes without waiting for one): the sweep of pending uploads nothing linked within 24 hours, and
+// the removal of old sent e-mails' bodies. One pass at a time, never overlapping; stop() waits for
+// the pass under way, so a graceful shutdown never cuts a transaction.
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { OutboxWorker } from './outbox.js';
@@ -14,19 +14,19 @@ export interface RunningWorkers {
   tick(): Promise<void>;
 }
 
-/** How often the pending-upload sweep runs, on the workers' clock. */
+/** How often the housekeeping runs, on the workers' clock. */
 export const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
-export interface SweepJob {
-  /** The clock the uploads are stamped with (the engine's). */
+export interface Housekeeping {
+  /** The clock the rows are stamped with (the engine's). */
   clock: Clock;
-  /** Deletes what nothing linked in time; answers how many (documents/document-service.ts sweep). */
-  run(): Promise<number>;
+  /** Each job answers how many rows it dealt with; its name says what, in the log. */
+  jobs: ReadonlyArray<{ name: string; run(): Promise<number> }>;
   /** SWEEP_EVERY_MS unless given. */
   everyMs?: number;
 }
 
-export function startWorkers(opts: { timers: TimerWorker; outbox?: OutboxWorker | undefined; sweep?: SweepJob | undefined; pollMs: number; logger: Logger }): RunningWorkers {
+export function startWorkers(opts: { timers: TimerWorker; outbox?: OutboxWorker | undefined; housekeeping?: Housekeeping | undefined; pollMs: number; logger: Logger }): RunningWorkers {
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
   let handle: NodeJS.Timeout | undefined;
@@ -48,16 +48,19 @@ export function startWorkers(opts: { timers: TimerWorker; outbox?: OutboxWorker 
         opts.logger.error({ err }, 'outbox pass failed');
       }
     }
-    if (opts.sweep) {
-      const now = opts.sweep.clock.now().getTime();
-      // the first pass sweeps; then once every hour of the clock (a failed sweep waits its hour too)
-      if (lastSweep === undefined || now - lastSweep >= (opts.sweep.everyMs ?? SWEEP_EVERY_MS)) {
+    const house = opts.housekeeping;
+    if (house) {
+      const now = house.clock.now().getTime();
+      // the first pass sweeps; then once every hour of the clock (a failed job waits its hour too)
+      if (lastSweep === undefined || now - lastSweep >= (house.everyMs ?? SWEEP_EVERY_MS)) {
         lastSweep = now;
-        try {
-          const deleted = await opts.sweep.run();
-          if (deleted) opts.logger.info({ deleted }, 'unlinked uploads swept');
-        } catch (err) {
-          opts.logger.error({ err }, 'upload sweep failed');
+        for (const job of house.jobs) {
+          try {
+            const n = await job.run();
+            if (n) opts.logger.info({ n }, job.name);
+          } catch (err) {
+            opts.logger.error({ err }, `${job.name} failed`);
+          }
         }
       }
     }

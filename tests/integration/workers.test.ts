@@ -292,7 +292,7 @@ describe.each(STORAGE_KINDS)('workers on %s', (kind) => {
     // never on wall time: the poll is a day long, every pass below is a tick
     const workers = startWorkers({
       timers: createTimerWorker({ db: t.db, engine, clock }), pollMs: DAY_MS, logger: createLogger('silent'),
-      sweep: { clock, run: () => documents.sweep() },
+      housekeeping: { clock, jobs: [{ name: 'unlinked uploads swept', run: () => documents.sweep() }] },
     });
     try {
       const old = await upload('old');
