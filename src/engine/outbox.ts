@@ -109,8 +109,12 @@ export async function listOutbox(db: Queryable, opts: { status?: string; limit?:
   return (await q).map(toRow);
 }
 
-/** Rows emptied per statement by `removeOldBodies`. */
-export const BODY_BATCH = 1000;
+/**
+ * Rows emptied per batch by `removeOldBodies`: on better-sqlite3 a batch holds the event loop while
+ * it runs (about 40 ms for 250 on the 5,000-project city, 94 ms for 1,000), and a first pass over a
+ * city's years has hundreds of thousands to do; the hourly passes after it, an hour's worth.
+ */
+export const BODY_BATCH = 250;
 
 /**
  * The oldest sent e-mails before `before` that still have their bodies, along the partial index
@@ -138,12 +142,37 @@ export async function removeOldBodies(db: Db, before: string, at: string, batch 
   for (;;) {
     const ids = (await bodiesDue(db, before, batch).pluck('id')) as number[];
     if (ids.length === 0) return removed;
-    removed += await db('outbox').whereIn('id', ids).where('status', 'sent').update({ text: '', html: null, body_removed_at: at });
+    removed += isPostgres(db) ? await emptyInPlace(db, ids, at) : await emptyRepacked(db, ids, at);
     if (ids.length < batch) return removed;
     // a busy server's requests go between two batches
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/** PostgreSQL: an update; (auto)vacuum gives the old versions' space, TOAST included, to later rows. */
+async function emptyInPlace(db: Db, ids: number[], at: string): Promise<number> {
+  return db('outbox').whereIn('id', ids).whereRaw(`status = 'sent'`).whereNull('body_removed_at').update({ text: '', html: null, body_removed_at: at });
+}
+
+/**
+ * SQLite: the rows are deleted and written again without their bodies, in one transaction. An
+ * update that shrinks a row leaves its page as large as before, and the outbox only grows at its
+ * end, so that space would never be used again short of a VACUUM; a delete merges the pages it
+ * empties and frees them for the rows to come, and the rows written back fill few pages.
+ */
+async function emptyRepacked(db: Db, ids: number[], at: string): Promise<number> {
+  return db.transaction(async (trx) => {
+    const rows = (await trx('outbox').whereIn('id', ids).whereRaw(`status = 'sent'`).whereNull('body_removed_at').select()) as Array<Record<string, unknown>>;
+    if (rows.length === 0) return 0;
+    await trx('outbox').whereIn('id', rows.map((r) => r.id as number)).del();
+    const emptied = rows.map((r) => ({ ...r, text: '', html: null, body_removed_at: at }));
+    for (let from = 0; from < emptied.length; from += MAILS_PER_INSERT) await trx('outbox').insert(emptied.slice(from, from + MAILS_PER_INSERT));
+    return rows.length;
+  });
+}
+
+/** knex writes SQLite's multi-row insert as a compound select, which takes 500 rows. */
+const MAILS_PER_INSERT = 500;
 
 /** Puts a dead letter back in the queue; false when there is no dead letter with that id. Needs no transport. */
 export async function requeueDead(db: Queryable, id: number, at: string): Promise<boolean> {
