@@ -95,7 +95,7 @@ export function createEngine(deps: EngineDeps) {
     snapshot: AnyMachineSnapshot,
     event: StampedEvent,
   ): Promise<void> {
-    // Timers are written with the transition's other writes (`appendLater`). A cancel closes the
+    // Timers are written with the transition's other writes (`appendStatement`, `appendRows`). A cancel closes the
     // rows stored before and goes first (on SQLite, which runs them in order, it must not reach a
     // timer this transition schedules after it); a timer this transition schedules and then
     // cancels is written cancelled, as it would have been one statement at a time.
@@ -177,8 +177,8 @@ export function createEngine(deps: EngineDeps) {
 
   /**
    * Runs a transition's actions and commit with its appends gathered (src/lib/db.ts): commit sends
-   * them with its grouped write. What a failed transition gathered is dropped with it, so a caller
-   * that goes on in its transaction (the timer worker, after a savepoint) does not send it later.
+   * them with its grouped write. What a refused transition gathered is dropped with it, so a caller
+   * that catches the refusal and goes on in the same transaction does not send it later.
    */
   async function gathering<T>(trx: Trx, fn: () => Promise<T>): Promise<T> {
     const owner = gatherAppends(trx);

@@ -248,9 +248,11 @@ export const MAX_GROUP_BINDINGS = 30_000;
  *
  * The rows of one table go as one insert, in the order they came, so their ids keep that order
  * (PostgreSQL runs the parts of a `WITH` in no set order: two inserts into one table would number
- * their rows either way). `appendStatement` gathers a statement that changes rows none of the
- * transition's other writes touch (a timer's cancellation); statements go before the inserts. What
- * is gathered obeys `writeTogether`'s rule, and what its foreign keys point at exists already.
+ * their rows either way; past 500 rows a table's rows go as several inserts, each keeping its own
+ * order). `appendStatement` gathers a statement that changes rows none of the transition's other
+ * writes touch (a timer's cancellation, the project row's update, its stage visit's close and
+ * open); statements go before the inserts, in the order they came. What is gathered obeys
+ * `writeTogether`'s rule, and what its foreign keys point at exists already.
  */
 interface Gathering {
   statements: Knex.QueryBuilder[];
