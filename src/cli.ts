@@ -9,9 +9,10 @@ import { loadConfig, ConfigError } from './config.js';
 import { isAppError } from './errors.js';
 import { createDeps, type Deps, type DepsOptions } from './deps.js';
 import { verifyAll } from './engine/verify.js';
+import { removeBodiesOlderThan } from './engine/outbox.js';
 import { auditProjectLedgers } from './projects/project-audit.js';
 import { createDb, isPostgres, migrateLatest, migrationConfig } from './lib/db.js';
-import { onShutdown, removeBodiesOlderThan, runWorkersOnly, startServer } from './server.js';
+import { onShutdown, runWorkersOnly, startServer } from './server.js';
 import { ManualClock } from './lib/clock.js';
 import { STORY_SPAN_MS } from './demo/stories.js';
 import { DEMO_YEAR_PROJECTS, demoYearTargets, generateYear, storiesStartFor } from './demo/year.js';
@@ -478,7 +479,7 @@ outbox
         process.stdout.write('OUTBOX_KEEP_BODIES_DAYS is 0: sent e-mails keep their bodies for ever\n');
         return;
       }
-      process.stdout.write(`removed the bodies of ${await removeBodiesOlderThan(deps, days)} e-mails sent more than ${days} days ago\n`);
+      process.stdout.write(`removed the bodies of ${await removeBodiesOlderThan(deps.db, deps.clock, days)} e-mails sent more than ${days} days ago\n`);
     });
   });
 

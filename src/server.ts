@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { startWorkers, type RunningWorkers } from './engine/workers.js';
-import { removeOldBodies } from './engine/outbox.js';
+import { removeBodiesOlderThan } from './engine/outbox.js';
 import { lockForServing, type HeldLock } from './backup/lock.js';
 
 export interface Running {
@@ -88,17 +88,12 @@ function workerJobs(deps: Deps): Parameters<typeof startWorkers>[0] {
       clock: deps.clock,
       jobs: [
         { name: 'unlinked uploads swept', run: () => documents.sweep() },
-        ...(keepDays > 0 ? [{ name: 'old e-mail bodies removed', run: () => removeBodiesOlderThan(deps, keepDays) }] : []),
+        ...(keepDays > 0 ? [{ name: 'old e-mail bodies removed', run: () => removeBodiesOlderThan(deps.db, deps.clock, keepDays) }] : []),
       ],
     },
   };
 }
 
-/** Empties the bodies of e-mails sent more than `days` days before the engine's clock says now. */
-export function removeBodiesOlderThan(deps: Pick<Deps, 'db' | 'clock'>, days: number): Promise<number> {
-  const now = deps.clock.now();
-  return removeOldBodies(deps.db, new Date(now.getTime() - days * 86_400_000).toISOString(), now.toISOString());
-}
 
 export async function runWorkersOnly(config: Config): Promise<{ stop(): Promise<void> }> {
   const lock = takeDbLock(config, 'worker');

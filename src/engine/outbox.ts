@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { Clock } from '../lib/clock.js';
 import type { Knex } from 'knex';
-import { appendRows, isPostgres, type Db, type Queryable, type Trx } from '../lib/db.js';
+import { appendRows, insertRows, isPostgres, type Db, type Queryable, type Trx } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
 
 export interface OutgoingMail {
@@ -165,14 +165,16 @@ async function emptyRepacked(db: Db, ids: number[], at: string): Promise<number>
     const rows = (await trx('outbox').whereIn('id', ids).whereRaw(`status = 'sent'`).whereNull('body_removed_at').select()) as Array<Record<string, unknown>>;
     if (rows.length === 0) return 0;
     await trx('outbox').whereIn('id', rows.map((r) => r.id as number)).del();
-    const emptied = rows.map((r) => ({ ...r, text: '', html: null, body_removed_at: at }));
-    for (let from = 0; from < emptied.length; from += MAILS_PER_INSERT) await trx('outbox').insert(emptied.slice(from, from + MAILS_PER_INSERT));
+    await insertRows(trx, 'outbox', rows.map((r) => ({ ...r, text: '', html: null, body_removed_at: at })));
     return rows.length;
   });
 }
 
-/** knex writes SQLite's multi-row insert as a compound select, which takes 500 rows. */
-const MAILS_PER_INSERT = 500;
+/** Empties the bodies of e-mails sent more than `days` days before the clock's now (the workers' hourly job, the CLI). */
+export function removeBodiesOlderThan(db: Db, clock: Clock, days: number): Promise<number> {
+  const now = clock.now();
+  return removeOldBodies(db, new Date(now.getTime() - days * 86_400_000).toISOString(), now.toISOString());
+}
 
 /** Puts a dead letter back in the queue; false when there is no dead letter with that id. Needs no transport. */
 export async function requeueDead(db: Queryable, id: number, at: string): Promise<boolean> {

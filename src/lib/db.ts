@@ -281,6 +281,11 @@ export function takeAppends(trx: Queryable): Knex.QueryBuilder[] {
   return [...g.statements, ...[...g.rows].flatMap(([table, rows]) => inserts(trx, table, rows))];
 }
 
+/** Inserts rows that name the same columns, 500 a statement, in order. */
+export async function insertRows(q: Queryable, table: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  for (const insert of inserts(q, table, rows)) await insert;
+}
+
 function inserts(q: Queryable, table: string, rows: ReadonlyArray<Record<string, unknown>>): Knex.QueryBuilder[] {
   const columns = Object.keys(rows[0]!).sort().join();
   if (rows.some((r) => Object.keys(r).sort().join() !== columns)) throw new Error(`rows appended to ${table} must name the same columns`);
@@ -293,10 +298,7 @@ function inserts(q: Queryable, table: string, rows: ReadonlyArray<Record<string,
 export async function appendRows(trx: Queryable, table: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
   if (rows.length === 0) return;
   const g = gathered.get(trx);
-  if (!g) {
-    for (const insert of inserts(trx, table, rows)) await insert;
-    return;
-  }
+  if (!g) return insertRows(trx, table, rows);
   const list = g.rows.get(table);
   if (list) list.push(...rows);
   else g.rows.set(table, [...rows]);

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { cli } from '../support/cli.js';
 import { api, goodsProject, U } from '../support/lifecycle.js';
 import { loadConfig } from '../../src/config.js';
 import { createDeps } from '../../src/deps.js';
@@ -19,24 +19,6 @@ import { auditProjectLedgers } from '../../src/projects/project-audit.js';
 import { createBackup, restoreBackup } from '../../src/backup/backup.js';
 import { checkLinkedDocuments, sha256File } from '../../src/backup/document-check.js';
 import { liveHolders, lockDir, LockHeldError, lockForServing } from '../../src/backup/lock.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/** Runs the CLI in a process of its own; resolves with its exit code, output and pid. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; pid: number }> {
-  // vitest puts vite's BASE_URL ('/') into process.env: not the application's
-  const { BASE_URL: _viteBase, ...inherited } = process.env;
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT, env: { ...inherited, NODE_ENV: 'test', LOG_LEVEL: 'silent', DEMO: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    proc.once('error', reject);
-    proc.once('close', (code) => resolve({ code, out, pid: proc.pid! }));
-  });
-}
 
 describe('backup and restore on better-sqlite3', () => {
   const dirs: string[] = [];

@@ -2,20 +2,18 @@
 // removeOldBodies): a sent row older than the retention keeps everything but its text and HTML;
 // rows not sent keep theirs whatever their age; the pass goes in batches along its partial index,
 // and the hourly housekeeping and the CLI run it on the engine's clock.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { bodiesDue, enqueueMail, removeOldBodies } from '../../src/engine/outbox.js';
+import { bodiesDue, enqueueMail, removeBodiesOlderThan, removeOldBodies } from '../../src/engine/outbox.js';
 import { SWEEP_EVERY_MS, startWorkers } from '../../src/engine/workers.js';
 import { createTimerWorker } from '../../src/engine/timers.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { isPostgres, type Db } from '../../src/lib/db.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { removeBodiesOlderThan } from '../../src/server.js';
 import { STORAGE_KINDS, createTestDb, type TestDb } from '../support/db.js';
 import { toyEngine } from '../support/engine.js';
-import { REPO_ROOT } from '../reliability/child.js';
+import { cli } from '../support/cli.js';
 
 const DAY = 86_400_000;
 const NOW = '2026-03-02T01:00:00.000Z';
@@ -99,7 +97,7 @@ describe.each(STORAGE_KINDS)('old e-mail bodies on %s', (kind) => {
     const days = 365;
     const workers = startWorkers({
       timers: createTimerWorker({ db: t.db, engine, clock }), pollMs: DAY, logger: createLogger('silent'),
-      housekeeping: { clock, jobs: [{ name: 'old e-mail bodies removed', run: () => removeBodiesOlderThan({ db: t.db, clock }, days) }] },
+      housekeeping: { clock, jobs: [{ name: 'old e-mail bodies removed', run: () => removeBodiesOlderThan(t.db, clock, days) }] },
     });
     try {
       const first = await mail(t.db, 'first@example.org', 'sent', daysAgo(366));
@@ -138,19 +136,7 @@ describe('OUTBOX_KEEP_BODIES_DAYS and `weishishi outbox remove-bodies`', () => {
       const old = await mail(t.db, 'old@example.org', 'sent', ago(40));
       const kept = await mail(t.db, 'kept@example.org', 'sent', ago(20));
       await t.db.destroy();
-      // vitest puts vite's BASE_URL ('/') into process.env: not the application's
-      const { BASE_URL: _viteBase, ...inherited } = process.env;
-      const run = (args: string[], env: Record<string, string>) => new Promise<{ code: number | null; out: string }>((resolve) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-          cwd: REPO_ROOT,
-          env: { ...inherited, NODE_ENV: 'test', DATABASE_URL: `sqlite:${file}`, DATA_DIR: path.dirname(file), DEMO: '0', LOG_LEVEL: 'silent', ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        p.on('close', (code) => resolve({ code, out }));
-      });
+      const run = (args: string[], env: Record<string, string>) => cli(args, { DATABASE_URL: `sqlite:${file}`, DATA_DIR: path.dirname(file), ...env });
       const never = await run(['outbox', 'remove-bodies'], { OUTBOX_KEEP_BODIES_DAYS: '0' });
       expect(never.out).toMatch(/for ever/);
       expect(never.code).toBe(0);
