@@ -126,7 +126,12 @@ export const BODY_BATCH = 250;
  */
 export function bodiesDue(db: Queryable, before: string, limit: number): Knex.QueryBuilder {
   const from: Knex.QueryBuilder = isPostgres(db) ? db('outbox') : db.from(db.raw('?? indexed by ??', ['outbox', 'outbox_sent_bodies']));
-  return from.whereRaw(`status = 'sent'`).whereNull('body_removed_at').andWhere('sent_at', '<', before).orderBy('sent_at').limit(limit);
+  return sentWithBody(from).andWhere('sent_at', '<', before).orderBy('sent_at').limit(limit);
+}
+
+/** Sent rows that still have their body: the partial index's own condition (its migration, 20261217120000). */
+function sentWithBody(q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return q.whereRaw(`status = 'sent'`).whereNull('body_removed_at');
 }
 
 /**
@@ -151,7 +156,7 @@ export async function removeOldBodies(db: Db, before: string, at: string, batch 
 
 /** PostgreSQL: an update; (auto)vacuum gives the old versions' space, TOAST included, to later rows. */
 async function emptyInPlace(db: Db, ids: number[], at: string): Promise<number> {
-  return db('outbox').whereIn('id', ids).whereRaw(`status = 'sent'`).whereNull('body_removed_at').update({ text: '', html: null, body_removed_at: at });
+  return sentWithBody(db('outbox').whereIn('id', ids)).update({ text: '', html: null, body_removed_at: at });
 }
 
 /**
@@ -162,7 +167,7 @@ async function emptyInPlace(db: Db, ids: number[], at: string): Promise<number> 
  */
 async function emptyRepacked(db: Db, ids: number[], at: string): Promise<number> {
   return db.transaction(async (trx) => {
-    const rows = (await trx('outbox').whereIn('id', ids).whereRaw(`status = 'sent'`).whereNull('body_removed_at').select()) as Array<Record<string, unknown>>;
+    const rows = (await sentWithBody(trx('outbox').whereIn('id', ids)).select()) as Array<Record<string, unknown>>;
     if (rows.length === 0) return 0;
     await trx('outbox').whereIn('id', rows.map((r) => r.id as number)).del();
     await insertRows(trx, 'outbox', rows.map((r) => ({ ...r, text: '', html: null, body_removed_at: at })));

@@ -30,7 +30,7 @@ export function startWorkers(opts: { timers: TimerWorker; outbox?: OutboxWorker 
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
   let handle: NodeJS.Timeout | undefined;
-  let lastSweep: number | undefined;
+  let lastHousekeeping: number | undefined;
 
   /** Each job on its own: one that fails does not keep the others from running. */
   async function pass(): Promise<void> {
@@ -51,9 +51,9 @@ export function startWorkers(opts: { timers: TimerWorker; outbox?: OutboxWorker 
     const house = opts.housekeeping;
     if (house) {
       const now = house.clock.now().getTime();
-      // the first pass sweeps; then once every hour of the clock (a failed job waits its hour too)
-      if (lastSweep === undefined || now - lastSweep >= (house.everyMs ?? SWEEP_EVERY_MS)) {
-        lastSweep = now;
+      // the first pass runs the jobs; then once every hour of the clock (a failed job waits its hour too)
+      if (lastHousekeeping === undefined || now - lastHousekeeping >= (house.everyMs ?? SWEEP_EVERY_MS)) {
+        lastHousekeeping = now;
         for (const job of house.jobs) {
           try {
             const n = await job.run();
