@@ -38,7 +38,7 @@ export type SqliteDriver = 'better-sqlite3' | 'sqlite3';
 
 export type DatabaseConfig =
   | { client: 'sqlite'; driver: SqliteDriver; filename: string }
-  | { client: 'pg'; connectionString: string; schema?: string };
+  | { client: 'pg'; connectionString: string; schema?: string; /** false: no prepared statements (`?prepare=0`, for a pooler in transaction mode) */ prepare?: false };
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -89,8 +89,11 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
   }
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? undefined;
+  const prepare = parsed.searchParams.get('prepare');
+  if (prepare !== null && !['0', '1', 'false', 'true'].includes(prepare)) throw new ConfigError(`DATABASE_URL prepare=${prepare}: use prepare=0 or prepare=1`);
   parsed.searchParams.delete('schema');
-  return { client: 'pg', connectionString: parsed.toString(), ...(schema ? { schema } : {}) };
+  parsed.searchParams.delete('prepare');
+  return { client: 'pg', connectionString: parsed.toString(), ...(schema ? { schema } : {}), ...(prepare === '0' || prepare === 'false' ? { prepare: false as const } : {}) };
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { DatabaseConfig, SqliteDriver } from '../config.js';
 import { migrationSource } from '../../db/migrations/index.js';
 import { SAFETY_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { prepareRepeatedStatements, statementPool } from './pg-statements.js';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -177,11 +178,19 @@ export function createDb(cfg: DatabaseConfig, opts: DbOptions = {}): Db {
     }
     return db;
   }
+  const statements = statementPool();
   return knexFactory({
     client: 'pg',
     connection: { connectionString: cfg.connectionString },
     searchPath: cfg.schema ? [cfg.schema, 'public'] : undefined,
-    pool: { min: 0, max: 10 },
+    pool: {
+      min: 0,
+      max: 10,
+      afterCreate: (conn: Parameters<typeof prepareRepeatedStatements>[0], done: (err: Error | null, conn: unknown) => void) => {
+        if (cfg.prepare !== false) prepareRepeatedStatements(conn, statements);
+        done(null, conn);
+      },
+    },
   });
 }
 

@@ -21,7 +21,7 @@
 // alternate which side goes first (rounds.ts), and medians are compared.
 //
 //   BENCH_LIFECYCLES  lifecycles per side per measured run (default 1)   BENCH_LIFECYCLE_ROUNDS  (default 5)
-//   BENCH_LIFECYCLE_TRACE=1  also prints the counted lifecycle's statements by SQL text, most sent first
+//   BENCH_LIFECYCLE_TRACE=1  also prints the counted lifecycle's statements by SQL text, with the time each took, longest first
 // (defaults sized for a ~60 s run on a busy 2-core machine: a bpmn-engine lifecycle takes ~1–2 s)
 // better-sqlite3 always; BENCH_DATABASE_URL or TEST_DATABASE_URL = postgres://… adds PostgreSQL.
 import { writeResult } from './results.js';
@@ -421,16 +421,28 @@ async function benchDeps(deps: Deps, clock: ManualClock, lifecycles: number, rou
 
   // One more lifecycle each, untimed, counting the SQL statements (reads too) each side sends.
   let statements = 0;
-  // BENCH_LIFECYCLE_TRACE: weishishi's, by SQL text
-  const seen = new Map<string, number>();
+  // BENCH_LIFECYCLE_TRACE: weishishi's, by SQL text, with the time from sending each to its answer
+  const seen = new Map<string, { n: number; ms: number }>();
+  const sentAt = new Map<string, { key: string; at: number }>();
   let tracing = false;
-  const onQuery = (q: { sql: string }) => {
+  const onQuery = (q: { sql: string; __knexQueryUid?: string }) => {
     statements++;
     if (!tracing) return;
-    const k = q.sql.replace(/\s+/g, ' ').slice(0, 140);
-    seen.set(k, (seen.get(k) ?? 0) + 1);
+    const key = q.sql.replace(/\s+/g, ' ').slice(0, 140);
+    const s = seen.get(key) ?? { n: 0, ms: 0 };
+    s.n++;
+    seen.set(key, s);
+    if (q.__knexQueryUid) sentAt.set(q.__knexQueryUid, { key, at: performance.now() });
+  };
+  const onAnswer = (_: unknown, q: { __knexQueryUid?: string }) => {
+    const sent = q.__knexQueryUid ? sentAt.get(q.__knexQueryUid) : undefined;
+    if (!sent) return;
+    sentAt.delete(q.__knexQueryUid!);
+    seen.get(sent.key)!.ms += performance.now() - sent.at;
   };
   db.on('query', onQuery);
+  db.on('query-response', onAnswer);
+  db.on('query-error', onAnswer);
   const countStatements = async (run: (n: number) => Promise<number>) => {
     statements = 0;
     await run(1);
@@ -441,9 +453,12 @@ async function benchDeps(deps: Deps, clock: ManualClock, lifecycles: number, rou
   tracing = false;
   const perStep = { weishishi: weishishiPerStep, bpmn: await countStatements(runBpmn) };
   db.off('query', onQuery);
+  db.off('query-response', onAnswer);
+  db.off('query-error', onAnswer);
   if (seen.size > 0) {
-    console.log(`  weishishi's statements in one lifecycle, by text:`);
-    console.log([...seen].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${String(n).padStart(4)} ${k}`).join('\n'));
+    const total = [...seen.values()].reduce((t, s) => t + s.ms, 0);
+    console.log(`  weishishi's statements in one lifecycle, by text (count, ms from sending to answer; ${total.toFixed(1)} ms in all):`);
+    console.log([...seen].sort((a, b) => b[1].ms - a[1].ms).map(([k, s]) => `  ${String(s.n).padStart(4)} ${s.ms.toFixed(1).padStart(7)} ${k}`).join('\n'));
   }
 
   // What each lifecycle wrote: saved states (= history rows) per instance, and their mean size.
