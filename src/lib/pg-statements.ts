@@ -57,7 +57,9 @@ export function statementPool(): StatementPool {
 export function prepareRepeatedStatements(client: PgClient, pool: StatementPool, opts: { max?: number } = {}): void {
   const max = opts.max ?? MAX_PREPARED;
   const send = client.query.bind(client);
+  /** How often each text not prepared yet has been sent, by its name-to-be (texts run to kilobytes). */
   const seen = new Map<string, number>();
+  /** Prepared texts and their names. */
   const names = new Map<string, string>();
   let prepared = 0;
   let schemaChanges = pool.schemaChanges;
@@ -77,7 +79,7 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
       if (err) return;
       mustDrop = false;
       // what was prepared has repeated: it is prepared again the next time it comes
-      for (const text of names.keys()) seen.set(text, SEEN_BEFORE_PREPARING);
+      for (const name of names.values()) seen.set(name, SEEN_BEFORE_PREPARING);
       names.clear();
       prepared = 0;
       if (client.connection) client.connection.parsedStatements = {};
@@ -99,10 +101,11 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
     if (mustDrop || config.name !== undefined || !Array.isArray(config.values) || config.values.length === 0) return send(config, ...rest);
     let name = names.get(text);
     if (!name) {
-      const times = seen.get(text) ?? 0;
+      const candidate = nameOf(text);
+      const times = seen.get(candidate) ?? 0;
       if (times < SEEN_BEFORE_PREPARING) {
         if (seen.size >= MAX_REMEMBERED) seen.clear();
-        seen.set(text, times + 1);
+        seen.set(candidate, times + 1);
         return send(config, ...rest);
       }
       if (prepared >= max) {
@@ -110,8 +113,8 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
         dropAll();
         return send(config, ...rest);
       }
-      seen.delete(text);
-      name = `wss_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      seen.delete(candidate);
+      name = candidate;
       names.set(text, name);
       prepared++;
     }
@@ -130,6 +133,11 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
     };
     return send(named, ...args);
   };
+}
+
+/** A text's statement name: its hash, so two texts never share one. */
+function nameOf(text: string): string {
+  return `wss_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
 }
 
 function isQueryConfig(config: unknown): config is QueryConfig {
