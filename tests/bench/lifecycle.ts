@@ -21,6 +21,7 @@
 // alternate which side goes first (rounds.ts), and medians are compared.
 //
 //   BENCH_LIFECYCLES  lifecycles per side per measured run (default 1)   BENCH_LIFECYCLE_ROUNDS  (default 5)
+//   BENCH_LIFECYCLE_WARMUP  lifecycles per side run unmeasured first (default 4)
 //   BENCH_LIFECYCLE_TRACE=1  also prints the counted lifecycle's statements by SQL text, with the time each took, longest first
 // (defaults sized for a ~60 s run on a busy 2-core machine: a bpmn-engine lifecycle takes ~1–2 s)
 // better-sqlite3 always; BENCH_DATABASE_URL or TEST_DATABASE_URL = postgres://… adds PostgreSQL.
@@ -76,6 +77,13 @@ const PAID = { advance: 1_050_000, final: 2_275_000, retention: 175_000 };
 /** Clock moves: past a notice (5 working days, holidays included), past the 12-month warranty. */
 const PAST_NOTICE_MS = 30 * DAY_MS;
 const PAST_WARRANTY_MS = 400 * DAY_MS;
+/**
+ * Lifecycles each side runs unmeasured before the rounds. Half a round (one lifecycle) left the
+ * rounds speeding up through the whole run on PostgreSQL (4.1, 4.6, 6.1, 6.8 lifecycles/s): the
+ * server plans a prepared statement afresh for its first five runs on a connection, and the JIT had
+ * not settled. Four bring both sides to what a server that has run for a minute does.
+ */
+const DEFAULT_WARMUP = 4;
 
 type Payload = Record<string, unknown>;
 /**
@@ -247,6 +255,8 @@ export interface LifecycleResult {
   ratio: number;
   rounds: number;
   lifecycles: number;
+  /** lifecycles each side ran unmeasured first */
+  warmup: number;
   /** per-round rates, lifecycles/s */
   runs: { weishishi: number[]; bpmn: number[] };
   /** SQL statements per step (reads included; weishishi's count its timer worker and project creation) */
@@ -259,9 +269,10 @@ export interface LifecycleResult {
  * Runs the comparison on `databaseUrl`: `sqlite:<file>` (used as given: pass a fresh file) or
  * `postgres://…` (a fresh schema is created under it and dropped after).
  */
-export async function benchLifecycle(opts: { databaseUrl: string; lifecycles?: number; rounds?: number }): Promise<LifecycleResult> {
+export async function benchLifecycle(opts: { databaseUrl: string; lifecycles?: number; rounds?: number; warmup?: number }): Promise<LifecycleResult> {
   const lifecycles = opts.lifecycles ?? 1;
   const rounds = opts.rounds ?? 5;
+  const warmup = opts.warmup ?? DEFAULT_WARMUP;
   const base = parseDatabaseUrl(opts.databaseUrl);
   let url = opts.databaseUrl;
   let dropAfter: (() => Promise<void>) | null = null;
@@ -281,7 +292,7 @@ export async function benchLifecycle(opts: { databaseUrl: string; lifecycles?: n
     });
     const deps = await createDeps(config, { clock, logger: createLogger('silent') });
     try {
-      return await benchDeps(deps, clock, lifecycles, rounds);
+      return await benchDeps(deps, clock, lifecycles, rounds, warmup);
     } finally {
       await deps.close();
     }
@@ -291,7 +302,7 @@ export async function benchLifecycle(opts: { databaseUrl: string; lifecycles?: n
   }
 }
 
-async function benchDeps(deps: Deps, clock: ManualClock, lifecycles: number, rounds: number): Promise<LifecycleResult> {
+async function benchDeps(deps: Deps, clock: ManualClock, lifecycles: number, rounds: number, warmup: number): Promise<LifecycleResult> {
   const { db, services, timers } = deps;
   const pg = isPostgres(db);
   await services.seedDemo();
@@ -417,7 +428,7 @@ async function benchDeps(deps: Deps, clock: ManualClock, lifecycles: number, rou
     return ms;
   }
 
-  const m = await alternate(lifecycles, rounds, runBpmn, runWeishishi);
+  const m = await alternate(lifecycles, rounds, runBpmn, runWeishishi, warmup);
 
   // One more lifecycle each, untimed, counting the SQL statements (reads too) each side sends.
   let statements = 0;
@@ -478,6 +489,7 @@ async function benchDeps(deps: Deps, clock: ManualClock, lifecycles: number, rou
     ratio: m.engine / m.baseline,
     rounds,
     lifecycles,
+    warmup,
     runs: { weishishi: m.eng, bpmn: m.base },
     statementsPerStep: perStep,
     stateBytes: { weishishi: await meanBytes('workflow_instances', 'snapshot', weishishiIds), bpmn: await meanBytes('bench_bpmn_states', 'state', bpmnIds) },
@@ -490,13 +502,14 @@ async function main(): Promise<void> {
   const started = Date.now();
   const lifecycles = Number(process.env.BENCH_LIFECYCLES ?? 1);
   const rounds = Number(process.env.BENCH_LIFECYCLE_ROUNDS ?? 5);
+  const warmup = Number(process.env.BENCH_LIFECYCLE_WARMUP ?? DEFAULT_WARMUP);
   const targets: Array<{ name: string; run: () => Promise<LifecycleResult> }> = [
     {
       name: 'sqlite (better-sqlite3)',
       run: async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wss-bench-lifecycle-'));
         try {
-          return await benchLifecycle({ databaseUrl: `sqlite:${path.join(dir, 'bench.db')}`, lifecycles, rounds });
+          return await benchLifecycle({ databaseUrl: `sqlite:${path.join(dir, 'bench.db')}`, lifecycles, rounds, warmup });
         } finally {
           fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -504,13 +517,13 @@ async function main(): Promise<void> {
     },
   ];
   const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (pgUrl && /^postgres(ql)?:/.test(pgUrl)) targets.push({ name: 'postgres', run: () => benchLifecycle({ databaseUrl: pgUrl, lifecycles, rounds }) });
+  if (pgUrl && /^postgres(ql)?:/.test(pgUrl)) targets.push({ name: 'postgres', run: () => benchLifecycle({ databaseUrl: pgUrl, lifecycles, rounds, warmup }) });
 
   const results: Array<{ name: string; r: LifecycleResult }> = [];
   for (const t of targets) {
     const r = await t.run();
     const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
-    console.log(`${t.name}: ${r.rounds} rounds of ${r.lifecycles} lifecycles per side, ${r.weishishi.steps} saved steps per lifecycle each`);
+    console.log(`${t.name}: ${r.rounds} rounds of ${r.lifecycles} lifecycles per side after ${r.warmup} unmeasured, ${r.weishishi.steps} saved steps per lifecycle each`);
     const sp = r.statementsPerStep;
     console.log(`  weishishi lifecycles/s per round: ${fmt(r.runs.weishishi)}   (snapshot ≈ ${r.stateBytes.weishishi} B, ${sp.weishishi.toFixed(1)} statements/step)`);
     console.log(`  bpmn      lifecycles/s per round: ${fmt(r.runs.bpmn)}   (state ≈ ${r.stateBytes.bpmn} B, ${sp.bpmn.toFixed(1)} statements/step)`);
@@ -526,7 +539,7 @@ async function main(): Promise<void> {
   }
   console.log(`weishishi/bpmn-engine lifecycle ratio: ${results[0]!.r.ratio.toFixed(2)} (target ≥ 5)`);
   console.log(`lifecycle bench took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  writeResult('lifecycle', { results: results.map(({ name, r }) => ({ name, weishishi: r.weishishi, bpmn: r.bpmn, ratio: r.ratio, rounds: r.rounds, lifecycles: r.lifecycles })) });
+  writeResult('lifecycle', { results: results.map(({ name, r }) => ({ name, weishishi: r.weishishi, bpmn: r.bpmn, ratio: r.ratio, rounds: r.rounds, lifecycles: r.lifecycles, warmup: r.warmup })) });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

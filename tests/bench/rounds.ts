@@ -7,15 +7,19 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-/** `run(n)` performs n transitions and answers the milliseconds it took. Rates are per second. */
+/**
+ * `run(n)` performs n transitions and answers the milliseconds it took. Rates are per second. Each
+ * side first runs `warmup` (by default half a round) unmeasured.
+ */
 export async function alternate(
   n: number,
   rounds: number,
   baseline: (n: number) => Promise<number>,
   engine: (n: number) => Promise<number>,
+  warmup = Math.ceil(n / 2),
 ): Promise<{ base: number[]; eng: number[]; baseline: number; engine: number }> {
-  await baseline(Math.ceil(n / 2));
-  await engine(Math.ceil(n / 2));
+  await baseline(warmup);
+  await engine(warmup);
   const base: number[] = [];
   const eng: number[] = [];
   for (let r = 0; r < rounds; r++) {
