@@ -148,7 +148,14 @@ describe.each(STORAGE_KINDS)('engine on %s', (kind) => {
     const second = toyEngine(db2);
     second.clock.set(first.clock.now().getTime() + 3 * DAY_MS);
     const worker = createTimerWorker({ db: db2, engine: second.engine, clock: second.clock });
+    const sent: string[] = [];
+    const record = (q: { sql: string }) => void sent.push(q.sql);
+    db2.on('query', record);
     expect(await worker.runDue()).toEqual({ fired: 1, skipped: 0 });
+    db2.off('query', record);
+    // one transaction, no savepoint inside it
+    expect(sent.filter((q) => /^\s*begin/i.test(q))).toHaveLength(1);
+    expect(sent.filter((q) => /^\s*savepoint/i.test(q))).toEqual([]);
     expect(await worker.runDue()).toEqual({ fired: 0, skipped: 0 });
     expect((await second.engine.get(s.instanceId)).state).toBe('expired');
     expect(await count(db2, 'workflow_history', { instance_id: s.instanceId, type: 'DEADLINE' })).toBe(1);
