@@ -10,7 +10,9 @@
 // PostgreSQL, even after ANALYZE, may prefer a sequential scan of a table of a few thousand rows
 // (a handful of pages) to any index: that says nothing of 100,000 projects. Where it does, the query
 // is planned again with `enable_seqscan = off` for its transaction, which makes the planner take an
-// index whenever one can serve the query; a Seq Scan that remains means none can.
+// index whenever one can serve the query; a Seq Scan that remains means none can. A connection
+// prepares the statements it repeats (src/lib/pg-statements.ts), and PostgreSQL then settles on one
+// generic plan for any values: each query's generic plan is held to the same rule.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/users.js';
 import { isPostgres, type Db } from '../../src/lib/db.js';
@@ -85,6 +87,8 @@ interface Plan extends Captured {
   plan: string[];
   /** PostgreSQL: planned again with enable_seqscan off (see the head of this file) */
   forced?: string[];
+  /** PostgreSQL: the generic plan a prepared statement settles on (src/lib/pg-statements.ts), the same way */
+  generic?: string[];
 }
 
 /** The guarded tables and the aliases the statement gives them (`projects as p`). */
@@ -117,6 +121,7 @@ function sqliteScans(p: Plan): string[] {
 
 const pgScans = (plan: string[]) => plan.filter((line) => new RegExp(`Seq Scan on (?:${GUARDED.join('|')})\\b`).test(line));
 
+let prepared = 0;
 async function explain(db: Db, q: Captured): Promise<Plan> {
   if (!isPostgres(db)) {
     const rows = (await db.raw(`EXPLAIN QUERY PLAN ${q.sql}`, q.bindings as never)) as Array<{ detail: string }>;
@@ -127,12 +132,27 @@ async function explain(db: Db, q: Captured): Promise<Plan> {
   const sql = `EXPLAIN ${q.sql.replace(/\$\d+/g, '?')}`;
   const lines = (res: { rows: Array<Record<string, string>> }) => res.rows.map((r) => r['QUERY PLAN']!);
   const plan = lines(await db.raw(sql, q.bindings as never));
-  if (pgScans(plan).length === 0) return { ...q, plan };
-  const forced = await db.transaction(async (trx) => {
+  const forced = pgScans(plan).length === 0 ? undefined : await db.transaction(async (trx) => {
     await trx.raw('SET LOCAL enable_seqscan = off');
     return lines(await trx.raw(sql, q.bindings as never));
   });
-  return { ...q, plan, forced };
+  // A statement the server has prepared is planned once for any values after its fifth run: the
+  // generic plan, planned here with `plan_cache_mode = force_generic_plan` (the values as literals:
+  // EXECUTE takes no parameters), and again without sequential scans if it has one.
+  const values = q.bindings.map((b) => db.raw('?', [b as never]).toQuery());
+  // a statement's generic plan is made once, at its first EXECUTE: enable_seqscan must be off before it
+  const planGeneric = (seqscan: boolean) => db.transaction(async (trx) => {
+    const name = `qp_generic_${++prepared}`;
+    await trx.raw('SET LOCAL plan_cache_mode = force_generic_plan');
+    if (!seqscan) await trx.raw('SET LOCAL enable_seqscan = off');
+    await trx.raw(`PREPARE ${name} AS ${q.sql}`);
+    const p = lines(await trx.raw(`EXPLAIN EXECUTE ${name}${values.length ? `(${values.join(', ')})` : ''}`));
+    await trx.raw(`DEALLOCATE ${name}`);
+    return p;
+  });
+  let generic = await planGeneric(true);
+  if (pgScans(generic).length > 0) generic = await planGeneric(false);
+  return { ...q, plan, ...(forced ? { forced } : {}), generic };
 }
 
 describe.each(STORAGE_KINDS)('query plans on %s', (kind) => {
@@ -211,10 +231,12 @@ describe.each(STORAGE_KINDS)('query plans on %s', (kind) => {
       plans.push(await explain(db, q));
     }
     const bad = plans
-      .map((p) => ({ label: p.label, sql: p.sql, plan: isPostgres(db) ? (p.forced ?? p.plan) : p.plan, scans: isPostgres(db) ? pgScans(p.forced ?? p.plan) : sqliteScans(p) }))
+      .flatMap((p) => isPostgres(db)
+        ? [{ label: p.label, sql: p.sql, plan: p.forced ?? p.plan }, { label: `${p.label} (generic plan)`, sql: p.sql, plan: p.generic! }].map((x) => ({ ...x, scans: pgScans(x.plan) }))
+        : [{ label: p.label, sql: p.sql, plan: p.plan, scans: sqliteScans(p) }])
       .filter((p) => p.scans.length > 0);
     if (process.env.PLANS === '1') {
-      for (const p of plans) console.log(`── ${p.label}\n${p.sql}\n${p.plan.join('\n')}${p.forced ? `\n[enable_seqscan off]\n${p.forced.join('\n')}` : ''}\n`);
+      for (const p of plans) console.log(`── ${p.label}\n${p.sql}\n${p.plan.join('\n')}${p.forced ? `\n[enable_seqscan off]\n${p.forced.join('\n')}` : ''}${p.generic ? `\n[generic]\n${p.generic.join('\n')}` : ''}\n`);
     }
     expect(bad, bad.map((b) => `${b.label}: ${b.sql}\n  ${b.plan.join('\n  ')}`).join('\n\n')).toEqual([]);
     expect(plans.length).toBeGreaterThan(20);
