@@ -140,8 +140,9 @@ function nameOf(text: string): string {
   return `wss_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
 }
 
+/** A plain query config (what knex sends); a submittable (a cursor, a stream) goes through untouched. */
 function isQueryConfig(config: unknown): config is QueryConfig {
-  return typeof config === 'object' && config !== null && typeof (config as QueryConfig).text === 'string';
+  return typeof config === 'object' && config !== null && typeof (config as QueryConfig).text === 'string' && typeof (config as { submit?: unknown }).submit !== 'function';
 }
 
 function isResultTypeChange(err: unknown): boolean {
