@@ -61,7 +61,6 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
   const seen = new Map<string, number>();
   /** Prepared texts and their names. */
   const names = new Map<string, string>();
-  let prepared = 0;
   let schemaChanges = pool.schemaChanges;
   /** The names this connection holds may be stale or too many: they go before it names another. */
   let mustDrop = false;
@@ -81,7 +80,6 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
       // what was prepared has repeated: it is prepared again the next time it comes
       for (const name of names.values()) seen.set(name, SEEN_BEFORE_PREPARING);
       names.clear();
-      prepared = 0;
       if (client.connection) client.connection.parsedStatements = {};
     });
   };
@@ -95,7 +93,7 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
     }
     if (schemaChanges !== pool.schemaChanges) {
       schemaChanges = pool.schemaChanges;
-      if (prepared > 0) mustDrop = true;
+      if (names.size > 0) mustDrop = true;
     }
     if (mustDrop && !dropping) dropAll();
     if (mustDrop || config.name !== undefined || !Array.isArray(config.values) || config.values.length === 0) return send(config, ...rest);
@@ -108,7 +106,7 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
         seen.set(candidate, times + 1);
         return send(config, ...rest);
       }
-      if (prepared >= max) {
+      if (names.size >= max) {
         mustDrop = true;
         dropAll();
         return send(config, ...rest);
@@ -116,7 +114,6 @@ export function prepareRepeatedStatements(client: PgClient, pool: StatementPool,
       seen.delete(candidate);
       name = candidate;
       names.set(text, name);
-      prepared++;
     }
     const named = { ...config, name };
     const at = rest.findIndex((r) => typeof r === 'function');
