@@ -53,6 +53,7 @@ if (city) {
 interface ScaleRow {
   name: string; rps: number; p50: number; p99: number; non2xx: number; peakRssMb?: number; firstP99?: number; firstMax?: number;
   bytes?: number; floor?: { rps: number; p50: number; p99: number; reachable: boolean };
+  statements?: number; stackFloor?: { rps: number; p50: number; p99: number; reachable: boolean };
 }
 interface ScaleDriver {
   driver: string;
@@ -70,6 +71,10 @@ if (scale) {
       // what any server could do here for answers of that size (scale.ts measureFloor)
       if (r.floor && r.bytes !== undefined) {
         add({ measure: `  … floor: bare node:http, ${n0(r.bytes)} B an answer`, db: d.driver, figure: `p50 ${r.floor.p50} p99 ${r.floor.p99} ms`, against: `${n0(r.floor.rps)} req/s`, ratio: '', target: r.floor.reachable ? '(reachable)' : '(out of reach)', met: null });
+      }
+      // what any code on the fixed stack could do here with as many statements (scale.ts, startStackFloorServer)
+      if (r.stackFloor && r.bytes !== undefined && r.statements !== undefined) {
+        add({ measure: `  … stack floor: Express + ${r.statements.toFixed(1).replace(/\.0$/, '')} × select 1, ${n0(r.bytes)} B`, db: d.driver, figure: `p50 ${r.stackFloor.p50} p99 ${r.stackFloor.p99} ms`, against: `${n0(r.stackFloor.rps)} req/s`, ratio: '', target: r.stackFloor.reachable ? '(reachable)' : '(out of reach)', met: null });
       }
     }
     if (d.summary) add({ measure: 'yearly summary', db: d.driver, figure: `${n0(d.summary.msMedian)} ms`, against: '', ratio: '', target: '≤ 200 ms', met: d.summary.msMedian <= 200 });

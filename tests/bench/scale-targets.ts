@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import type { SqliteDriver } from '../../src/config.js';
 
@@ -123,13 +123,17 @@ export async function startFloorServer(bytes: number): Promise<ServerProcess> {
     });
     server.listen(0, '127.0.0.1', () => console.log(server.address().port));
     process.on('SIGTERM', () => server.close(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ['-e', script, String(Math.max(0, Math.round(bytes)))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return childServer(spawn(process.execPath, ['-e', script, String(Math.max(0, Math.round(bytes)))], { stdio: ['ignore', 'pipe', 'inherit'] }), 'the floor server');
+}
+
+/** A server child that prints its port on its first line of output and exits on SIGTERM. */
+async function childServer(child: ChildProcess, what: string): Promise<ServerProcess> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
-    void exited.then((code) => reject(new Error(`the floor server exited with ${code} before listening`)));
+    void exited.then((code) => reject(new Error(`${what} exited with ${code} before listening`)));
   });
   return {
     base: `http://127.0.0.1:${port}`,
@@ -141,6 +145,45 @@ export async function startFloorServer(bytes: number): Promise<ServerProcess> {
       return code;
     },
   };
+}
+
+/**
+ * The fixed stack's floor for a load: the same `bytes` answered by the emptiest route the brief's own
+ * stack can serve after `statements` database round trips — Express 5 with the app's outer middleware
+ * (pino-http with a silent logger, helmet, a JSON body parser), and `select 1` sent that many times
+ * through the app's own database layer (`createDb` of the compiled `dist/src/lib/db.js`: knex, the
+ * driver, the statement cache and the yielding of better-sqlite3's queries) on the same SQLite file. No
+ * session, no CSRF, no template, no table read: what it cannot do under the target, no page of the
+ * app with that many statements can, whatever its code does with them. `dbModule`: the tests pass the
+ * TypeScript source (run through tsx's loader), the bench the compiled module, as production runs it.
+ */
+export async function startStackFloorServer(bytes: number, statements: number, driver: SqliteDriver, dbFile: string, dbModule = path.join(ROOT, 'dist/src/lib/db.js')): Promise<ServerProcess> {
+  if (!fs.existsSync(dbModule)) throw new Error(`${path.relative(ROOT, dbModule)} is missing: run \`npm run build\` first`);
+  // the tests hand it the TypeScript source, which needs tsx's loader
+  const loader = dbModule.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const script = `
+    import express from 'express';
+    import helmet from 'helmet';
+    import { pino } from 'pino';
+    import { pinoHttp } from 'pino-http';
+    const [bytes, statements, driver, filename, dbModule] = process.argv.slice(1);
+    const { createDb } = await import(dbModule);
+    const db = createDb({ client: 'sqlite', driver, filename });
+    const body = Buffer.alloc(Number(bytes), 'a');
+    const n = Number(statements);
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(pinoHttp({ logger: pino({ level: 'silent' }) }));
+    app.use(helmet());
+    app.use(express.json());
+    app.use(async (req, res) => {
+      for (let i = 0; i < n; i++) await db.raw('select 1');
+      res.type('html').send(body);
+    });
+    const server = app.listen(0, '127.0.0.1', () => console.log(server.address().port));
+    process.on('SIGTERM', () => server.close(() => db.destroy().then(() => process.exit(0))));`;
+  const args = [String(Math.max(0, Math.round(bytes))), String(Math.max(0, Math.round(statements))), driver, path.resolve(dbFile), pathToFileURL(dbModule).href];
+  return childServer(spawn(process.execPath, [...loader, '--input-type=module', '-e', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }), 'the stack floor server');
 }
 
 /** VmRSS (now) and VmHWM (the peak so far) of a process, in MB. */

@@ -22,7 +22,12 @@
 // Under each load, its floor: a bare node:http server in its own process answering every request at
 // once with the load's mean answer size, measured the same way (the same connections, warm-up and
 // seconds). Its p99 is the best any server could reach here for answers that size, with autocannon on
-// the same two cores: the table says whether the target is in reach of code at all on this machine.
+// the same two cores. And its stack floor: the brief's fixed stack (Express 5, helmet, pino-http, knex
+// through the app's own database layer on the same file) answering the same bytes after as many
+// statements as one of the load's requests sends (counted in this process before the servers start),
+// each a `select 1`: no table read, no session, no template. Its p99 is the best any code on this
+// stack could reach here with that many statements a request: the table says whether the target is
+// in reach of code at all on this machine, and of code on this stack.
 // Each run adds history rows (the COMMENTs and transitions) and a session and two tokens per user;
 // the drafts are the same ones every run (found again by their title).
 import { writeResult } from './results.js';
@@ -32,7 +37,11 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import yauzl from 'yauzl';
 import type { SqliteDriver } from '../../src/config.js';
-import { benchDrafts, memoryOf, PROXIED, readCity, sampleRss, sessionFor, startFloorServer, startServer, timersCaughtUp, tokenFor, type CityData } from './scale-targets.js';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config.js';
+import { createDeps } from '../../src/deps.js';
+import { createApp } from '../../src/app.js';
+import { benchDrafts, memoryOf, PROXIED, readCity, sampleRss, sessionFor, startFloorServer, startServer, startStackFloorServer, timersCaughtUp, tokenFor, type CityData, type ServerProcess } from './scale-targets.js';
 
 export const P99_TARGET_MS = 50;
 export const SUMMARY_TARGET_MS = 200;
@@ -60,6 +69,15 @@ export interface ScaleRow {
    * server could reach here for answers of this size; when it is over the target, so is every server.
    */
   floor: { rps: number; p50: number; p99: number; reachable: boolean };
+  /** the statements the server sends through knex for one request of the load (the mix: the mean of its three), counted in-process */
+  statements: number;
+  /**
+   * The fixed stack's floor for this load: Express, the app's outer middleware and its database layer
+   * answering the same bytes after the same number of statements, each a `select 1`
+   * (scale-targets.ts startStackFloorServer). When its p99 is over the target, no code on this stack
+   * that sends that many statements a request can meet it here.
+   */
+  stackFloor: { rps: number; p50: number; p99: number; reachable: boolean };
 }
 
 export interface ScaleExport {
@@ -228,12 +246,12 @@ async function run(base: string, l: Load, warmupSeconds: number, seconds: number
 }
 
 /**
- * The same load's shape against the floor server: the same method, connections, warm-up and
- * seconds, a request body of the same size, and answers of the load's mean size.
+ * The same load's shape against a floor server: the same method, connections, warm-up and seconds,
+ * a request body of the same size (answers of the load's mean size are the floor server's part).
  */
-async function measureFloor(l: Load, bytes: number, seconds: number, connections: number): Promise<ScaleRow['floor']> {
+async function measureFloor(l: Load, start: () => Promise<ServerProcess>, seconds: number, connections: number): Promise<ScaleRow['floor']> {
   const first = l.requests[0]!;
-  const floor = await startFloorServer(bytes);
+  const floor = await start();
   try {
     const body = first.method === 'POST' ? JSON.stringify({ type: 'COMMENT', text: '压测意见：请说明进度。' }) : undefined;
     const shape: Load = { name: `${l.name} (floor)`, requests: [{ method: first.method ?? 'GET', path: '/', ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}) }] };
@@ -249,20 +267,72 @@ async function measureFloor(l: Load, bytes: number, seconds: number, connections
  * A warm-up second (not counted: the first requests open the connections, compile code and fill
  * caches), then the measurement, on the same connections.
  */
-async function measureLoad(base: string, pid: number, make: () => Promise<Load>, seconds: number, connections: number): Promise<ScaleRow> {
+async function measureLoad(base: string, pid: number, make: () => Promise<Load>, o: { seconds: number; connections: number; statements: Map<string, number>; driver: SqliteDriver; dbFile: string }): Promise<ScaleRow> {
   const sampler = sampleRss(pid, 50);
   const l = await make();
-  const { result: r, measured, measuredBytes, firsts } = await run(base, l, WARMUP_SECONDS, seconds, connections);
+  const { result: r, measured, measuredBytes, firsts } = await run(base, l, WARMUP_SECONDS, o.seconds, o.connections);
   const peakRssMb = sampler.stop();
   const p99 = percentile(measured, 99);
   const bytes = measured.length ? measuredBytes / measured.length : 0;
+  const statements = o.statements.get(l.name) ?? 0;
   return {
-    peakRssMb, bytes, floor: await measureFloor(l, bytes, seconds, connections),
-    name: l.name, rps: measured.length / seconds, p50: percentile(measured, 50), p99,
+    peakRssMb, bytes, statements,
+    floor: await measureFloor(l, () => startFloorServer(bytes), o.seconds, o.connections),
+    stackFloor: await measureFloor(l, () => startStackFloorServer(bytes, statements, o.driver, o.dbFile), o.seconds, o.connections),
+    name: l.name, rps: measured.length / o.seconds, p50: percentile(measured, 50), p99,
     firstP99: percentile(firsts, 99), firstMax: Math.round(firsts.at(-1) ?? 0),
     // no answer within the measurement is no figure, and certainly no met target
     non2xx: r.non2xx + r.errors + r.timeouts, target: 'p99 ≤ 50 ms', met: measured.length > 0 && p99 <= P99_TARGET_MS,
   };
+}
+
+/**
+ * How many statements one request of each load sends through knex, counted in this process on an
+ * app built on the same file (before any server opens it): each load's requests are sent once to warm
+ * the caches and once more counted, one at a time. The mix is the mean of its EDIT, SUBMIT and RETURN.
+ */
+async function statementsPerLoad(city: CityData, dbFile: string, dataDir: string): Promise<Map<string, number>> {
+  const config = loadConfig({
+    ...process.env, NODE_ENV: 'production', DATABASE_URL: `better-sqlite3:${path.resolve(dbFile)}`, DATA_DIR: path.resolve(dataDir),
+    LOG_LEVEL: 'silent', DEMO: '0', BASE_URL: 'http://127.0.0.1', TRUST_PROXY: 'loopback', SESSION_SECRET: randomBytes(32).toString('base64url'),
+  });
+  const deps = await createDeps(config);
+  const server = createApp(deps).listen(0, '127.0.0.1');
+  try {
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const s: Sessions = {
+      district: await tokenFor(base, 'district@example.org'),
+      proposer: await tokenFor(base, 'community1@example.org'),
+      returner: await tokenFor(base, 'community2@example.org'),
+      districtCookie: await sessionFor(base, 'district@example.org'),
+    };
+    const failed: string[] = [];
+    const loads = [commentLoad(city, s, failed), mixLoad(s, await benchDrafts(base, s.proposer, s.returner, 1), failed), ...readLoads(city, s, failed)];
+    let sent = 0;
+    deps.db.on('query', () => sent++);
+    const counts = new Map<string, number>();
+    for (const l of loads) {
+      const ctx = {};
+      let counted = 0;
+      for (const pass of [0, 1]) {
+        for (const req of l.requests) {
+          const built = (req.setupRequest ? (req.setupRequest as (r: autocannon.Request, c: object) => autocannon.Request)({ ...req }, ctx) : req);
+          const before = sent;
+          const res = await fetch(`${base}${built.path ?? '/'}`, { method: built.method ?? 'GET', headers: (built.headers ?? {}) as Record<string, string>, ...(built.body ? { body: built.body as string } : {}) });
+          const body = await res.text();
+          (req.onResponse as ((status: number, body: string, ctx: object) => void) | undefined)?.(res.status, body, ctx);
+          if (pass === 1) counted += sent - before;
+        }
+      }
+      if (failed.length) throw new Error(`counting the statements: ${failed.join('; ')}`);
+      counts.set(l.name, counted / l.requests.length);
+    }
+    return counts;
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await deps.close();
+  }
 }
 
 /** Counts the <row> elements of the workbook's first sheet. */
@@ -330,7 +400,7 @@ async function medianMs(url: string, headers: Record<string, string>, n = 5): Pr
   return times[Math.floor(times.length / 2)]!;
 }
 
-async function benchDriver(driver: SqliteDriver, city: CityData, opts: { dbFile: string; dataDir: string; seconds: number; connections: number }): Promise<ScaleDriverResult> {
+async function benchDriver(driver: SqliteDriver, city: CityData, opts: { dbFile: string; dataDir: string; seconds: number; connections: number; statements: Map<string, number> }): Promise<ScaleDriverResult> {
   const server = await startServer(driver, opts.dbFile, opts.dataDir);
   try {
     const { base, pid } = server;
@@ -351,7 +421,7 @@ async function benchDriver(driver: SqliteDriver, city: CityData, opts: { dbFile:
     const [comment, ...reads] = fixed.map((l) => async () => l);
     const rows: ScaleRow[] = [];
     for (const make of [comment!, mix, ...reads]) {
-      rows.push(await measureLoad(base, pid, make, opts.seconds, opts.connections));
+      rows.push(await measureLoad(base, pid, make, { ...opts, driver }));
       process.stderr.write(`  ${driver}: ${rows.at(-1)!.name} ${rows.at(-1)!.rps.toFixed(0)} req/s, RSS ≤ ${rows.at(-1)!.peakRssMb.toFixed(0)} MB\n`);
     }
     const exp = await measureExport(base, pid, s.district);
@@ -375,8 +445,9 @@ export async function benchScale(opts: { dbFile: string; dataDir: string; driver
   const seconds = opts.seconds ?? 5;
   const connections = opts.connections ?? 50;
   const city = readCity(opts.dbFile);
+  const statements = await statementsPerLoad(city, opts.dbFile, opts.dataDir);
   const drivers: ScaleDriverResult[] = [];
-  for (const d of opts.drivers ?? ['better-sqlite3', 'sqlite3']) drivers.push(await benchDriver(d, city, { ...opts, seconds, connections }));
+  for (const d of opts.drivers ?? ['better-sqlite3', 'sqlite3']) drivers.push(await benchDriver(d, city, { ...opts, seconds, connections, statements }));
   return { projects: city.projects, lastYear: city.lastYear, seconds, connections, drivers };
 }
 
@@ -385,17 +456,16 @@ export function printScale(r: ScaleResult): void {
   const kb = (bytes: number) => (bytes >= 10_000 ? `${(bytes / 1000).toFixed(0)} kB` : `${bytes.toFixed(0)} B`);
   const w = Math.max(46, ...r.drivers[0]!.rows.map((x) => x.name.length)) + 1;
   const line = (name: string, cell: (d: ScaleDriverResult) => string) => console.log(`  ${name.padEnd(w)} ${r.drivers.map((d) => cell(d).padEnd(52)).join(' ')}`);
-  console.log(`\nscale: ${r.projects.toLocaleString('en')} projects, ${r.connections} connections, ${r.seconds} s each after 1 s of warm-up on the same connections, a separate \`weishishi serve\` per driver; req/s, p50 / p99 (target p99 ≤ ${P99_TARGET_MS} ms), the first answer on a new connection (p99 / slowest), the server's peak RSS during the load; under each load its floor: a bare node:http server answering the load's mean bytes at once, measured the same way (the best any server could do here)`);
+  console.log(`\nscale: ${r.projects.toLocaleString('en')} projects, ${r.connections} connections, ${r.seconds} s each after 1 s of warm-up on the same connections, a separate \`weishishi serve\` per driver; req/s, p50 / p99 (target p99 ≤ ${P99_TARGET_MS} ms), the first answer on a new connection (p99 / slowest), the server's peak RSS during the load; under each load two floors, measured the same way: a bare node:http server answering the load's mean bytes at once (the best any server could do here), and the fixed stack — Express, helmet, pino-http and the app's database layer — answering the same bytes after the load's own number of statements, each a select 1 (the best any code on this stack could do here with that many statements)`);
   line('', (d) => d.driver);
   for (const [i, row] of r.drivers[0]!.rows.entries()) {
     line(row.name, (d) => {
       const x = d.rows[i]!;
       return `${x.rps.toFixed(0).padStart(6)} req/s ${String(x.p50).padStart(4)} / ${String(x.p99).padStart(4)} ms ${ok(x.met)} first ${x.firstP99} / ${x.firstMax} ms ${x.peakRssMb.toFixed(0).padStart(3)} MB${x.non2xx ? ` (${x.non2xx} failed!)` : ''}`;
     });
-    line(`  floor: bare server, same ${kb(r.drivers[0]!.rows[i]!.bytes)}`, (d) => {
-      const f = d.rows[i]!.floor;
-      return `${f.rps.toFixed(0).padStart(6)} req/s ${String(f.p50).padStart(4)} / ${String(f.p99).padStart(4)} ms ${f.reachable ? 'reachable here' : 'OUT OF REACH here'}`;
-    });
+    const floorCell = (f: ScaleRow['floor']) => `${f.rps.toFixed(0).padStart(6)} req/s ${String(f.p50).padStart(4)} / ${String(f.p99).padStart(4)} ms ${f.reachable ? 'reachable here' : 'OUT OF REACH here'}`;
+    line(`  floor: bare server, same ${kb(r.drivers[0]!.rows[i]!.bytes)}`, (d) => floorCell(d.rows[i]!.floor));
+    line(`  stack floor: Express + ${r.drivers[0]!.rows[i]!.statements.toFixed(1).replace(/\.0$/, '')} × select 1`, (d) => floorCell(d.rows[i]!.stackFloor));
   }
   line('Excel export, every project', (d) => `${(d.export.ms / 1000).toFixed(2)} s, ${d.export.rows} rows, ${(d.export.bytes / 1e6).toFixed(1)} MB`);
   line('  server RSS during it (before → peak)', (d) => `${d.export.rssBeforeMb.toFixed(0)} → ${d.export.peakRssMb.toFixed(0)} MB`);

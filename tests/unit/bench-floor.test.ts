@@ -1,10 +1,14 @@
 // The bench's floor (tests/bench/scale-targets.ts startFloorServer): a bare node:http server in its
 // own process that every HTTP load is measured against. What it answers is what the bench reports
 // as "the same bytes", so it is checked here: the size asked for, to GET and to a POST with a body,
-// on a kept-alive connection, and a clean exit on SIGTERM.
+// on a kept-alive connection, and a clean exit on SIGTERM. The same for the stack floor (Express, the
+// app's outer middleware and its database layer).
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startFloorServer } from '../bench/scale-targets.js';
+import { startFloorServer, startStackFloorServer } from '../bench/scale-targets.js';
 
 function request(base: string, agent: http.Agent, method: string, body?: string): Promise<{ status: number; bytes: number; type: string | undefined }> {
   return new Promise((resolve, reject) => {
@@ -29,6 +33,23 @@ describe('the bench floor server', () => {
     } finally {
       agent.destroy();
       expect(await floor.stop()).toBe(0);
+    }
+  });
+});
+
+describe('the bench stack floor server', () => {
+  it('when asked for answers of a size after statements on a database file, then GET and POST get that many bytes, and SIGTERM ends it with 0', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-floor-'));
+    const floor = await startStackFloorServer(7_650.4, 3, 'better-sqlite3', path.join(dir, 'floor.db'), path.resolve('src/lib/db.ts'));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const [method, body] of [['GET'], ['POST', JSON.stringify({ type: 'COMMENT', text: '压测意见' })], ['GET']] as const) {
+        expect(await request(floor.base, agent, method, body)).toEqual({ status: 200, bytes: 7_650, type: 'text/html; charset=utf-8' });
+      }
+    } finally {
+      agent.destroy();
+      expect(await floor.stop()).toBe(0);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
