@@ -19,7 +19,7 @@ import { campaignSupplyRoutes } from './routes/campaign-supplies.js';
 import { vendorPerformanceRoutes } from './routes/vendor-performance.js';
 import { documentRoutes } from './routes/documents.js';
 import { inboxRoutes } from './routes/inbox.js';
-import { publicRoutes } from './routes/public.js';
+import { publicRoutes, publicSharedRoutes } from './routes/public.js';
 import { adminRoutes } from './routes/admin.js';
 import { profileRoutes } from './routes/profile.js';
 import { monitoringRoutes } from './routes/monitoring.js';
@@ -33,6 +33,9 @@ export function pagesRouter(deps: Deps, opts: { limiter: RateLimiter }): express
   const r = express.Router();
   // Static files by their content's hash, cached for a year (src/web/assets.ts).
   r.use(staticRouter());
+  // The public pages every visitor without a session sees alike, served whole before the session,
+  // CSRF and navigation middleware (src/web/shared-pages.ts).
+  r.use(publicSharedRoutes(deps));
   const sec = securityMiddleware(deps);
   // The body is read after the user is known, so a form too large to read gets the error page in the user's language.
   r.use(sec.cookies, sec.session, sec.loadUser, sec.csrfToken, navMiddleware(deps));

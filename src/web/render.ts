@@ -21,12 +21,10 @@ export function keepLang(req: Request, url: string): string {
   return typeof req.query.lang === 'string' ? `${url}${url.includes('?') ? '&' : '?'}lang=${langOf(req)}` : url;
 }
 
-/** Renders a page with the locals every layout needs. */
-export function render(req: Request, res: Response, view: string, model: Record<string, unknown> = {}, status = 200): void {
+/** The locals every layout needs, with the page's model over them (no side effects: the flash is render's). */
+export function pageLocals(req: Request, res: Response, model: Record<string, unknown>, flash?: { kind: string; text: string }): Record<string, unknown> {
   const lang = langOf(req);
-  const flash = req.session?.flash;
-  if (flash && req.session) req.session.flash = undefined;
-  res.status(status).render(view, {
+  return {
     lang,
     htmlLang: lang,
     otherLangs: LANGS.filter((l) => l !== lang),
@@ -34,9 +32,17 @@ export function render(req: Request, res: Response, view: string, model: Record<
     csrfToken: res.locals.csrfToken,
     nav: res.locals.nav,
     path: req.path,
-    flash: flash ? { kind: flash.kind, text: t(lang, flash.key, flash.params) } : undefined,
+    flash,
     ...model,
-  });
+  };
+}
+
+/** Renders a page with the locals every layout needs. */
+export function render(req: Request, res: Response, view: string, model: Record<string, unknown> = {}, status = 200): void {
+  const lang = langOf(req);
+  const flash = req.session?.flash;
+  if (flash && req.session) req.session.flash = undefined;
+  res.status(status).render(view, pageLocals(req, res, model, flash ? { kind: flash.kind, text: t(lang, flash.key, flash.params) } : undefined));
 }
 
 export function flash(req: Request, key: string, params?: Record<string, unknown>, kind: 'success' | 'info' = 'success'): void {

@@ -6,7 +6,8 @@ import type { Deps } from '../../deps.js';
 import type { RateLimiter } from '../../auth/rate-limit.js';
 import { objectionLimit } from '../../auth/rate-limit-http.js';
 import { t } from '../../lib/i18n.js';
-import { langOf, page, render } from '../render.js';
+import { langOf, page, pageLocals, render } from '../render.js';
+import { sharedPage, type SharedPage } from '../shared-pages.js';
 import { field, idParam, parseForm, parseQuery, queryText, queryYear } from '../params.js';
 import { PublicListSchema } from '../../public/public-service.js';
 import { objectionForm, presentNotice, presentNotices, presentPublicList, presentPublicProject, presentStats, type Stats } from '../public-view.js';
@@ -22,8 +23,66 @@ const ObjectionForm = z.object({ text: field(5000), contact: field(200) });
 const NoticesQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1) });
 const StatsQuery = z.object({ year: queryYear(), to: queryYear(), street: queryText(64) });
 
+/**
+ * The public pages every visitor sees alike, from their kept answers (src/lib/read-cache.ts): the
+ * project list and the statistics. The full chain renders them for signed-in users
+ * (publicRoutes), and they are served whole to everyone else (publicSharedRoutes, src/web/shared-pages.ts).
+ * One per app's deps, so both routers share the statistics' rendered tables.
+ */
+const sharedOf = new WeakMap<Deps, ReturnType<typeof buildSharedPublicPages>>();
+function sharedPublicPages(deps: Deps) {
+  let shared = sharedOf.get(deps);
+  if (!shared) sharedOf.set(deps, (shared = buildSharedPublicPages(deps)));
+  return shared;
+}
+
+function buildSharedPublicPages(deps: Deps) {
+  // The statistics are the same for every visitor in a language (and street), and at a city's size
+  // their tables are a hundred kilobytes of HTML (every street, and one street's communities):
+  // rendered once per kept answer and language, then placed into the layout as it is (for a
+  // signed-in user's layout, with their navigation, on every view).
+  // The views are the app's that serves the request (the routes are built before it is mounted).
+  const statsHtmlOf = new WeakMap<express.Application, (stats: Stats, lang: Lang) => Promise<string>>();
+  const statsHtml = (app: express.Application) => {
+    let derive = statsHtmlOf.get(app);
+    if (!derive) {
+      derive = derivedOnce((stats: Stats, lang: Lang) => new Promise<string>((resolve, reject) => {
+        app.render('pages/public/stats', { lang, ...presentStats(lang, stats), layout: false }, (err, html) => (err ? reject(err) : resolve(html!)));
+      }));
+      statsHtmlOf.set(app, derive);
+    }
+    return derive;
+  };
+  return {
+    async list(req: express.Request): Promise<SharedPage> {
+      const lang = langOf(req);
+      const answer = await deps.services.publicSite.list(parseQuery(req, PublicListSchema));
+      return { answer, view: 'pages/public/projects', model: () => ({ title: t(lang, 'public.projects.title'), ...presentPublicList(lang, answer) }) };
+    },
+    async stats(req: express.Request): Promise<SharedPage> {
+      const lang = langOf(req);
+      const range = parseQuery(req, StatsQuery);
+      const answer = await deps.services.publicSite.stats(range.year, range.to, range.street);
+      return { answer, view: 'pages/public/stats-page', model: async () => ({ title: t(lang, 'public.stats.title'), statsHtml: await statsHtml(req.app)(answer, lang) }) };
+    },
+  };
+}
+
+/**
+ * The shared public pages served whole to visitors without a session, mounted before the session,
+ * CSRF and navigation middleware (src/web/pages.ts); everyone else passes on to publicRoutes.
+ */
+export function publicSharedRoutes(deps: Deps): express.Router {
+  const r = express.Router();
+  const shared = sharedPublicPages(deps);
+  r.get('/public/projects', sharedPage(shared.list, pageLocals));
+  r.get('/public/stats', sharedPage(shared.stats, pageLocals));
+  return r;
+}
+
 export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
   const r = express.Router();
+  const shared = sharedPublicPages(deps);
   // Counted with the API's objections (one limiter, in the database).
   const limitObjections = objectionLimit(limiter);
 
@@ -86,8 +145,8 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
   }));
 
   r.get('/public/projects', page(async (req, res) => {
-    const lang = langOf(req);
-    render(req, res, 'pages/public/projects', { title: t(lang, 'public.projects.title'), ...presentPublicList(lang, await deps.services.publicSite.list(parseQuery(req, PublicListSchema))) });
+    const p = await shared.list(req);
+    render(req, res, p.view, await p.model());
   }));
 
   r.get('/public/projects/:id', page(async (req, res) => {
@@ -117,27 +176,9 @@ export function publicRoutes(deps: Deps, limiter: RateLimiter): express.Router {
     render(req, res, 'pages/public/notice-print', { ...model, layout: 'print', noticeUrl: url, qr: await qrSvg(url, t(lang, 'public.share.qrLabel', { title: model.projectTitle })), share });
   }));
 
-  // The statistics are the same for every visitor in a language (and street), and at a city's size
-  // their tables are a hundred kilobytes of HTML (every street, and one street's communities):
-  // rendered once per kept answer and language (src/lib/read-cache.ts), then placed into each
-  // visitor's layout as it is.
-  // The views are the app's that serves the request (the routes are built before it is mounted).
-  const statsHtmlOf = new WeakMap<express.Application, (stats: Stats, lang: Lang) => Promise<string>>();
-  const statsHtml = (app: express.Application) => {
-    let derive = statsHtmlOf.get(app);
-    if (!derive) {
-      derive = derivedOnce((stats: Stats, lang: Lang) => new Promise<string>((resolve, reject) => {
-        app.render('pages/public/stats', { lang, ...presentStats(lang, stats), layout: false }, (err, html) => (err ? reject(err) : resolve(html!)));
-      }));
-      statsHtmlOf.set(app, derive);
-    }
-    return derive;
-  };
   r.get('/public/stats', page(async (req, res) => {
-    const lang = langOf(req);
-    const range = parseQuery(req, StatsQuery);
-    const html = await statsHtml(req.app)(await deps.services.publicSite.stats(range.year, range.to, range.street), lang);
-    render(req, res, 'pages/public/stats-page', { title: t(lang, 'public.stats.title'), statsHtml: html });
+    const p = await shared.stats(req);
+    render(req, res, p.view, await p.model());
   }));
 
   return r;
