@@ -145,6 +145,17 @@ export interface DbOptions {
 }
 
 const checkpointers = new WeakMap<Db, Checkpointer>();
+const sqliteConnections = new WeakMap<Db, { count: number }>();
+
+/**
+ * On SQLite, how many connections this handle has opened so far (its pool holds one at a time).
+ * `PRAGMA data_version` counts other connections' commits per connection, so a value read on a new
+ * connection is not comparable with one read on the last: the read cache keys its marks by both.
+ * Undefined for PostgreSQL.
+ */
+export function sqliteConnectionsOpened(db: Db): number | undefined {
+  return sqliteConnections.get(db)?.count;
+}
 
 /** The thread checkpointing this database's WAL, when createDb started one. */
 export function checkpointerOf(db: Db): Checkpointer | undefined {
@@ -156,14 +167,23 @@ export function createDb(cfg: DatabaseConfig, opts: DbOptions = {}): Db {
     const file = cfg.filename !== ':memory:';
     if (file) fs.mkdirSync(path.dirname(path.resolve(cfg.filename)), { recursive: true });
     const thread = file && opts.checkpointInThread === true;
+    const afterCreate = SQLITE_AFTER_CREATE[cfg.driver](thread ? [...SQLITE_PRAGMAS, `wal_autocheckpoint = ${SAFETY_PAGES}`] : SQLITE_PRAGMAS);
+    const opened = { count: 0 };
     const db = knexFactory({
       client: SQLITE_CLIENTS[cfg.driver] as unknown as typeof Knex.Client,
       connection: { filename: cfg.filename },
       useNullAsDefault: true,
       // One connection: SQLite has one writer anyway, and a single connection makes every
       // transaction in this process queue instead of failing with SQLITE_BUSY.
-      pool: { min: 1, max: 1, afterCreate: SQLITE_AFTER_CREATE[cfg.driver](thread ? [...SQLITE_PRAGMAS, `wal_autocheckpoint = ${SAFETY_PAGES}`] : SQLITE_PRAGMAS) },
+      pool: {
+        min: 1, max: 1,
+        afterCreate: (conn: never, done: Done) => {
+          opened.count++;
+          afterCreate(conn, done);
+        },
+      },
     });
+    sqliteConnections.set(db, opened);
     if (thread) {
       const checkpointer = startCheckpointer(cfg.filename, cfg.driver, { intervalMs: opts.checkpointIntervalMs, onError: opts.onCheckpointError });
       checkpointers.set(db, checkpointer);

@@ -7,20 +7,25 @@
 // - this process wrote anything but its own bookkeeping (any INSERT, UPDATE or DELETE through the
 //   database handle, seen on knex's `query` event; sessions, tokens, rate limits, the access log,
 //   idempotency keys, pending uploads, the outbox and timers' claims do not count);
-// - any process recorded a transition (the history's highest id: one index read);
+// - on SQLite, any other connection committed anything to the file (`PRAGMA data_version`, which
+//   SQLite keeps per connection without reading a page: another server, a worker process, the CLI);
+// - on PostgreSQL, any process recorded a transition (the history's highest id: one index read);
 // - the day changed in Asia/Shanghai (what is "carried over" or a notice's days left follow it).
-// An answer computed while this process wrote is not kept. What no mark shows shows once the answer
-// is `ttlMs` (5 s) old, as a proxy's `max-age` with `stale-while-revalidate` would: the first read
-// after that still gets the kept answer and starts its renewal, the reads after the renewal get the
-// new one, and an answer `2 × ttlMs` old is never given. That covers another server editing
-// reference data or the rules (PostgreSQL, several processes), and a read that starts in the
-// instant a PostgreSQL COMMIT of this process is on the wire (counted when knex sends it, seen by
-// readers once it is done). A kept answer is frozen: a caller that changed it
-// would change every later reader's, so a change throws instead.
+// An answer computed while this process wrote is not kept. On SQLite that is every change there is:
+// an answer is kept until one of them, however long. On PostgreSQL, what no mark shows (another
+// process's edit of reference data or the rules; a read that starts in the instant a COMMIT of this
+// process is on the wire, counted when knex sends it and seen by readers once it is done) shows
+// once the answer is `ttlMs` (5 s) old, as a proxy's `max-age` with `stale-while-revalidate` would:
+// the first read after that still gets the kept answer and starts its renewal, the reads after the
+// renewal get the new one, and an answer `2 × ttlMs` old is never given. (SQLite had the same renewal
+// until its marks saw every commit: at a city's size the statistics take half a second to count, and
+// with better-sqlite3 that half second holds the event loop, every 5 s, for nothing that had changed.)
+// A kept answer is frozen: a caller that changed it would change every later reader's, so a change
+// throws instead.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.js';
-import type { Db } from './db.js';
+import { isPostgres, sqliteConnectionsOpened, type Db } from './db.js';
 import { shanghaiDate } from './calendar.js';
 import { deepFreeze } from './freeze.js';
 
@@ -62,9 +67,13 @@ function writeCounter(db: Db): { writes: number } {
   return c;
 }
 
+/** How old a kept answer may grow before it is renewed by the clock alone: on PostgreSQL only (above). */
+export const POSTGRES_TTL_MS = 5_000;
+
 export function createReadCache(db: Db, clock: Clock, opts: { max?: number; ttlMs?: number } = {}): ReadCache {
   const counter = writeCounter(db);
-  const ttlMs = opts.ttlMs ?? 5_000;
+  const sqlite = !isPostgres(db);
+  const ttlMs = opts.ttlMs ?? (sqlite ? Infinity : POSTGRES_TTL_MS);
   // the age is read on the engine's clock (tests move it; they never wait)
   const entries = new LRUCache<string, { mark: string; at: number; value: object }>({ max: opts.max ?? 256 });
   const inflight = new Map<string, Promise<unknown>>();
@@ -77,8 +86,13 @@ export function createReadCache(db: Db, clock: Clock, opts: { max?: number; ttlM
 
   async function mark(): Promise<string> {
     const local = counter.writes;
+    const day = shanghaiDate(clock.now().toISOString());
+    if (sqlite) {
+      const rows = (await db.raw('PRAGMA data_version')) as Array<{ data_version: number }>;
+      return `${local}:${sqliteConnectionsOpened(db) ?? 0}.${rows[0]?.data_version ?? 0}:${day}`;
+    }
     const last = (await db('workflow_history').max({ id: 'id' }).first()) as { id: number | string | null } | undefined;
-    return `${local}:${last?.id ?? 0}:${shanghaiDate(clock.now().toISOString())}`;
+    return `${local}:${last?.id ?? 0}:${day}`;
   }
 
   return {
