@@ -134,6 +134,16 @@ interface Sessions {
   districtCookie: string;
 }
 
+/** The bench's users signed in on a server: API tokens for the district and two community users, a page session for the district. */
+async function signIn(base: string): Promise<Sessions> {
+  return {
+    district: await tokenFor(base, 'district@example.org'),
+    proposer: await tokenFor(base, 'community1@example.org'),
+    returner: await tokenFor(base, 'community2@example.org'),
+    districtCookie: await sessionFor(base, 'district@example.org'),
+  };
+}
+
 function commentLoad(city: CityData, s: Sessions, failed: string[]): Load {
   const name = 'COMMENT (API, random open project)';
   let n = 0;
@@ -301,12 +311,7 @@ async function statementsPerLoad(city: CityData, dbFile: string, dataDir: string
   try {
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    const s: Sessions = {
-      district: await tokenFor(base, 'district@example.org'),
-      proposer: await tokenFor(base, 'community1@example.org'),
-      returner: await tokenFor(base, 'community2@example.org'),
-      districtCookie: await sessionFor(base, 'district@example.org'),
-    };
+    const s = await signIn(base);
     const failed: string[] = [];
     const loads = [commentLoad(city, s, failed), mixLoad(s, await benchDrafts(base, s.proposer, s.returner, 1), failed), ...readLoads(city, s, failed)];
     let sent = 0;
@@ -406,12 +411,7 @@ async function benchDriver(driver: SqliteDriver, city: CityData, opts: { dbFile:
     const { base, pid } = server;
     const timers = await timersCaughtUp(opts.dbFile);
     if (timers.due) process.stderr.write(`  ${driver}: ${timers.due} timers were due; ${timers.left ? `${timers.left} still pending after 120 s` : 'fired before measuring'}\n`);
-    const s: Sessions = {
-      district: await tokenFor(base, 'district@example.org'),
-      proposer: await tokenFor(base, 'community1@example.org'),
-      returner: await tokenFor(base, 'community2@example.org'),
-      districtCookie: await sessionFor(base, 'district@example.org'),
-    };
+    const s = await signIn(base);
     // a few drafts more than connections, so a connection finishing its cycle always finds one free;
     // set back to draft before each use (autocannon stops connections half-way through a cycle)
     const failed: string[] = [];
