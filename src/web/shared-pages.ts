@@ -86,7 +86,8 @@ export function sharedPage(load: (req: Request) => Promise<SharedPage>, locals: 
         if (w.etag) res.set('ETag', w.etag);
         res.send(w.body);
       },
+      // not rendered: the full chain renders the page, or its error page, as usual
       () => next(),
-    );
+    ).catch(next);
   };
 }
