@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -114,17 +115,33 @@ export async function startServer(driver: SqliteDriver, dbFile: string, dataDir:
  * for the same time, is the best any server could do for answers of that size on this machine with
  * the load generator beside it: a p99 above the target there is out of reach of the code.
  */
-export async function startFloorServer(bytes: number): Promise<ServerProcess> {
+export async function startFloorServer(answer: number | Buffer): Promise<ServerProcess> {
   const script = `
-    const body = Buffer.alloc(Number(process.argv[1]), 'a');
+    const body = ${FLOOR_BODY};
     const server = require('node:http').createServer((req, res) => {
       req.resume();
       req.on('end', () => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length }); res.end(body); });
     });
     server.listen(0, '127.0.0.1', () => console.log(server.address().port));
     process.on('SIGTERM', () => server.close(() => process.exit(0)));`;
-  return childServer(spawn(process.execPath, ['-e', script, String(Math.max(0, Math.round(bytes)))], { stdio: ['ignore', 'pipe', 'inherit'] }), 'the floor server');
+  return childServer(spawn(process.execPath, ['-e', script, floorBodyArg(answer)], { stdio: ['ignore', 'pipe', 'inherit'] }), 'the floor server');
 }
+
+/**
+ * What a floor server answers: a given answer's own bytes (the load's real answer: the load
+ * generator reads each body into a JavaScript string, and decoding a page of Chinese text costs it
+ * far more than as many ASCII bytes — a 157 kB statistics page: about 800 answers a second here,
+ * against 3,600–5,100 for as many 'a's), or a number of 'a's. Passed to the child as a file's name
+ * or a number; the child reads the file and removes it as it starts.
+ */
+function floorBodyArg(answer: number | Buffer): string {
+  if (typeof answer === 'number') return String(Math.max(0, Math.round(answer)));
+  const file = path.join(os.tmpdir(), `floor-${process.pid}-${randomBytes(6).toString('hex')}.body`);
+  fs.writeFileSync(file, answer);
+  return file;
+}
+/** The child's side of floorBodyArg: `process.argv[1]` is a number of 'a's or a file to read and remove. */
+const FLOOR_BODY = `(/^\\d+$/.test(process.argv[1]) ? Buffer.alloc(Number(process.argv[1]), 'a') : (() => { const fs = require('node:fs'); const b = fs.readFileSync(process.argv[1]); fs.rmSync(process.argv[1]); return b; })())`;
 
 /** A server child that prints its port on its first line of output and exits on SIGTERM. */
 async function childServer(child: ChildProcess, what: string): Promise<ServerProcess> {
@@ -157,7 +174,7 @@ async function childServer(child: ChildProcess, what: string): Promise<ServerPro
  * app with that many statements can, whatever its code does with them. `dbModule`: the tests pass the
  * TypeScript source (run through tsx's loader), the bench the compiled module, as production runs it.
  */
-export async function startStackFloorServer(bytes: number, statements: number, driver: SqliteDriver, dbFile: string, dbModule = path.join(ROOT, 'dist/src/lib/db.js')): Promise<ServerProcess> {
+export async function startStackFloorServer(answer: number | Buffer, statements: number, driver: SqliteDriver, dbFile: string, dbModule = path.join(ROOT, 'dist/src/lib/db.js')): Promise<ServerProcess> {
   if (!fs.existsSync(dbModule)) throw new Error(`${path.relative(ROOT, dbModule)} is missing: run \`npm run build\` first`);
   // the tests hand it the TypeScript source, which needs tsx's loader
   const loader = dbModule.endsWith('.ts') ? ['--import', 'tsx'] : [];
@@ -166,10 +183,12 @@ export async function startStackFloorServer(bytes: number, statements: number, d
     import helmet from 'helmet';
     import { pino } from 'pino';
     import { pinoHttp } from 'pino-http';
-    const [bytes, statements, driver, filename, dbModule] = process.argv.slice(1);
+    import { createRequire } from 'node:module';
+    const require = createRequire(import.meta.url);
+    const [, statements, driver, filename, dbModule] = process.argv.slice(1);
     const { createDb } = await import(dbModule);
     const db = createDb({ client: 'sqlite', driver, filename });
-    const body = Buffer.alloc(Number(bytes), 'a');
+    const body = ${FLOOR_BODY};
     const n = Number(statements);
     const app = express();
     app.disable('x-powered-by');
@@ -182,7 +201,7 @@ export async function startStackFloorServer(bytes: number, statements: number, d
     });
     const server = app.listen(0, '127.0.0.1', () => console.log(server.address().port));
     process.on('SIGTERM', () => server.close(() => db.destroy().then(() => process.exit(0))));`;
-  const args = [String(Math.max(0, Math.round(bytes))), String(Math.max(0, Math.round(statements))), driver, path.resolve(dbFile), pathToFileURL(dbModule).href];
+  const args = [floorBodyArg(answer), String(Math.max(0, Math.round(statements))), driver, path.resolve(dbFile), pathToFileURL(dbModule).href];
   return childServer(spawn(process.execPath, [...loader, '--input-type=module', '-e', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }), 'the stack floor server');
 }
 

@@ -279,7 +279,19 @@ async function measureFloor(l: Load, start: () => Promise<ServerProcess>, second
  */
 async function measureLoad(base: string, pid: number, make: () => Promise<Load>, o: { seconds: number; connections: number; statements: Map<string, number>; driver: SqliteDriver; dbFile: string }): Promise<ScaleRow> {
   const sampler = sampleRss(pid, 50);
-  const l = await make();
+  const made = await make();
+  // one real answer of the load, which the floors answer in its place (scale-targets.ts floorBodyArg)
+  let answer: Buffer | undefined;
+  const l: Load = {
+    ...made,
+    requests: made.requests.map((req) => ({
+      ...req,
+      onResponse: (status: number, body: string, ctx: unknown, headers: unknown) => {
+        if (!answer && status >= 200 && status < 300) answer = Buffer.from(body, 'utf8');
+        (req.onResponse as ((status: number, body: string, ctx: unknown, headers: unknown) => void) | undefined)?.(status, body, ctx, headers);
+      },
+    })),
+  };
   const { result: r, measured, measuredBytes, firsts } = await run(base, l, WARMUP_SECONDS, o.seconds, o.connections);
   const peakRssMb = sampler.stop();
   const p99 = percentile(measured, 99);
@@ -287,8 +299,8 @@ async function measureLoad(base: string, pid: number, make: () => Promise<Load>,
   const statements = o.statements.get(l.name) ?? 0;
   return {
     peakRssMb, bytes, statements,
-    floor: await measureFloor(l, () => startFloorServer(bytes), o.seconds, o.connections),
-    stackFloor: await measureFloor(l, () => startStackFloorServer(bytes, statements, o.driver, o.dbFile), o.seconds, o.connections),
+    floor: await measureFloor(l, () => startFloorServer(answer ?? bytes), o.seconds, o.connections),
+    stackFloor: await measureFloor(l, () => startStackFloorServer(answer ?? bytes, statements, o.driver, o.dbFile), o.seconds, o.connections),
     name: l.name, rps: measured.length / o.seconds, p50: percentile(measured, 50), p99,
     firstP99: percentile(firsts, 99), firstMax: Math.round(firsts.at(-1) ?? 0),
     // no answer within the measurement is no figure, and certainly no met target

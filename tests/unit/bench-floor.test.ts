@@ -37,6 +37,31 @@ describe('the bench floor server', () => {
   });
 });
 
+describe('the bench floor servers given a real answer', () => {
+  it('when given an answer\'s bytes (UTF-8 text), then both floors answer exactly those bytes, and remove the file they were handed', async () => {
+    const answer = Buffer.from('<!DOCTYPE html><p>拱北街道 · 莲花社区：爬楼机两台，¥12,000.00</p>'.repeat(200), 'utf8');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floor-answer-'));
+    const handed = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`floor-${process.pid}-`) && f.endsWith('.body')).length;
+    const floors = [await startFloorServer(answer), await startStackFloorServer(answer, 2, 'better-sqlite3', path.join(dir, 'floor.db'), path.resolve('src/lib/db.ts'))];
+    try {
+      for (const floor of floors) {
+        const got = await new Promise<Buffer>((resolve, reject) => {
+          http.get(`${floor.base}/public/stats`, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (b: Buffer) => chunks.push(b));
+            res.on('end', () => resolve(Buffer.concat(chunks)));
+          }).on('error', reject);
+        });
+        expect(got.equals(answer)).toBe(true);
+      }
+      expect(handed()).toBe(0);
+    } finally {
+      for (const floor of floors) expect(await floor.stop()).toBe(0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the bench stack floor server', () => {
   it('when asked for answers of a size after statements on a database file, then GET and POST get that many bytes, and SIGTERM ends it with 0', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-floor-'));
