@@ -13,7 +13,7 @@
 // the data under it may have changed (src/lib/read-cache.ts), and the pages kept on it go with it.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { SESSION_COOKIE } from './security.js';
-import { langOf } from './render.js';
+import { langOf, pageLocals } from './render.js';
 
 /** A page rendered once: its bytes and the ETag Express would compute for them. */
 interface Whole {
@@ -46,11 +46,11 @@ export function withoutSession(req: Request): boolean {
  * else, and any failure, on to the full chain (`next()`): the same page then renders as usual, with
  * its error page where there is one.
  */
-export function sharedPage(load: (req: Request) => Promise<SharedPage>, locals: (req: Request, res: Response, model: Record<string, unknown>) => Record<string, unknown>): RequestHandler {
+export function sharedPage(load: (req: Request) => Promise<SharedPage>): RequestHandler {
   const kept = new WeakMap<object, Map<string, Promise<Whole>>>();
   const renderWhole = async (req: Request, res: Response, p: SharedPage) => {
     const model = await p.model();
-    return new Promise<Whole>((resolve, reject) => res.render(p.view, locals(req, res, model), (err, html) => {
+    return new Promise<Whole>((resolve, reject) => res.render(p.view, pageLocals(req, res, model), (err, html) => {
       if (err) return reject(err);
       const body = Buffer.from(html, 'utf8');
       const etagFn = req.app.get('etag fn') as ((body: Buffer, encoding?: string) => string) | undefined;

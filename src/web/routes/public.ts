@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.js';
 import type { RateLimiter } from '../../auth/rate-limit.js';
 import { objectionLimit } from '../../auth/rate-limit-http.js';
 import { t } from '../../lib/i18n.js';
-import { langOf, page, pageLocals, render } from '../render.js';
+import { langOf, page, render } from '../render.js';
 import { sharedPage, type SharedPage } from '../shared-pages.js';
 import { field, idParam, parseForm, parseQuery, queryText, queryYear } from '../params.js';
 import { PublicListSchema } from '../../public/public-service.js';
@@ -75,8 +75,8 @@ function buildSharedPublicPages(deps: Deps) {
 export function publicSharedRoutes(deps: Deps): express.Router {
   const r = express.Router();
   const shared = sharedPublicPages(deps);
-  r.get('/public/projects', sharedPage(shared.list, pageLocals));
-  r.get('/public/stats', sharedPage(shared.stats, pageLocals));
+  r.get('/public/projects', sharedPage(shared.list));
+  r.get('/public/stats', sharedPage(shared.stats));
   return r;
 }
 
